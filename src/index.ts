@@ -1,0 +1,5 @@
+// The public surface of race-lab: one concept per file, each re-exported here.
+// See docs/DESIGN.md for the contract the lessons are written against.
+export * from "./errors";
+export * from "./validate";
+export * from "./shared-object";
