@@ -1,0 +1,61 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RaceLabArgumentError } from "./errors";
+
+const folders = new Set<string>();
+let exitHookInstalled = false;
+
+function removeAllAtExit(): void {
+  for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
+  folders.clear();
+}
+
+/**
+ * Creates a fresh, empty folder under the system's temporary folder for one run's files
+ * (`/tmp/race-lab-<prefix>-XXXXXX`). Every call gives a new folder, so runs never see each other's
+ * files; all of them are removed when this process exits.
+ *
+ * @example
+ * ```ts
+ * const dir = runFolder("counter");
+ * const file = path.join(dir, "counter.txt");
+ * ```
+ * Warning: a folder is removed when the process that created it exits. Create it in the notebook
+ * (or main script) and pass its path to child processes, not the other way round.
+ */
+export function runFolder(prefix = "run"): string {
+  if (typeof prefix !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
+    throw new RaceLabArgumentError("prefix", "1 to 40 letters, digits, '-' or '_'", prefix);
+  }
+  if (!exitHookInstalled) {
+    process.on("exit", removeAllAtExit);
+    exitHookInstalled = true;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `race-lab-${prefix}-`));
+  folders.add(dir);
+  return dir;
+}
+
+/**
+ * Removes a folder made by {@link runFolder} now, with everything in it.
+ *
+ * @example
+ * ```ts
+ * const dir = runFolder();
+ * // … the demo writes files into dir …
+ * removeRunFolder(dir);
+ * ```
+ * Warning: only folders made by `runFolder` (directly in the temporary folder, named `race-lab-…`)
+ * are accepted, so a wrong path can never delete anything else.
+ */
+export function removeRunFolder(dir: string): void {
+  const resolved = typeof dir === "string" ? path.resolve(dir) : "";
+  const madeHere = folders.has(resolved);
+  const looksOurs = path.dirname(resolved) === path.resolve(os.tmpdir()) && path.basename(resolved).startsWith("race-lab-");
+  if (!madeHere && !looksOurs) {
+    throw new RaceLabArgumentError("dir", "a folder made by runFolder()", dir);
+  }
+  fs.rmSync(resolved, { recursive: true, force: true });
+  folders.delete(resolved);
+}
