@@ -1,0 +1,277 @@
+// Finding (or installing) Jupyter and registering the project's tslab kernel.
+// Shared by `npm start` / `npm run setup` (scripts/course.mjs), the notebook harness wrapper
+// (scripts/run-notebooks.mjs) and CI (.ci/run), so all three agree on which Jupyter is in use.
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const VENV = path.join(ROOT, ".venv");
+export const TSLAB_BIN = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
+export const KERNEL_NAME = "tslab";
+export const DEBIAN_PACKAGES = ["jupyter-notebook", "python3-nbclient", "jupyter-nbconvert", "jupyter-client", "python3-ipykernel"];
+
+/** The kernelspec we register: the project's own tslab, run by the node that runs this script. */
+export function kernelSpec() {
+  return {
+    argv: [process.execPath, TSLAB_BIN, "kernel", "--config-path", "{connection_file}"],
+    display_name: "TypeScript",
+    language: "typescript",
+  };
+}
+
+/** Runs a command quietly; never throws, never waits forever. */
+export function probe(cmd, args, { timeoutMs = 120_000, env } = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
+}
+
+/** Runs a command with its output shown to the user (installs take a while; silence would look like a hang). */
+function runVisible(cmd, args, { env } = {}) {
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: env ?? process.env });
+  return r.status === 0;
+}
+
+/** `which`: the absolute path of an executable on PATH, or null. */
+export function onPath(name, envPath = process.env.PATH ?? "") {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}
+
+/** The Python interpreter a `jupyter` script runs under, read from its shebang line. */
+function pythonOf(jupyterPath) {
+  if (jupyterPath.startsWith(VENV + path.sep)) return path.join(VENV, "bin", "python");
+  try {
+    const first = readFileSync(jupyterPath, "utf8").split("\n", 1)[0];
+    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+    if (!m) return null;
+    if (m[1].endsWith("/env") && m[2]) return onPath(m[2]);
+    return m[1];
+  } catch {
+    return null;
+  }
+}
+
+export function hasNbclient(python) {
+  return !!python && probe(python, ["-c", "import nbclient, nbformat, jupyter_client"], { timeoutMs: 60_000 }).ok;
+}
+
+/**
+ * What one `jupyter` command offers: JupyterLab and/or the classic Notebook (their versions), the
+ * Python it runs on and whether that Python has nbclient (needed by the notebook harness).
+ */
+export function inspectJupyter(jupyterPath, source) {
+  if (!jupyterPath || !existsSync(jupyterPath)) return null;
+  const version = (sub) => {
+    const r = probe(jupyterPath, [sub, "--version"], { timeoutMs: 60_000 });
+    return r.ok ? r.stdout.trim().split("\n").pop() : null;
+  };
+  const python = pythonOf(jupyterPath);
+  return { path: jupyterPath, source, lab: version("lab"), notebook: version("notebook"), python, nbclient: hasNbclient(python) };
+}
+
+function usable(info, { ci }) {
+  return !!info && (!!info.lab || !!info.notebook) && (!ci || info.nbclient);
+}
+
+function describe(info) {
+  const apps = [info.lab && `JupyterLab ${info.lab}`, info.notebook && `Notebook ${info.notebook}`].filter(Boolean).join(", ");
+  return `${info.path} (${apps}${info.nbclient ? ", nbclient" : ""})`;
+}
+
+export function isDebianLike(osRelease = readOsRelease()) {
+  const ids = `${osRelease.ID ?? ""} ${osRelease.ID_LIKE ?? ""}`.split(/\s+/);
+  return ids.includes("debian") || ids.includes("ubuntu");
+}
+
+function readOsRelease() {
+  try {
+    return Object.fromEntries(
+      readFileSync("/etc/os-release", "utf8")
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^"|"$/g, "")]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The order in which we try to get a Jupyter, given what we know about this machine. Pure, so the
+ * decision is unit-tested (test/unit/course-setup.test.ts) without installing anything.
+ * Students get a private virtual environment first (JupyterLab, no root needed); CI prefers the
+ * system's packages when it may install them (fast, and what the harness is tested with).
+ */
+export function installPlan({ debianLike, root, hasApt, hasPython, ci }) {
+  const apt = debianLike && root && hasApt;
+  const steps = [];
+  if (ci && apt) steps.push("apt");
+  if (hasPython) steps.push("venv");
+  if (!ci && apt) steps.push("apt");
+  return steps;
+}
+
+export const NO_JUPYTER_HELP = `Race Lab needs Jupyter (JupyterLab or the classic Notebook) and could not find or install it.
+Install it in one of these ways, then run \`npm start\` again:
+  - pip:    python3 -m pip install --user jupyterlab          (or: python3 -m venv .venv && .venv/bin/pip install jupyterlab)
+  - conda:  conda install -c conda-forge jupyterlab
+  - system: sudo apt-get install jupyter-notebook python3-nbclient python3-ipykernel   (Debian/Ubuntu;
+            other systems: their "jupyter" / "jupyterlab" package)`;
+
+/**
+ * Finds a usable Jupyter, installing one if needed (saying so). Returns inspectJupyter's record.
+ * `ci`: also require nbclient, and prefer the system's packages. Throws with NO_JUPYTER_HELP on failure.
+ */
+export function ensureJupyter({ ci = false, log = console.log } = {}) {
+  const fromPath = inspectJupyter(onPath("jupyter"), "PATH");
+  if (usable(fromPath, { ci })) {
+    log(`Jupyter: using ${describe(fromPath)} from PATH`);
+    return fromPath;
+  }
+  const fromVenv = inspectJupyter(path.join(VENV, "bin", "jupyter"), "venv");
+  if (usable(fromVenv, { ci })) {
+    log(`Jupyter: using the project's virtual environment ${describe(fromVenv)}`);
+    return fromVenv;
+  }
+  if (fromPath) log(`Jupyter: ${fromPath.path} is on PATH but lacks ${fromPath.lab || fromPath.notebook ? "nbclient (needed by the tests)" : "both JupyterLab and the classic Notebook"}.`);
+  else log("Jupyter: no `jupyter` command on PATH.");
+
+  const python3 = onPath("python3");
+  const plan = installPlan({
+    debianLike: isDebianLike(),
+    root: typeof process.getuid === "function" && process.getuid() === 0,
+    hasApt: !!onPath("apt-get"),
+    hasPython: !!python3,
+    ci,
+  });
+  for (const step of plan) {
+    const found = step === "venv" ? installIntoVenv(python3, log) : installDebianPackages(log);
+    if (usable(found, { ci })) {
+      log(`Jupyter: now using ${describe(found)}`);
+      return found;
+    }
+  }
+  throw new Error(NO_JUPYTER_HELP);
+}
+
+function installIntoVenv(python3, log) {
+  const created = !existsSync(VENV);
+  log(`Jupyter: creating a project-local virtual environment (${path.relative(ROOT, VENV)}/) with \`${python3} -m venv\` and installing JupyterLab into it with pip…`);
+  const pip = path.join(VENV, "bin", "pip");
+  const ok =
+    (existsSync(pip) || runVisible(python3, ["-m", "venv", VENV])) &&
+    // Few retries and a short timeout: an unreachable registry should fail in seconds, not minutes.
+    runVisible(pip, ["install", "--retries", "1", "--timeout", "30", "jupyterlab", "nbclient"]);
+  if (ok) return inspectJupyter(path.join(VENV, "bin", "jupyter"), "venv");
+  log("Jupyter: pip could not install JupyterLab (is the Python package registry reachable?).");
+  if (created) rmSync(VENV, { recursive: true, force: true }); // no half-made environment left to confuse the next run
+  return null;
+}
+
+function installDebianPackages(log) {
+  log(`Jupyter: installing the system's Jupyter packages with apt-get (${DEBIAN_PACKAGES.join(" ")})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (!runVisible("apt-get", ["update"], { env })) log("Jupyter: `apt-get update` failed; trying the install with the package lists we have.");
+  if (!runVisible("apt-get", ["install", "-y", "--no-install-recommends", ...DEBIAN_PACKAGES], { env })) {
+    log("Jupyter: apt-get could not install the packages.");
+    return null;
+  }
+  return inspectJupyter(onPath("jupyter") ?? "/usr/bin/jupyter", "system");
+}
+
+function sameSpec(a, b) {
+  return !!a && !!b && JSON.stringify(a.argv) === JSON.stringify(b.argv) && a.display_name === b.display_name && a.language === b.language;
+}
+
+/** The tslab kernelspec this Jupyter resolves (highest-priority one), or null. */
+export function resolvedKernel(jupyterPath, env = process.env) {
+  const r = probe(jupyterPath, ["kernelspec", "list", "--json"], { env, timeoutMs: 60_000 });
+  if (!r.ok) return null;
+  try {
+    const entry = JSON.parse(r.stdout).kernelspecs?.[KERNEL_NAME];
+    return entry ? { dir: entry.resource_dir, spec: entry.spec } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Registers kernelspec `tslab` so that `jupyter` finds the project's tslab. Idempotent: when the
+ * spec Jupyter resolves already runs this project's tslab with this node, it changes nothing.
+ * where: "user" (default), "sys-prefix" (a virtual environment) or { prefix } (e.g. Binder).
+ * Returns { changed, dir }.
+ */
+export function registerKernel(jupyterPath, { where = "user", log = console.log, env = process.env } = {}) {
+  if (!existsSync(TSLAB_BIN)) {
+    throw new Error(`tslab is not installed (${path.relative(ROOT, TSLAB_BIN)} is missing): run \`npm install\` first.`);
+  }
+  const want = kernelSpec();
+  const prefixDir = typeof where === "object" ? path.join(path.resolve(where.prefix), "share", "jupyter", "kernels", KERNEL_NAME) : null;
+  const current = prefixDir ? readSpec(prefixDir) : resolvedKernel(jupyterPath, env);
+  const summary = `${want.argv[0]} ${path.relative(ROOT, want.argv[1]) || want.argv[1]}`;
+  if (current && sameSpec(current.spec, want)) {
+    log(`Kernel: "${KERNEL_NAME}" (TypeScript) already registered at ${current.dir} → ${summary}`);
+    return { changed: false, dir: current.dir };
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), "race-lab-kernel-"));
+  try {
+    writeFileSync(path.join(tmp, "kernel.json"), JSON.stringify(want, null, 1) + "\n");
+    const flag = prefixDir ? ["--prefix", path.resolve(where.prefix)] : where === "sys-prefix" ? ["--sys-prefix"] : ["--user"];
+    const r = probe(jupyterPath, ["kernelspec", "install", tmp, "--name", KERNEL_NAME, "--replace", ...flag], { env, timeoutMs: 60_000 });
+    if (!r.ok) throw new Error(`\`jupyter kernelspec install\` failed:\n${r.stderr || r.stdout}`);
+    const dir = /Installed kernelspec \S+ in (.+)/.exec(r.stderr + r.stdout)?.[1]?.trim() ?? prefixDir ?? "(unknown)";
+    const replaced = current ? `, replacing the one at ${current.dir} that ran ${current.spec?.argv?.slice(0, 2).join(" ")}` : "";
+    log(`Kernel: registered "${KERNEL_NAME}" (TypeScript) at ${dir} → ${summary}${replaced}`);
+    if (!prefixDir) {
+      const now = resolvedKernel(jupyterPath, env);
+      if (!now || !sameSpec(now.spec, want)) {
+        log(`Kernel: warning: Jupyter still resolves "${KERNEL_NAME}" to ${now?.dir ?? "nothing"} (JUPYTER_PATH set?); the course may run another tslab.`);
+      }
+    }
+    return { changed: true, dir };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readSpec(dir) {
+  try {
+    return { dir, spec: JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8")) };
+  } catch {
+    return null;
+  }
+}
+
+/** Where the kernelspec goes for a Jupyter found in `source` (a venv keeps its kernels inside itself). */
+export function defaultWhere(info) {
+  return info.source === "venv" ? "sys-prefix" : "user";
+}
+
+/**
+ * The Python that runs the notebook harness: RACE_LAB_PYTHON, else the Python of the Jupyter in use
+ * (so both see the same kernelspecs), else the system's /usr/bin/python3, else python3 on PATH —
+ * the first that has nbclient. Returns null when none has it. Does not install anything.
+ */
+export function findHarnessPython() {
+  if (process.env.RACE_LAB_PYTHON) return process.env.RACE_LAB_PYTHON;
+  const candidates = [];
+  const jupyter = onPath("jupyter");
+  if (jupyter) candidates.push(pythonOf(jupyter));
+  candidates.push(path.join(VENV, "bin", "python"), "/usr/bin/python3", onPath("python3"));
+  for (const python of candidates) {
+    if (python && existsSync(python) && hasNbclient(python)) return python;
+  }
+  return null;
+}

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""Race Lab's notebook harness: execute notebooks headless through nbclient on the `tslab` kernel.
+
+Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [PATH ...]
+PATH is a notebook or a folder of notebooks (default: notebooks/ at the repository root).
+
+What makes a notebook fail (each is reported with its reason):
+- a cell whose execute reply has status `error`, unless the cell is tagged `raises-exception`;
+- a cell whose reply has status `abort`. tslab answers `abort`, with no output at all, to every
+  request that arrives within 200 ms of a failed cell, so a harness that only reads outputs would
+  pass such a notebook. We read every reply.
+- a cell that writes to stderr, unless tagged `raises-exception`;
+- a cell tagged `raises-exception` that does not fail;
+- a cell that runs past the per-cell timeout, or a kernel that dies;
+- a process started during the run (a descendant of the kernel, or any process carrying this run's
+  marker in its environment) still alive after the kernel shut down;
+- `git status --porcelain` different after the run (a stray or modified file).
+
+The kernel starts in the notebook's folder and inherits our environment (RACE_LAB_OUTCOMES etc.).
+Prints one line per notebook (cells, failures, seconds) and ends with `N passed, N failed`.
+Exit status: 0 when every notebook passed, 1 otherwise, 2 on bad usage.
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+try:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    sys.stderr.write(
+        f"run_notebooks.py: {exc}. This Python ({sys.executable}) lacks nbclient: run it with the Python "
+        "that has Jupyter (npm run test:notebooks finds it), or install nbclient "
+        "(Debian: apt-get install python3-nbclient; pip: pip install nbclient).\n"
+    )
+    sys.exit(2)
+
+MARKER_VAR = "RACE_LAB_HARNESS_RUN"
+ABORT_WINDOW_S = 0.25  # tslab aborts requests for 200 ms after an error; wait past it after an expected one
+POLL_S = 0.05
+GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel is gone
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+def proc_stat(pid):
+    """(ppid, starttime, state) of a live process, or None. starttime tells a pid reused later apart."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    rest = data[data.rindex(")") + 2:].split()
+    return int(rest[1]), rest[19], rest[0]
+
+
+def all_pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def has_marker(pid, marker):
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return f"{MARKER_VAR}={marker}".encode() in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip() or "?"
+    except OSError:
+        return "?"
+
+
+class ProcessWatcher:
+    """Records every descendant of the kernel while it runs, by polling /proc.
+
+    A process that detaches (setsid, double fork) is reparented away from the kernel, so we also
+    mark the kernel's environment: whatever inherits it is found after shutdown by its marker.
+    """
+
+    def __init__(self, marker):
+        self.marker = marker
+        self.root = None
+        self.seen = {}  # pid -> starttime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self, root_pid):
+        self.root = root_pid
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.scan()
+            self._stop.wait(POLL_S)
+
+    def scan(self):
+        children = {}
+        stats = {}
+        for pid in all_pids():
+            st = proc_stat(pid)
+            if st:
+                stats[pid] = st
+                children.setdefault(st[0], []).append(pid)
+        todo = list(children.get(self.root, []))
+        while todo:
+            pid = todo.pop()
+            if pid not in self.seen and pid in stats:
+                self.seen[pid] = stats[pid][1]
+            todo.extend(children.get(pid, []))
+
+    def stop(self):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def leftovers(self):
+        """Processes of this run still alive (zombies do not count: they hold no resources but a pid)."""
+        alive = {}
+        for pid, start in self.seen.items():
+            st = proc_stat(pid)
+            if st and st[1] == start and st[2] != "Z":
+                alive[pid] = cmdline(pid)
+        me = os.getpid()
+        for pid in all_pids():
+            if pid != me and pid not in alive and has_marker(pid, self.marker):
+                st = proc_stat(pid)
+                if st and st[2] != "Z":
+                    alive[pid] = cmdline(pid)
+        return alive
+
+
+def kill_all(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+# --- git -----------------------------------------------------------------------------------------
+
+def git_status(root):
+    r = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=all"],
+                       capture_output=True, text=True, timeout=60)
+    return r.stdout if r.returncode == 0 else None
+
+
+def status_diff(before, after):
+    b, a = set(before.splitlines()), set(after.splitlines())
+    return sorted(a - b) + [f"(gone) {line}" for line in sorted(b - a)]
+
+
+# --- one notebook -----------------------------------------------------------------------------------
+
+ERROR_LINE = re.compile(r"^[A-Za-z_.]*(Error|Exception)\b.*")
+
+
+def summarize(text, width=300):
+    """The telling line of an error report: `SomeError: message`, else its first line (tslab's compile errors)."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    line = next((l for l in lines if ERROR_LINE.match(l)), lines[0] if lines else "(no output)")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def preview(source, width=60):
+    first = next((l.strip() for l in source.splitlines() if l.strip()), "")
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+def run_notebook(path, args, repo_root):
+    nb = nbformat.read(path, as_version=4)
+    folder = os.path.dirname(os.path.abspath(path))
+    failures = []
+    marker = uuid.uuid4().hex
+    os.environ[MARKER_VAR] = marker  # inherited by the kernel and everything it starts
+    before = git_status(repo_root) if args.git_check and repo_root else None
+    replies = {}
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        replies[cell_index] = execute_reply
+
+    client = NotebookClient(
+        nb,
+        kernel_name=args.kernel,
+        timeout=args.timeout,
+        startup_timeout=60,
+        allow_errors=True,  # we judge every reply ourselves, below
+        interrupt_on_timeout=False,
+        record_timing=False,
+        resources={"metadata": {"path": folder}},
+        on_cell_executed=on_cell_executed,
+    )
+    watcher = ProcessWatcher(marker)
+    started = time.monotonic()
+    code_cells = 0
+    abort_first = abort_slot = None
+    try:
+        with client.setup_kernel(cwd=folder):
+            watcher.start(client.km.provisioner.pid)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                code_cells += 1
+                tags = cell.metadata.get("tags", [])
+                expects_error = "raises-exception" in tags
+                where = f"cell {index} [{preview(cell.source)}]"
+                replies.pop(index, None)
+                try:
+                    client.execute_cell(cell, index, execution_count=code_cells)
+                except CellTimeoutError:
+                    failures.append(f"{where}: timed out after {args.timeout} s (remaining cells not run)")
+                    break
+                except DeadKernelError:
+                    failures.append(f"{where}: the kernel died (remaining cells not run)")
+                    break
+                reply = replies.get(index)
+                status = reply["content"].get("status") if reply else None
+                stderr = "".join(o.get("text", "") for o in cell.outputs
+                                 if o.get("output_type") == "stream" and o.get("name") == "stderr")
+                errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+                if status == "abort":
+                    if abort_first is None:  # one line for a run of aborted cells
+                        abort_first, abort_slot = index, len(failures)
+                        failures.append("")
+                    cells_txt = f"cell {index}" if abort_first == index else f"cells {abort_first}-{index}"
+                    failures[abort_slot] = (f"{cells_txt}: aborted by the kernel (reply status abort, no output): "
+                                            "sent within 200 ms of a failed cell, as Jupyter's Run All does")
+                    continue
+                abort_first = None
+                if status == "error" and not expects_error:
+                    detail = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}" if errors else summarize(stderr)
+                    failures.append(f"{where}: error: {detail}")
+                elif status not in ("ok", "error"):
+                    failures.append(f"{where}: unexpected reply status {status!r}")
+                elif expects_error and status != "error":
+                    failures.append(f"{where}: tagged raises-exception but did not fail")
+                if stderr and not expects_error and status == "ok":
+                    failures.append(f"{where}: wrote to stderr: {summarize(stderr)}")
+                if status == "error" and expects_error:
+                    # An expected error: wait out tslab's 200 ms abort window, as a student running
+                    # cell by cell would. (Jupyter's Run All sends the next cell at once, and tslab
+                    # aborts it: prefer catching and showing an error inside the cell.)
+                    time.sleep(ABORT_WINDOW_S)
+    except Exception as exc:  # kernel would not start, bad notebook, …
+        failures.append(f"could not run: {type(exc).__name__}: {exc}")
+    finally:
+        # setup_kernel's exit has shut the kernel down (gracefully: tslab gets to run its exit hooks).
+        watcher.stop()
+        os.environ.pop(MARKER_VAR, None)
+    seconds = time.monotonic() - started
+
+    deadline = time.monotonic() + GRACE_S
+    left = watcher.leftovers()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = watcher.leftovers()
+    if left:
+        listing = "; ".join(f"pid {pid}: {cmd[:120]}" for pid, cmd in sorted(left.items()))
+        failures.append(f"{len(left)} process(es) still running after the kernel shut down: {listing} (killed)")
+        kill_all(left)
+
+    if before is not None:
+        after = git_status(repo_root)
+        if after is not None and after != before:
+            failures.append("the work tree changed (stray or modified files): " + ", ".join(status_diff(before, after)))
+    return code_cells, failures, seconds
+
+
+def find_notebooks(paths):
+    found = []
+    for p in paths:
+        if os.path.isdir(p):
+            found += sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(".ipynb"))
+        elif p.endswith(".ipynb") and os.path.isfile(p):
+            found.append(p)
+        else:
+            raise SystemExit(f"run_notebooks.py: {p}: not a notebook or a folder")
+    return found
+
+
+def main():
+    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/)")
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("RACE_LAB_CELL_TIMEOUT", "120")),
+                    help="seconds a cell may run (default 120, or $RACE_LAB_CELL_TIMEOUT)")
+    ap.add_argument("--kernel", default="tslab", help="kernel name (default tslab)")
+    ap.add_argument("--no-git-check", dest="git_check", action="store_false",
+                    help="do not compare `git status` before and after each notebook")
+    args = ap.parse_args()
+    try:
+        notebooks = find_notebooks(args.paths or [os.path.join(repo_root, "notebooks")])
+    except SystemExit as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not os.path.isdir(os.path.join(repo_root, ".git")) and args.git_check:
+        repo_root = None  # not a git checkout: nothing to compare
+
+    passed = failed = 0
+    for path in notebooks:
+        shown = os.path.relpath(path)
+        print(f"{shown}: running…", flush=True)
+        cells, failures, seconds = run_notebook(path, args, repo_root)
+        verdict = "PASS" if not failures else "FAIL"
+        print(f"{verdict} {shown}: {cells} cells, {len(failures)} failures, {seconds:.1f} s", flush=True)
+        for f in failures:
+            print(f"  - {f}", flush=True)
+        if failures:
+            failed += 1
+        else:
+            passed += 1
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 and notebooks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+// The notebook harness must catch each way a notebook can go wrong, for the right reason, and pass a
+// good notebook. Each case runs the real harness (scripts/run-notebooks.mjs → nbclient → tslab) on a
+// fixture in test/fixtures/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const FIXTURES = path.join(ROOT, "test", "fixtures");
+
+interface HarnessRun {
+  code: number | null;
+  out: string;
+  lastLine: string;
+}
+
+function runHarness(fixtures: string[], extra: string[] = ["--no-git-check"]): HarnessRun {
+  // --no-git-check except where the git check is the point: the work tree is shared while we test.
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), ...extra, ...fixtures.map((f) => path.join(FIXTURES, f))], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  const lines = r.stdout.trim().split("\n");
+  return { code: r.status, out, lastLine: lines[lines.length - 1] ?? "" };
+}
+
+function assertFails(run: HarnessRun, reason: RegExp): void {
+  assert.equal(run.code, 1, `the harness should exit 1:\n${run.out}`);
+  assert.match(run.out, reason, `the harness should fail for this reason:\n${run.out}`);
+  assert.equal(run.lastLine, "0 passed, 1 failed", run.out);
+}
+
+test("a good notebook passes: typed code, top-level await, an expected error, a child that ends", () => {
+  const run = runHarness(["good.ipynb"]);
+  assert.equal(run.code, 0, run.out);
+  assert.match(run.out, /PASS \S*good\.ipynb: 5 cells, 0 failures, \d+\.\d s/);
+  assert.equal(run.lastLine, "1 passed, 0 failed");
+});
+
+test("a compile error fails the notebook", () => {
+  assertFails(runHarness(["compile-error.ipynb"]), /cell 0 \[.*\]: error: .*Type 'string' is not assignable to type 'number'/);
+});
+
+test("a runtime error fails the notebook", () => {
+  assertFails(runHarness(["runtime-error.ipynb"]), /cell 0 \[.*\]: error: SyntaxError: /);
+});
+
+test("a cell aborted after an error (status abort, no output) is a failure of its own", () => {
+  const run = runHarness(["abort-after-error.ipynb"]);
+  assertFails(run, /cell 2: aborted by the kernel \(reply status abort, no output\)/);
+  assert.match(run.out, /cell 1 \[.*\]: error: Error: the first failure/);
+  assert.match(run.out, /2 cells, 2 failures/);
+});
+
+test("output on stderr fails a cell not tagged raises-exception", () => {
+  assertFails(runHarness(["stderr.ipynb"]), /cell 0 \[.*\]: wrote to stderr: a warning on stderr/);
+});
+
+test("a cell tagged raises-exception must fail", () => {
+  assertFails(runHarness(["raises-but-passes.ipynb"]), /tagged raises-exception but did not fail/);
+});
+
+test("processes left running after the kernel shut down fail the notebook, and are killed", () => {
+  const run = runHarness(["child-process-left.ipynb"]);
+  // Two: a detached child of the kernel, and a grandchild reparented away from it (found by marker).
+  assertFails(run, /2 process\(es\) still running after the kernel shut down: pid \d+: sleep 30[01]; pid \d+: sleep 30[01] \(killed\)/);
+  for (const pid of [...run.out.matchAll(/pid (\d+): sleep/g)].map((m) => m[1])) {
+    const stat = `/proc/${pid}/stat`;
+    const alive = existsSync(stat) && !/\) Z /.test(readFileSync(stat, "utf8"));
+    assert.equal(alive, false, `pid ${pid} should have been killed`);
+  }
+});
+
+test("a stray file in the work tree fails the notebook", (t) => {
+  const stray = path.join(FIXTURES, "stray-file-output.txt");
+  t.after(() => rmSync(stray, { force: true }));
+  assertFails(runHarness(["stray-file.ipynb"], []), /the work tree changed \(stray or modified files\): .*\?\? test\/fixtures\/stray-file-output\.txt/);
+});
+
+test("a cell past the per-cell timeout fails the notebook", () => {
+  assertFails(runHarness(["timeout.ipynb"], ["--no-git-check", "--timeout", "2"]), /cell 0 \[.*\]: timed out after 2 s/);
+});
+
+test("the summary counts notebooks, and any failure makes the exit status non-zero", () => {
+  const run = runHarness(["good.ipynb", "runtime-error.ipynb"]);
+  assert.equal(run.code, 1, run.out);
+  assert.equal(run.lastLine, "1 passed, 1 failed");
+});
