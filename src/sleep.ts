@@ -10,7 +10,7 @@ import { checkTimeout } from "./validate";
  * await sleep(100);
  * ```
  */
-export function sleep(ms: number): Promise<void> {
+export async function sleep(ms: number): Promise<void> {
   const delay = checkTimeout("ms", ms, 0);
   return new Promise((resolve) => setTimeout(resolve, delay));
 }
