@@ -86,8 +86,10 @@ export async function renderVegaLite(spec: VegaLiteSpec): Promise<string> {
   }
   const { vega, vegaLite } = await loadVega();
   const full = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", ...spec, config: { ...CONFIG, ...(spec.config as object) } };
-  const compiled = vegaLite.compile(full).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  // Vega logs its warnings with console.warn, which would land in the student's cell as noise; keep
+  // errors only (they also reject the promise).
+  const compiled = vegaLite.compile(full, { logger: vega.logger(vega.Error) }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
   try {
     return await view.toSVG();
   } finally {
@@ -135,7 +137,7 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
       mark: distinct <= 12 ? { type: "bar", size: 14 } : { type: "bar" },
       encoding: {
         x,
-        y: { aggregate: "count", type: "quantitative", title: "trials" },
+        y: { aggregate: "count", type: "quantitative", title: "trials", axis: { tickMinStep: 1, format: "d" } },
         color: distinct <= 12 && expected !== undefined
           ? { field: "anomaly", type: "nominal", scale: { domain: [false, true], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] }, legend: null }
           : { value: CHART_COLORS.ok },
@@ -144,17 +146,13 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
   ];
   if (expected !== undefined) {
     layers.push({
-      data: { values: [{ expected, label: `expected ${expected}` }] },
-      layer: [
-        { mark: { type: "rule", color: CHART_COLORS.expected, strokeDash: [4, 3], strokeWidth: 2 }, encoding: { x: { field: "expected", type: "quantitative" } } },
-        {
-          mark: { type: "text", color: CHART_COLORS.expected, align: "left", dx: 4, dy: -4, baseline: "bottom", fontSize: 11 },
-          encoding: { x: { field: "expected", type: "quantitative" }, y: { value: 10 }, text: { field: "label" } },
-        },
-      ],
+      data: { values: [{ expected }] },
+      mark: { type: "rule", color: CHART_COLORS.expected, strokeDash: [4, 3], strokeWidth: 2 },
+      encoding: { x: { field: "expected", type: "quantitative" } },
     });
   }
-  return { title, width: 280, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
+  const subtitle = expected === undefined ? "" : `dashed line: the expected value, ${expected}`;
+  return { title: { text: title, subtitle }, width: 280, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
 }
 
 /** One trial as charted by {@link perTrialSpec}. */
@@ -166,8 +164,9 @@ export interface TrialPoint {
 }
 
 /**
- * Spec: the observed value of each trial (red when the trial shows the anomaly), with the expected
- * value as a dashed rule: lost updates show as bars falling short of the line.
+ * Spec: how far each trial's observed value fell from the expected one (observed − expected), one bar
+ * per trial, red when the trial shows the anomaly. Lost updates show as bars below the zero line
+ * ("expected"); a correct trial is a flat mark on it.
  *
  * @example
  * ```ts
@@ -178,35 +177,35 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
   if (!Array.isArray(points) || points.length === 0) {
     throw new RaceLabArgumentError("points", "a non-empty array of { trial, observed, expected, anomaly }", points);
   }
-  const title = checkTitle(opts.title, "observed value per trial");
-  const values = points.map((p) => ({ ...p, status: p.anomaly ? "anomaly" : "as expected" }));
+  points.forEach((p, i) => {
+    if (typeof p !== "object" || p === null || typeof p.observed !== "number" || typeof p.expected !== "number" || typeof p.trial !== "number") {
+      throw new RaceLabArgumentError(`points[${i}]`, "an object { trial, observed, expected, anomaly }", p);
+    }
+  });
+  const title = checkTitle(opts.title, "observed − expected, per trial");
+  const values = points.map((p) => ({ ...p, difference: p.observed - p.expected, status: p.anomaly ? "anomaly" : "as expected" }));
   const many = points.length > 40;
+  const x = many
+    ? { field: "trial", type: "quantitative", title: "trial" }
+    : { field: "trial", type: "ordinal", title: "trial", axis: { labelAngle: 0 } };
+  const color = {
+    field: "status",
+    type: "nominal",
+    title: null,
+    scale: { domain: ["as expected", "anomaly"], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
+  };
+  const tooltip = [{ field: "trial" }, { field: "observed" }, { field: "expected" }, { field: "difference" }];
   return {
-    title,
+    title: { text: title, subtitle: "0 = the expected value; below 0 = updates lost" },
     width: Math.min(420, Math.max(160, points.length * 18)),
     height: 160,
     data: { values },
     layer: [
-      {
-        mark: many ? { type: "tick", thickness: 2 } : { type: "bar" },
-        encoding: {
-          x: many
-            ? { field: "trial", type: "quantitative", title: "trial" }
-            : { field: "trial", type: "ordinal", title: "trial", axis: { labelAngle: 0 } },
-          y: { field: "observed", type: "quantitative", title: "observed", scale: { zero: false } },
-          color: {
-            field: "status",
-            type: "nominal",
-            title: null,
-            scale: { domain: ["as expected", "anomaly"], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
-          },
-          tooltip: [{ field: "trial" }, { field: "observed" }, { field: "expected" }],
-        },
-      },
-      {
-        mark: { type: "rule", color: CHART_COLORS.expected, strokeDash: [4, 3], strokeWidth: 2 },
-        encoding: { y: { aggregate: "max", field: "expected", type: "quantitative" } },
-      },
+      // The zero line first, so the marks of correct trials are drawn over it.
+      { mark: { type: "rule", color: CHART_COLORS.expected, strokeWidth: 1 }, encoding: { y: { datum: 0 } } },
+      { mark: { type: "bar" }, encoding: { x, y: { field: "difference", type: "quantitative", title: "observed − expected" }, color, tooltip } },
+      // A tick at every value, so a trial with difference 0 is still visible as a flat mark.
+      { mark: { type: "tick", thickness: 2 }, encoding: { x, y: { field: "difference", type: "quantitative" }, color } },
     ],
   };
 }

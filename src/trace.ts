@@ -390,7 +390,8 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
           x: { ...x, field: "from" },
           x2: { field: "to" },
           y,
-          color: { field: "stale", type: "nominal", scale: { domain: [false, true], range: ["#bbbbbb", CHART_COLORS.stale] }, legend: null },
+          // A condition, not a scale: the points' color scale (event status) must stay the only one.
+          color: { condition: { test: "datum.stale", value: CHART_COLORS.stale }, value: "#bbbbbb" },
         },
       },
       {
@@ -402,7 +403,7 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
               x,
               y,
               shape: { field: "kind", type: "nominal", scale: { domain: ["read", "write"], range: ["circle", "square"] }, title: "access" },
-              color: { field: "status", type: "nominal", scale: { domain: [...STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event" },
+              color: { field: "status", type: "nominal", scale: { domain: [...STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event", legend: { labelLimit: 320 } },
               tooltip: [{ field: "seq" }, { field: "lane" }, { field: "kind" }, { field: "value" }, { field: "status" }],
             },
           },
