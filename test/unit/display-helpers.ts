@@ -2,11 +2,16 @@
 // display_data (inside Jupyter, faked by setting tslab's own `lastWriteDisplayData`, which is exactly
 // where the library looks for the kernel).
 
-/** Captures everything written to stdout while `fn` runs. */
+/**
+ * Captures what race-lab's display code writes to stdout while `fn` runs. Other writes (the test
+ * runner's own report of the previous test, which it may flush meanwhile) go through untouched: we
+ * tell them apart by whether display.js is on the call stack.
+ */
 export async function captureStdout(fn: () => unknown): Promise<string> {
   const original = process.stdout.write.bind(process.stdout);
   let out = "";
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (!/[\\/]dist[\\/]display\.js:/.test(new Error().stack ?? "")) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
     out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     cb?.();
