@@ -10,8 +10,8 @@ import {
   TravelError,
   WorkerFailedError,
 } from "./errors";
-import { Destination, encodeForProcess, encodeForThread, decodeShared, notSharable } from "./shared-object";
-import { ErrorReport, TravelingFunction, packFunction } from "./travel";
+import { Destination, encodeForProcess, encodeForThread, decodeShared } from "./shared-object";
+import { ErrorReport, TravelingFunction, checkSendable, packFunction } from "./travel";
 import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkTimeout } from "./validate";
 
 // Running one function in N worker threads or N child processes, all released together by a start
@@ -93,24 +93,6 @@ function checkOptions(opts: unknown): Required<RunOptions> & { labelGiven: boole
     label: (o.label as string | undefined) ?? "",
     labelGiven: o.label !== undefined,
   };
-}
-
-function checkSendable(value: unknown, where: string, to: Destination, depth = 0): void {
-  if (typeof value === "function" || typeof value === "symbol") {
-    throw new RaceLabArgumentError(
-      where,
-      `data or shared objects: a ${typeof value} cannot be copied to another ${to} (send a function as fn, or bind values to it with partial())`,
-      value,
-    );
-  }
-  if (to === "process" && (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))) {
-    throw notSharable("SharedArrayBuffer");
-  }
-  if (depth >= 8 || typeof value !== "object" || value === null) return;
-  if (Array.isArray(value)) value.forEach((v, i) => checkSendable(v, `${where}[${i}]`, to, depth + 1));
-  else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value)) checkSendable(v, `${where}.${k}`, to, depth + 1);
-  }
 }
 
 /**

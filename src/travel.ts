@@ -1,7 +1,7 @@
 import { builtinModules, createRequire } from "module";
 import * as path from "path";
 import { RaceLabArgumentError, TravelError, describe } from "./errors";
-import { Destination, decodeShared, encodeForProcess, encodeForThread } from "./shared-object";
+import { Destination, decodeShared, encodeForProcess, encodeForThread, notSharable } from "./shared-object";
 import { checkFunction } from "./validate";
 
 // A function sent to a worker thread or a child process travels as its source code: threads and
@@ -365,6 +365,33 @@ export interface TravelingFunction {
 }
 
 /**
+ * Checks that `value` can be copied to a thread or process: no functions or symbols (anywhere in
+ * arrays and plain objects), and for processes no shared memory.
+ *
+ * @example
+ * ```ts
+ * checkSendable(args, "argLists[0]", "process");
+ * ```
+ */
+export function checkSendable(value: unknown, where: string, to: Destination, depth = 0): void {
+  if (typeof value === "function" || typeof value === "symbol") {
+    throw new RaceLabArgumentError(
+      where,
+      `data or shared objects: a ${typeof value} cannot be copied to another ${to} (send a function as fn, or bind values to it with partial())`,
+      value,
+    );
+  }
+  if (to === "process" && (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))) {
+    throw notSharable("SharedArrayBuffer");
+  }
+  if (depth >= 8 || typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) value.forEach((v, i) => checkSendable(v, `${where}[${i}]`, to, depth + 1));
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) checkSendable(v, `${where}.${k}`, to, depth + 1);
+  }
+}
+
+/**
  * Packs `fn` (a plain function or a {@link partial}) for a thread or a process, checking that its
  * source compiles on its own.
  *
@@ -381,7 +408,11 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
   const name = info ? info.name : fn.name;
   rebuildFunction(source, name); // compile here first: a function that cannot travel fails before any worker starts
   const encode = to === "thread" ? encodeForThread : encodeForProcess;
-  const bound: [number, unknown][] = info ? [...info.bound].map(([i, v]) => [i, encode([v])[0]]) : [];
+  const bound: [number, unknown][] = [];
+  for (const [i, value] of info?.bound ?? []) {
+    checkSendable(value, `the value bound to ${info!.parameters[i].name}`, to);
+    bound.push([i, encode([value])[0]]);
+  }
   return { source, name, bound };
 }
 
