@@ -64,9 +64,19 @@ export async function sleepWhileAsync(view: Int32Array, index: number, seen: num
   const ms = remaining(deadline);
   if (ms === 0) return "timed-out";
   // Same re-check as Atomics.wait, without blocking: the promise settles on notify or timeout.
-  // Warning: a pending waitAsync does not keep Node's event loop alive on its own.
   const result = waitAsyncImpl(view, index, seen, ms === Infinity ? undefined : ms);
-  return result.async ? await result.value : result.value;
+  if (!result.async) return result.value;
+  // A pending waitAsync does not keep Node's event loop alive: with nothing else to do, a script
+  // would exit in the middle of `await lock.acquireAsync(100)`. A finite wait holds a timer of the
+  // same length so the process stays until the wait is over. A wait without timeout does not (it
+  // would keep a deadlocked script alive forever); inside a notebook or a run the kernel or the
+  // run's workers keep the process alive anyway.
+  const keepAlive = ms === Infinity ? undefined : setTimeout(() => {}, ms + 50);
+  try {
+    return await result.value;
+  } finally {
+    if (keepAlive) clearTimeout(keepAlive);
+  }
 }
 
 /**
