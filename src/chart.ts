@@ -323,6 +323,8 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     anomalyText: `${r.anomalies}/${r.trials}`,
     msText: `${r.medianMs.toFixed(r.medianMs >= 100 ? 0 : 1)} ms`,
   }));
+  // All-zero timings (a trivial demo) would give an empty scale domain: show 0 to 1 ms then.
+  const msDomain = values.every((v) => v.medianMs === 0) ? [0, 1] : undefined;
   const panel = (field: string, text: string, axisTitle: string, domain?: number[]) => ({
     width: 240,
     height: { step: 20 },
@@ -350,7 +352,7 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   return {
     title,
     data: { values },
-    hconcat: [panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", [0, 100]), panel("medianMs", "msText", "median time per trial (ms)")],
+    hconcat: [panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", [0, 100]), panel("medianMs", "msText", "median time per trial (ms)", msDomain)],
     resolve: { scale: { color: "shared" } },
   };
 }

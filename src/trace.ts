@@ -335,11 +335,15 @@ registerSharable("Trace", (state) => Trace.fromSharedState(state));
 /** Options of {@link showTimeline}. */
 export interface TimelineOptions {
   title?: string;
-  /** The most events drawn (the first ones; default 120, at most 2000). */
+  /**
+   * The most events drawn (default 120, at most 2000): the first ones, or, when the first stale write
+   * comes later, a window starting just before it. The analysis always covers every event.
+   */
   maxEvents?: number;
 }
 
-const STATUS = ["read", "write", "stale write (overwrote an unseen write)", "lost write"] as const;
+// Short labels keep the legend compact; the text legend below the chart explains them.
+const STATUS = ["read", "write", "stale write", "lost write"] as const;
 
 /**
  * Draws the interleaving: one lane per worker, each read (circle) and write (square) at its place in
@@ -368,7 +372,15 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
     showMarkdown(`**${title}**: the trace is empty — call \`trace.read(worker, value)\` and \`trace.write(worker, value)\` in the workers.`);
     return analysis;
   }
-  const shown = all.slice(0, maxEvents);
+  // Show the first maxEvents events; but when the first stale write comes later than that, start the
+  // window a few events before its read, so the picture shows the race rather than its quiet prelude.
+  const firstStale = all.findIndex((e) => e.stale);
+  let start = 0;
+  if (firstStale >= maxEvents) {
+    const baseIndex = all.findIndex((e) => e.seq === all[firstStale].base);
+    start = Math.max(0, Math.min(baseIndex - 4, all.length - maxEvents));
+  }
+  const shown = all.slice(start, start + maxEvents);
   const lastSeq = shown[shown.length - 1].seq;
   const status = (e: AnalyzedEvent) => (e.kind === "read" ? STATUS[0] : e.lost ? STATUS[3] : e.stale ? STATUS[2] : STATUS[1]);
   const points = shown.map((e) => ({ seq: e.seq, lane: `worker ${e.worker}`, kind: e.kind, value: e.value, status: status(e) }));
@@ -379,8 +391,9 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
   const x = { field: "seq", type: "quantitative", title: "global order (sequence number)", scale: { domain: [shown[0].seq - 0.5, lastSeq + 0.5], nice: false }, axis: { tickMinStep: 1, format: "d" } };
   const y = { field: "lane", type: "nominal", title: null, sort: lanes };
   const spec = {
-    title: { text: title, subtitle: `${analysis.lostUpdates} lost update${analysis.lostUpdates === 1 ? "" : "s"}, ${analysis.staleWrites} stale write${analysis.staleWrites === 1 ? "" : "s"}` + (shown.length < all.length ? ` — first ${shown.length} of ${all.length} events shown` : "") },
-    width: Math.min(900, Math.max(320, shown.length * 16)),
+    title: { text: title, subtitle: `${analysis.lostUpdates} lost update${analysis.lostUpdates === 1 ? "" : "s"}, ${analysis.staleWrites} stale write${analysis.staleWrites === 1 ? "" : "s"}` + (shown.length < all.length ? ` — events #${shown[0].seq} to #${lastSeq} of ${all.length} shown` : "") },
+    // At most 720 px wide, so the chart and its legend fit a notebook's output area.
+    width: Math.min(720, Math.max(320, shown.length * 16)),
     height: { step: 44 },
     layer: [
       {
@@ -398,16 +411,16 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
         data: { values: points },
         layer: [
           {
-            mark: { type: "point", filled: true, size: 110, opacity: 1 },
+            mark: { type: "point", filled: true, size: shown.length > 50 ? 45 : 110, opacity: 1 },
             encoding: {
               x,
               y,
-              shape: { field: "kind", type: "nominal", scale: { domain: ["read", "write"], range: ["circle", "square"] }, title: "access" },
-              color: { field: "status", type: "nominal", scale: { domain: [...STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event", legend: { labelLimit: 320 } },
+              shape: { field: "kind", type: "nominal", scale: { domain: ["read", "write"], range: ["circle", "square"] }, title: "access", legend: { orient: "bottom", direction: "horizontal" } },
+              color: { field: "status", type: "nominal", scale: { domain: [...STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event", legend: { orient: "bottom", direction: "horizontal" } },
               tooltip: [{ field: "seq" }, { field: "lane" }, { field: "kind" }, { field: "value" }, { field: "status" }],
             },
           },
-          ...(shown.length <= 80
+          ...(shown.length <= 45
             ? [{ mark: { type: "text", dy: -13, fontSize: 10, color: "#222222" }, encoding: { x, y, text: { field: "value" } } }]
             : []),
         ],

@@ -30,7 +30,6 @@ export type Bundle = Record<string, string>;
 
 /** Runs `fn` as if inside a tslab kernel cell and returns the display_data bundles it sent. */
 export async function captureDisplays(fn: () => unknown): Promise<{ bundles: Bundle[]; stdout: string }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
   const bundles: Bundle[] = [];
   jupyter.lastWriteDisplayData = (msg: { data: Bundle }, update: boolean) => {

@@ -209,7 +209,10 @@ test("threads recording at full speed get distinct, gap-free sequence numbers", 
 
 test("showTimeline draws one lane per worker, lost and stale writes highlighted, and a legend", async () => {
   const trace = new Trace({ capacity: 16 });
-  for (const e of script("1r0", "2r0", "1w1", "2w1", "1r1", "1w2")) (e.kind === "read" ? trace.read(e.worker, e.value) : trace.write(e.worker, e.value));
+  for (const e of script("1r0", "2r0", "1w1", "2w1", "1r1", "1w2")) {
+    if (e.kind === "read") trace.read(e.worker, e.value);
+    else trace.write(e.worker, e.value);
+  }
   const { bundles } = await captureDisplays(async () => {
     const analysis = await showTimeline(trace, { title: "two workers" });
     assert.equal(analysis.lostUpdates, 1);
@@ -227,7 +230,12 @@ test("showTimeline draws one lane per worker, lost and stale writes highlighted,
   // maxEvents cuts the picture, not the analysis
   const cut = await captureDisplays(() => showTimeline(trace, { maxEvents: 2 }));
   assert.equal(markLabels(cut.bundles[0]["image/svg+xml"], "point").length, 2);
-  assert.match(cut.bundles[0]["image/svg+xml"], /first 2 of 6 events shown/);
+  assert.match(cut.bundles[0]["image/svg+xml"], /events #0 to #1 of 6 shown/);
+  // a long quiet prelude: the window moves to just before the first stale write
+  const long = script(...Array.from({ length: 40 }, (_, i) => `1${i % 2 ? "w" : "r"}${Math.ceil(i / 2)}`), "1r20", "2r20", "1w21", "2w21");
+  const moved = await captureDisplays(() => showTimeline(long, { maxEvents: 10 }));
+  const seqs = markLabels(moved.bundles[0]["image/svg+xml"], "point").map((p) => Number(p.seq));
+  assert.deepEqual(seqs, [34, 35, 36, 37, 38, 39, 40, 41, 42, 43]);
   // outside Jupyter: text only
   const out = await captureStdout(() => showTimeline(script("1r0", "1w1")));
   assert.match(out, /#0 worker 1 read 0\n#1 worker 1 write 1/);
