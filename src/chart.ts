@@ -48,7 +48,14 @@ function loadVega(): Promise<VegaModules> {
   return modules;
 }
 
-/** Colors (Tableau 10): readable on white, distinguishable for most color-blind readers. */
+/**
+ * Colors (Tableau 10): readable on white, distinguishable for most color-blind readers.
+ *
+ * @example
+ * ```ts
+ * renderVegaLite({ ...spec, mark: { type: "bar", color: CHART_COLORS.anomaly } });
+ * ```
+ */
 export const CHART_COLORS = {
   ok: "#4c78a8",
   anomaly: "#e45756",

@@ -99,7 +99,14 @@ export function showBundle(bundle: MimeBundle): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
-/** A readable plain-text form of a small piece of HTML, used when no text fallback is given. */
+/**
+ * A readable plain-text form of a small piece of HTML, used when no text fallback is given.
+ *
+ * @example
+ * ```ts
+ * htmlToText("<p>a &amp; b</p>"); // "a & b"
+ * ```
+ */
 export function htmlToText(html: string): string {
   return html
     .replace(/<(script|style)[\s\S]*?<\/\1>/gi, "")

@@ -29,9 +29,16 @@ import { Destination, notSharable, registerSharable, Sharable, SharedState } fro
 import { renderVegaLite, CHART_COLORS } from "./chart";
 import { showMarkdown, showSvg } from "./display";
 
-/** The most events a trace can hold. */
+/**
+ * The most events a trace can hold (and the highest worker number it accepts, below).
+ *
+ * @example
+ * ```ts
+ * new Trace({ capacity: MAX_TRACE_CAPACITY });
+ * ```
+ */
 export const MAX_TRACE_CAPACITY = 1_000_000;
-/** The highest worker number a trace accepts. */
+/** The highest worker number a trace accepts. @example `trace.read(MAX_TRACE_WORKER, 0)` */
 export const MAX_TRACE_WORKER = 10_000;
 
 const READ = 1;

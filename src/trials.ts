@@ -13,7 +13,14 @@ import { htmlTable, textTable, TableRow } from "./table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "./chart";
 import { recordOutcome } from "./outcomes";
 
-/** The most trials one `runTrials` may run. */
+/**
+ * The most trials one `runTrials` may run.
+ *
+ * @example
+ * ```ts
+ * await runTrials({ ...demo, trials: MAX_TRIALS });
+ * ```
+ */
 export const MAX_TRIALS = 1000;
 
 let lesson: string | null = null;
