@@ -2,8 +2,8 @@
 // state machine (filling → draining → filling; resetting; broken) kept in shared memory.
 
 import { Condition } from "./condition";
-import { BrokenBarrierError, RaceLabArgumentError } from "./errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { BrokenBarrierError } from "./errors";
+import { checkOptions, deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { checkInteger, checkTimeout } from "./validate";
@@ -52,7 +52,7 @@ export class Barrier implements Sharable {
 
   constructor(parties: number, options: BarrierOptions = {}) {
     checkInteger("parties", parties, 1, MAX_PARTIES);
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { timeoutMs: 5000 }", options);
+    options = checkOptions(options, "{ timeoutMs: 5000 }");
     this.defaultTimeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs);
     this.parties = parties;
     this.cond = new Condition(new Lock());
@@ -71,7 +71,7 @@ export class Barrier implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): number {
-    const deadline = deadlineOf("timeoutMs", timeoutMs ?? this.defaultTimeoutMs);
+    const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
     forbidMainThreadBlock("barrier.wait()", "barrier.waitAsync()");
     this.cond.acquire();
     try {
@@ -102,7 +102,7 @@ export class Barrier implements Sharable {
    * ```
    */
   async waitAsync(timeoutMs?: number): Promise<number> {
-    const deadline = deadlineOf("timeoutMs", timeoutMs ?? this.defaultTimeoutMs);
+    const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
     await this.cond.acquireAsync();
     try {
       if (!(await this.cond.waitForAsync(() => !this.isPassing(), this.msLeft(deadline)))) this.breakAndThrow();

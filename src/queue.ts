@@ -3,7 +3,7 @@
 
 import { Condition } from "./condition";
 import { RaceLabArgumentError } from "./errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { checkOptions, deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { checkInteger } from "./validate";
@@ -62,7 +62,7 @@ export class Queue<T = unknown> implements Sharable {
   protected data!: Uint8Array;
 
   constructor(options: QueueOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { maxsize: 10 }", options);
+    options = checkOptions(options, "{ maxsize: 10 }");
     const maxsize = checkInteger("options.maxsize", options.maxsize ?? 0, 0, MAX_QUEUE_SIZE);
     const capacity = checkInteger("options.capacityBytes", options.capacityBytes ?? DEFAULT_QUEUE_BYTES, 16, MAX_QUEUE_BYTES);
     this.lock = new Lock();

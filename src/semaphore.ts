@@ -2,7 +2,7 @@
 // Two Int32 slots: the current count and the initial value (for the bounded check).
 
 import { LockReleaseError, RaceLabArgumentError } from "./errors";
-import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { checkOptions, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { BaseLock } from "./synchronized";
 import { checkInteger } from "./validate";
@@ -41,7 +41,7 @@ export class Semaphore extends BaseLock implements Sharable {
   constructor(value = 1, options: SemaphoreOptions = {}) {
     super();
     checkInteger("value", value, 0, MAX_SEMAPHORE_VALUE);
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { bounded: true }", options);
+    options = checkOptions(options, "{ bounded: true }");
     const bounded = options.bounded ?? false;
     if (typeof bounded !== "boolean") throw new RaceLabArgumentError("options.bounded", "true or false", bounded);
     this.view = new Int32Array(new SharedArrayBuffer(SLOTS * 4));

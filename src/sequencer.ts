@@ -1,8 +1,8 @@
 // Sequencer: forces an interleaving between threads, so a race that normally happens "sometimes"
 // happens every time — for teaching, and for tests that must not depend on luck.
 
-import { RaceLabArgumentError, RaceLabError } from "./errors";
-import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { RaceLabError } from "./errors";
+import { checkOptions, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { checkFunction, checkInteger, checkTimeout } from "./validate";
 
@@ -44,7 +44,7 @@ export class Sequencer implements Sharable {
   protected timeoutMs: number;
 
   constructor(options: SequencerOptions = {}) {
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { timeoutMs: 5000 }", options);
+    options = checkOptions(options, "{ timeoutMs: 5000 }");
     this.timeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs, DEFAULT_STEP_TIMEOUT_MS);
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }

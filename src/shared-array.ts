@@ -1,6 +1,7 @@
 // SharedArray: Python's multiprocessing.Array for worker threads — a fixed-length array of numbers
 // in shared memory, with a lock that travels with it.
 
+import { checkOptions } from "./futex";
 import { RaceLabArgumentError } from "./errors";
 import type { Lock } from "./lock";
 import type { RLock } from "./rlock";
@@ -52,7 +53,7 @@ export class SharedArray implements Sharable {
     } else {
       throw new RaceLabArgumentError("lengthOrValues", `a length from 0 to ${MAX_SHARED_ARRAY_LENGTH} or an array of numbers`, lengthOrValues);
     }
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { lock: true }", options);
+    options = checkOptions(options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.items = new array(new SharedArrayBuffer(length * array.BYTES_PER_ELEMENT));

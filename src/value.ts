@@ -1,6 +1,7 @@
 // Value: Python's multiprocessing.Value for worker threads — one number in shared memory, plus a
 // lock that travels with it. Also the type codes shared with SharedArray.
 
+import { checkOptions } from "./futex";
 import { RaceLabArgumentError, RaceLabError } from "./errors";
 import { Lock } from "./lock";
 import { RLock } from "./rlock";
@@ -118,7 +119,7 @@ export class Value implements Sharable {
   constructor(type: TypeCode, initial = 0, options: ValueOptions = {}) {
     this.type = checkTypeCode("type", type);
     checkElement("initial", type, initial);
-    if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { lock: true }", options);
+    options = checkOptions(options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.cell = new array(new SharedArrayBuffer(array.BYTES_PER_ELEMENT));
