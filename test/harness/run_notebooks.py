@@ -274,7 +274,8 @@ def run_notebook(path, args, repo_root):
     if before is not None:
         after = git_status(repo_root)
         if after is not None and after != before:
-            failures.append("the work tree changed (stray or modified files): " + ", ".join(status_diff(before, after)))
+            failures.append("the work tree changed (stray or modified files): " + ", ".join(status_diff(before, after))
+                            + " (if someone else edited this work tree meanwhile, run it again)")
     return code_cells, failures, seconds
 
 
