@@ -11,7 +11,7 @@ import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ROOT, defaultWhere, ensureJupyter, registerKernel } from "./jupyter.mjs";
 
-const WELCOME = path.join("notebooks", "00-welcome.ipynb");
+const WELCOME = "notebooks/00-welcome.ipynb"; // a URL path as well as a file path
 
 function setup({ ci = false, prefix } = {}) {
   if (!existsSync(path.join(ROOT, "node_modules", "race-lab", "dist", "index.js"))) {
@@ -40,6 +40,19 @@ function parsePort(value) {
   return port;
 }
 
+/**
+ * The arguments that open the welcome notebook, with the server rooted at the project (README,
+ * notebooks/, python/ all visible). The classic Notebook before 7 opens a browser whenever it is
+ * given a file, even with --no-browser, so it gets a default URL instead; JupyterLab and Notebook 7
+ * (both on jupyter_server) open the file they are given and honour --no-browser.
+ */
+function openWelcome(app, jupyter) {
+  if (app === "notebook" && Number.parseInt(jupyter.notebook, 10) < 7) {
+    return [`--NotebookApp.default_url=/notebooks/${WELCOME}`, `--NotebookApp.notebook_dir=${ROOT}`];
+  }
+  return [`--ServerApp.root_dir=${ROOT}`, WELCOME];
+}
+
 async function start(opts) {
   const jupyter = setup();
   let app = jupyter.lab ? "lab" : "notebook";
@@ -51,7 +64,7 @@ async function start(opts) {
     if (!jupyter.notebook) throw new Error(`--classic: the classic Notebook is not installed with ${jupyter.path}, or drop --classic.`);
     app = "notebook";
   }
-  const args = [app, WELCOME];
+  const args = [app, ...openWelcome(app, jupyter)];
   if (opts.browser === false) args.push("--no-browser");
   if (opts.port !== undefined) {
     if (!(await portFree(opts.port))) {
