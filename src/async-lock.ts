@@ -102,11 +102,11 @@ export class AsyncLock implements Sharable {
     return (target, key, descriptor) => {
       const original = descriptor?.value;
       if (typeof original !== "function") throw new RaceLabArgumentError("the decorated member", "a method", original);
-      const lock = this;
+      const withLock = (fn: () => unknown) => this.withLock(fn);
       return {
         ...descriptor,
         value(this: unknown, ...args: unknown[]) {
-          return lock.withLock(() => original.apply(this, args));
+          return withLock(() => original.apply(this, args));
         },
       };
     };

@@ -196,6 +196,7 @@ export class Barrier implements Sharable {
    * ```
    */
   get nWaiting(): number {
+    // A lock-free snapshot: Atomics.load so it is a whole, current count (it may change at once).
     return this.state === FILLING ? Atomics.load(this.view, COUNT) : 0;
   }
 
@@ -241,7 +242,7 @@ export class Barrier implements Sharable {
   }
 
   private resetNow(): void {
-    if (Atomics.load(this.view, COUNT) > 0) {
+    if (Atomics.load(this.view, COUNT) > 0) { // under the lock; atomic like every COUNT access
       // Parties are inside: they must leave with BrokenBarrierError; the last one out refills.
       if (this.state === FILLING || this.state === BROKEN) this.setState(RESETTING);
     } else {
@@ -252,6 +253,7 @@ export class Barrier implements Sharable {
 
   private breakAndThrow(): never {
     this.breakNow();
+    // (An atomic read of COUNT for the message only; we hold the lock, so it is exact.)
     throw new BrokenBarrierError(
       `barrier.wait(): timed out with ${Atomics.load(this.view, COUNT)} of ${this.parties} parties arrived; ` +
         `the barrier is now broken for everyone (reset() to use it again)`,

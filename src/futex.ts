@@ -125,6 +125,7 @@ export async function mutexLockAsync(view: Int32Array, index: number, deadline: 
     // Same race as in mutexLock: exchange both marks "contended" and tells whether we got it.
     if (Atomics.exchange(view, index, CONTENDED) === UNLOCKED) return true;
     if ((await sleepWhileAsync(view, index, CONTENDED, deadline)) === "timed-out") {
+      // Last try as in mutexLock: compareExchange, so a release at the deadline is not lost.
       return Atomics.compareExchange(view, index, UNLOCKED, CONTENDED) === UNLOCKED;
     }
   }

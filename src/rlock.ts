@@ -118,6 +118,7 @@ export class RLock extends BaseLock implements Sharable {
 
   /** @internal Condition.wait: release every level at once; returns the depth to restore. */
   releaseForWait(): number {
+    // We own the lock, so no other thread writes DEPTH; atomic so others' snapshots never tear.
     const depth = Atomics.load(this.view, DEPTH);
     Atomics.store(this.view, DEPTH, 1);
     this.release();
@@ -133,7 +134,7 @@ export class RLock extends BaseLock implements Sharable {
   /** @internal */
   async restoreAfterWaitAsync(depth: number): Promise<void> {
     await this.acquireAsync();
-    Atomics.store(this.view, DEPTH, depth);
+    Atomics.store(this.view, DEPTH, depth); // we own it again: only we write DEPTH now
   }
 
   private reenter(): boolean {
@@ -143,7 +144,8 @@ export class RLock extends BaseLock implements Sharable {
   }
 
   private becomeOwner(depth: number): void {
-    // Publish owner and depth atomically: other threads' ownership checks read whole values.
+    // Publish owner and depth atomically (depth first, so an owner seen is an owner with its depth):
+    // other threads' ownership checks read whole values.
     Atomics.store(this.view, DEPTH, depth);
     Atomics.store(this.view, OWNER, myThreadId);
   }

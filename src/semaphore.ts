@@ -100,6 +100,7 @@ export class Semaphore extends BaseLock implements Sharable {
     const initial = this.view[INITIAL]; // written once before sharing, never changed
     const bounded = this.view[BOUNDED] === 1;
     for (;;) {
+      // Read the count atomically, then commit with compareExchange below (retry if it changed).
       const count = Atomics.load(this.view, COUNT);
       if ((bounded && count + n > initial) || count + n > MAX_SEMAPHORE_VALUE) {
         throw new LockReleaseError(
@@ -140,6 +141,7 @@ export class Semaphore extends BaseLock implements Sharable {
 
   private tryTake(): boolean {
     for (;;) {
+      // Atomic read of the count; the take itself is the compareExchange below.
       const count = Atomics.load(this.view, COUNT);
       if (count === 0) return false;
       // compareExchange: two threads that both saw count 1 cannot both take the last permit.

@@ -226,9 +226,9 @@ export abstract class ContextDecorator {
    */
   wrap<F extends (...args: any[]) => any>(fn: F): F {
     checkFunction("fn", fn);
-    const context = this;
+    const run = <T>(body: () => T) => this.run(body);
     return function (this: unknown, ...args: unknown[]) {
-      return context.run(() => fn.apply(this, args));
+      return run(() => fn.apply(this, args));
     } as unknown as F;
   }
 
