@@ -28,3 +28,5 @@ export * from "./queue";
 export * from "./sequencer";
 export * from "./synchronized";
 export * from "./async-lock";
+export * from "./file-lock";
+export * from "./manager";
