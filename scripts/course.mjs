@@ -42,15 +42,16 @@ function parsePort(value) {
 
 /**
  * The arguments that open the welcome notebook, with the server rooted at the project (README,
- * notebooks/, python/ all visible). The classic Notebook before 7 opens a browser whenever it is
- * given a file, even with --no-browser, so it gets a default URL instead; JupyterLab and Notebook 7
- * (both on jupyter_server) open the file they are given and honour --no-browser.
+ * notebooks/, python/ all visible). We set the app's default URL rather than pass the file: the
+ * classic Notebook before 7 opens a browser whenever it is given a file, even with --no-browser, and
+ * this way the URL Jupyter prints (and opens) leads straight to the notebook in every app.
  */
-function openWelcome(app, jupyter) {
-  if (app === "notebook" && Number.parseInt(jupyter.notebook, 10) < 7) {
-    return [`--NotebookApp.default_url=/notebooks/${WELCOME}`, `--NotebookApp.notebook_dir=${ROOT}`];
+function openWelcome(app, notebookVersion) {
+  if (app === "lab") return ["--ServerApp.root_dir=" + ROOT, `--LabApp.default_url=/lab/tree/${WELCOME}`];
+  if (Number.parseInt(notebookVersion ?? "", 10) >= 7) {
+    return ["--ServerApp.root_dir=" + ROOT, `--JupyterNotebookApp.default_url=/notebooks/${WELCOME}`];
   }
-  return [`--ServerApp.root_dir=${ROOT}`, WELCOME];
+  return ["--NotebookApp.notebook_dir=" + ROOT, `--NotebookApp.default_url=/notebooks/${WELCOME}`];
 }
 
 async function start(opts) {
@@ -64,7 +65,7 @@ async function start(opts) {
     if (!jupyter.notebook) throw new Error(`--classic: the classic Notebook is not installed with ${jupyter.path}, or drop --classic.`);
     app = "notebook";
   }
-  const args = [app, ...openWelcome(app, jupyter)];
+  const args = [app, ...openWelcome(app, jupyter.notebook)];
   if (opts.browser === false) args.push("--no-browser");
   if (opts.port !== undefined) {
     if (!(await portFree(opts.port))) {
