@@ -137,3 +137,14 @@ test("the checks catch an invalid structure", (t) => {
   if (errors === null) return t.skip("no Python with nbformat found");
   assert.ok(errors[invalid], "nbformat should reject it too");
 });
+
+test("every lesson is listed in the README's lesson table and in the welcome notebook's contents", () => {
+  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const welcome = readFileSync(path.join(NOTEBOOKS, "00-welcome.ipynb"), "utf8");
+  const missing: string[] = [];
+  for (const file of lessons.map((f) => path.basename(f)).filter((f) => f !== "00-welcome.ipynb")) {
+    if (!readme.includes(`(notebooks/${file})`)) missing.push(`README.md lacks a link to notebooks/${file}`);
+    if (!welcome.includes(`(${file})`)) missing.push(`00-welcome.ipynb lacks a link to ${file}`);
+  }
+  assert.deepEqual(missing, []);
+});
