@@ -1,0 +1,60 @@
+// Loaded into the tslab kernel by the grader (scripts/grade.mjs) before any student cell runs, and
+// called again right before each test cell. It makes the exercise checks unforgeable by the usual means:
+//   - a student cell that redefines `check` / `expectEqual` / … : the grader re-imports the real ones
+//     right before each test cell (a later import wins in tslab);
+//   - a student cell that replaces race-lab's exports: we freeze them (non-writable, non-configurable)
+//     while the kernel is still untouched;
+//   - student code that switches grading mode off (process.env.RACE_LAB_GRADING) — even from inside the
+//     solution while the check runs: our `check` throws unless the real check resolved to "solved".
+// It is not a sandbox: code in the same process can patch JavaScript's built-ins. docs/INSTRUCTORS.md says so.
+"use strict";
+const path = require("node:path");
+
+let installed = false;
+
+/** Freezes race-lab's exercise helpers. `indexPath`: require.resolve("race-lab") as the kernel sees it. */
+function install(indexPath) {
+  if (installed) return;
+  // The same module instance the cells get (Node caches by real path).
+  const exercises = require(path.join(path.dirname(indexPath), "exercises.js"));
+  const real = {
+    check: exercises.check,
+    expectEqual: exercises.expectEqual,
+    expectTrue: exercises.expectTrue,
+    expectBetween: exercises.expectBetween,
+    ExerciseFailedError: exercises.ExerciseFailedError,
+  };
+  for (const [name, value] of Object.entries(real)) {
+    if (typeof value !== "function") throw new Error(`grading guard: race-lab has no ${name}`);
+  }
+  process.env.RACE_LAB_GRADING = "1";
+
+  async function check(id, body, options) {
+    process.env.RACE_LAB_GRADING = "1";
+    // In grading mode a failed check throws. If the student's code (running inside `body`) switched
+    // grading mode off meanwhile, the real check resolves to false instead: fail all the same.
+    const solved = await real.check(id, body, options);
+    if (solved !== true) throw new real.ExerciseFailedError(`${id}: not solved`);
+    return true;
+  }
+  const frozen = {
+    check,
+    expectEqual: real.expectEqual,
+    expectTrue: real.expectTrue,
+    expectBetween: real.expectBetween,
+    gradingMode: () => true,
+  };
+  for (const [name, value] of Object.entries(frozen)) {
+    // race-lab's index re-exports these through getters that read this module's exports.
+    Object.defineProperty(exercises, name, { value, enumerable: true, writable: false, configurable: false });
+  }
+  installed = true;
+}
+
+/** Run right before each test cell: the guard is in place and grading mode is on. */
+function verify() {
+  if (!installed) throw new Error("grading guard: not installed");
+  process.env.RACE_LAB_GRADING = "1";
+}
+
+module.exports = { install, verify };
