@@ -1,0 +1,117 @@
+// manager-rpc: lesson 07. A connection pool hosted in a Manager's server process: one proxy call's
+// round trip, and 11 client processes leasing from 10 connections without a delay (duplicates are
+// rare), with the read-pop window widened by a random 0-20 ms delay (duplicates), and with a lock and
+// a bounded semaphore in the server (none). Python: the port's BaseManager.
+import { pythonCase, raceLab, timed } from "../lib.mjs";
+
+const { Manager, runProcesses } = raceLab;
+
+// Lesson 07's ConnectionPool (no lock anywhere), plus ping() for the round trip.
+class ConnectionPool {
+  constructor(size, maxDelayMs) {
+    this.ready = Array.from({ length: size }, (_, i) => i);
+    this.leased = [];
+    this.maxDelayMs = maxDelayMs;
+  }
+  async get() {
+    if (this.ready.length === 0) throw new Error("no connections available");
+    const conn = this.ready[this.ready.length - 1]; // read ...
+    if (this.maxDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * this.maxDelayMs)); // ... the window ...
+    this.ready.pop(); // ... pop: no lock in between
+    this.leased.push(conn);
+    return conn;
+  }
+  ping() {
+    return null;
+  }
+  readyCount() {
+    return this.ready.length;
+  }
+}
+
+// Lesson 07's fixed pool: an AsyncLock around read-pop, a bounded Semaphore for the leases.
+class LockedPool {
+  constructor(size, maxDelayMs) {
+    const { AsyncLock, Semaphore } = require("race-lab");
+    this.ready = Array.from({ length: size }, (_, i) => i);
+    this.leased = [];
+    this.maxDelayMs = maxDelayMs;
+    this.lock = new AsyncLock();
+    this.slots = new Semaphore(size, { bounded: true });
+  }
+  async get() {
+    if (!(await this.slots.acquireAsync(0))) throw new Error("no connections available");
+    return this.lock.withLock(async () => {
+      const conn = this.ready[this.ready.length - 1];
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * this.maxDelayMs));
+      this.ready.pop();
+      this.leased.push(conn);
+      return conn;
+    });
+  }
+  readyCount() {
+    return this.ready.length;
+  }
+}
+
+async function client(pool) {
+  try {
+    return String(await pool.get());
+  } catch (error) {
+    return `error: ${error.message}`;
+  }
+}
+
+async function poolTrial(manager, PoolClass, maxDelayMs) {
+  const pool = await manager.create(PoolClass, 10, maxDelayMs);
+  const results = await runProcesses(client, Array.from({ length: 11 }, () => [pool]), { prefixOutput: false, timeoutMs: 60_000 });
+  const ids = results.filter((r) => !r.startsWith("error"));
+  const distinct = new Set(ids).size;
+  return { duplicates: ids.length - distinct, lost: 10 - (await pool.readyCount()) - distinct };
+}
+
+async function runTs({ reps, quick }) {
+  const calls = quick ? 200 : 1000;
+  const out = { "manager start": [], "round trip": [], "no delay": [], "widened window": [], "lock in the server": [] };
+  for (let rep = 0; rep < reps; rep++) {
+    const { ms, result: manager } = await timed(() => Manager.start({ timeoutMs: 60_000 }));
+    out["manager start"].push({ ms });
+    try {
+      const probe = await manager.create(ConnectionPool, 10, 0);
+      await probe.ping(); // warm the connection, as the port does
+      const t = await timed(async () => {
+        for (let i = 0; i < calls; i++) await probe.ping();
+      });
+      out["round trip"].push({ value: (t.ms * 1000) / calls });
+      for (const [name, PoolClass, delay, locked] of [
+        ["no delay", ConnectionPool, 0, false],
+        ["widened window", ConnectionPool, 20, false],
+        ["lock in the server", LockedPool, 20, true],
+      ]) {
+        const trial = await timed(() => poolTrial(manager, PoolClass, delay));
+        const bad = trial.result.duplicates + (locked ? trial.result.lost : 0);
+        out[name].push({ ms: trial.ms, observed: trial.result.duplicates, anomaly: bad > 0 });
+      }
+    } finally {
+      await manager.shutdown();
+    }
+  }
+  return out;
+}
+
+export default [
+  {
+    name: "manager-rpc",
+    title: "a pool of 10 connections in a Manager, 11 client processes through proxies",
+    reps: { full: 3, quick: 1 },
+    rows: [
+      { variant: "manager start", ts: "manager start", py: "manager start", kind: "cost", unit: "ms" },
+      { variant: "proxy round trip", ts: "round trip", py: "round trip", kind: "cost", unit: "µs" },
+      { variant: "11 clients, no delay (duplicates)", ts: "no delay", py: "no delay", kind: "rare", unit: "ms" },
+      { variant: "11 clients, window widened 0-20 ms (duplicates)", ts: "widened window", py: "widened window", kind: "unsafe", unit: "ms" },
+      { variant: "11 clients, lock + semaphore in the server", ts: "lock in the server", py: "lock in the server", kind: "safe", unit: "ms" },
+    ],
+    ts: runTs,
+    py: (ctx) => pythonCase("manager-rpc", ctx),
+  },
+];
