@@ -153,11 +153,26 @@ function killEverythingNow(): void {
   for (const run of active) run.killNow();
 }
 
-function track(run: Run): void {
-  active.add(run);
-  if (!sigintListener) {
+let sigintPending = false;
+
+function listenForSigint(): void {
+  sigintPending = false;
+  if (active.size > 0 && !sigintListener) {
     sigintListener = onSigint;
     process.on("SIGINT", onSigint);
+  }
+}
+
+function track(run: Run): void {
+  active.add(run);
+  if (!sigintListener && !sigintPending) {
+    // Not now: a cell's synchronous part runs under vm's breakOnSigint, which takes the SIGINT
+    // listeners away, installs its own handler and, when the part ends, puts back the handler that
+    // was there before it started (the default, which kills the kernel). A listener added meanwhile
+    // would be left without an OS handler, and the next interrupt would kill the kernel. Added
+    // after the cell's synchronous part, it is installed properly.
+    sigintPending = true;
+    setImmediate(listenForSigint);
   }
   if (!exitHookInstalled) {
     // Child processes outlive their parent unless told: at exit, end them (threads end with us).
@@ -421,6 +436,9 @@ class Run {
         name === "TravelError"
           ? new TravelError(text)
           : new WorkerFailedError(`${member.name} failed: ${name}: ${text}`, member.number, name);
+      // The stack a student needs is the worker's, inside their function, not race-lab's plumbing.
+      const theirs = (message.error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l) && !l.includes(libraryFolder()));
+      error.stack = [`${error.name}: ${error.message}`, ...(name === "TravelError" ? [] : theirs)].join("\n");
       void this.fail(error);
     }
   }

@@ -132,9 +132,9 @@ function builtinFor(compiledName: string): string | undefined {
   return builtins.has(base) ? base : undefined;
 }
 
-function travelScope(source: string): { names: string[]; values: unknown[] } {
-  const names = ["require", "__decorate", "__metadata", "__param", "__importDefault", "__importStar"];
-  const values: unknown[] = [travelRequire, __decorate, __metadata, __param, __importDefault, __importStar];
+function travelScope(source: string, name: string): { names: string[]; values: unknown[] } {
+  const names = ["require", "exports", "__decorate", "__metadata", "__param", "__importDefault", "__importStar"];
+  const values: unknown[] = [travelRequire, cellNamesInWorker(name), __decorate, __metadata, __param, __importDefault, __importStar];
   const seen = new Set(names);
   // `import { sleep } from "race-lab"` in a cell compiles to `race_lab_1.sleep`: bind every such name.
   for (const [id] of source.matchAll(/\brace_lab_\d+\b/g)) {
@@ -173,10 +173,50 @@ export function travelErrorFor(error: unknown, source: string, name: string): Tr
   } else if (/_\d+$/.test(missing)) {
     hint = ` (\`${missing}\` is how the notebook compiles a module imported in the cell: call \`require(…)\` for it inside the function.)`;
   }
+  return notTraveled(name, missing, hint);
+}
+
+function notTraveled(name: string, missing: string, hint = ""): TravelError {
   return new TravelError(
     `${displayName(name)} uses \`${missing}\`, which did not travel with it. A function sent to a thread or process ` +
       `travels as its source code only (Python pickles functions by reference the same way, so it has the same rule): ` +
       `pass \`${missing}\` as an argument.${hint}`,
+  );
+}
+
+// tslab compiles a name defined or imported in an EARLIER cell to `exports.name`.
+const CELL_EXPORT = /(?<![\w$.])exports\.([A-Za-z_$][\w$]*)/g;
+
+/** The kernel's table of names from earlier cells, when running under tslab. */
+function tslabCellNames(): Record<string, unknown> | undefined {
+  return (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__?.exports;
+}
+
+/**
+ * In the notebook, before anything starts: every `exports.name` the function uses must be a name
+ * imported from race-lab in an earlier cell (the worker has those). Anything else is a cell variable.
+ */
+function checkCellNames(source: string, name: string): void {
+  const lib = raceLab() as Record<string, unknown>;
+  const cells = tslabCellNames();
+  for (const [, used] of source.matchAll(CELL_EXPORT)) {
+    const fromRaceLab = used in lib && (!cells || !(used in cells) || cells[used] === lib[used]);
+    if (!fromRaceLab) throw notTraveled(name, used, " (It is defined in an earlier cell of the notebook.)");
+  }
+}
+
+/** `exports` inside a traveled function: race-lab's names; any other name did not travel. */
+function cellNamesInWorker(name: string): Record<string, unknown> {
+  return new Proxy(
+    {},
+    {
+      get(_, key) {
+        if (typeof key !== "string") return undefined;
+        const lib = raceLab() as Record<string, unknown>;
+        if (key in lib) return lib[key];
+        throw notTraveled(name, key, " (It is defined in an earlier cell of the notebook.)");
+      },
+    },
   );
 }
 
@@ -198,7 +238,7 @@ export function rebuildFunction(source: string, name = ""): (...args: any[]) => 
     throw new RaceLabArgumentError("source", "the source code of a function (a non-empty string)", source);
   }
   if (typeof name !== "string") throw new RaceLabArgumentError("name", "a string", name);
-  const scope = travelScope(source);
+  const scope = travelScope(source, name);
   let fn: unknown;
   try {
     fn = new Function(...scope.names, `"use strict";\nreturn (${source}\n);`)(...scope.values);
@@ -406,7 +446,9 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
   const source = functionSource(fn);
   const info = partials.get(fn);
   const name = info ? info.name : fn.name;
-  rebuildFunction(source, name); // compile here first: a function that cannot travel fails before any worker starts
+  // Check here first, so a function that cannot travel fails before any worker starts.
+  checkCellNames(source, name);
+  rebuildFunction(source, name);
   const encode = to === "thread" ? encodeForThread : encodeForProcess;
   const bound: [number, unknown][] = [];
   for (const [i, value] of info?.bound ?? []) {

@@ -141,3 +141,29 @@ test("packFunction checks the source compiles before any worker starts; unpackFu
   assert.equal(unpackFunction(packed)(5, 3), 2);
   assert.equal(unpackFunction(packFunction(partial((a: number, b: number) => a - b, { a: 10 }), "process"))(4), 6);
 });
+
+test("names from earlier notebook cells (tslab's `exports.name`): race-lab's travel, others fail before starting", async () => {
+  // tslab compiles a name from an earlier cell to `exports.name` and keeps those names in __tslab__.exports.
+  const lib = await import("race-lab");
+  const tslab = { exports: { currentWorker: lib.currentWorker, balance: 100 } as Record<string, unknown> };
+  (globalThis as any).__tslab__ = tslab;
+  try {
+    const usesImport = new Function("return function work(n) { return exports.currentWorker().number + n; }")();
+    assert.deepEqual(await runThreads(usesImport, [[10], [20]]), [11, 22]);
+    const usesVariable = new Function("return function work(n) { return exports.balance + n; }")();
+    assert.throws(() => packFunction(usesVariable, "thread"), (e: Error) => {
+      assert.ok(e instanceof TravelError);
+      assert.match(e.message, /^`work` uses `balance`, which did not travel with it\. .*\(It is defined in an earlier cell of the notebook\.\)$/);
+      return true;
+    });
+    await assert.rejects(runThreads(usesVariable, [[1]]), TravelError);
+    // A cell variable that shadows a race-lab name is still a cell variable.
+    tslab.exports.sleep = 5;
+    const shadowed = new Function("return function work() { return exports.sleep; }")();
+    assert.throws(() => packFunction(shadowed, "thread"), /uses `sleep`/);
+  } finally {
+    delete (globalThis as any).__tslab__;
+  }
+  // In the worker, exports has race-lab's names only.
+  assert.throws(() => rebuildFunction("function work() { return exports.nothingHere; }", "work")(), /`work` uses `nothingHere`/);
+});
