@@ -20,7 +20,7 @@ import random
 import threading
 import time
 
-WAIT_S = 0.05  # how long a waiter waits before we call it deadlocked
+WAIT_S = 0.02  # how long a waiter waits before we call it deadlocked
 
 
 def run_together(*targets):
