@@ -6,6 +6,11 @@ import { isMainThread as workerThreadsIsMain, threadId } from "worker_threads";
 /**
  * What this machine can run in parallel, and what we run on. Lessons print it first, because every
  * race they show depends on it (one core interleaves, many cores overlap).
+ *
+ * @example
+ * ```ts
+ * const info: MachineInfo = machineInfo(); // { cores: 2, node: "20.20.2", … }
+ * ```
  */
 export interface MachineInfo {
   /** Cores Node may run threads on at the same time (`os.availableParallelism()`). */
@@ -103,7 +108,14 @@ export function currentThreadId(): number {
   return threadId;
 }
 
-/** Where the current code runs, as {@link currentWorker} reports it. */
+/**
+ * Where the current code runs, as {@link currentWorker} reports it.
+ *
+ * @example
+ * ```ts
+ * const me: WorkerInfo = currentWorker(); // { kind: "thread", number: 2, of: 4, readyAtStart: 4 } in a worker
+ * ```
+ */
 export interface WorkerInfo {
   /** "main" outside a run; "thread" or "process" inside a worker of a run. */
   kind: "main" | "thread" | "process";

@@ -2,7 +2,14 @@ import { RaceLabArgumentError } from "./errors";
 import { RunOptions, encodeArgLists, runJobs } from "./run";
 import { MAX_WORKERS, checkArray, checkCount, checkFunction, checkOneOf, checkTimeout } from "./validate";
 
-/** Options of a {@link Pool}. */
+/**
+ * Options of a {@link Pool}.
+ *
+ * @example
+ * ```ts
+ * new Pool(4, { kind: "thread", timeoutMs: 10_000 });
+ * ```
+ */
 export interface PoolOptions {
   /** "process" (default, like Python's multiprocessing.Pool) or "thread" (to share memory objects). */
   kind?: "thread" | "process";
@@ -12,7 +19,14 @@ export interface PoolOptions {
   prefixOutput?: boolean;
 }
 
-/** The most items one map/starmap accepts. */
+/**
+ * The most items one map/starmap accepts.
+ *
+ * @example
+ * ```ts
+ * await pool.map(work, items.slice(0, MAX_POOL_ITEMS));
+ * ```
+ */
 export const MAX_POOL_ITEMS = 100_000;
 
 /**

@@ -18,7 +18,14 @@ import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkTimeout } 
 // gate, with their output forwarded to the notebook and nothing left behind: on success, on an error
 // in one worker, on timeout, on the kernel's interrupt (SIGINT) and at exit, every worker is ended.
 
-/** Options of {@link runThreads}, {@link runProcesses} and `Pool`. */
+/**
+ * Options of {@link runThreads} and {@link runProcesses}.
+ *
+ * @example
+ * ```ts
+ * await runThreads(work, [[1], [2]], { timeoutMs: 5_000, prefixOutput: false, label: "deposit" });
+ * ```
+ */
 export interface RunOptions {
   /** How long the whole run may take, in ms (default 60 000, at most 600 000). */
   timeoutMs?: number;
@@ -28,7 +35,14 @@ export interface RunOptions {
   label?: string;
 }
 
-/** Default timeout of a run: one minute. */
+/**
+ * Default timeout of a run: one minute.
+ *
+ * @example
+ * ```ts
+ * await runThreads(work, [[]], { timeoutMs: 2 * DEFAULT_RUN_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_RUN_TIMEOUT_MS = 60_000;
 /** How long a child process gets to exit after SIGTERM before SIGKILL. */
 const TERM_GRACE_MS = 300;
@@ -37,11 +51,29 @@ const LINGER_MS = 1_000;
 /** How long to wait for a worker's last output after it exited. */
 const OUTPUT_DRAIN_MS = 500;
 
-/** Slots of the start gate's Int32Array (threads): a ready counter and the open flag. */
+/**
+ * Slots of the start gate's Int32Array (threads): a ready counter and the open flag.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * Atomics.add(gate, GATE_READY, 1); // a worker is ready
+ * Atomics.store(gate, GATE_OPEN, 1); Atomics.notify(gate, GATE_OPEN); // the main thread releases all
+ * ```
+ */
 export const GATE_READY = 0;
+/** @internal The gate's open flag (0 closed, 1 open); see {@link GATE_READY}. @example `Atomics.wait(gate, GATE_OPEN, 0)` */
 export const GATE_OPEN = 1;
 
-/** What a worker thread or child process is given to do. */
+/**
+ * What a worker thread or child process is given to do.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * new Worker(entry, { workerData: { kind: "thread", number: 1, of: 2, fn, jobs: [[1]], gate, gateTimeoutMs } });
+ * ```
+ */
 export interface WorkerTask {
   kind: Destination;
   /** 1-based number of the worker, and how many the run has. */
@@ -56,13 +88,29 @@ export interface WorkerTask {
   gateTimeoutMs: number;
 }
 
-/** Messages from a worker to the main thread. */
+/**
+ * Messages from a worker to the main thread.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * parentPort.postMessage({ type: "ready" } satisfies WorkerMessage);
+ * ```
+ */
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "result"; results: unknown[] }
   | { type: "error"; error: ErrorReport };
 
-/** Messages from the main thread to a child process. */
+/**
+ * Messages from the main thread to a child process.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * child.send({ type: "go", ready: 2 } satisfies ChildMessage);
+ * ```
+ */
 export type ChildMessage = { type: "task"; task: WorkerTask } | { type: "go"; ready: number };
 
 // ---------------------------------------------------------------------------------------------
@@ -136,9 +184,12 @@ const active = new Set<Run>();
 let sigintListener: (() => void) | undefined;
 let exitHookInstalled = false;
 
+/** Marks race-lab's SIGINT listeners (runs, Manager), so each can tell whether anyone else handles Ctrl-C. */
+const RACE_LAB_LISTENER = Symbol.for("race-lab.sigint-listener");
+
 function onSigint(): void {
   // tslab (the kernel) has its own SIGINT listener that rejects the cell; a plain node script does not.
-  const alone = process.listenerCount("SIGINT") === 1;
+  const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
   for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
   if (alone) {
     // Nobody else handles Ctrl-C: end the children now and let SIGINT do what it always does.
@@ -148,6 +199,8 @@ function onSigint(): void {
     process.kill(process.pid, "SIGINT");
   }
 }
+
+(onSigint as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER] = true;
 
 function killEverythingNow(): void {
   for (const run of active) run.killNow();

@@ -222,8 +222,9 @@ function cellNamesInWorker(name: string): Record<string, unknown> {
 
 /**
  * Rebuilds a function from {@link functionSource}'s text, on the other side. Inside it, `require`,
- * every `race_lab_N` (a cell's `import … from "race-lab"`), Node modules imported in the cell
- * (`fs_1`) and TypeScript's decorator helpers are available. A `ReferenceError` for a name the function
+ * every `race_lab_N` (a cell's `import … from "race-lab"`), `exports.name` for race-lab names
+ * imported in an earlier cell, Node modules imported in the cell (`fs_1`) and TypeScript's
+ * decorator helpers are available. A `ReferenceError` for a name the function
  * expected from around it becomes a {@link TravelError} in plain words.
  *
  * @example
@@ -396,7 +397,14 @@ export function partial<F extends (...args: any[]) => any>(fn: F, named: Record<
 // ---------------------------------------------------------------------------------------------
 // What run.ts sends: a function's source, name and bound values.
 
-/** A function ready to travel: its source, its name and any values bound by {@link partial}. */
+/**
+ * A function ready to travel: its source, its name and any values bound by {@link partial}.
+ *
+ * @example
+ * ```ts
+ * const packed: TravelingFunction = packFunction(work, "process"); // { source: "function work(n) {…}", name: "work", bound: [] }
+ * ```
+ */
 export interface TravelingFunction {
   source: string;
   name: string;
@@ -473,7 +481,14 @@ export function unpackFunction(packed: TravelingFunction): (...args: any[]) => a
   return (...args: any[]) => fn(...assemble(bound, args));
 }
 
-/** What a worker reports when its function throws. */
+/**
+ * What a worker reports when its function throws.
+ *
+ * @example
+ * ```ts
+ * const report: ErrorReport = errorReport(new TypeError("boom")); // { name: "TypeError", message: "boom", stack }
+ * ```
+ */
 export interface ErrorReport {
   name: string;
   message: string;
