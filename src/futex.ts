@@ -9,7 +9,8 @@
 // change (and its notify) that lands between our read and our sleep is never lost: wait returns
 // "not-equal" at once and we loop. Loops, never recursion: a long wait must not grow the stack.
 
-import { isMainThread, threadId } from "node:worker_threads";
+import { threadId } from "node:worker_threads";
+import { canBlock } from "./environment";
 import { MainThreadBlockError, RaceLabArgumentError } from "./errors";
 import { checkTimeout } from "./validate";
 
@@ -33,7 +34,7 @@ const waitAsyncImpl = (Atomics as unknown as {
  * timeout never blocks (it only tries once), so it is allowed everywhere.
  */
 export function forbidMainThreadBlock(call: string, asyncForm: string, timeoutMs?: number): void {
-  if (isMainThread && timeoutMs !== 0) throw new MainThreadBlockError(call, asyncForm);
+  if (!canBlock() && timeoutMs !== 0) throw new MainThreadBlockError(call, asyncForm);
 }
 
 /** Checks an optional timeout and turns it into an absolute deadline (Infinity when absent). */

@@ -2,7 +2,7 @@
 // `with lock:`), and decorators (`@lock.synchronized`, `synchronized(lock)`, `locked(lock, fn)`).
 // Plus `ContextDecorator`, the TypeScript mirror of Python's contextlib.ContextDecorator.
 
-import { isMainThread } from "node:worker_threads";
+import { canBlock } from "./environment";
 import { MainThreadBlockError, RaceLabArgumentError } from "./errors";
 import { checkFunction } from "./validate";
 
@@ -72,7 +72,7 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
     } as unknown as F;
   }
   return function (this: unknown, ...args: unknown[]) {
-    if (isMainThread) throw new MainThreadBlockError(`calling the locked function ${name}()`, "an async function wrapped with locked(lock, async (...) => ...)");
+    if (!canBlock()) throw new MainThreadBlockError(`calling the locked function ${name}()`, "an async function wrapped with locked(lock, async (...) => ...)");
     return runLocked(lock, () => fn.apply(this, args));
   } as unknown as F;
 }
