@@ -137,7 +137,8 @@ function score(assembled, run) {
 }
 
 function gradeOne(python, file, sources) {
-  const result = { submission: file, notebook: null, score: 0, maxScore: 0, exercises: [], notes: [], processesEnded: [], error: null };
+  const started = Date.now();
+  const result = { submission: file, notebook: null, score: 0, maxScore: 0, exercises: [], notes: [], processesEnded: [], error: null, seconds: 0 };
   try {
     const submission = readNotebook(file);
     const source = matchSource(submission, sources, file);
@@ -158,11 +159,12 @@ function gradeOne(python, file, sources) {
     if (!(e instanceof NotebookError) && !/grader's backend/.test(e.message)) throw e;
     result.error = e.message;
   }
+  result.seconds = Math.round((Date.now() - started) / 100) / 10;
   return result;
 }
 
 function printResult(r) {
-  const head = r.notebook ? `${r.submission} (${r.notebook}): ${r.score}/${r.maxScore}` : `${r.submission}: NOT GRADED`;
+  const head = r.notebook ? `${r.submission} (${r.notebook}): ${r.score}/${r.maxScore}, ${r.seconds} s` : `${r.submission}: NOT GRADED`;
   console.log(head);
   const width = Math.max(8, ...r.exercises.map((e) => e.exercise.length));
   for (const e of r.exercises) {

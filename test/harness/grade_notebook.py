@@ -28,7 +28,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_notebooks import ABORT_WINDOW_S, GRACE_S, MARKER_VAR, ProcessWatcher, kill_all  # noqa: E402
+from run_notebooks import ABORT_WINDOW_S, MARKER_VAR, ProcessWatcher, kill_all  # noqa: E402
 
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
@@ -37,6 +37,9 @@ from nbclient.util import run_sync  # noqa: E402
 
 MAX_RESTARTS = 3
 INTERRUPT_GRACE_S = 1.0  # time the kernel gets to end its runs after SIGINT, before it is killed
+# After the kernel is gone, its runs' children get a moment to exit by themselves (the library ends
+# them at exit); whatever is still there then is killed. Short: a grader does not judge cleanliness.
+LEFTOVER_GRACE_S = 0.5
 REPLAYED = ("setup", "locked", "solution", "student")
 
 
@@ -122,7 +125,7 @@ class Kernel:
 
 def end_processes(watchers):
     """Ends every process the kernels started; returns what was still running."""
-    deadline = time.monotonic() + GRACE_S
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
     left = {}
     while True:
         left = {}
