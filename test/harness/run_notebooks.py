@@ -14,7 +14,7 @@ What makes a notebook fail (each is reported with its reason):
 - a cell that runs past the per-cell timeout, or a kernel that dies;
 - a process started during the run (a descendant of the kernel, or any process carrying this run's
   marker in its environment) still alive after the kernel shut down;
-- `git status --porcelain` different after the run (a stray or modified file).
+- a new entry in `git status --porcelain` after the run (a stray, modified or deleted file).
 
 The kernel starts in the notebook's folder and inherits our environment (RACE_LAB_OUTCOMES etc.).
 Prints one line per notebook (cells, failures, seconds) and ends with `N passed, N failed`.
@@ -158,8 +158,9 @@ def git_status(root):
 
 
 def status_diff(before, after):
-    b, a = set(before.splitlines()), set(after.splitlines())
-    return sorted(a - b) + [f"(gone) {line}" for line in sorted(b - a)]
+    """Entries new in `after`: a new untracked file, a newly modified or deleted tracked one. An entry
+    that went away (a change committed or undone meanwhile) is no stray file and does not count."""
+    return sorted(set(after.splitlines()) - set(before.splitlines()))
 
 
 # --- one notebook -----------------------------------------------------------------------------------
@@ -273,8 +274,9 @@ def run_notebook(path, args, repo_root):
 
     if before is not None:
         after = git_status(repo_root)
-        if after is not None and after != before:
-            failures.append("the work tree changed (stray or modified files): " + ", ".join(status_diff(before, after))
+        changed = status_diff(before, after) if after is not None else []
+        if changed:
+            failures.append("the work tree changed (stray or modified files): " + ", ".join(changed)
                             + " (if someone else edited this work tree meanwhile, run it again)")
     return code_cells, failures, seconds
 
