@@ -80,7 +80,7 @@ export default [
   {
     name: "file-counter-unlocked",
     title: "two processes, 1000 + 2000 increments of one file, no lock",
-    reps: { full: 5, quick: 1 },
+    reps: { full: 3, quick: 1 }, // 3000 file writes per repetition per side: keep the whole run short
     rows: [{ variant: "unlocked", ts: "unlocked", py: "unlocked", kind: "unsafe", unit: "ms" }],
     ts: (ctx) => runTs(["unlocked"], ctx),
     py: (ctx) => pythonCase("file-counter-unlocked", ctx),
@@ -88,7 +88,7 @@ export default [
   {
     name: "file-counter-locked",
     title: "two processes, 1000 + 2000 increments of one file, with an inter-process lock",
-    reps: { full: 5, quick: 1 },
+    reps: { full: 3, quick: 1 }, // 3000 file writes per repetition per side: keep the whole run short
     rows: [
       { variant: "lock around work (vs fcntl.flock)", ts: "lock around work", py: "flock around work", kind: "safe", unit: "ms", bar: "file-counter-locked" },
       { variant: "lock per increment (vs fcntl.flock)", ts: "lock per increment", py: "flock per increment", kind: "safe", unit: "ms" },
