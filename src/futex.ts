@@ -97,6 +97,8 @@ export function wake(view: Int32Array, index: number, count = Infinity): void {
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
+/** How many times a blocking acquire re-checks a held lock before it goes to sleep. */
+const SPIN_ROUNDS = 100;
 
 /** One attempt to take the mutex; never blocks. */
 export function mutexTryLock(view: Int32Array, index: number): boolean {
@@ -108,6 +110,13 @@ export function mutexTryLock(view: Int32Array, index: number): boolean {
 /** Takes the mutex, blocking the worker until `deadline`; false on timeout. */
 export function mutexLock(view: Int32Array, index: number, deadline: number): boolean {
   if (mutexTryLock(view, index)) return true;
+  // Spin briefly before sleeping: the lessons guard sections of a few nanoseconds, while a futex
+  // sleep and wake-up costs microseconds. The load reads the slot without writing, so spinning
+  // threads do not fight over the cache line (test-and-test-and-set); the compareExchange then
+  // takes it indivisibly, so two spinners that both saw "unlocked" cannot both win.
+  for (let spin = 0; spin < SPIN_ROUNDS; spin++) {
+    if (Atomics.load(view, index) === UNLOCKED && mutexTryLock(view, index)) return true;
+  }
   for (;;) {
     // Mark "contended" so the holder knows to notify us; exchange returns the previous state, so
     // if the lock was released meanwhile (0) we just took it (as contended: harmless, one extra notify).
