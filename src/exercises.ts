@@ -4,7 +4,7 @@
  * "✘ not solved yet — reason. Hint: …" and "Run all" goes on; the grader sets `RACE_LAB_GRADING=1`, and
  * then a failed check throws `ExerciseFailedError`, so the cell errors and earns no points.
  */
-import { RaceLabArgumentError, RaceLabError } from "./errors";
+import { RaceLabArgumentError, RaceLabError, WorkerFailedError } from "./errors";
 import { checkTimeout } from "./validate";
 import { showHtml } from "./display";
 import { escapeHtml } from "./table";
@@ -155,7 +155,22 @@ export function gradingMode(): boolean {
  * `RACE_LAB_GRADING=1` it throws {@link ExerciseFailedError}. A body still running after `timeoutMs`
  * counts as failed but is not stopped (end its threads with a run timeout of their own).
  */
-export async function check(id: string, body: () => unknown, options: CheckOptions = {}): Promise<boolean> {
+export async function check(id: string, body: () => unknown, options: CheckOptions = {}): Promise<void> {
+  // Returns nothing on purpose: tslab prints a cell's last expression, and `await check(…)` is the last
+  // line of every test cell — a stray `true` under the verdict would only confuse.
+  await checkSolved(id, body, options);
+}
+
+/**
+ * {@link check}, returning whether the exercise is solved (for scripts and tests).
+ *
+ * @example
+ * ```ts
+ * const solved = await checkSolved("02-ex1", () => expectEqual(countSerial(10), 10, "the count"));
+ * ```
+ * Warning: in grading mode (`RACE_LAB_GRADING=1`) it throws instead of returning false.
+ */
+export async function checkSolved(id: string, body: () => unknown, options: CheckOptions = {}): Promise<boolean> {
   if (typeof id !== "string" || id.trim() === "") throw new RaceLabArgumentError("id", "the exercise's id (a non-empty string)", id);
   if (typeof body !== "function") throw new RaceLabArgumentError("body", "a function that runs the checks", body);
   if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object such as { hint }", options);
@@ -172,7 +187,8 @@ export async function check(id: string, body: () => unknown, options: CheckOptio
     });
     await Promise.race([Promise.resolve().then(body), timeout]);
   } catch (e) {
-    stub = e instanceof NotImplementedError;
+    // A stub called inside a thread, a process or a manager comes back wrapped: look at the cause too.
+    stub = e instanceof NotImplementedError || (e instanceof WorkerFailedError && e.causeName === "NotImplementedError");
     reason =
       stub
         ? "the exercise still has its stub"

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  check,
+  check, checkSolved,
   expectEqual,
   expectTrue,
   expectBetween,
@@ -59,7 +59,7 @@ test("student mode: a solved check says so and resolves true", async () => {
     assert.equal(gradingMode(), false);
     let solved: boolean | undefined;
     const out = await captureStdout(async () => {
-      solved = await check("02-ex1-serial", async () => expectEqual(countSerialSolved(1000), 1000, "the serial count"), { hint: "h" });
+      solved = await checkSolved("02-ex1-serial", async () => expectEqual(countSerialSolved(1000), 1000, "the serial count"), { hint: "h" });
     });
     assert.equal(solved, true);
     assert.match(out, /^✔ 02-ex1-serial: solved\n$/m);
@@ -70,9 +70,9 @@ test("student mode: a stub, a wrong answer and a crash never throw; each gives i
   await inMode(false, async () => {
     const results: boolean[] = [];
     const out = await captureStdout(async () => {
-      results.push(await check("ex-stub", () => expectEqual(countSerialStub(5), 5, "the count"), { hint: "Count without threads." }));
-      results.push(await check("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count"), { hint: "Off by one?" }));
-      results.push(await check("ex-crash", () => { throw new TypeError("x is undefined"); }));
+      results.push(await checkSolved("ex-stub", () => expectEqual(countSerialStub(5), 5, "the count"), { hint: "Count without threads." }));
+      results.push(await checkSolved("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count"), { hint: "Off by one?" }));
+      results.push(await checkSolved("ex-crash", () => { throw new TypeError("x is undefined"); }));
     });
     assert.deepEqual(results, [false, false, false]);
     assert.match(out, /✘ ex-stub: not solved yet \(the exercise still has its stub\)\. Hint: Count without threads\./);
@@ -85,7 +85,7 @@ test("grading mode: a failed check throws ExerciseFailedError; a solved one does
   await inMode(true, async () => {
     assert.equal(gradingMode(), true);
     await captureStdout(async () => {
-      assert.equal(await check("ok", () => expectTrue(true, "fine")), true);
+      assert.equal(await checkSolved("ok", () => expectTrue(true, "fine")), true);
       await assert.rejects(check("ex-stub", () => countSerialStub(1)), (e: Error) => e instanceof ExerciseFailedError && /ex-stub: not solved — the exercise still has its stub/.test(e.message));
       await assert.rejects(check("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count")), /ex-wrong: not solved — the count: expected 5, got 4/);
     });
@@ -95,7 +95,7 @@ test("grading mode: a failed check throws ExerciseFailedError; a solved one does
 test("a check whose body does not finish in time fails (and throws in grading mode)", async () => {
   const never = () => new Promise(() => {});
   await inMode(false, async () => {
-    const out = await captureStdout(async () => assert.equal(await check("slow", never, { timeoutMs: 50 }), false));
+    const out = await captureStdout(async () => assert.equal(await checkSolved("slow", never, { timeoutMs: 50 }), false));
     assert.match(out, /slow: not solved yet — the check did not finish within 50 ms/);
   });
   await inMode(true, async () => {
@@ -106,7 +106,7 @@ test("a check whose body does not finish in time fails (and throws in grading mo
 test("in Jupyter the verdict is HTML (escaped) with a text fallback", async () => {
   await inMode(false, async () => {
     const { bundles } = await captureDisplays(async () => {
-      await check("<ex>", () => expectEqual(1, 2, "a & b"), { hint: "use <Lock>" });
+      await checkSolved("<ex>", () => expectEqual(1, 2, "a & b"), { hint: "use <Lock>" });
     });
     assert.equal(bundles.length, 1);
     assert.match(bundles[0]["text/html"], /✘ &lt;ex&gt;: not solved yet<\/b> — a &amp; b: expected 2, got 1\. <i>Hint: use &lt;Lock&gt;<\/i>/);
