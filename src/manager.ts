@@ -608,9 +608,14 @@ function onExit(): void {
 
 function installHooks(): void {
   if (hooksInstalled) return;
-  process.on("SIGINT", onSigint);
-  process.on("exit", onExit);
   hooksInstalled = true;
+  process.on("exit", onExit);
+  // The SIGINT listener is added one turn later, as in run.ts: during a cell's synchronous part vm's
+  // breakOnSigint swaps the SIGINT handlers and restores the default (which kills the kernel) when the
+  // part ends, so a listener added meanwhile would leave the next interrupt without a handler.
+  setImmediate(() => {
+    if (hooksInstalled && running.size > 0 && !process.listeners("SIGINT").includes(onSigint)) process.on("SIGINT", onSigint);
+  });
 }
 
 function forwardOutput(from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream): void {
