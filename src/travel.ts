@@ -93,6 +93,10 @@ travelRequire.resolve = cwdRequire.resolve;
 // TypeScript's emit helpers (the same behaviour as tslib's). A cell that defines a decorated class
 // inside a function compiles to calls of these; the cell defines them at its top, which does not
 // travel, so the worker provides them.
+function keepName<T>(target: T): T {
+  return target;
+}
+
 function __decorate(decorators: Function[], target: any, key?: string | symbol, desc?: PropertyDescriptor | null): any {
   const c = arguments.length;
   let r = c < 3 ? target : desc === null ? (desc = Object.getOwnPropertyDescriptor(target, key!)) : desc;
@@ -133,8 +137,10 @@ function builtinFor(compiledName: string): string | undefined {
 }
 
 function travelScope(source: string, name: string): { names: string[]; values: unknown[] } {
-  const names = ["require", "exports", "__decorate", "__metadata", "__param", "__importDefault", "__importStar"];
-  const values: unknown[] = [travelRequire, cellNamesInWorker(name), __decorate, __metadata, __param, __importDefault, __importStar];
+  // __name is what tsx/esbuild insert to keep function names (`__name(fn, "fn")`): scripts and tests
+  // run under tsx send functions whose source calls it.
+  const names = ["require", "exports", "__decorate", "__metadata", "__param", "__importDefault", "__importStar", "__name"];
+  const values: unknown[] = [travelRequire, cellNamesInWorker(name), __decorate, __metadata, __param, __importDefault, __importStar, keepName];
   const seen = new Set(names);
   // `import { sleep } from "race-lab"` in a cell compiles to `race_lab_1.sleep`: bind every such name.
   for (const [id] of source.matchAll(/\brace_lab_\d+\b/g)) {
