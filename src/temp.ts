@@ -30,6 +30,10 @@ export function runFolder(prefix = "run"): string {
   }
   if (!exitHookInstalled) {
     process.on("exit", removeAllAtExit);
+    // Jupyter ends a kernel that does not leave after a shutdown request with SIGTERM, whose default
+    // skips "exit" handlers: the folders (and, through run.ts's exit hook, the children) would stay.
+    // Exit properly instead, unless someone else already handles SIGTERM.
+    if (process.listenerCount("SIGTERM") === 0) process.once("SIGTERM", () => process.exit(143));
     exitHookInstalled = true;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `race-lab-${prefix}-`));
