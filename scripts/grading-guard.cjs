@@ -18,7 +18,9 @@ function install(indexPath) {
   // The same module instance the cells get (Node caches by real path).
   const exercises = require(path.join(path.dirname(indexPath), "exercises.js"));
   const real = {
-    check: exercises.check,
+    // checkSolved resolves to the verdict (check itself resolves to nothing, so that tslab prints no
+    // stray `true`); an older race-lab had only check, resolving to the verdict.
+    checkSolved: exercises.checkSolved ?? exercises.check,
     expectEqual: exercises.expectEqual,
     expectTrue: exercises.expectTrue,
     expectBetween: exercises.expectBetween,
@@ -29,22 +31,27 @@ function install(indexPath) {
   }
   process.env.RACE_LAB_GRADING = "1";
 
-  async function check(id, body, options) {
+  async function checkSolved(id, body, options) {
     process.env.RACE_LAB_GRADING = "1";
     // In grading mode a failed check throws. If the student's code (running inside `body`) switched
     // grading mode off meanwhile, the real check resolves to false instead: fail all the same.
-    const solved = await real.check(id, body, options);
+    const solved = await real.checkSolved(id, body, options);
     if (solved !== true) throw new real.ExerciseFailedError(`${id}: not solved`);
     return true;
   }
+  async function check(id, body, options) {
+    await checkSolved(id, body, options);
+  }
   const frozen = {
     check,
+    checkSolved,
     expectEqual: real.expectEqual,
     expectTrue: real.expectTrue,
     expectBetween: real.expectBetween,
     gradingMode: () => true,
   };
   for (const [name, value] of Object.entries(frozen)) {
+    if (name === "checkSolved" && !exercises.checkSolved) continue;
     // race-lab's index re-exports these through getters that read this module's exports.
     Object.defineProperty(exercises, name, { value, enumerable: true, writable: false, configurable: false });
   }

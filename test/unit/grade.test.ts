@@ -268,3 +268,52 @@ test("assemble: a student's copy of a test cell, or a cell claiming points, earn
   assert.equal(cells[cells.length - 1].cell.metadata.nbgrader, undefined);
   assert.deepEqual(notes, ["dropped a second copy of cell demo-ex1-test"]);
 });
+
+// --- the real lessons (slow: minutes; opt in) --------------------------------------------------------
+
+test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_LESSONS=1)", { skip: process.env.RACE_LAB_GRADE_LESSONS !== "1" }, async () => {
+  const released = path.join(WORK, "lessons-release");
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--out", released], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const lessons = readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
+  const run = (files: string[]) =>
+    new Promise<Run>((resolve) => {
+      const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("close", (code) => resolve({ code, out }));
+    });
+  const source = await run(lessons.map((f) => path.join(ROOT, "notebooks", f)));
+  assert.equal(source.code, 0, source.out);
+  for (const m of source.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], m[2], source.out);
+  const student = await run(lessons.map((f) => path.join(released, f)));
+  assert.equal(student.code, 0, student.out);
+  for (const m of student.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], "0", student.out);
+});
+
+test("the guard freezes race-lab's check helpers, and a body that switches grading mode off still fails", async () => {
+  // This process is the test's own (node --test runs each file apart): freezing race-lab here is harmless.
+  const lib = require("race-lab");
+  const exercises = require(path.join(path.dirname(require.resolve("race-lab")), "exercises.js"));
+  const unguarded = lib.check;
+  const sneaky = () => {
+    process.env.RACE_LAB_GRADING = "0"; // from inside the student's code, while the check runs
+    throw new Error("wrong answer");
+  };
+  const env = process.env.RACE_LAB_GRADING;
+  try {
+    process.env.RACE_LAB_GRADING = "1";
+    await assert.doesNotReject(unguarded("demo", sneaky), "the broken variant: without the guard this passes");
+    require(path.join(ROOT, "scripts", "grading-guard.cjs")).install(require.resolve("race-lab"));
+    await assert.rejects(lib.check("demo", sneaky), /demo: not solved/);
+    await assert.doesNotReject(lib.check("demo", () => undefined));
+    assert.throws(() => {
+      exercises.check = async () => undefined;
+    }, TypeError);
+    assert.notEqual(lib.check, unguarded);
+  } finally {
+    if (env === undefined) delete process.env.RACE_LAB_GRADING;
+    else process.env.RACE_LAB_GRADING = env;
+  }
+});
