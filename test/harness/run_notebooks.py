@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Race Lab's notebook harness: execute notebooks headless through nbclient on the `tslab` kernel.
 
-Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [PATH ...]
+Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [--no-outcome-check] [PATH ...]
 PATH is a notebook or a folder of notebooks (default: notebooks/ at the repository root).
 
 What makes a notebook fail (each is reported with its reason):
@@ -14,18 +14,23 @@ What makes a notebook fail (each is reported with its reason):
 - a cell that runs past the per-cell timeout, or a kernel that dies;
 - a process started during the run (a descendant of the kernel, or any process carrying this run's
   marker in its environment) still alive after the kernel shut down;
-- a new entry in `git status --porcelain` after the run (a stray, modified or deleted file).
+- a new entry in `git status --porcelain` after the run (a stray, modified or deleted file);
+- a recorded outcome that breaks the course's promise: an `unsafe` demo that showed its race in
+  fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it).
 
-The kernel starts in the notebook's folder and inherits our environment (RACE_LAB_OUTCOMES etc.).
+The kernel starts in the notebook's folder and inherits our environment. Each notebook's demos record
+into a file of their own (RACE_LAB_OUTCOMES), appended afterwards to the caller's RACE_LAB_OUTCOMES.
 Prints one line per notebook (cells, failures, seconds) and ends with `N passed, N failed`.
 Exit status: 0 when every notebook passed, 1 otherwise, 2 on bad usage.
 """
 import argparse
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -43,6 +48,8 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
     sys.exit(2)
 
 MARKER_VAR = "RACE_LAB_HARNESS_RUN"
+OUTCOMES_VAR = "RACE_LAB_OUTCOMES"
+UNSAFE_MIN_RATE = 0.9
 ABORT_WINDOW_S = 0.25  # tslab aborts requests for 200 ms after an error; wait past it after an expected one
 POLL_S = 0.05
 GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel is gone
@@ -186,6 +193,12 @@ def run_notebook(path, args, repo_root):
     failures = []
     marker = uuid.uuid4().hex
     os.environ[MARKER_VAR] = marker  # inherited by the kernel and everything it starts
+    # Each notebook records its demos' outcomes into a file of its own, judged below and then
+    # appended to the caller's RACE_LAB_OUTCOMES file, if any.
+    callers_outcomes = os.environ.get(OUTCOMES_VAR)
+    outcomes_fd, outcomes_file = tempfile.mkstemp(prefix="race-lab-outcomes-", suffix=".jsonl")
+    os.close(outcomes_fd)
+    os.environ[OUTCOMES_VAR] = outcomes_file
     before = git_status(repo_root) if args.git_check and repo_root else None
     replies = {}
 
@@ -260,7 +273,12 @@ def run_notebook(path, args, repo_root):
         # setup_kernel's exit has shut the kernel down (gracefully: tslab gets to run its exit hooks).
         watcher.stop()
         os.environ.pop(MARKER_VAR, None)
+        if callers_outcomes is None:
+            os.environ.pop(OUTCOMES_VAR, None)
+        else:
+            os.environ[OUTCOMES_VAR] = callers_outcomes
     seconds = time.monotonic() - started
+    failures += judge_outcomes(outcomes_file, callers_outcomes) if args.outcome_check else []
 
     deadline = time.monotonic() + GRACE_S
     left = watcher.leftovers()
@@ -279,6 +297,33 @@ def run_notebook(path, args, repo_root):
             failures.append("the work tree changed (stray or modified files): " + ", ".join(changed)
                             + " (if someone else edited this work tree meanwhile, run it again)")
     return code_cells, failures, seconds
+
+
+def judge_outcomes(outcomes_file, callers_outcomes):
+    """The course's promise about recorded demos: an `unsafe` demo shows its race in at least 90% of
+    its trials, a `safe` one in none. Other variants (`rare`, `natural`, …) are shown, not judged."""
+    try:
+        with open(outcomes_file, encoding="utf-8") as f:
+            lines = [line for line in f if line.strip()]
+    finally:
+        os.unlink(outcomes_file)
+    if callers_outcomes:
+        with open(callers_outcomes, "a", encoding="utf-8") as f:
+            f.writelines(lines)
+    failures = []
+    for line in lines:
+        try:
+            o = json.loads(line)
+            variant, demo, trials, anomalies = o["variant"], o["demo"], int(o["trials"]), int(o["anomalies"])
+        except (ValueError, KeyError, TypeError):
+            failures.append(f"recorded outcome is not valid: {summarize(line)}")
+            continue
+        if variant == "unsafe" and anomalies < UNSAFE_MIN_RATE * trials:
+            failures.append(f"unsafe demo {demo!r} showed its race in only {anomalies} of {trials} trials "
+                            f"(at least {UNSAFE_MIN_RATE:.0%} required)")
+        if variant == "safe" and anomalies > 0:
+            failures.append(f"safe demo {demo!r} went wrong in {anomalies} of {trials} trials (none allowed)")
+    return failures
 
 
 def find_notebooks(paths):
@@ -300,6 +345,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("RACE_LAB_CELL_TIMEOUT", "120")),
                     help="seconds a cell may run (default 120, or $RACE_LAB_CELL_TIMEOUT)")
     ap.add_argument("--kernel", default="tslab", help="kernel name (default tslab)")
+    ap.add_argument("--no-outcome-check", dest="outcome_check", action="store_false",
+                    help="do not judge recorded outcomes (unsafe >= 90% anomalies, safe none)")
     ap.add_argument("--no-git-check", dest="git_check", action="store_false",
                     help="do not compare `git status` before and after each notebook")
     args = ap.parse_args()

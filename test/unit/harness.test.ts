@@ -90,3 +90,10 @@ test("the summary counts notebooks, and any failure makes the exit status non-ze
   assert.equal(run.code, 1, run.out);
   assert.equal(run.lastLine, "1 passed, 1 failed");
 });
+
+test("recorded outcomes that break the promise fail the notebook: an unsafe demo without its race, a safe demo that went wrong", () => {
+  const run = runHarness(["outcome-broken.ipynb"]);
+  assertFails(run, /unsafe demo 'a race that never happens' showed its race in only 0 of 3 trials \(at least 90% required\)/);
+  assert.match(run.out, /safe demo 'a fix that does not hold' went wrong in 1 of 3 trials \(none allowed\)/);
+  assert.doesNotMatch(run.out, /shown, not judged/);
+});
