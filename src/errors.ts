@@ -138,7 +138,7 @@ export class LockReleaseError extends RaceLabError {}
  */
 export class BrokenBarrierError extends RaceLabError {}
 
-/** A short, safe description of any value for error messages. */
+/** @internal A short, safe description of any value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
