@@ -1,0 +1,14 @@
+// Types for test/binder/check-postbuild.mjs, so postbuild.test.ts calls it type-checked.
+
+export const ROOT: string;
+export interface PostBuildSummary {
+  /** the environment's prefix (the temporary virtual environment standing in for Binder's conda env) */
+  prefix: string;
+  /** the kernelspec folder Jupyter resolved for "tslab" */
+  kernel: string;
+  /** the tslab binary the kernel runs (the clone's own) */
+  tslab: string;
+  /** whether postBuild built the student release (release/00-welcome.ipynb) */
+  release: boolean;
+}
+export function checkPostBuild(options?: { postBuild?: string; keep?: boolean; log?: (line: string) => void }): PostBuildSummary;
