@@ -221,36 +221,62 @@ async function kernelState(course: Course, notebook: string): Promise<string | u
   return sessions.find((s) => String(s.path ?? s.notebook?.path) === notebook)?.kernel?.execution_state;
 }
 
-/** Waits until the page is connected to an idle kernel: "Run All" before that runs nothing in Lab. */
+/** The page's own kernel indicator, showing an idle kernel (Lab: in the visible notebook's toolbar;
+ * it reads "idle" before the kernel is connected, so Lab also asks the server, see waitForKernel). */
+function idleIndicator(app: App): string {
+  return app === "classic" ? "#kernel_indicator_icon.kernel_idle_icon" : inNotebook(app, '.jp-Notebook-ExecutionIndicator[data-status="idle"]');
+}
+
+/**
+ * Waits until the page is connected to an idle kernel: "Run All" before that runs nothing in Lab.
+ * Classic: the page knows (and its server may report "starting" until the first execution, when the
+ * kernel's first status message went out before the server listened). Lab: its server knows.
+ */
 async function waitForKernel(page: Page, app: App, course: Course, notebook: string): Promise<void> {
   if (app === "classic") {
     await page.waitForFunction(() => (globalThis as any).Jupyter?.notebook?.kernel?.is_connected?.(), null, { timeout: 60_000 });
-  } else {
-    await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60_000 });
   }
-  const deadline = Date.now() + 60_000;
-  while ((await kernelState(course, notebook)) !== "idle") {
-    if (Date.now() > deadline) throw new Error(`${notebook}: the kernel did not become idle within 60 s`);
-    await sleep(250);
+  await page.waitForSelector(idleIndicator(app), { timeout: 60_000 });
+  if (app === "lab") {
+    const deadline = Date.now() + 60_000;
+    while ((await kernelState(course, notebook)) !== "idle") {
+      if (Date.now() > deadline) throw new Error(`${notebook}: the server did not report an idle kernel within 60 s`);
+      await sleep(250);
+    }
   }
 }
 
-/** Runs all cells from the menu, as a student would. */
+/**
+ * Runs all cells from the menu, as a student would, and waits until a cell is queued or has run.
+ * Lab can still ignore the first click just after its kernel connected (no cell queued); a second
+ * click then is what a student would do, and cannot run anything twice.
+ */
 async function runAll(page: Page, app: App): Promise<void> {
   if (app === "classic") {
     // Saves are blocked (see the test); without autosave there is no "Autosave Failed!" banner either.
     await page.evaluate(() => (globalThis as any).Jupyter.notebook.set_autosave_interval(0));
-    await page.click("#celllink"); // Cell
-    await page.click("#run_all_cells"); // Run All
-  } else {
-    await page.getByRole("menuitem", { name: "Run", exact: true }).click();
-    await page.getByRole("menuitem", { name: /^Run All Cells/ }).click();
+  }
+  const prompts = inNotebook(app, `${DOM[app].codeCell} ${DOM[app].prompt}`);
+  for (let attempt = 1; ; attempt++) {
+    if (app === "classic") {
+      await page.click("#celllink"); // Cell
+      await page.click("#run_all_cells"); // Run All
+    } else {
+      await page.getByRole("menuitem", { name: "Run", exact: true }).click();
+      await page.getByRole("menuitem", { name: /^Run All Cells/ }).click();
+    }
+    const started = await page
+      .waitForFunction((sel) => [...(globalThis as any).document.querySelectorAll(sel)].some((el: any) => /\[(\*|\d+)\]/.test(el.textContent ?? "")), prompts, { timeout: 10_000 })
+      .then(() => true, () => false);
+    if (started) return;
+    if (attempt === 3) throw new Error(`"Run All" queued no cell after ${attempt} clicks`);
   }
 }
 
 /**
  * Waits until "run all" has started (a cell is numbered), no code cell is queued or running ("[*]"),
- * and the server has said twice in a row that the notebook's kernel is idle. Returns the prompts.
+ * and, twice in a row, the page shows an idle kernel and the server does not say it is busy.
+ * Returns the prompts.
  */
 async function waitUntilDone(page: Page, app: App, course: Course, notebook: string): Promise<string[]> {
   const { codeCell, prompt } = DOM[app];
@@ -261,7 +287,8 @@ async function waitUntilDone(page: Page, app: App, course: Course, notebook: str
     prompts = await page.$$eval(inNotebook(app, `${codeCell} ${prompt}`), (els) => els.map((el) => (el.textContent ?? "").trim()));
     const started = prompts.some((p) => /\[\d+\]/.test(p));
     const running = prompts.some((p) => p.includes("*"));
-    idleSeen = started && !running && (await kernelState(course, notebook)) === "idle" ? idleSeen + 1 : 0;
+    const idle = started && !running && (await page.$(idleIndicator(app))) !== null && (await kernelState(course, notebook)) !== "busy";
+    idleSeen = idle ? idleSeen + 1 : 0;
     if (idleSeen >= 2) return prompts;
     if (Date.now() > deadline) {
       throw new Error(`${notebook}: "run all" not finished after ${RUN_ALL_TIMEOUT_MS / 1000} s; prompts: ${prompts.join(" ")}`);
@@ -379,6 +406,7 @@ test("student path: npm start, open the welcome notebook and a lesson, run all; 
   } finally {
     await context?.close().catch(() => {});
     leftovers = await stopCourse(course);
+    if (leftovers.length) console.log(`processes that outlived the course (now killed): ${leftovers.join(", ")}`);
     rmSync(profile, { recursive: true, force: true });
     rmSync(labDir, { recursive: true, force: true });
   }
