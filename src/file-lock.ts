@@ -43,6 +43,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { canBlock } from "./environment";
+import { registerGuarded } from "./guarded";
 import { LockReleaseError, MainThreadBlockError, RaceLabArgumentError, RaceLabError } from "./errors";
 import { type Destination, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { runFolder } from "./temp";
@@ -449,6 +450,8 @@ function wrapWithFileLock<F extends AnyFunction>(lock: FileLock, fn: F): F {
     return result;
   };
   Object.defineProperty(wrapped, "name", { value: fn.name });
+  // So that the wrapped function can be sent to runProcesses / a Pool: the lock travels by path.
+  registerGuarded(wrapped, fn, lock);
   return wrapped as unknown as F;
 }
 

@@ -3,6 +3,7 @@
 // Plus `ContextDecorator`, the TypeScript mirror of Python's contextlib.ContextDecorator.
 
 import { canBlock } from "./environment";
+import { type Guard, registerGuarded } from "./guarded";
 import { MainThreadBlockError, RaceLabArgumentError } from "./errors";
 import { checkFunction } from "./validate";
 
@@ -66,15 +67,18 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
   checkLock("lock", lock);
   checkFunction("fn", fn);
   const name = fn.name || "function";
-  if (isAsyncFunction(fn)) {
-    return async function (this: unknown, ...args: unknown[]) {
-      return runLockedAsync(lock, () => fn.apply(this, args));
-    } as unknown as F;
-  }
-  return function (this: unknown, ...args: unknown[]) {
-    if (!canBlock()) throw new MainThreadBlockError(`calling the locked function ${name}()`, "an async function wrapped with locked(lock, async (...) => ...)");
-    return runLocked(lock, () => fn.apply(this, args));
-  } as unknown as F;
+  const wrapper = isAsyncFunction(fn)
+    ? async function (this: unknown, ...args: unknown[]) {
+        return runLockedAsync(lock, () => fn.apply(this, args));
+      }
+    : function (this: unknown, ...args: unknown[]) {
+        if (!canBlock()) throw new MainThreadBlockError(`calling the locked function ${name}()`, "an async function wrapped with locked(lock, async (...) => ...)");
+        return runLocked(lock, () => fn.apply(this, args));
+      };
+  Object.defineProperty(wrapper, "name", { value: name });
+  // So that the wrapped function can be sent to runThreads / a Pool: the lock travels with it.
+  registerGuarded(wrapper, fn, lock as unknown as Guard);
+  return wrapper as unknown as F;
 }
 
 /**

@@ -2,6 +2,7 @@ import { builtinModules, createRequire } from "module";
 import * as path from "path";
 import { RaceLabArgumentError, TravelError, describe } from "./errors";
 import { Destination, decodeShared, encodeForProcess, encodeForThread, notSharable } from "./shared-object";
+import { type Guard, guardedInfo } from "./guarded";
 import { checkFunction } from "./validate";
 
 // A function sent to a worker thread or a child process travels as its source code: threads and
@@ -40,6 +41,8 @@ export function functionSource(fn: (...args: any[]) => unknown): string {
   checkFunction("fn", fn);
   const partialInfo = partials.get(fn);
   if (partialInfo) return partialInfo.source;
+  const guardedBy = guardedInfo(fn);
+  if (guardedBy) return functionSource(guardedBy.inner);
   const raw = Function.prototype.toString.call(fn).trim();
   const name = fn.name;
   if (NATIVE.test(raw)) {
@@ -283,6 +286,8 @@ interface PartialInfo {
   parameters: Parameter[];
   /** Bound values by parameter index. */
   bound: Map<number, unknown>;
+  /** The lock held around each call when the partial wraps a guarded function. */
+  guard?: Guard;
 }
 
 const partials = new WeakMap<Function, PartialInfo>();
@@ -375,9 +380,10 @@ export function partial<F extends (...args: any[]) => any>(fn: F, named: Record<
   const source = inner ? inner.source : functionSource(fn);
   if (/^class\b/.test(source)) throw new RaceLabArgumentError("fn", "a function (not a class)", fn);
   // Parsed from the function's own text: a method named like a keyword travels wrapped in an object.
-  const parameters = inner ? inner.parameters : parameterList(Function.prototype.toString.call(fn));
+  const guardedBy = inner ? undefined : guardedInfo(fn);
+  const parameters = inner ? inner.parameters : parameterList(Function.prototype.toString.call(guardedBy ? guardedBy.inner : fn));
   const bound = new Map(inner ? inner.bound : []);
-  const name = inner ? inner.name : fn.name;
+  const name = inner ? inner.name : (guardedBy?.inner.name ?? fn.name);
   const listed = parameters.map((p) => (p.rest ? "..." : "") + (p.name ?? "(destructured)")).join(", ") || "none";
   for (const [key, value] of Object.entries(named)) {
     const index = parameters.findIndex((p) => p.name === key);
@@ -395,7 +401,8 @@ export function partial<F extends (...args: any[]) => any>(fn: F, named: Record<
     return target.apply(this, assemble(bound, args));
   };
   Object.defineProperty(bound_, "name", { value: name });
-  const info: PartialInfo & { target: F } = { source, name, parameters, bound, target };
+  const guard = inner ? inner.guard : guardedBy?.guard;
+  const info: PartialInfo & { target: F } = { source, name, parameters, bound, target, guard };
   partials.set(bound_, info);
   return bound_;
 }
@@ -416,6 +423,8 @@ export interface TravelingFunction {
   name: string;
   /** [parameter index, encoded value] pairs bound by `partial`. */
   bound: [number, unknown][];
+  /** The encoded lock held around each call, for `locked(lock, fn)` / `interprocessLocked(path)(fn)`. */
+  guard?: unknown;
 }
 
 /**
@@ -459,7 +468,9 @@ export function checkSendable(value: unknown, where: string, to: Destination, de
 export function packFunction(fn: (...args: any[]) => unknown, to: Destination): TravelingFunction {
   const source = functionSource(fn);
   const info = partials.get(fn);
-  const name = info ? info.name : fn.name;
+  const guardedBy = info ? undefined : guardedInfo(fn);
+  const name = info ? info.name : (guardedBy?.inner.name ?? fn.name);
+  const guard = info ? info.guard : guardedBy?.guard;
   // Check here first, so a function that cannot travel fails before any worker starts.
   checkCellNames(source, name);
   rebuildFunction(source, name);
@@ -469,7 +480,9 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
     checkSendable(value, `the value bound to ${info!.parameters[i].name}`, to);
     bound.push([i, encode([value])[0]]);
   }
-  return { source, name, bound };
+  if (guard === undefined) return { source, name, bound };
+  checkSendable(guard, `the lock that ${displayName(name)} holds`, to);
+  return { source, name, bound, guard: encode([guard])[0] };
 }
 
 /**
@@ -481,7 +494,16 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
  * ```
  */
 export function unpackFunction(packed: TravelingFunction): (...args: any[]) => any {
-  const fn = rebuildFunction(packed.source, packed.name);
+  let fn = rebuildFunction(packed.source, packed.name);
+  if (packed.guard !== undefined) {
+    // Rebuild the wrapper: every call holds the lock that travelled with the function.
+    const guard = decodeShared(packed.guard) as Guard;
+    const inner = fn;
+    const isAsync = /^async\b/.test(packed.source);
+    fn = isAsync
+      ? (...args: any[]) => guard.withLockAsync(() => inner(...args))
+      : (...args: any[]) => guard.withLock(() => inner(...args));
+  }
   if (packed.bound.length === 0) return fn;
   const bound = new Map(packed.bound.map(([i, v]) => [i, decodeShared(v)] as [number, unknown]));
   return (...args: any[]) => fn(...assemble(bound, args));
