@@ -36,7 +36,10 @@ export function runFolder(prefix = "run"): string {
     if (process.listenerCount("SIGTERM") === 0) process.once("SIGTERM", () => process.exit(143));
     exitHookInstalled = true;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `race-lab-${prefix}-`));
+  // Under the notebook harness, the run's marker goes into the name, so the harness can tell this
+  // run's folders from anyone else's when it checks that none is left behind.
+  const marker = /^[0-9a-f]{8}/.exec(process.env.RACE_LAB_HARNESS_RUN ?? "")?.[0];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `race-lab-${prefix}-${marker ? `${marker}-` : ""}`));
   folders.add(dir);
   return dir;
 }

@@ -14,7 +14,8 @@ What makes a notebook fail (each is reported with its reason):
 - a cell that runs past the per-cell timeout, or a kernel that dies;
 - a process started during the run (a descendant of the kernel, or any process carrying this run's
   marker in its environment) still alive after the kernel shut down;
-- a new entry in `git status --porcelain` after the run (a stray, modified or deleted file);
+- a new entry in `git status --porcelain` after the run (a stray, modified or deleted file), or a
+  race-lab per-run folder (`/tmp/race-lab-*`) still there after the kernel exited;
 - a recorded outcome that breaks the course's promise: an `unsafe` demo that showed its race in
   fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it).
 
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -200,6 +202,7 @@ def run_notebook(path, args, repo_root):
     os.close(outcomes_fd)
     os.environ[OUTCOMES_VAR] = outcomes_file
     before = git_status(repo_root) if args.git_check and repo_root else None
+    temp_before = race_lab_temp_entries(marker)
     replies = {}
 
     def on_cell_executed(cell, cell_index, execute_reply):
@@ -290,6 +293,13 @@ def run_notebook(path, args, repo_root):
         failures.append(f"{len(left)} process(es) still running after the kernel shut down: {listing} (killed)")
         kill_all(left)
 
+    # race-lab's per-run folders (runFolder) must be gone once the kernel has exited.
+    stray_temp = sorted(race_lab_temp_entries(marker) - temp_before)
+    if stray_temp:
+        failures.append("temporary folders left behind: " + ", ".join(stray_temp) + " (removed)")
+        for entry in stray_temp:
+            shutil.rmtree(entry, ignore_errors=True)
+
     if before is not None:
         after = git_status(repo_root)
         changed = status_diff(before, after) if after is not None else []
@@ -297,6 +307,15 @@ def run_notebook(path, args, repo_root):
             failures.append("the work tree changed (stray or modified files): " + ", ".join(changed)
                             + " (if someone else edited this work tree meanwhile, run it again)")
     return code_cells, failures, seconds
+
+
+def race_lab_temp_entries(marker):
+    """race-lab's per-run folders made during this notebook's run: under the harness, runFolder()
+    names them race-lab-<prefix>-<first 8 characters of the run's marker>-XXXXXX, so folders of
+    other programs running at the same time are never counted (nor removed)."""
+    tmp = tempfile.gettempdir()
+    tag = f"-{marker[:8]}-"
+    return {os.path.join(tmp, e) for e in os.listdir(tmp) if e.startswith("race-lab-") and tag in e}
 
 
 def judge_outcomes(outcomes_file, callers_outcomes):

@@ -97,3 +97,10 @@ test("recorded outcomes that break the promise fail the notebook: an unsafe demo
   assert.match(run.out, /safe demo 'a fix that does not hold' went wrong in 1 of 3 trials \(none allowed\)/);
   assert.doesNotMatch(run.out, /shown, not judged/);
 });
+
+test("a per-run temporary folder left behind fails the notebook, and is removed", () => {
+  const run = runHarness(["temp-folder-left.ipynb"]);
+  assertFails(run, /temporary folders left behind: \S*race-lab-leak-[0-9a-f]{8}-\w+ \(removed\)/);
+  const folder = /temporary folders left behind: (\S+) \(removed\)/.exec(run.out)![1];
+  assert.equal(existsSync(folder), false, `${folder} should have been removed`);
+});
