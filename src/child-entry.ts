@@ -1,7 +1,6 @@
 // The file every child process of a run loads. It receives its task over IPC, rebuilds the
 // function, says "ready", waits for "go" (sent once every child is ready), runs its jobs and sends
 // the results back.
-import "./index"; // loads every shared-object kind, so decodeShared can rebuild file locks, proxies, …
 import { setWorkerContext } from "./environment";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./run";
 import { decodeShared } from "./shared-object";

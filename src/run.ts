@@ -51,19 +51,8 @@ const LINGER_MS = 1_000;
 /** How long to wait for a worker's last output after it exited. */
 const OUTPUT_DRAIN_MS = 500;
 
-/**
- * Slots of the start gate's Int32Array (threads): a ready counter and the open flag.
- *
- * @internal
- * @example
- * ```ts
- * Atomics.add(gate, GATE_READY, 1); // a worker is ready
- * Atomics.store(gate, GATE_OPEN, 1); Atomics.notify(gate, GATE_OPEN); // the main thread releases all
- * ```
- */
-export const GATE_READY = 0;
-/** @internal The gate's open flag (0 closed, 1 open); see {@link GATE_READY}. @example `Atomics.wait(gate, GATE_OPEN, 0)` */
-export const GATE_OPEN = 1;
+import { GATE_OPEN, GATE_READY } from "./gate";
+export { GATE_OPEN, GATE_READY };
 
 /**
  * What a worker thread or child process is given to do.

@@ -31,6 +31,31 @@ export interface Sharable {
 
 const revivers = new Map<string, (state: SharedState) => unknown>();
 
+// Where each kind is defined. Worker threads and children load a kind's module only when an object of
+// that kind arrives (loading the whole library costs a new thread ~15 ms); loading it registers it.
+const KIND_MODULES: Readonly<Record<string, string>> = {
+  Value: "./value",
+  SharedArray: "./shared-array",
+  Lock: "./lock",
+  RLock: "./rlock",
+  Semaphore: "./semaphore",
+  Event: "./event",
+  Condition: "./condition",
+  Barrier: "./barrier",
+  Queue: "./queue",
+  Sequencer: "./sequencer",
+  Trace: "./trace",
+  FileLock: "./file-lock",
+  ManagerProxy: "./manager",
+};
+
+function loadKind(kind: string): ((state: SharedState) => unknown) | undefined {
+  const module = Object.prototype.hasOwnProperty.call(KIND_MODULES, kind) ? KIND_MODULES[kind] : undefined;
+  if (module === undefined) return undefined;
+  require(module);
+  return revivers.get(kind);
+}
+
 /**
  * Registers how to rebuild a kind of shared object on the receiving side. Every class file calls this
  * at load; worker and child entries load the whole library, so every kind is known there.
@@ -103,7 +128,7 @@ export function encodeForProcess(args: unknown[]): unknown[] {
  */
 export function decodeShared(value: unknown, depth = 0): unknown {
   if (isSharedState(value)) {
-    const revive = revivers.get(value.__raceLab);
+    const revive = revivers.get(value.__raceLab) ?? loadKind(value.__raceLab);
     if (!revive) throw new Error(`race-lab cannot rebuild a shared object of kind "${value.__raceLab}" here`);
     return revive(value);
   }

@@ -1,9 +1,9 @@
 // The file every worker thread of a run loads. It rebuilds the traveled function, waits at the start
 // gate with the others, runs its jobs and posts the results back.
 import { parentPort, workerData } from "worker_threads";
-import "./index"; // loads every shared-object kind, so decodeShared can rebuild Values, locks, …
 import { setWorkerContext } from "./environment";
-import { GATE_OPEN, GATE_READY, WorkerMessage, WorkerTask } from "./run";
+import { GATE_OPEN, GATE_READY } from "./gate";
+import type { WorkerMessage, WorkerTask } from "./run";
 import { decodeShared, encodeForThread } from "./shared-object";
 import { errorReport, unpackFunction } from "./travel";
 
