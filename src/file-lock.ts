@@ -256,21 +256,12 @@ export class FileLock implements Sharable {
     const deadline = this.start("acquire", timeoutMs);
     if (timeoutMs !== 0 && !canBlock()) throw new MainThreadBlockError("fileLock.acquire()", "fileLock.acquireAsync()");
     const owner = this.ownerFile();
-    let wait = BLOCKING_FIRST_WAIT_MS;
-    let waited = 0;
-    let nextStaleCheck = STALE_CHECK_MS;
+    const backoff = new Backoff(BLOCKING_FIRST_WAIT_MS, BLOCKING_MAX_WAIT_MS, deadline, () => breakIfStale(owner.file, this.path));
     for (;;) {
       if (tryLink(owner.file, this.path)) return this.took();
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      if (waited >= nextStaleCheck) {
-        breakIfStale(owner.file, this.path);
-        nextStaleCheck += STALE_CHECK_MS;
-      }
-      const pause = Math.min(wait, left);
+      const pause = backoff.nextPause();
+      if (pause === null) return false;
       pauseBlocking(pause);
-      waited += pause;
-      wait = Math.min(wait * 2, BLOCKING_MAX_WAIT_MS);
     }
   }
 
@@ -288,22 +279,13 @@ export class FileLock implements Sharable {
   async acquireAsync(timeoutMs?: number): Promise<boolean> {
     const deadline = this.start("acquireAsync", timeoutMs);
     const owner = this.ownerFile();
-    let wait = ASYNC_FIRST_WAIT_MS;
-    let waited = 0;
-    let nextStaleCheck = STALE_CHECK_MS;
+    const backoff = new Backoff(ASYNC_FIRST_WAIT_MS, ASYNC_MAX_WAIT_MS, deadline, () => breakIfStale(owner.file, this.path));
     for (;;) {
       if (this.holding) throw this.notReentrant("acquireAsync"); // another task of ours got it meanwhile
       if (tryLink(owner.file, this.path)) return this.took();
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      if (waited >= nextStaleCheck) {
-        breakIfStale(owner.file, this.path);
-        nextStaleCheck += STALE_CHECK_MS;
-      }
-      const pause = Math.min(wait, left);
+      const pause = backoff.nextPause();
+      if (pause === null) return false;
       await new Promise((resolve) => setTimeout(resolve, pause));
-      waited += pause;
-      wait = Math.min(wait * 2, ASYNC_MAX_WAIT_MS);
     }
   }
 
@@ -427,6 +409,36 @@ export class FileLock implements Sharable {
     held.add(this);
     installExitHook();
     return true;
+  }
+}
+
+/**
+ * The waiting schedule of both acquire forms: pauses that double up to a cap and never run past the
+ * deadline, with a check for a dead holder after every STALE_CHECK_MS of waiting.
+ */
+class Backoff {
+  private waited = 0;
+  private nextStaleCheck = STALE_CHECK_MS;
+
+  constructor(
+    private wait: number,
+    private readonly maxWait: number,
+    private readonly deadline: number,
+    private readonly checkStale: () => void,
+  ) {}
+
+  /** How long to pause before the next try, in ms; null once the deadline has passed. */
+  nextPause(): number | null {
+    const left = this.deadline - Date.now();
+    if (left <= 0) return null;
+    if (this.waited >= this.nextStaleCheck) {
+      this.checkStale();
+      this.nextStaleCheck += STALE_CHECK_MS;
+    }
+    const pause = Math.min(this.wait, left);
+    this.waited += pause;
+    this.wait = Math.min(this.wait * 2, this.maxWait);
+    return pause;
   }
 }
 
