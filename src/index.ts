@@ -37,3 +37,4 @@ export * from "./lesson/rounds";
 export * from "./lesson/timed-log";
 export * from "./lesson/python-port";
 export * from "./lesson/prediction";
+export * from "./lesson/if-solved";

@@ -35,7 +35,7 @@ export interface PythonPortOptions {
 }
 
 function pythonExecutable(): string {
-  return process.env.RACE_LAB_PYTHON || "python3";
+  return process.env.RACE_LAB_PORT_PYTHON || "python3";
 }
 
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
