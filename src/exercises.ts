@@ -8,6 +8,7 @@ import { RaceLabArgumentError, RaceLabError, WorkerFailedError } from "./errors"
 import { checkTimeout } from "./validate";
 import { showHtml } from "./display";
 import { escapeHtml } from "./table";
+import { staleSolution } from "./student/solution-cell";
 
 /**
  * A solution stub was run: the exercise is not done yet.
@@ -185,6 +186,9 @@ export async function checkSolved(id: string, body: () => unknown, options: Chec
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ExerciseFailedError(`the check did not finish within ${timeoutMs} ms`)), timeoutMs);
     });
+    // A solution cell that did not compile left the old definition in the kernel: do not judge it.
+    const stale = staleSolution(id);
+    if (stale !== null) throw new ExerciseFailedError(stale);
     await Promise.race([Promise.resolve().then(body), timeout]);
   } catch (e) {
     // A stub called inside a thread, a process or a manager comes back wrapped: look at the cause too.

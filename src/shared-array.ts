@@ -7,7 +7,7 @@ import type { Lock } from "./lock";
 import type { RLock } from "./rlock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "./shared-object";
 import { checkArray, checkInteger } from "./validate";
-import { checkElement, checkTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode } from "./value";
+import { checkElement, checkTypeCode, type IntegerTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode, type TypedArrayOf } from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
 export const MAX_SHARED_ARRAY_LENGTH = 16 * 1024 * 1024;
@@ -32,16 +32,16 @@ export interface SharedArrayOptions {
  * Warning: `get` and `set` are each atomic, `a.set(i, a.get(i) + 1)` is not: hold `getLock()` or use
  * `Atomics.add(a.typed, i, 1)`.
  */
-export class SharedArray implements Sharable {
-  /** The element type. */
-  readonly type!: TypeCode;
+export class SharedArray<T extends TypeCode = IntegerTypeCode> implements Sharable {
+  /** The element type. (`SharedArray` alone means an integer one; `SharedArray<"d">` float64.) */
+  readonly type!: T;
   /** @internal */
   protected items!: SharedTypedArray;
   /** @internal */
   protected lock!: Lock | RLock | null;
 
-  constructor(type: TypeCode, lengthOrValues: number | number[], options: SharedArrayOptions = {}) {
-    this.type = checkTypeCode("type", type);
+  constructor(type: T, lengthOrValues: number | number[], options: SharedArrayOptions = {}) {
+    this.type = checkTypeCode("type", type) as T;
     let values: number[] | undefined;
     let length: number;
     if (typeof lengthOrValues === "number") {
@@ -143,12 +143,12 @@ export class SharedArray implements Sharable {
    *
    * @example
    * ```ts
-   * Atomics.add(a.typed as Int32Array, 3, 1);
+   * Atomics.add(a.typed, 3, 1); // a.typed is an Int32Array for new SharedArray("i", …)
    * ```
    * Warning: plain `a.typed[i]++` is a read-modify-write, as racy as `a.set(i, a.get(i) + 1)`.
    */
-  get typed(): SharedTypedArray {
-    return this.items;
+  get typed(): TypedArrayOf[T] {
+    return this.items as TypedArrayOf[T];
   }
 
   private checkIndex(i: unknown): void {

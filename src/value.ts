@@ -35,6 +35,29 @@ export type TypeCode = "b" | "B" | "h" | "H" | "i" | "I" | "f" | "d";
 /** A typed array of one of the {@link TypeCode} types. */
 export type SharedTypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
+/** The {@link TypeCode}s of integers: the ones whose arrays `Atomics.add` and friends work on. */
+export type IntegerTypeCode = "b" | "B" | "h" | "H" | "i" | "I";
+
+/**
+ * The typed array behind each {@link TypeCode}: what `value.typed` is, so that natural code such as
+ * `Atomics.add(counter.typed, 0, 1)` type-checks for an integer value without a cast.
+ *
+ * @example
+ * ```ts
+ * const raw: TypedArrayOf["i"] = new Value("i", 0).typed; // Int32Array
+ * ```
+ */
+export interface TypedArrayOf {
+  b: Int8Array;
+  B: Uint8Array;
+  h: Int16Array;
+  H: Uint16Array;
+  i: Int32Array;
+  I: Uint32Array;
+  f: Float32Array;
+  d: Float64Array;
+}
+
 /** An integer typed array: the ones `Atomics` works on. */
 export type IntegerTypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -108,16 +131,16 @@ export function noLock(kind: string): RaceLabError {
  * followed by a write: another thread can write in between, and its update is lost. That is the
  * race this course is about: hold `getLock()` around the whole read-modify-write.
  */
-export class Value implements Sharable {
-  /** The element type. */
-  readonly type!: TypeCode;
+export class Value<T extends TypeCode = IntegerTypeCode> implements Sharable {
+  /** The element type. (`Value` alone means an integer one, as the course's values are; `Value<"d">` a float64.) */
+  readonly type!: T;
   /** @internal One element of `type`. */
   protected cell!: SharedTypedArray;
   /** @internal */
   protected lock!: Lock | RLock | null;
 
-  constructor(type: TypeCode, initial = 0, options: ValueOptions = {}) {
-    this.type = checkTypeCode("type", type);
+  constructor(type: T, initial = 0, options: ValueOptions = {}) {
+    this.type = checkTypeCode("type", type) as T;
     checkElement("initial", type, initial);
     options = checkOptions(options, "{ lock: true }");
     this.lock = makeLock(options.lock);
@@ -175,15 +198,17 @@ export class Value implements Sharable {
   }
 
   /**
-   * The raw one-element typed array, e.g. for `Atomics.add(v.typed, 0, 1)`.
+   * The raw one-element typed array of the value's type (an `Int32Array` for `Value("i", …)`), e.g. for
+   * `Atomics.add(v.typed, 0, 1)`.
    *
    * @example
    * ```ts
-   * Atomics.add(counter.typed as Int32Array, 0, 1); // an atomic increment: no lock needed
+   * Atomics.add(counter.typed, 0, 1); // an atomic increment: no lock needed
    * ```
+   * Warning: `Atomics` works on integer arrays only; for a `Value<"d">` or `Value<"f">` TypeScript says so.
    */
-  get typed(): SharedTypedArray {
-    return this.cell;
+  get typed(): TypedArrayOf[T] {
+    return this.cell as TypedArrayOf[T];
   }
 
   /** A short description, e.g. `Value("i", 42)`. */
