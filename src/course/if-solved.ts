@@ -2,10 +2,10 @@
  * Demos that use a function an exercise asks for: before the exercise is solved, the demo says so in
  * one line instead of failing its cell, so "Run All" goes on to the end.
  */
-import { NotImplementedError } from "../exercises";
-import { WorkerFailedError } from "../errors";
-import { showText } from "../display";
-import { checkFunction } from "../validate";
+import { NotImplementedError } from "./exercises";
+import { WorkerFailedError } from "../core/errors";
+import { showText } from "../display/display";
+import { checkFunction } from "../core/validate";
 
 function isStub(error: unknown): boolean {
   return error instanceof NotImplementedError || (error instanceof WorkerFailedError && error.causeName === "NotImplementedError");

@@ -73,8 +73,8 @@ test("playRounds: bad input and functions that cannot travel are refused before 
   const outside = 5;
   await assert.rejects(playRounds((v: Value) => { v.value = outside; }, { workers: 2, rounds: 1, state: () => new Value("i", 0) }), TravelError);
   await assert.rejects(playRounds(async () => 1, { workers: 2, rounds: 1, state: () => 0 }), /synchronous/);
-  await assert.rejects(playRounds(addRound, { workers: 0, rounds: 1, state: () => 0 }), /options\.workers/);
-  await assert.rejects(playRounds(addRound, { workers: 1, rounds: 1, state: () => 0, args: () => 3 as never }), /options\.args\(0\)/);
+  await assert.rejects(playRounds(addRound, { workers: 0, rounds: 1, state: () => new Value("i", 0) }), /options\.workers/);
+  await assert.rejects(playRounds(addRound, { workers: 1, rounds: 1, state: () => new Value("i", 0), args: () => 3 as never }), /options\.args\(0\)/);
 });
 
 test("mergeTimedLogs: events of several logs in time order, one worker per log", () => {
@@ -117,10 +117,11 @@ test("runPythonPort: runs a port, parses its JSON; a bad name is refused", async
   const py = await runPythonPort("04_shared_value.py", { args: ["--json", "--trials", "1", "--sleep-iterations", "2", "--iterations", "10"] });
   if (py === null) return; // no python3 on this machine
   assert.match(py.python, /^Python 3/);
-  assert.equal(py.json.sleep.finals.length, 1);
-  const shown = await captureDisplays(() => showBesidePython("04_shared_value.py", (j) => [{ demo: "locked", finals: j.locked.finals.join(", ") }],
+  assert.equal(py.json.no_lock.finals.length, 1);
+  assert.equal(py.json.default_lock, "RLock");
+  const shown = await captureDisplays(() => showBesidePython("04_shared_value.py", (j) => [{ demo: "get_lock", finals: j.get_lock.finals.join(", ") }],
     { args: ["--trials", "1", "--sleep-iterations", "2", "--iterations", "10"], title: "side by side" }));
-  assert.match(shown.bundles.map((b) => b["text/plain"]).join("\n"), /side by side[\s\S]*locked\s+2000/);
+  assert.match(shown.bundles.map((b) => b["text/plain"]).join("\n"), /side by side[\s\S]*get_lock\s+2000/);
 });
 
 test("predict: the guess is shown when made and beside the outcome when revealed", async () => {
