@@ -1,4 +1,5 @@
 import { ChildProcess, fork } from "child_process";
+import { noteInterruptedWorkers } from "../core/interrupt-note";
 import * as path from "path";
 import { Readable } from "stream";
 import { Worker } from "worker_threads";
@@ -179,6 +180,7 @@ const RACE_LAB_LISTENER = Symbol.for("race-lab.sigint-listener");
 function onSigint(): void {
   // tslab (the kernel) has its own SIGINT listener that rejects the cell; a plain node script does not.
   const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
+  for (const run of active) noteInterruptedWorkers(run.kind === "thread" ? "thread" : "process", run.members.length);
   for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
   if (alone) {
     // Nobody else handles Ctrl-C: end the children now and let SIGINT do what it always does.
