@@ -42,3 +42,21 @@ test("an interrupt: one line saying what ended and how many trials were done; th
   assert.ok(table, "the three finished trials are shown");
   assert.equal((table["text/html"].match(/<tr/g) ?? []).length, 4, "a header and three trials");
 });
+
+test("hints go one step further with each failed check; a multiple-choice check never names the answer", async () => {
+  const { checkSolved, expectChoice } = await import("race-lab");
+  const hints = ["the idea", "closer to the code", "the code itself"];
+  const seen: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const { bundles } = await captureDisplays(() => checkSolved("fb-ex1", () => expectChoice("a", ["a", "b", "c"], "b", "why"), { hints }));
+    seen.push(bundles[0]["text/plain"]);
+  }
+  assert.match(seen[0], /Hint: \(1 of 3; run the check again for the next\) the idea$/);
+  assert.match(seen[1], /Hint: \(2 of 3; .*\) closer to the code$/);
+  assert.match(seen[2], /Hint: \(3 of 3\) the code itself$/);
+  assert.match(seen[3], /Hint: \(3 of 3\) the code itself$/, "the last hint stays");
+  for (const text of seen) assert.doesNotMatch(text, /"b"|expected/, "the right choice is never shown");
+  assert.match(seen[0], /why: not "a"/);
+  assert.throws(() => expectChoice("d", ["a", "b", "c"], "b", "why"), /why: answer one of "a", "b", "c" \(got "d"\)/);
+  assert.throws(() => expectChoice("a", ["a", "b"], "z", "why"), /correct must be one of the choices/);
+});
