@@ -13,6 +13,7 @@
  * processes, scripts, tests) nothing is watched.
  */
 import { interruptSummary } from "../core/interrupt-note";
+import { missingNameTip } from "./missing-name";
 
 const SOLUTION_CELL = /\bsolutionCell\(\s*["']([\w-]+)["']\s*\)/g;
 
@@ -70,7 +71,16 @@ function replaceInterruptTrace(): void {
   const stderr = process.stderr;
   let write = stderr.write;
   const filtered = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
-    const text = typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT) ? interruptSummary() + "\n" : chunk;
+    let text = chunk;
+    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary() + "\n";
+    else if (typeof chunk === "string" && chunk.includes("Cannot find name '")) {
+      // A compile error about a name the lesson defines in a cell not run yet: say which cell.
+      try {
+        text = chunk + missingNameTip(chunk);
+      } catch {
+        // a tip is a nicety: the error itself goes through as it was
+      }
+    }
     return (write as (...a: unknown[]) => boolean).call(stderr, text, ...rest);
   };
   Object.defineProperty(stderr, "write", {
