@@ -5,7 +5,7 @@
  * then a failed check throws `ExerciseFailedError`, so the cell errors and earns no points.
  */
 import { RaceLabArgumentError, RaceLabError, WorkerFailedError } from "../core/errors";
-import { checkTimeout } from "../core/validate";
+import { checkOptions, checkTimeout } from "../core/validate";
 import { showHtml } from "../display/display";
 import { escapeHtml } from "../display/table";
 import { staleSolution } from "./solution-cell";
@@ -212,7 +212,7 @@ export function expectChoice(actual: unknown, choices: string[], correct: string
 export async function checkSolved(id: string, body: () => unknown, options: CheckOptions = {}): Promise<boolean> {
   if (typeof id !== "string" || id.trim() === "") throw new RaceLabArgumentError("id", "the exercise's id (a non-empty string)", id);
   if (typeof body !== "function") throw new RaceLabArgumentError("body", "a function that runs the checks", body);
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object such as { hint }", options);
+  checkOptions("options", options, "{ hint }");
   const { hint: single, hints: steps } = options;
   if (single !== undefined && typeof single !== "string") throw new RaceLabArgumentError("hint", "a string", single);
   if (steps !== undefined && (!Array.isArray(steps) || steps.length === 0 || steps.some((h) => typeof h !== "string" || h.trim() === ""))) {
