@@ -61,7 +61,7 @@ function codeCell(source, role, gradeId = null) {
 const SETUP = `// Race Lab grader: freezes the exercise checks before any student code runs.
 require(${JSON.stringify(GUARD)}).install(require.resolve("race-lab"));`;
 const GUARD_CELL = `// Race Lab grader: the test below runs with the course's own check helpers.
-import { check, expectEqual, expectTrue, expectBetween } from "race-lab";
+import { check, expectEqual, expectTrue, expectBetween, expectChoice } from "race-lab";
 require(${JSON.stringify(GUARD)}).verify();`;
 
 /** The notebook the backend runs: setup, then the assembled cells with a guard before each test. */

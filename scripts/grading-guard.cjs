@@ -16,7 +16,9 @@ let installed = false;
 function install(indexPath) {
   if (installed) return;
   // The same module instance the cells get (Node caches by real path).
-  const exercises = require(path.join(path.dirname(indexPath), "exercises.js"));
+  // dist/course/exercises.js since the library's layer folders; dist/exercises.js before them.
+  const dist = path.dirname(indexPath);
+  const exercises = require([path.join(dist, "course", "exercises.js"), path.join(dist, "exercises.js")].find((f) => require("node:fs").existsSync(f)) ?? path.join(dist, "course", "exercises.js"));
   const real = {
     // checkSolved resolves to the verdict (check itself resolves to nothing, so that tslab prints no
     // stray `true`); an older race-lab had only check, resolving to the verdict.
@@ -24,6 +26,7 @@ function install(indexPath) {
     expectEqual: exercises.expectEqual,
     expectTrue: exercises.expectTrue,
     expectBetween: exercises.expectBetween,
+    expectChoice: exercises.expectChoice ?? (() => { throw new Error("grading guard: this race-lab has no expectChoice"); }),
     ExerciseFailedError: exercises.ExerciseFailedError,
   };
   for (const [name, value] of Object.entries(real)) {
@@ -48,6 +51,7 @@ function install(indexPath) {
     expectEqual: real.expectEqual,
     expectTrue: real.expectTrue,
     expectBetween: real.expectBetween,
+    expectChoice: real.expectChoice,
     gradingMode: () => true,
   };
   for (const [name, value] of Object.entries(frozen)) {

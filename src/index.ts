@@ -35,6 +35,12 @@ export * from "./primitives/sequencer";
 export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
+export * from "./files/interprocess-locked";
+export * from "./manager/errors";
+export * from "./manager/protocol";
+export type { ProxyAddress } from "./manager/client";
+export * from "./manager/managed";
+export * from "./manager/proxies";
 export * from "./manager/manager";
 // What lessons use to read like the Python they mirror (each in its layer).
 export * from "./core/run-folder-scope";

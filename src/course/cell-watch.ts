@@ -7,8 +7,13 @@
  *   - `executor.js` calls `metadata.getCodeMetadata(src)` first thing with the cell's source, before it
  *     compiles it: what the cell says (we note which solution cells it holds).
  * Both are looked up through the modules' export objects at call time, so replacing them there is
- * seen. Outside a tslab kernel (workers, child processes, scripts, tests) nothing is watched.
+ * seen. A third place: on an interrupt (■) tslab prints the stack trace of its internal "Interrupted
+ * asynchronously" error to stderr (`process.stderr.write`, which it sets per cell); we print one line
+ * saying what stopped instead (core/interrupt-note.ts). Outside a tslab kernel (workers, child
+ * processes, scripts, tests) nothing is watched.
  */
+import { interruptSummary } from "../core/interrupt-note";
+import { missingNameTip } from "./missing-name";
 
 const SOLUTION_CELL = /\bsolutionCell\(\s*["']([\w-]+)["']\s*\)/g;
 
@@ -56,7 +61,36 @@ function install(): void {
     }
     return (getCodeMetadata as (...a: unknown[]) => unknown)(src, ...rest);
   };
+  replaceInterruptTrace();
   watching = true;
+}
+
+const TSLAB_INTERRUPT = "Error: Interrupted asynchronously";
+
+function replaceInterruptTrace(): void {
+  const stderr = process.stderr;
+  let write = stderr.write;
+  const filtered = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
+    let text = chunk;
+    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary() + "\n";
+    else if (typeof chunk === "string" && chunk.includes("Cannot find name '")) {
+      // A compile error about a name the lesson defines in a cell not run yet: say which cell.
+      try {
+        text = chunk + missingNameTip(chunk);
+      } catch {
+        // a tip is a nicety: the error itself goes through as it was
+      }
+    }
+    return (write as (...a: unknown[]) => boolean).call(stderr, text, ...rest);
+  };
+  Object.defineProperty(stderr, "write", {
+    configurable: true,
+    enumerable: true,
+    get: () => filtered,
+    set: (fn: typeof stderr.write) => {
+      write = fn; // tslab routes stderr to the running cell's output
+    },
+  });
 }
 
 install();

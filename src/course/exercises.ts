@@ -5,7 +5,7 @@
  * then a failed check throws `ExerciseFailedError`, so the cell errors and earns no points.
  */
 import { RaceLabArgumentError, RaceLabError, WorkerFailedError } from "../core/errors";
-import { checkTimeout } from "../core/validate";
+import { checkOptions, checkTimeout } from "../core/validate";
 import { showHtml } from "../display/display";
 import { escapeHtml } from "../display/table";
 import { staleSolution } from "./solution-cell";
@@ -126,6 +126,11 @@ export function expectBetween(x: unknown, lo: number, hi: number, what: string):
 export interface CheckOptions {
   /** Shown when the check fails. */
   hint?: string;
+  /**
+   * Hints from the idea to the code, one step at a time: the first failed check shows the first, each
+   * later failure one more (the last may be code; the first should never be).
+   */
+  hints?: string[];
   /** How long the body may take (default 60 000 ms); past it the check fails. */
   timeoutMs?: number;
 }
@@ -162,6 +167,39 @@ export async function check(id: string, body: () => unknown, options: CheckOptio
   await checkSolved(id, body, options);
 }
 
+/** Failed checks so far, per exercise: how many of its hints the student has seen. */
+const failures = new Map<string, number>();
+
+/** The hint to show after this failure: one step further each time (a single hint every time). */
+function nextHint(id: string, single: string | undefined, steps: string[] | undefined): string | undefined {
+  if (!steps) return single;
+  const seen = Math.min((failures.get(id) ?? 0) + 1, steps.length);
+  failures.set(id, seen);
+  const label = steps.length > 1 ? `(${seen} of ${steps.length}${seen < steps.length ? "; run the check again for the next" : ""}) ` : "";
+  return label + steps[seen - 1];
+}
+
+/**
+ * Expects a multiple-choice answer to be the right one, without ever printing which one it is: a
+ * wrong choice fails with "not this one", an answer that is no choice at all lists the choices.
+ *
+ * @example
+ * ```ts
+ * expectChoice(whyBelow3000(), ["a", "b", "c"], "b", "why the count stays below 3000");
+ * ```
+ */
+export function expectChoice(actual: unknown, choices: string[], correct: string, what: string): void {
+  checkWhat(what);
+  if (!Array.isArray(choices) || choices.length < 2 || choices.some((c) => typeof c !== "string")) {
+    throw new RaceLabArgumentError("choices", "an array of at least two choices (strings)", choices);
+  }
+  if (!choices.includes(correct)) throw new RaceLabArgumentError("correct", `one of the choices ${choices.map((c) => JSON.stringify(c)).join(", ")}`, correct);
+  if (typeof actual !== "string" || !choices.includes(actual)) {
+    throw new ExerciseFailedError(`${what}: answer one of ${choices.map((c) => JSON.stringify(c)).join(", ")} (got ${show(actual)})`);
+  }
+  if (actual !== correct) throw new ExerciseFailedError(`${what}: not ${JSON.stringify(actual)} — read the demo's output again and weigh each choice`);
+}
+
 /**
  * {@link check}, returning whether the exercise is solved (for scripts and tests).
  *
@@ -174,9 +212,12 @@ export async function check(id: string, body: () => unknown, options: CheckOptio
 export async function checkSolved(id: string, body: () => unknown, options: CheckOptions = {}): Promise<boolean> {
   if (typeof id !== "string" || id.trim() === "") throw new RaceLabArgumentError("id", "the exercise's id (a non-empty string)", id);
   if (typeof body !== "function") throw new RaceLabArgumentError("body", "a function that runs the checks", body);
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object such as { hint }", options);
-  const { hint } = options;
-  if (hint !== undefined && typeof hint !== "string") throw new RaceLabArgumentError("hint", "a string", hint);
+  checkOptions("options", options, "{ hint }");
+  const { hint: single, hints: steps } = options;
+  if (single !== undefined && typeof single !== "string") throw new RaceLabArgumentError("hint", "a string", single);
+  if (steps !== undefined && (!Array.isArray(steps) || steps.length === 0 || steps.some((h) => typeof h !== "string" || h.trim() === ""))) {
+    throw new RaceLabArgumentError("hints", "a non-empty array of hints (strings), from the idea to the code", steps);
+  }
   const timeoutMs = checkTimeout("timeoutMs", options.timeoutMs, 60_000);
 
   let reason: string | null = null;
@@ -209,6 +250,7 @@ export async function checkSolved(id: string, body: () => unknown, options: Chec
   }
   // A stub reads "not solved yet (the exercise still has its stub)"; any other failure gives its reason.
   const why = stub ? ` (${reason})` : ` — ${reason}`;
+  const hint = nextHint(id, single, steps);
   const hintText = hint ? ` Hint: ${hint}` : "";
   showHtml(
     `<div style="color:#c62828"><b>✘ ${escapeHtml(id)}: not solved yet</b>${escapeHtml(why)}.` +

@@ -6,10 +6,11 @@
  * another (never overlapping), so each trial has the machine to itself and timings are comparable.
  */
 import { performance } from "node:perf_hooks";
-import { RaceLabArgumentError } from "../core/errors";
-import { checkCount, checkFunction } from "../core/validate";
-import { showHtml, showSvg, showText } from "../display/display";
-import { htmlTable, textTable, TableRow } from "../display/table";
+import { RaceLabArgumentError, RunInterruptedError } from "../core/errors";
+import { noteTrialProgress } from "../core/interrupt-note";
+import { checkCount, checkFunction, checkOptions } from "../core/validate";
+import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
+import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
 import { recordOutcome } from "./outcomes";
 
@@ -63,6 +64,9 @@ function checkFinite(name: string, value: unknown): number {
 
 /** What one trial's `run` may return: the observed number, or it with a detail to keep. */
 export type TrialResult = number | { observed: number; detail?: unknown };
+
+/** How long a series of trials runs before it shows its progress. */
+const PROGRESS_AFTER_MS = 3000;
 
 /** Options of {@link runTrials}. */
 export interface TrialOptions {
@@ -150,17 +154,47 @@ export function summarizeReport(report: Pick<TrialReport, "variant" | "demo" | "
 
 const TEXT_ROWS = 20;
 
+/**
+ * A trial's detail as a person reads it in a table, not as JSON.
+ *
+ * @example
+ * ```ts
+ * describeDetail({ readErrors: "202 + 244" }); // "readErrors: 202 + 244"
+ * ```
+ */
+export function describeDetail(detail: unknown): string {
+  if (detail === null || detail === undefined) return "";
+  if (Array.isArray(detail)) return detail.map(describeDetail).join(", ");
+  if (typeof detail === "object") {
+    return Object.entries(detail as Record<string, unknown>)
+      .map(([key, value]) => `${key}: ${typeof value === "object" && value !== null ? describeDetail(value) : String(value)}`)
+      .join("; ");
+  }
+  return String(detail);
+}
+
+/** True when every trial gave exactly the expected value: nothing to chart. */
+function neverWentWrong(report: TrialReport): boolean {
+  return report.anomalies === 0 && report.rows.every((r) => r.observed === report.expected);
+}
+
 async function showReport(report: TrialReport): Promise<void> {
+  if (neverWentWrong(report)) {
+    // Two flat charts of zeros teach nothing: one line says it all.
+    const line = `✔ ${summarizeReport(report)}: every trial gave ${report.expected}, as expected.`;
+    showHtml(`<div style="color:#2e7d32">${escapeHtml(line)}</div>`, line);
+    return;
+  }
   const rows: TableRow[] = report.rows.map((r) => {
     const row: TableRow = { trial: r.trial, expected: r.expected, observed: r.observed, anomaly: r.anomaly, ms: r.ms };
-    if (r.detail !== undefined) row.detail = r.detail;
+    if (r.detail !== undefined) row.detail = describeDetail(r.detail);
     return row;
   });
   const title = summarizeReport(report);
   const highlight = (row: TableRow) => row.anomaly === true;
-  // In the notebook the table scrolls; as text only the first rows are printed.
+  // In the notebook the table scrolls past about 20 rows; as text only the first rows are printed.
   const html =
-    `<div style="max-height:260px;overflow:auto;display:inline-block">` +
+    `<div style="max-height:520px;overflow:auto;display:inline-block">` +
     htmlTable(rows, { title, highlight }) +
     `</div>`;
   showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
@@ -208,9 +242,7 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
  * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded.
  */
 export async function runTrials(options: TrialOptions): Promise<TrialReport> {
-  if (typeof options !== "object" || options === null) {
-    throw new RaceLabArgumentError("options", "an object { demo, variant, trials, expected, run }", options);
-  }
+  checkOptions("options", options, "{ demo, variant, trials, expected, run }");
   const demo = checkName("demo", options.demo);
   const variant = checkName("variant", options.variant);
   const trials = checkCount("trials", options.trials, MAX_TRIALS);
@@ -224,9 +256,29 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
   if (typeof show !== "boolean") throw new RaceLabArgumentError("show", "true or false", show);
 
   const rows: TrialRow[] = [];
+  const label = `${demo} — ${variant}`;
+  const began = performance.now();
+  let progress: LiveLine | null = null;
   for (let trial = 1; trial <= trials; trial++) {
+    noteTrialProgress({ done: trial - 1, of: trials, label });
+    // A run past a few seconds shows how far it is (one line, updated in place).
+    const elapsed = performance.now() - began;
+    if (show && trial > 1 && elapsed > PROGRESS_AFTER_MS) {
+      const text = `${label}: ${trial - 1} of ${trials} trials done (${Math.round(elapsed / 1000)} s)`;
+      if (progress) progress.set(text);
+      else progress = showLiveLine(text);
+    }
     const start = performance.now();
-    const result = await run(trial);
+    let result: TrialResult;
+    try {
+      result = await run(trial);
+    } catch (e) {
+      noteTrialProgress(null);
+      progress?.done(`${label}: stopped after ${trial - 1} of ${trials} trials`);
+      // Interrupted (■): keep what was measured — the finished trials' table and charts — then stop.
+      if (e instanceof RunInterruptedError && rows.length > 0 && show) await makeReport(demo, variant, expected, rows).show();
+      throw e;
+    }
     const ms = performance.now() - start;
     const { observed, detail } = readResult(result, trial);
     const anomaly = isAnomaly(observed, expected);
@@ -235,6 +287,8 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
     if (detail !== undefined) row.detail = detail;
     rows.push(row);
   }
+  noteTrialProgress(null);
+  progress?.done(`${label}: ${trials} of ${trials} trials done (${Math.round((performance.now() - began) / 1000)} s)`);
   const report = makeReport(demo, variant, expected, rows);
   recordOutcome({
     notebook: report.notebook,
@@ -294,7 +348,7 @@ export async function compareReports(reports: TrialReport[], opts: { title?: str
     throw new RaceLabArgumentError("reports", "an array of 1 to 50 reports returned by runTrials", reports);
   }
   reports.forEach((r, i) => checkReport(r, `reports[${i}]`));
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  checkOptions("options", opts, "{ title }");
   const title = opts.title ?? "unsafe vs safe";
   if (typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
   const rows: TableRow[] = reports.map((r) => ({
@@ -318,7 +372,7 @@ export async function compareReports(reports: TrialReport[], opts: { title?: str
  * ```
  */
 export function showTable(rows: Record<string, unknown>[], opts: { title?: string } = {}): void {
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  checkOptions("options", opts, "{ title }");
   const html = htmlTable(rows, { title: opts.title });
   showHtml(html, textTable(rows, { title: opts.title }));
 }
@@ -333,7 +387,7 @@ export function showTable(rows: Record<string, unknown>[], opts: { title?: strin
  * Warning: async — `await` it so the chart lands in this cell.
  */
 export async function showBarChart(rows: { label: string; value: number; group?: string }[], opts: { title?: string; unit?: string } = {}): Promise<void> {
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object { title, unit }", opts);
+  checkOptions("options", opts, "{ title, unit }");
   const spec = barChartSpec(rows as BarRow[], opts); // validates rows, title and unit
   const unit = opts.unit ? " " + opts.unit : "";
   const text =

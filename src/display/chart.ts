@@ -49,7 +49,11 @@ function loadVega(): Promise<VegaModules> {
 }
 
 /**
- * Colors (Tableau 10): readable on white, distinguishable for most color-blind readers.
+ * Colors (from Tableau 10): readable on white, distinguishable for most color-blind readers. Each
+ * means one thing in every chart of the course: red an anomaly (a wrong result, a lost update), blue a
+ * result as expected, grey a measurement (a time, a count) that is neither right nor wrong, black the
+ * expected value; a timeline's reads, writes and stale writes have colours of their own. Categories
+ * with no meaning of right or wrong (groups of bars) take {@link GROUP_COLORS}, none of these.
  *
  * @example
  * ```ts
@@ -60,11 +64,29 @@ export const CHART_COLORS = {
   ok: "#4c78a8",
   anomaly: "#e45756",
   expected: "#222222",
-  read: "#4c78a8",
+  measure: "#8c8c8c",
+  read: "#72b7b2",
   write: "#54a24b",
   stale: "#f58518",
   lost: "#e45756",
 } as const;
+
+/**
+ * Colors of groups that mean nothing right or wrong (bars grouped by primitive, say): none of them is
+ * the red, blue or grey of {@link CHART_COLORS}.
+ *
+ * @example
+ * ```ts
+ * renderVegaLite({ ...spec, encoding: { color: { field: "group", scale: { range: [...GROUP_COLORS] } } } });
+ * ```
+ */
+export const GROUP_COLORS = ["#b279a2", "#eeca3b", "#9d755d", "#54a24b", "#ff9da6", "#72b7b2"] as const;
+
+/** The widest a chart may be, legend included: the width of a notebook's output area. */
+export const MAX_CHART_WIDTH = 900;
+
+/** Axis settings for a count: whole numbers only, with thousands separators. */
+const COUNT_AXIS = { tickMinStep: 1, format: ",d" };
 
 const CONFIG = {
   background: "white",
@@ -72,8 +94,9 @@ const CONFIG = {
   font: "sans-serif",
   view: { stroke: "#dddddd" },
   title: { color: "#222222", fontSize: 13, anchor: "start" },
-  axis: { labelColor: "#333333", titleColor: "#333333", gridColor: "#e6e6e6", domainColor: "#888888", tickColor: "#888888" },
-  legend: { labelColor: "#333333", titleColor: "#333333" },
+  // labelLimit 0: a label is never cut off with "…" (charts use short labels instead).
+  axis: { labelColor: "#333333", titleColor: "#333333", gridColor: "#e6e6e6", domainColor: "#888888", tickColor: "#888888", labelLimit: 0 },
+  legend: { labelColor: "#333333", titleColor: "#333333", labelLimit: 0 },
   header: { labelColor: "#333333", titleColor: "#333333" },
 };
 
@@ -133,21 +156,24 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
   }
   const title = checkTitle(opts.title, "observed values");
   const distinct = new Set(values).size;
+  const whole = values.every(Number.isInteger) && (expected === undefined || Number.isInteger(expected));
+  const xAxis = whole ? { axis: COUNT_AXIS } : {};
   // Few distinct values: one bar per value (binning 3 values into 10 bins only confuses).
   const x =
     distinct <= 12
-      ? { field: "observed", type: "quantitative", title: "observed value" }
-      : { field: "observed", type: "quantitative", bin: { maxbins: 20 }, title: "observed value" };
+      ? { field: "observed", type: "quantitative", title: "observed value", ...xAxis }
+      : { field: "observed", type: "quantitative", bin: { maxbins: 20 }, title: "observed value", ...xAxis };
   const layers: object[] = [
     {
       data: { values: values.map((observed) => ({ observed, anomaly: expected !== undefined && observed !== expected })) },
       mark: distinct <= 12 ? { type: "bar", size: 14 } : { type: "bar" },
       encoding: {
         x,
-        y: { aggregate: "count", type: "quantitative", title: "trials", axis: { tickMinStep: 1, format: "d" } },
-        color: distinct <= 12 && expected !== undefined
+        y: { aggregate: "count", type: "quantitative", title: "trials", axis: COUNT_AXIS },
+        // Red for the values that are anomalies, blue for the expected one: binned bars stack the two.
+        color: expected !== undefined
           ? { field: "anomaly", type: "nominal", scale: { domain: [false, true], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] }, legend: null }
-          : { value: CHART_COLORS.ok },
+          : { value: CHART_COLORS.measure },
       },
     },
   ];
@@ -155,7 +181,7 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
     layers.push({
       data: { values: [{ expected }] },
       mark: { type: "rule", color: CHART_COLORS.expected, strokeDash: [4, 3], strokeWidth: 2 },
-      encoding: { x: { field: "expected", type: "quantitative" } },
+      encoding: { x: { field: "expected", type: "quantitative", ...xAxis } },
     });
   }
   const subtitle = expected === undefined ? "" : `dashed line: the expected value, ${expected}`;
@@ -202,15 +228,16 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
     scale: { domain: ["as expected", "anomaly"], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
   };
   const tooltip = [{ field: "trial" }, { field: "observed" }, { field: "expected" }, { field: "difference" }];
+  const yAxis = values.every((v) => Number.isInteger(v.difference)) ? { axis: COUNT_AXIS } : {};
   return {
-    title: { text: title, subtitle: "0 = the expected value; below 0 = updates lost" },
+    title: { text: title, subtitle: "0 = the expected value" },
     width: Math.min(420, Math.max(160, points.length * 18)),
     height: 160,
     data: { values },
     layer: [
       // The zero line first, so the marks of correct trials are drawn over it.
       { mark: { type: "rule", color: CHART_COLORS.expected, strokeWidth: 1 }, encoding: { y: { datum: 0 } } },
-      { mark: { type: "bar" }, encoding: { x, y: { field: "difference", type: "quantitative", title: "observed − expected" }, color, tooltip } },
+      { mark: { type: "bar" }, encoding: { x, y: { field: "difference", type: "quantitative", title: "observed − expected", ...yAxis }, color, tooltip } },
       // A tick at every value, so a trial with difference 0 is still visible as a flat mark.
       { mark: { type: "tick", thickness: 2 }, encoding: { x, y: { field: "difference", type: "quantitative" }, color } },
     ],
@@ -268,7 +295,7 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
   };
   if (grouped) {
     encoding.yOffset = { field: "group", type: "nominal", sort: null };
-    encoding.color = { field: "group", type: "nominal", title: null, scale: { scheme: "tableau10" } };
+    encoding.color = { field: "group", type: "nominal", title: null, scale: { range: [...GROUP_COLORS] }, legend: { orient: "bottom" } };
   }
   const groupCount = grouped ? new Set(values.map((v) => v.group)).size : 1;
   return {
@@ -277,7 +304,7 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
     height: { step: grouped ? Math.max(12, 36 / groupCount) : 22 },
     data: { values },
     layer: [
-      { mark: grouped ? { type: "bar" } : { type: "bar", color: CHART_COLORS.ok }, encoding },
+      { mark: grouped ? { type: "bar" } : { type: "bar", color: CHART_COLORS.measure }, encoding },
       {
         mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 },
         encoding: { y, x: { field: "value", type: "quantitative" }, text: { field: "text" }, ...(grouped ? { yOffset: encoding.yOffset } : {}) },
@@ -309,8 +336,9 @@ export interface ComparedReport {
 }
 
 /**
- * Spec: side-by-side comparison of trial reports — anomaly rate and median time per trial, one bar per
- * variant, grouped by demo.
+ * Spec: side-by-side comparison of trial reports — how many trials showed the anomaly (red) and the
+ * median time per trial (grey), one bar per report, labelled by its variant (by demo and variant when
+ * the reports come from different demos).
  *
  * @example
  * ```ts
@@ -322,44 +350,33 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     throw new RaceLabArgumentError("reports", "a non-empty array of trial reports", reports);
   }
   const title = checkTitle(opts.title, "comparison");
-  const values = reports.map((r) => ({
-    demo: r.demo,
-    variant: r.variant,
+  const oneDemo = new Set(reports.map((r) => r.demo)).size === 1;
+  const values = reports.map((r, i) => ({
+    // Labels must be unique for one bar each: a repeated variant gets its position added.
+    label: (oneDemo ? r.variant : `${r.demo}: ${r.variant}`) + (reports.some((o, j) => j !== i && o.variant === r.variant && o.demo === r.demo) ? ` (${i + 1})` : ""),
     anomalyPct: Math.round(r.anomalyRate * 1000) / 10,
     medianMs: Math.round(r.medianMs * 100) / 100,
-    anomalyText: `${r.anomalies}/${r.trials}`,
+    anomalyText: `${r.anomalies} of ${r.trials}`,
     msText: `${r.medianMs.toFixed(r.medianMs >= 100 ? 0 : 1)} ms`,
   }));
   // All-zero timings (a trivial demo) would give an empty scale domain: show 0 to 1 ms then.
   const msDomain = values.every((v) => v.medianMs === 0) ? [0, 1] : undefined;
-  const panel = (field: string, text: string, axisTitle: string, domain?: number[]) => ({
-    width: 240,
-    height: { step: 20 },
+  const y = { field: "label", type: "nominal", title: null, sort: null };
+  const panel = (field: string, text: string, axisTitle: string, color: string, labels: boolean, domain?: number[]) => ({
+    width: 220,
+    height: { step: 22 },
+    encoding: { y: labels ? y : { ...y, axis: null } },
     layer: [
-      {
-        mark: "bar",
-        encoding: {
-          y: { field: "demo", type: "nominal", title: null, sort: null },
-          yOffset: { field: "variant", type: "nominal", sort: null },
-          x: { field, type: "quantitative", title: axisTitle, ...(domain ? { scale: { domain } } : {}) },
-          color: { field: "variant", type: "nominal", title: "variant", sort: null, scale: { scheme: "tableau10" } },
-        },
-      },
-      {
-        mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 },
-        encoding: {
-          y: { field: "demo", type: "nominal", sort: null },
-          yOffset: { field: "variant", type: "nominal", sort: null },
-          x: { field, type: "quantitative" },
-          text: { field: text },
-        },
-      },
+      { mark: { type: "bar", color }, encoding: { x: { field, type: "quantitative", title: axisTitle, ...(domain ? { scale: { domain } } : {}) } } },
+      { mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 }, encoding: { x: { field, type: "quantitative" }, text: { field: text } } },
     ],
   });
   return {
     title,
     data: { values },
-    hconcat: [panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", [0, 100]), panel("medianMs", "msText", "median time per trial (ms)", msDomain)],
-    resolve: { scale: { color: "shared" } },
+    hconcat: [
+      panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", CHART_COLORS.anomaly, true, [0, 100]),
+      panel("medianMs", "msText", "median time per trial (ms)", CHART_COLORS.measure, false, msDomain),
+    ],
   };
 }

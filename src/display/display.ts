@@ -99,6 +99,53 @@ export function showBundle(bundle: MimeBundle): void {
   process.stdout.write(text.endsWith("\n") ? text : text + "\n");
 }
 
+let liveDisplays = 0;
+
+/**
+ * Shows a line that can be replaced in place later (progress, say): in Jupyter one output updated
+ * through its display id; elsewhere nothing until {@link LiveLine.done}, which prints the last text.
+ *
+ * @example
+ * ```ts
+ * const progress = showLiveLine("0 of 200 trials done");
+ * progress.set("12 of 200 trials done");
+ * progress.done("200 of 200 trials done");
+ * ```
+ */
+export function showLiveLine(text: string): LiveLine {
+  checkText("text", text);
+  const writer = kernelWriter();
+  const id = `race-lab-live-${process.pid}-${++liveDisplays}`;
+  let last = text;
+  const send = (t: string, update: boolean) => {
+    try {
+      writer?.({ data: { "text/plain": t }, metadata: {}, transient: { display_id: id } }, update);
+    } catch {
+      // the kernel's socket is closing: progress is a nicety
+    }
+  };
+  send(text, false);
+  return {
+    set: (t: string) => {
+      last = checkText("text", t);
+      send(t, true);
+    },
+    done: (t?: string) => {
+      if (t !== undefined) last = checkText("text", t);
+      if (writer) send(last, true);
+      else process.stdout.write(last + "\n");
+    },
+  };
+}
+
+/** A line shown by {@link showLiveLine}. */
+export interface LiveLine {
+  /** Replaces the line's text. */
+  set(text: string): void;
+  /** The last update (with `text`, that text); outside Jupyter, prints it. */
+  done(text?: string): void;
+}
+
 /**
  * A readable plain-text form of a small piece of HTML, used when no text fallback is given.
  *

@@ -13,6 +13,8 @@ What makes a notebook fail (each is reported with its reason):
   pass such a notebook. We read every reply.
 - a cell that writes to stderr, unless tagged `raises-exception`;
 - a cell tagged `raises-exception` that does not fail;
+- an output that fails rendered.py's rules (a chart wider than 900 px or with text cut off or past its
+  edge, an axis label with six decimals, a table cell holding JSON);
 - a cell that runs past the per-cell timeout, or a kernel that dies;
 - a process started during the run (a descendant of the kernel, or any process carrying this run's
   marker in its environment) still alive after the kernel shut down;
@@ -38,6 +40,9 @@ import tempfile
 import threading
 import time
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rendered  # noqa: E402  (beside this file)
 
 try:
     import nbformat
@@ -308,6 +313,11 @@ def run_notebook(path, args, repo_root):
         if changed:
             failures.append("the work tree changed (stray or modified files): " + ", ".join(changed)
                             + " (if someone else edited this work tree meanwhile, run it again)")
+    if args.rendered_check:
+        # What the student sees must make its point (test/harness/rendered.py): charts that fit, nothing
+        # cut off, whole numbers where they count, no JSON in tables.
+        for index, problem in rendered.notebook_problems(nb):
+            failures.append(f"cell {index}: output: {problem}")
     if args.save_executed:
         # The executed notebook, outputs and all, for tests that read what a student would see
         # (test/unit/rendered-outputs.test.ts). <folder>/<name>: both versions of a lesson share a name.
@@ -376,6 +386,8 @@ def main():
                     help="do not judge recorded outcomes (unsafe >= 90% anomalies, safe none)")
     ap.add_argument("--no-git-check", dest="git_check", action="store_false",
                     help="do not compare `git status` before and after each notebook")
+    ap.add_argument("--no-rendered-check", dest="rendered_check", action="store_false",
+                    help="do not judge the rendered outputs (charts, tables: see rendered.py)")
     ap.add_argument("--save-executed", metavar="DIR",
                     help="write each executed notebook (with its outputs) to DIR/<its folder>/<its name>")
     args = ap.parse_args()

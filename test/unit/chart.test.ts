@@ -9,6 +9,9 @@ import {
   barChartSpec,
   barChartSvg,
   comparisonSpec,
+  CHART_COLORS,
+  GROUP_COLORS,
+  MAX_CHART_WIDTH,
   RaceLabArgumentError,
 } from "race-lab";
 import { markLabels } from "./display-helpers";
@@ -25,13 +28,13 @@ test("histogram: one bar per observed value with its count, and the expected val
   const svg = await renderVegaLite(histogramSpec([1990, 2000, 2000, 1987, 2000], { expected: 2000, title: "counts" }));
   const bars = markLabels(svg, "bar").map((b) => [b["observed value"], b.trials, b.anomaly]);
   assert.deepEqual(bars.sort(), [
-    ["1987", "1", "true"],
-    ["1990", "1", "true"],
-    ["2000", "3", "false"],
+    ["1,987", "1", "true"],
+    ["1,990", "1", "true"],
+    ["2,000", "3", "false"],
   ]);
   const rule = svg.match(/<line aria-label="expected: ([\d,]+)" role="graphics-symbol" aria-roledescription="rule mark"[^>]*stroke-dasharray="4,3"/);
   assert.ok(rule, "a dashed rule marks the expected value");
-  assert.equal(rule[1], "2000");
+  assert.equal(rule[1], "2,000");
   assert.match(svg, />counts</);
   assert.match(svg, />dashed line: the expected value, 2000</);
 });
@@ -78,7 +81,7 @@ test("bar chart: labelled values with their unit; grouped when rows have groups"
   assert.deepEqual(markLabels(grouped, "bar").map((b) => b.group).sort(), ["processes", "threads"]);
 });
 
-test("comparison: anomaly rate and median time per variant, grouped by demo", async () => {
+test("comparison: anomaly rate (red) and median time (grey) per variant, labelled by the variant alone", async () => {
   const reports = [
     { demo: "counter", variant: "unsafe", trials: 10, anomalies: 8, anomalyRate: 0.8, medianMs: 12 },
     { demo: "counter", variant: "safe", trials: 10, anomalies: 0, anomalyRate: 0, medianMs: 30 },
@@ -86,9 +89,40 @@ test("comparison: anomaly rate and median time per variant, grouped by demo", as
   const svg = await renderVegaLite(comparisonSpec(reports));
   const bars = markLabels(svg, "bar");
   assert.equal(bars.length, 4);
-  assert.deepEqual(bars.filter((b) => "trials with the anomaly (%)" in b).map((b) => [b.variant, b["trials with the anomaly (%)"]]), [["unsafe", "80"], ["safe", "0"]]);
-  assert.deepEqual(bars.filter((b) => "median time per trial (ms)" in b).map((b) => [b.variant, b["median time per trial (ms)"]]), [["unsafe", "12"], ["safe", "30"]]);
-  assert.match(svg, />8\/10</);
+  assert.deepEqual(bars.filter((b) => "trials with the anomaly (%)" in b).map((b) => [b.label, b["trials with the anomaly (%)"]]), [["unsafe", "80"], ["safe", "0"]]);
+  assert.deepEqual(bars.filter((b) => "median time per trial (ms)" in b).map((b) => [b.label, b["median time per trial (ms)"]]), [["unsafe", "12"], ["safe", "30"]]);
+  assert.match(svg, />8 of 10</);
+  assert.doesNotMatch(svg, /counter/, "one demo: its name is the title's business, not each label's");
+});
+
+/** The width of a rendered chart, in px. */
+const widthOf = (svg: string) => Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
+
+test("comparison: long variant names are shown whole, and the chart still fits 900 px without a legend", async () => {
+  const variant = (v: string) => ({ demo: "Value of 2000, ±1 × 2000 by two threads", variant: v, trials: 20, anomalies: 3, anomalyRate: 0.15, medianMs: 4 });
+  const svg = await renderVegaLite(comparisonSpec([variant("value += 1, no lock"), variant("getLock().withLock(…)"), variant("Atomics.add on typed")]));
+  assert.ok(widthOf(svg) <= MAX_CHART_WIDTH, `${widthOf(svg)} px`);
+  assert.doesNotMatch(svg, /…</, "no label cut off");
+  assert.match(svg, />getLock\(\)\.withLock\(…\)</);
+  assert.doesNotMatch(svg, /role-legend/);
+});
+
+test("colours keep one meaning: anomalies red even in a binned histogram, measurements grey, groups in neither", async () => {
+  const wrong = Array.from({ length: 20 }, (_, i) => 1000 + i * 7); // 20 distinct wrong values: binned
+  const svg = await renderVegaLite(histogramSpec(wrong, { expected: 2000 }));
+  assert.match(svg, new RegExp(`fill="${CHART_COLORS.anomaly}"`));
+  assert.doesNotMatch(svg, new RegExp(`fill="${CHART_COLORS.ok}"`), "no blue: not one trial was as expected");
+  const timing = await barChartSvg([{ label: "Lock", value: 3 }]);
+  assert.match(timing, new RegExp(`fill="${CHART_COLORS.measure}"`));
+  for (const c of GROUP_COLORS) assert.ok(![CHART_COLORS.ok, CHART_COLORS.anomaly, CHART_COLORS.measure, CHART_COLORS.expected].includes(c as never), c);
+});
+
+test("counts are whole numbers on their axes, even when every trial gave the same value", async () => {
+  const same = [1, 2, 3].map((trial) => ({ trial, observed: 3000, expected: 3000, anomaly: false }));
+  for (const spec of [perTrialSpec(same), histogramSpec([3000, 3000, 3000], { expected: 3000 }), histogramSpec([5, 7, 7, 9], { expected: 7 })]) {
+    const svg = await renderVegaLite(spec);
+    assert.doesNotMatch(svg, />[-−\d,]*\.\d+</, "no axis label with decimals");
+  }
 });
 
 test("chart functions reject bad input", async () => {

@@ -293,7 +293,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
 test("the guard freezes race-lab's check helpers, and a body that switches grading mode off still fails", async () => {
   // This process is the test's own (node --test runs each file apart): freezing race-lab here is harmless.
   const lib = require("race-lab");
-  const exercises = require(path.join(path.dirname(require.resolve("race-lab")), "exercises.js"));
+  const exercises = require(path.join(path.dirname(require.resolve("race-lab")), "course", "exercises.js"));
   const unguarded = lib.check;
   const sneaky = () => {
     process.env.RACE_LAB_GRADING = "0"; // from inside the student's code, while the check runs

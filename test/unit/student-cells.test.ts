@@ -5,7 +5,8 @@
 //                         again; a failing cell that is not the solution cell must not make the check
 //                         suspicious;
 //   natural-code.ipynb    `Atomics.add(counter.typed, 0, 1)` and the usual code around a Value compile
-//                         without a cast and without "has or is using private name".
+//                         without a cast and without "has or is using private name"; a cell run before
+//                         the one defining a name it uses gets a tip naming that cell.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -43,9 +44,11 @@ test("in a tslab kernel: a stale solution is named, and natural code about a Val
   assert.equal(verdicts[6], "✔ t-ex1: solved", "fixed and run again");
   assert.equal(verdicts[8], "✔ t-ex1: solved", "another cell's compile error says nothing about the solution cell");
 
-  const printed = run.cells("natural-code.ipynb").map((c) => c.outputs.filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
+  const printed = run.cells("natural-code.ipynb").map((c) => (c.outputs ?? []).filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
   assert.deepEqual(printed.slice(1, 4), ["1\n", "2001\n", "0,5\n"]);
   assert.equal(printed[5], "0.5 Float64Array\n");
+  assert.match(printed[6], /Cannot find name 'definedLater'[\s\S]*Tip: 'definedLater' is defined by a cell of this lesson that has not run in this kernel yet: the code cell under "A later section" that starts const definedLater = 42;/);
+  assert.equal(printed[8], "42\n", "run in order, it works");
   assert.doesNotMatch(run.log, /private name/);
 });
 
