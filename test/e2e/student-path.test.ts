@@ -2,7 +2,12 @@
 // says (`npm start`, here with `-- --no-browser --port N`), drives Debian's Chromium with
 // playwright-core, opens the welcome notebook and a lesson, runs all cells from the menu, and checks
 // that the outcome table (HTML) and the chart (SVG) render and that no cell shows an error.
-// Screenshots: test-artifacts/e2e-welcome.png, test-artifacts/e2e-lesson.png.
+// The lesson is the student version (notebooks/: nothing solved), so "run all" must run to the end
+// with every check saying "not solved yet". Then, in the same lesson, the student solves one
+// exercise (types the instructor's reference solution into the stub's cell, runs it and its check:
+// "solved"), and starts a long run of trials and interrupts it (■): one line says what stopped, the
+// finished trials stay, and no stack trace shows.
+// Screenshots: test-artifacts/e2e-welcome.png, e2e-lesson.png, e2e-solved.png, e2e-interrupted.png.
 // Works with the classic Notebook (served here) and with JupyterLab / Notebook 7 (their notebook
 // DOM is JupyterLab's); which one served is detected from the page.
 import { test } from "node:test";
@@ -39,8 +44,10 @@ const CHROMIUM_ARGS = [
 type App = "classic" | "lab";
 
 /** The selectors that differ between the classic Notebook and JupyterLab's notebook (Lab, Notebook 7). */
-const DOM: Record<App, { notebook: string; cell: string; codeCell: string; prompt: string; table: string; chart: string; error: string }> = {
+const DOM: Record<App, { notebook: string; cell: string; codeCell: string; prompt: string; table: string; chart: string; error: string; editor: string; output: string }> = {
   classic: {
+    editor: ".CodeMirror-code",
+    output: ".output_area",
     notebook: "#notebook", // one notebook per page
     cell: ".cell",
     codeCell: ".cell.code_cell",
@@ -53,6 +60,8 @@ const DOM: Record<App, { notebook: string; cell: string; codeCell: string; promp
     // The notebook in the visible tab: Lab restores earlier tabs (the welcome notebook stays open
     // behind the lesson), hidden but still in the DOM.
     notebook: ".jp-NotebookPanel:not(.lm-mod-hidden)",
+    editor: ".cm-content",
+    output: ".jp-OutputArea-output",
     cell: ".jp-Cell",
     codeCell: ".jp-CodeCell",
     prompt: ".jp-InputPrompt",
@@ -358,6 +367,99 @@ async function studentRunsNotebook(context: BrowserContext, course: Course, url:
   }
 }
 
+/** The reference solution of one exercise: its solution cell in the instructor's version of the lesson. */
+function referenceSolution(lesson: string, exercise: string): { index: number; text: string } {
+  const nb = JSON.parse(readFileSync(path.join(ROOT, lesson.replace(/^notebooks\//, "instructor/")), "utf8")) as { cells: { metadata: any; source: string[] }[] };
+  const index = nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === `${exercise}-solution`);
+  assert.ok(index >= 0, `${lesson}: no solution cell for ${exercise}`);
+  return { index, text: nb.cells[index].source.join("").replace(/^[ \t]*\/\/ (BEGIN|END) SOLUTION\n/gm, "") };
+}
+
+/** Replaces the text of cell `index` (all cells counted) by typing, as a student would. */
+async function typeInto(page: Page, app: App, index: number, text: string): Promise<void> {
+  const cell = page.locator(inNotebook(app, DOM[app].cell)).nth(index);
+  await cell.locator(DOM[app].editor).first().click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(text);
+}
+
+/** The text of every output of cell `index`. */
+async function outputsOf(page: Page, app: App, index: number): Promise<string> {
+  return (await page.locator(inNotebook(app, DOM[app].cell)).nth(index).locator(DOM[app].output).allTextContents()).join("\n");
+}
+
+async function waitForOutput(page: Page, app: App, index: number, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await outputsOf(page, app, index);
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`cell ${index}: no output matching ${pattern} within ${timeoutMs / 1000} s; it shows: ${text.slice(0, 600)}`);
+    await sleep(500);
+  }
+}
+
+/** The long run the student interrupts: trials of two processes that each nap 300 ms. */
+const LONG_RUN = [
+  'import { runProcesses, runTrials, sleepSync } from "race-lab";',
+  "function nap(): number { sleepSync(300); return 1; }",
+  'await runTrials({ demo: "two napping processes", variant: "unsafe", trials: 200, expected: 3,',
+  "  run: async () => (await runProcesses(nap, [[], []])).length });",
+].join("\n");
+
+/**
+ * In the lesson's page, after "run all": solves `exercise` with the reference solution and runs its
+ * check; then adds a cell with a long run of trials, waits for its progress line, and interrupts it.
+ */
+async function studentSolvesAndInterrupts(context: BrowserContext, course: Course, url: string, notebook: string, exercise: string): Promise<{ check: string; interrupted: string }> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  try {
+    await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60_000 });
+    const app = await detectApp(page);
+    await page.waitForSelector(inNotebook(app, DOM[app].codeCell), { timeout: 60_000 });
+    await waitForKernel(page, app, course, notebook);
+    if (app === "classic") await page.evaluate(() => (globalThis as any).Jupyter.notebook.set_autosave_interval(0));
+
+    // The kernel is the one "run all" used (same session): the lesson's definitions are there.
+    const { index, text } = referenceSolution(notebook, exercise);
+    await typeInto(page, app, index, text);
+    await page.keyboard.press("Shift+Enter"); // the solution cell; the cursor moves to its check
+    await waitForOutput(page, app, index, /^$|./, 5_000).catch(() => "");
+    await sleep(1_000);
+    await page.keyboard.press("Shift+Enter"); // the check
+    const check = await waitForOutput(page, app, index + 1, /✔|✘/, 240_000);
+    await page.locator(inNotebook(app, DOM[app].cell)).nth(index).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "e2e-solved.png") });
+
+    // A new cell right after the check (click into it, Esc: command mode; b: insert below), typed and run.
+    const cells = index + 2;
+    await page.locator(inNotebook(app, DOM[app].cell)).nth(index + 1).locator(DOM[app].editor).first().click();
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("b");
+    await page.keyboard.press("Enter");
+    await page.keyboard.insertText(LONG_RUN);
+    await page.keyboard.press("Control+Enter");
+    await waitForOutput(page, app, cells, /trials done/, 240_000);
+    if (app === "classic") {
+      await page.click("#kernellink");
+      await page.click("#int_kernel");
+    } else {
+      await page.getByRole("menuitem", { name: "Kernel", exact: true }).click();
+      await page.getByRole("menuitem", { name: /^Interrupt Kernel/ }).click();
+    }
+    const interrupted = await waitForOutput(page, app, cells, /Interrupted: ended[\s\S]*trial\s*expected/, 120_000);
+    await sleep(1_000);
+    await page.locator(inNotebook(app, DOM[app].cell)).nth(cells).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ARTIFACTS, "e2e-interrupted.png") });
+    return { check, interrupted: await outputsOf(page, app, cells) || interrupted };
+  } catch (err) {
+    await page.screenshot({ path: path.join(ARTIFACTS, "e2e-solve-interrupt-failed.png") }).catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
 test("student path: npm start, open the welcome notebook and a lesson, run all; tables and charts render, no errors", { timeout: 900_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install chromium), or set RACE_LAB_CHROMIUM`);
   assert.ok(existsSync(path.join(ROOT, LESSON)), `the lesson ${LESSON} exists`);
@@ -400,6 +502,13 @@ test("student path: npm start, open the welcome notebook and a lesson, run all; 
     assert.deepEqual(lesson.errors, [], `${LESSON}: no cell shows an error`);
     assert.ok(lesson.tables >= 1, `${LESSON}: the outcome table renders`);
     assert.ok(lesson.charts >= 1, `${LESSON}: the chart renders`);
+
+    const exercise = process.env.RACE_LAB_E2E_EXERCISE ?? "04-ex1";
+    const solved = await studentSolvesAndInterrupts(context, course, lessonUrl, LESSON, exercise);
+    console.log(`solved ${exercise}: ${solved.check.trim()}\ninterrupted: ${solved.interrupted.slice(0, 400)}`);
+    assert.match(solved.check, new RegExp(`✔ ${exercise}: solved`), "the reference solution, typed in, passes its check");
+    assert.match(solved.interrupted, /Interrupted: ended 2 processes; \d+ of 200 trials done/);
+    assert.doesNotMatch(solved.interrupted, /Interrupted asynchronously|at Object\.|executor\.js/, "no stack trace");
   } catch (err) {
     console.log(`npm start's output:\n${course.output().slice(-4000)}`);
     throw err;
