@@ -185,7 +185,7 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
     });
   }
   const subtitle = expected === undefined ? "" : `dashed line: the expected value, ${expected}`;
-  return { title: { text: title, subtitle }, width: 280, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
+  return { title: { text: title, subtitle }, width: 240, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
 }
 
 /** One trial as charted by {@link perTrialSpec}. */
@@ -226,12 +226,13 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
     type: "nominal",
     title: null,
     scale: { domain: ["as expected", "anomaly"], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
+    legend: { orient: "bottom" }, // below the chart: beside it, two charts and a legend pass 900 px
   };
   const tooltip = [{ field: "trial" }, { field: "observed" }, { field: "expected" }, { field: "difference" }];
   const yAxis = values.every((v) => Number.isInteger(v.difference)) ? { axis: COUNT_AXIS } : {};
   return {
     title: { text: title, subtitle: "0 = the expected value" },
-    width: Math.min(420, Math.max(160, points.length * 18)),
+    width: Math.min(300, Math.max(160, points.length * 14)),
     height: 160,
     data: { values },
     layer: [
@@ -337,8 +338,7 @@ export interface ComparedReport {
 
 /**
  * Spec: side-by-side comparison of trial reports — how many trials showed the anomaly (red) and the
- * median time per trial (grey), one bar per report, labelled by its variant (by demo and variant when
- * the reports come from different demos).
+ * median time per trial (grey), one bar per report, labelled by its variant.
  *
  * @example
  * ```ts
@@ -350,10 +350,10 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     throw new RaceLabArgumentError("reports", "a non-empty array of trial reports", reports);
   }
   const title = checkTitle(opts.title, "comparison");
-  const oneDemo = new Set(reports.map((r) => r.demo)).size === 1;
   const values = reports.map((r, i) => ({
-    // Labels must be unique for one bar each: a repeated variant gets its position added.
-    label: (oneDemo ? r.variant : `${r.demo}: ${r.variant}`) + (reports.some((o, j) => j !== i && o.variant === r.variant && o.demo === r.demo) ? ` (${i + 1})` : ""),
+    // Short labels: the variant (the table beside the chart names the demos). Labels must be unique
+    // for one bar each: a repeated variant gets its position added.
+    label: r.variant + (reports.some((o, j) => j !== i && o.variant === r.variant) ? ` (${i + 1})` : ""),
     anomalyPct: Math.round(r.anomalyRate * 1000) / 10,
     medianMs: Math.round(r.medianMs * 100) / 100,
     anomalyText: `${r.anomalies} of ${r.trials}`,

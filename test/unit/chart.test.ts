@@ -105,6 +105,8 @@ test("comparison: long variant names are shown whole, and the chart still fits 9
   assert.doesNotMatch(svg, /…</, "no label cut off");
   assert.match(svg, />getLock\(\)\.withLock\(…\)</);
   assert.doesNotMatch(svg, /role-legend/);
+  const twoDemos = await renderVegaLite(comparisonSpec([variant("unsafe"), { ...variant("safe"), demo: "Value of 2000, ±1 × 100000 in two threads, balance.getLock() around each update" }]));
+  assert.ok(widthOf(twoDemos) <= MAX_CHART_WIDTH, `${widthOf(twoDemos)} px: reports of different demos are labelled by their variants too`);
 });
 
 test("colours keep one meaning: anomalies red even in a binned histogram, measurements grey, groups in neither", async () => {
