@@ -337,6 +337,21 @@ export interface ComparedReport {
 }
 
 /**
+ * Short, unique bar labels for compared reports: the variant when that tells them apart; else what
+ * differs between their demos (the words they share up front dropped) and the variant.
+ */
+function shortLabels(reports: ComparedReport[]): string[] {
+  const unique = (labels: string[]) => new Set(labels).size === labels.length;
+  const variants = reports.map((r) => r.variant);
+  if (unique(variants)) return variants;
+  const words = reports.map((r) => r.demo.split(" "));
+  let shared = 0;
+  while (words.every((w) => shared < w.length - 1 && w[shared] === words[0][shared])) shared++;
+  const labels = reports.map((r, i) => `${words[i].slice(shared).join(" ")}: ${r.variant}`);
+  return unique(labels) ? labels : labels.map((l, i) => `${l} (${i + 1})`);
+}
+
+/**
  * Spec: side-by-side comparison of trial reports — how many trials showed the anomaly (red) and the
  * median time per trial (grey), one bar per report, labelled by its variant.
  *
@@ -350,10 +365,9 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     throw new RaceLabArgumentError("reports", "a non-empty array of trial reports", reports);
   }
   const title = checkTitle(opts.title, "comparison");
+  const labels = shortLabels(reports);
   const values = reports.map((r, i) => ({
-    // Short labels: the variant (the table beside the chart names the demos). Labels must be unique
-    // for one bar each: a repeated variant gets its position added.
-    label: r.variant + (reports.some((o, j) => j !== i && o.variant === r.variant) ? ` (${i + 1})` : ""),
+    label: labels[i],
     anomalyPct: Math.round(r.anomalyRate * 1000) / 10,
     medianMs: Math.round(r.medianMs * 100) / 100,
     anomalyText: `${r.anomalies} of ${r.trials}`,

@@ -107,6 +107,10 @@ test("comparison: long variant names are shown whole, and the chart still fits 9
   assert.doesNotMatch(svg, /role-legend/);
   const twoDemos = await renderVegaLite(comparisonSpec([variant("unsafe"), { ...variant("safe"), demo: "Value of 2000, ±1 × 100000 in two threads, balance.getLock() around each update" }]));
   assert.ok(widthOf(twoDemos) <= MAX_CHART_WIDTH, `${widthOf(twoDemos)} px: reports of different demos are labelled by their variants too`);
+  const deposits = (demo: string, v: string) => ({ ...variant(v), demo: `100 async deposits, ${demo}` });
+  const same = await renderVegaLite(comparisonSpec([deposits("await between read and write", "unsafe"), deposits("no await", "safe"), deposits("AsyncLock", "safe")]));
+  assert.deepEqual(markLabels(same, "bar").filter((b) => "trials with the anomaly (%)" in b).map((b) => b.label), ["await between read and write: unsafe", "no await: safe", "AsyncLock: safe"], "repeated variants: what differs between the demos tells them apart");
+  assert.ok(widthOf(same) <= MAX_CHART_WIDTH);
 });
 
 test("colours keep one meaning: anomalies red even in a binned histogram, measurements grey, groups in neither", async () => {
