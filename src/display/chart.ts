@@ -377,7 +377,7 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   const msDomain = values.every((v) => v.medianMs === 0) ? [0, 1] : undefined;
   const y = { field: "label", type: "nominal", title: null, sort: null };
   const panel = (field: string, text: string, axisTitle: string, color: string, labels: boolean, domain?: number[]) => ({
-    width: 220,
+    width: 180,
     height: { step: 22 },
     encoding: { y: labels ? y : { ...y, axis: null } },
     layer: [
