@@ -366,6 +366,8 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   }
   const title = checkTitle(opts.title, "comparison");
   const labels = shortLabels(reports);
+  // Long labels take room from the panels (about 6 px a character), so that the chart fits 900 px.
+  const panelWidth = Math.max(100, Math.min(180, Math.floor((560 - Math.max(...labels.map((l) => l.length)) * 6) / 2)));
   const values = reports.map((r, i) => ({
     label: labels[i],
     anomalyPct: Math.round(r.anomalyRate * 1000) / 10,
@@ -377,7 +379,7 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   const msDomain = values.every((v) => v.medianMs === 0) ? [0, 1] : undefined;
   const y = { field: "label", type: "nominal", title: null, sort: null };
   const panel = (field: string, text: string, axisTitle: string, color: string, labels: boolean, domain?: number[]) => ({
-    width: 180,
+    width: panelWidth,
     height: { step: 22 },
     encoding: { y: labels ? y : { ...y, axis: null } },
     layer: [
