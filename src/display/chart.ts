@@ -185,7 +185,7 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
     });
   }
   const subtitle = expected === undefined ? "" : `dashed line: the expected value, ${expected}`;
-  return { title: { text: title, subtitle }, width: 280, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
+  return { title: { text: title, subtitle }, width: 240, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
 }
 
 /** One trial as charted by {@link perTrialSpec}. */
@@ -226,12 +226,13 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
     type: "nominal",
     title: null,
     scale: { domain: ["as expected", "anomaly"], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
+    legend: { orient: "bottom" }, // below the chart: beside it, two charts and a legend pass 900 px
   };
   const tooltip = [{ field: "trial" }, { field: "observed" }, { field: "expected" }, { field: "difference" }];
   const yAxis = values.every((v) => Number.isInteger(v.difference)) ? { axis: COUNT_AXIS } : {};
   return {
     title: { text: title, subtitle: "0 = the expected value" },
-    width: Math.min(420, Math.max(160, points.length * 18)),
+    width: Math.min(300, Math.max(160, points.length * 14)),
     height: 160,
     data: { values },
     layer: [
@@ -336,9 +337,23 @@ export interface ComparedReport {
 }
 
 /**
+ * Short, unique bar labels for compared reports: the variant when that tells them apart; else what
+ * differs between their demos (the words they share up front dropped) and the variant.
+ */
+function shortLabels(reports: ComparedReport[]): string[] {
+  const unique = (labels: string[]) => new Set(labels).size === labels.length;
+  const variants = reports.map((r) => r.variant);
+  if (unique(variants)) return variants;
+  const words = reports.map((r) => r.demo.split(" "));
+  let shared = 0;
+  while (words.every((w) => shared < w.length - 1 && w[shared] === words[0][shared])) shared++;
+  const labels = reports.map((r, i) => `${words[i].slice(shared).join(" ")}: ${r.variant}`);
+  return unique(labels) ? labels : labels.map((l, i) => `${l} (${i + 1})`);
+}
+
+/**
  * Spec: side-by-side comparison of trial reports — how many trials showed the anomaly (red) and the
- * median time per trial (grey), one bar per report, labelled by its variant (by demo and variant when
- * the reports come from different demos).
+ * median time per trial (grey), one bar per report, labelled by its variant.
  *
  * @example
  * ```ts
@@ -350,10 +365,11 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     throw new RaceLabArgumentError("reports", "a non-empty array of trial reports", reports);
   }
   const title = checkTitle(opts.title, "comparison");
-  const oneDemo = new Set(reports.map((r) => r.demo)).size === 1;
+  const labels = shortLabels(reports);
+  // Long labels take room from the panels (about 6 px a character), so that the chart fits 900 px.
+  const panelWidth = Math.max(100, Math.min(180, Math.floor((560 - Math.max(...labels.map((l) => l.length)) * 6) / 2)));
   const values = reports.map((r, i) => ({
-    // Labels must be unique for one bar each: a repeated variant gets its position added.
-    label: (oneDemo ? r.variant : `${r.demo}: ${r.variant}`) + (reports.some((o, j) => j !== i && o.variant === r.variant && o.demo === r.demo) ? ` (${i + 1})` : ""),
+    label: labels[i],
     anomalyPct: Math.round(r.anomalyRate * 1000) / 10,
     medianMs: Math.round(r.medianMs * 100) / 100,
     anomalyText: `${r.anomalies} of ${r.trials}`,
@@ -363,7 +379,7 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   const msDomain = values.every((v) => v.medianMs === 0) ? [0, 1] : undefined;
   const y = { field: "label", type: "nominal", title: null, sort: null };
   const panel = (field: string, text: string, axisTitle: string, color: string, labels: boolean, domain?: number[]) => ({
-    width: 220,
+    width: panelWidth,
     height: { step: 22 },
     encoding: { y: labels ? y : { ...y, axis: null } },
     layer: [

@@ -105,6 +105,15 @@ test("comparison: long variant names are shown whole, and the chart still fits 9
   assert.doesNotMatch(svg, /…</, "no label cut off");
   assert.match(svg, />getLock\(\)\.withLock\(…\)</);
   assert.doesNotMatch(svg, /role-legend/);
+  const twoDemos = await renderVegaLite(comparisonSpec([variant("unsafe"), { ...variant("safe"), demo: "Value of 2000, ±1 × 100000 in two threads, balance.getLock() around each update" }]));
+  assert.ok(widthOf(twoDemos) <= MAX_CHART_WIDTH, `${widthOf(twoDemos)} px: reports of different demos are labelled by their variants too`);
+  const deposits = (demo: string, v: string) => ({ ...variant(v), demo: `100 async deposits, ${demo}` });
+  const same = await renderVegaLite(comparisonSpec([deposits("await between read and write", "unsafe"), deposits("no await", "safe"), deposits("AsyncLock", "safe")]));
+  assert.deepEqual(markLabels(same, "bar").filter((b) => "trials with the anomaly (%)" in b).map((b) => b.label), ["await between read and write: unsafe", "no await: safe", "AsyncLock: safe"], "repeated variants: what differs between the demos tells them apart");
+  assert.ok(widthOf(same) <= MAX_CHART_WIDTH);
+  const bank = (rest: string, v: string) => ({ ...variant(v), demo: `bank of 20000, 2 pools of 2, ±10 × ${rest}`, medianMs: 5575 });
+  const banks = await renderVegaLite(comparisonSpec([bank("1000000 per task", "unsafe"), bank("200000 per task, @simpleLock on the task", "safe"), bank("200000 per task, simpleLock block per update", "safe"), bank("200000 per task, @lock.synchronized per update", "safe")]));
+  assert.ok(widthOf(banks) <= MAX_CHART_WIDTH, `${widthOf(banks)} px with labels of 50 characters`);
 });
 
 test("colours keep one meaning: anomalies red even in a binned histogram, measurements grey, groups in neither", async () => {

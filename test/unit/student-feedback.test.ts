@@ -60,3 +60,12 @@ test("hints go one step further with each failed check; a multiple-choice check 
   assert.throws(() => expectChoice("d", ["a", "b", "c"], "b", "why"), /why: answer one of "a", "b", "c" \(got "d"\)/);
   assert.throws(() => expectChoice("a", ["a", "b"], "z", "why"), /correct must be one of the choices/);
 });
+
+test("a report's two charts and their legend fit 900 px, however many trials", async () => {
+  for (const trials of [3, 20, 200]) {
+    const { bundles } = await captureDisplays(() => runTrials({ demo: "a demo with a rather long name, as lessons have", variant: "unsafe", trials, expected: 2000, run: (t) => 2000 - (t % 7) * 13 }));
+    const svg = bundles.find((b) => "image/svg+xml" in b)!["image/svg+xml"];
+    const width = Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
+    assert.ok(width <= 900, `${trials} trials: ${width} px`);
+  }
+});
