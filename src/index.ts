@@ -13,6 +13,7 @@ export * from "./course/exercises";
 export * from "./core/environment";
 export * from "./run/travel";
 export * from "./run/run";
+export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";
 export * from "./run/pool";
 export * from "./core/temp";
 export * from "./core/sleep";

@@ -11,6 +11,7 @@ import {
   WorkerFailedError,
 } from "../core/errors";
 import { Destination, encodeForProcess, encodeForThread, decodeShared } from "../core/shared-object";
+import { endSpareThreads, replaceSpareThreads, takeSpareThread } from "./spare-threads";
 import { ErrorReport, TravelingFunction, checkSendable, packFunction } from "./travel";
 import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkTimeout } from "../core/validate";
 
@@ -88,7 +89,7 @@ export interface WorkerTask {
  */
 export type WorkerMessage =
   | { type: "ready" }
-  | { type: "result"; results: unknown[] }
+  | { type: "result"; results: unknown[]; idle?: boolean }
   | { type: "error"; error: ErrorReport };
 
 /**
@@ -180,6 +181,7 @@ function onSigint(): void {
   // tslab (the kernel) has its own SIGINT listener that rejects the cell; a plain node script does not.
   const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
   for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+  void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
   if (alone) {
     // Nobody else handles Ctrl-C: end the children now and let SIGINT do what it always does.
     killEverythingNow();
@@ -193,6 +195,7 @@ function onSigint(): void {
 
 function killEverythingNow(): void {
   for (const run of active) run.killNow();
+  void endSpareThreads();
 }
 
 let sigintPending = false;
@@ -269,17 +272,26 @@ const alive = { thread: 0, process: 0 };
  */
 export async function endAllRuns(): Promise<number> {
   const runs = [...active];
-  await Promise.all(runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))));
+  await Promise.all([...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))), endSpareThreads()]);
   return runs.length;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output forwarding
 
-/** Forwards a worker's output line by line to `write`, prefixed. Resolves when the stream ends. */
-function forwardLines(stream: Readable, write: (text: string) => void, prefix: string): Promise<void> {
+/**
+ * Forwards a worker's output line by line to `write`, prefixed. Resolves when the stream ends.
+ * `flush` writes a last line that has no newline yet (a run that returns before its stream ends).
+ */
+function forwardLines(stream: Readable, write: (text: string) => void, prefix: string, flush?: { now?: () => void }): Promise<void> {
   stream.setEncoding("utf8");
   let pending = "";
+  if (flush) {
+    flush.now = () => {
+      if (pending) write(prefix + pending + "\n");
+      pending = "";
+    };
+  }
   stream.on("data", (chunk: string) => {
     if (!prefix) return write(chunk);
     pending += chunk;
@@ -319,6 +331,10 @@ interface Member {
   /** "thread 2", "process 1" */
   readonly name: string;
   results?: unknown[];
+  /** A thread whose output is flushed and that has nothing left to run: it is ending by itself. */
+  idle?: boolean;
+  /** Threads: the run returns before this idle member is gone: write out its last unfinished line. */
+  returned(): void;
   /** Stop it now; resolves once it is gone and its output drained. */
   end(): Promise<void>;
   /** Stop it now, synchronously, as far as possible (exit, SIGINT). */
@@ -335,10 +351,14 @@ function entry(file: string): string {
 
 function startThread(run: Run, task: WorkerTask): Member {
   const name = `thread ${task.number}`;
-  const worker = new Worker(entry("run/worker-entry.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
+  // A spare thread already started ahead gets its task as a message; else start one cold.
+  const spare = takeSpareThread();
+  const worker = spare ?? new Worker(entry("run/worker-entry.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
+  if (spare) spare.postMessage(task);
   alive.thread++;
   const prefix = run.prefixOutput ? `[${name}] ` : "";
-  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix), forwardLines(worker.stderr, toStderr, prefix)]);
+  const flushes = [{} as { now?: () => void }, {} as { now?: () => void }];
+  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix, flushes[0]), forwardLines(worker.stderr, toStderr, prefix, flushes[1])]);
   const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
   const gone = exited.then(() => Promise.race([output, delay(OUTPUT_DRAIN_MS)])).then(closeCallbacks);
   const member: Member = {
@@ -346,13 +366,18 @@ function startThread(run: Run, task: WorkerTask): Member {
     name,
     gone,
     release: () => undefined,
+    returned: () => {
+      worker.off("message", onMessage); // its result is in: nothing more will come
+      for (const f of flushes) f.now?.();
+    },
     end: async () => {
       await worker.terminate();
       await gone;
     },
     killNow: () => void worker.terminate(),
   };
-  worker.on("message", (m: WorkerMessage) => run.onMessage(member, m));
+  const onMessage = (m: WorkerMessage) => run.onMessage(member, m);
+  worker.on("message", onMessage);
   worker.on("error", (error) => run.onMessage(member, { type: "error", error: { name: error.name, message: error.message } }));
   exited.then((code) => {
     alive.thread--;
@@ -391,6 +416,7 @@ function startProcess(run: Run, task: WorkerTask): Member {
     release: (ready) => {
       if (child.connected) child.send({ type: "go", ready } satisfies ChildMessage);
     },
+    returned: () => undefined,
     end: async () => {
       if (running()) {
         child.kill("SIGTERM");
@@ -471,6 +497,7 @@ class Run {
       if (this.ready === this.members.length) this.openGate();
     } else if (message.type === "result") {
       member.results = decodeShared(message.results) as unknown[];
+      member.idle = message.idle === true;
       if (this.members.every((m) => m.results)) void this.finish();
     } else if (message.type === "error") {
       const { name, message: text } = message.error;
@@ -506,7 +533,18 @@ class Run {
     this.settled = true;
     clearTimeout(this.timer);
     // Give each worker a moment to exit by itself (and flush its output), then end it.
-    await Promise.all(this.members.map((m) => Promise.race([m.gone, delay(LINGER_MS)]).then(() => m.end())));
+    const ended = Promise.all(this.members.map((m) => Promise.race([m.gone, delay(LINGER_MS)]).then(() => m.end())));
+    if (this.members.every((m) => m.idle)) {
+      // Every thread returned, flushed its output and has nothing left to run: return now, as a
+      // thread's join would, and let them end in the background. Until they are gone (milliseconds)
+      // runningWorkers() counts them and they keep the process alive, as before: a notify they sent
+      // to an Atomics.waitAsync of this thread is still delivered.
+      for (const m of this.members) m.returned();
+      void ended.then(replaceSpareThreads);
+    } else {
+      await ended;
+      if (this.kind === "thread") replaceSpareThreads(); // the threads this run took from the spares
+    }
     untrack(this);
     this.resolve(this.members.map((m) => m.results!));
   }
@@ -521,6 +559,7 @@ class Run {
         await Promise.all(this.members.map((m) => m.end()));
         untrack(this);
         this.reject(error);
+        if (this.kind === "thread" && !(error instanceof RunInterruptedError)) replaceSpareThreads();
       })();
     }
     return this.ending;
