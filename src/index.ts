@@ -1,5 +1,7 @@
 // The public surface of race-lab: one concept per file, each re-exported here.
 // See docs/DESIGN.md for the contract the lessons are written against.
+import { provideLibrary } from "./run/worker-scope";
+
 export * from "./core/errors";
 export * from "./core/validate";
 export * from "./core/shared-object";
@@ -11,6 +13,9 @@ export * from "./course/trials";
 export * from "./trace/trace";
 export * from "./course/exercises";
 export * from "./core/environment";
+export * from "./run/function-source";
+export * from "./run/worker-scope";
+export * from "./run/partial";
 export * from "./run/travel";
 export * from "./run/run";
 export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";
@@ -31,3 +36,6 @@ export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
 export * from "./manager/manager";
+
+// Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
+provideLibrary(() => module.exports);

@@ -12,7 +12,11 @@ import * as path from "path";
 import { LockReleaseError } from "../core/errors";
 import { encodeFrame, FrameReader, reviveManagerProxy, type BuiltinKind, type ManagerRequest, type ManagerResponse } from "./manager";
 import { decodeShared, registerSharable, type SharedState } from "../core/shared-object";
-import { errorReport, rebuildFunction } from "../run/travel";
+import { errorReport } from "../run/travel";
+import { provideLibrary, rebuildFunction } from "../run/worker-scope";
+
+// Classes sent with create() see race-lab's names; the library loads when one uses them.
+provideLibrary(() => require("../index"));
 
 // esbuild (tsx) writes `static { __name(this, "Pool") }` into classes; the class arrives without it.
 (globalThis as any).__name ??= (target: object, value: string) => Object.defineProperty(target, "name", { value, configurable: true });

@@ -505,8 +505,8 @@ class Run {
         name === "TravelError"
           ? new TravelError(text)
           : new WorkerFailedError(`${member.name} failed: ${name}: ${text}`, member.number, name);
-      // The stack a student needs is the worker's, inside their function, not race-lab's plumbing.
-      const theirs = (message.error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l) && !l.includes(libraryFolder()));
+      // The stack a student needs is the worker's, inside their function (errorReport kept those frames).
+      const theirs = (message.error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
       error.stack = [`${error.name}: ${error.message}`, ...(name === "TravelError" ? [] : theirs)].join("\n");
       void this.fail(error);
     }

@@ -9,6 +9,10 @@ import type { WorkerMessage, WorkerTask } from "./run";
 import { decodeShared, encodeForThread } from "../core/shared-object";
 import type { SpareWorkerData } from "./spare-threads";
 import { errorReport, unpackFunction } from "./travel";
+import { provideLibrary } from "./worker-scope";
+
+// The whole library loads only if the traveled function uses a race-lab name.
+provideLibrary(() => require("../index"));
 
 const send = (message: WorkerMessage) => parentPort!.postMessage(message);
 
@@ -43,7 +47,7 @@ async function main(task: WorkerTask): Promise<void> {
   try {
     for (const args of jobs) results.push(await fn(...args));
   } catch (error) {
-    return send({ type: "error", error: errorReport(error) });
+    return send({ type: "error", error: errorReport(error, task.fn.name) });
   }
   // Output first: a chunk counts in writableLength until the parent has received it, and the parent
   // receives every chunk written so far before it acknowledges the empty write. So no line of this run
