@@ -10,7 +10,9 @@ export * from "./display/table";
 export * from "./display/chart";
 export * from "./course/outcomes";
 export * from "./course/trials";
+export * from "./trace/analysis";
 export * from "./trace/trace";
+export * from "./trace/timeline";
 export * from "./course/exercises";
 export * from "./core/environment";
 export * from "./run/function-source";
@@ -35,6 +37,12 @@ export * from "./primitives/sequencer";
 export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
+export * from "./files/interprocess-locked";
+export * from "./manager/errors";
+export * from "./manager/protocol";
+export type { ProxyAddress } from "./manager/client";
+export * from "./manager/managed";
+export * from "./manager/proxies";
 export * from "./manager/manager";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.

@@ -162,4 +162,4 @@ export class Lock extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("Lock", (state) => Lock.fromSharedState(state));
+registerSharable("Lock", (state) => Lock.fromSharedState(state), __filename);
