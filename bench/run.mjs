@@ -153,6 +153,60 @@ function bars(rows, lessons) {
   return out;
 }
 
+// --- the goals of issue 18 --------------------------------------------------------------------------
+
+/** Each goal of issue 18 beside its figure: met / MISSED / not measured. */
+function goals(rows, lessons) {
+  const out = [];
+  const add = (goal, measured, ok) => out.push({ goal, measured, verdict: ok === null ? "not measured" : ok ? "met" : "MISSED" });
+  const ts = (kase, variantStart) => find(rows, kase, variantStart)?.ts ?? null;
+  const vs = (a, b) => (a && b ? a.median / b.median : null);
+
+  for (const threads of ["1 thread", "2 threads"]) {
+    const lock = ts("lock-throughput", `Lock, ${threads}`);
+    const ref = ts("lock-throughput", `reference mutex, ${threads}`);
+    const r = vs(lock, ref);
+    add(`Lock ≥ 0.8× the reference mutex, ${threads}`, r === null ? "" : `${fmt(r)}× (${fmt(lock.median)} vs ${fmt(ref.median)} M ops/s)`, r === null ? null : r >= 0.8);
+  }
+  const lock2 = ts("lock-throughput", "Lock, 2 threads");
+  const add2 = ts("lock-throughput", "Atomics.add, 2 threads");
+  const r2 = vs(lock2, add2);
+  add("Lock ≥ 0.3× Atomics.add, 2 threads", r2 === null ? "" : `${fmt(r2)}× (${fmt(lock2.median)} vs ${fmt(add2.median)} M ops/s)`, r2 === null ? null : r2 >= 0.3);
+  const owner = ["1 thread", "2 threads"].map((t) => vs(ts("lock-throughput", `reference mutex + owner checks, ${t}`), ts("lock-throughput", `reference mutex, ${t}`)));
+  add("owner checks are cheap: the reference mutex with them ≥ 0.9× without (1 thread)", owner[0] === null ? "" : `${fmt(owner[0])}× at 1 thread, ${fmt(owner[1])}× at 2 threads`, owner[0] === null ? null : owner[0] >= 0.9);
+
+  const warm = ts("spawn", "worker thread, spares ready");
+  add("runThreads of an empty function with spares ready ≤ 2 ms", warm ? `${fmt(warm.median)} ms (median; min ${fmt(warm.min)})` : "", warm ? warm.median <= 2 : null);
+
+  const trip = find(rows, "manager-rpc", "proxy round trip");
+  const echo = ts("manager-rpc", "Unix-socket echo");
+  const rt = vs(trip?.ts, echo);
+  const beatsPython = trip?.ts && trip?.py ? trip.ts.median < trip.py.median : false;
+  add("proxy round trip ≤ 1.2× the Unix-socket echo (or faster than Python's)", rt === null ? "" : `${fmt(rt)}× (${fmt(trip.ts.median)} vs ${fmt(echo.median)} µs; Python's ${fmt(trip.py?.median)} µs)`, rt === null ? null : rt <= 1.2 || beatsPython);
+
+  const pool = rows.filter((r) => r.case === "pool-decorator" && r.ts && r.py);
+  add("pool-decorator ≤ 2× Python's (every variant)", pool.length ? pool.map((r) => `${r.variant} ${fmt(ratioOf(r))}×`).join(", ") : "", pool.length ? pool.every((r) => ratioOf(r) <= 2) : null);
+
+  const timed = lessons.filter((l) => l.cellTimes);
+  if (timed.length) {
+    const worstP90 = timed.reduce((a, b) => (b.cellTimes.p90 > a.cellTimes.p90 ? b : a));
+    add("every notebook's code cells: 90th percentile ≤ 1.0 s", `worst ${worstP90.name} ${fmt(worstP90.cellTimes.p90)} s`, worstP90.cellTimes.p90 <= 1.0);
+    const untagged = timed.filter((l) => !l.cellTimes.slowestTagged);
+    const over = timed.reduce((n, l) => n + l.cellTimes.overLimit, 0);
+    const slowest = untagged.length ? untagged.reduce((a, b) => (b.cellTimes.slowest > a.cellTimes.slowest ? b : a)) : null;
+    add("every code cell ≤ 2.0 s (one slow-by-design cell per lesson excepted)", `${over} cell(s) over the harness's limit${slowest ? `; slowest untagged ${slowest.name} ${fmt(slowest.cellTimes.slowest)} s` : ""}`, over === 0 && (!slowest || slowest.cellTimes.slowest <= 2.0));
+  } else {
+    add("every notebook's code cells: 90th percentile ≤ 1.0 s", "", null);
+    add("every code cell ≤ 2.0 s (one slow-by-design cell per lesson excepted)", "", null);
+  }
+  if (lessons.length) {
+    const total = lessons.reduce((s, l) => s + l.ms, 0);
+    const all = lessons.length === LESSON_NAMES.length;
+    add(`the ten lessons ≤ 60 s through the harness${all ? "" : ` (${lessons.length} notebooks run)`}`, `${fmt(total / 1000)} s`, total <= 60_000);
+  } else add("the ten lessons ≤ 60 s through the harness", "", null);
+  return out;
+}
+
 // --- the chart -------------------------------------------------------------------------------------
 
 async function chartSvg(rows) {
@@ -212,7 +266,7 @@ async function runCase(c, opts) {
       error,
     });
   }
-  const extra = c.lesson ? { lesson: { name: c.name, ms: ts.notebook?.[0]?.ms, passed: ts.notebook?.[0]?.passed, records: ts.notebook?.[0]?.records ?? [], report: ts.notebook?.[0]?.report } } : {};
+  const extra = c.lesson ? { lesson: { name: c.name, ms: ts.notebook?.[0]?.ms, passed: ts.notebook?.[0]?.passed, records: ts.notebook?.[0]?.records ?? [], cellTimes: ts.notebook?.[0]?.cellTimes ?? null, report: ts.notebook?.[0]?.report } } : {};
   return { name: c.name, title: c.title, reps, seconds: (Date.now() - started) / 1000, rows, ...extra };
 }
 
@@ -237,6 +291,12 @@ function resultsMarkdown(result, svgName) {
     "| --- | --- | --- |",
     ...b.map((x) => `| ${x.bar} | ${x.measured.replace(/\|/g, "\\|")} | ${x.verdict} |`),
     "",
+    "## The goals (issue 18)",
+    "",
+    "| goal | measured | verdict |",
+    "| --- | --- | --- |",
+    ...result.goals.map((x) => `| ${x.goal} | ${x.measured.replace(/\|/g, "\\|")} | ${x.verdict} |`),
+    "",
     "## Results",
     "",
     "Medians over the repetitions (count per case below), min–max in brackets. Times are wall-clock for the whole",
@@ -253,10 +313,12 @@ function resultsMarkdown(result, svgName) {
     "",
   ];
   if (lessons.length) {
-    lines.push("## Lessons through the harness", "", "| lesson | seconds | harness | unsafe demos: anomalies/trials |", "| --- | --- | --- | --- |");
+    lines.push("## Lessons through the harness", "", "| lesson | seconds | harness | cells: median / 90th pct / slowest (s) | unsafe demos: anomalies/trials |", "| --- | --- | --- | --- | --- |");
     for (const l of lessons) {
       const unsafe = (l.records ?? []).filter((r) => r.variant === "unsafe").map((r) => `${r.demo}: ${r.anomalies}/${r.trials}`).join("; ");
-      lines.push(`| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${unsafe.replace(/\|/g, "\\|")} |`);
+      const c = l.cellTimes;
+      const cells = c ? `${fmt(c.median)} / ${fmt(c.p90)} / ${fmt(c.slowest)} (${c.slowestCell}${c.slowestTagged ? ", slow-by-design" : ""})` : "—";
+      lines.push(`| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${cells} | ${unsafe.replace(/\|/g, "\\|")} |`);
     }
     const missing = LESSON_NAMES.filter((n) => !lessons.some((l) => l.name === n));
     lines.push("", missing.length ? `Not run (no such notebook yet, or not chosen): ${missing.join(", ")}.` : "Every notebook 00–09 ran.", "");
@@ -286,6 +348,7 @@ async function main() {
   if (opts.fromJson) {
     const saved = JSON.parse(fs.readFileSync(opts.fromJson, "utf8"));
     saved.bars = bars(saved.rows, saved.lessons); // the bar as this version reads it
+    saved.goals = goals(saved.rows, saved.lessons);
     return report(saved, opts);
   }
   const started = Date.now();
@@ -305,6 +368,7 @@ async function main() {
     rows: rows.map((r) => ({ ...r, ratio: ratioOf(r) })),
     lessons,
     bars: bars(rows, lessons),
+    goals: goals(rows, lessons),
   };
 
   return report(result, opts);
@@ -329,6 +393,8 @@ async function report(result, opts) {
     console.log(textTable(rows));
     console.log("\nThe bar (issue 9):");
     for (const b of result.bars) console.log(`  ${b.verdict.padEnd(12)} ${b.bar}: ${b.measured}`);
+    console.log("\nThe goals (issue 18):");
+    for (const g of result.goals) console.log(`  ${g.verdict.padEnd(12)} ${g.goal}: ${g.measured}`);
   }
   return rows.some((r) => r.error) ? 1 : 0;
 }

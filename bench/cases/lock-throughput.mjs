@@ -1,12 +1,33 @@
 // lock-throughput: acquire/release pairs per second on one Lock, uncontended (1 thread) and with 2
-// and 4 threads contending, against Atomics.add on the same counter (one hardware read-modify-write:
-// the bound any lock is measured against) and Python's multiprocessing.Lock in 1, 2, 4 processes.
-// Each worker times its own loop after the start gate; rate = all operations / the slowest worker.
+// and 4 threads contending, against
+// - Atomics.add on the same counter (one hardware read-modify-write: the bound any lock is measured against),
+// - a minimal reference mutex over Atomics (compareExchange to take it; exchange, and notify only when
+//   someone sleeps, to give it back: Drepper's "mutex #2"), the limit for a lock written in JavaScript,
+// - that reference mutex plus owner checks as race-lab's Lock does them (store our id on taking, compare
+//   it on release), which prices the owner checks on their own,
+// - Python's multiprocessing.Lock in 1, 2, 4 processes.
+// Every lock variant guards the same `counter.value += 1`. Each worker times its own loop after the
+// start gate; rate = all operations / the slowest worker. The variants take turns within each
+// repetition, so a change in the machine's load hits them all alike.
 import { pythonCase, raceLab } from "../lib.mjs";
 
 const { Lock, Value, runThreads } = raceLab;
 
-function hammer(lock, counter, times, variant) {
+function hammer(lock, counter, times, variant, mutexBuffer) {
+  const { threadId } = require("node:worker_threads");
+  // The reference mutex: 0 free, 1 taken, 2 taken and maybe sleepers.
+  const m = new Int32Array(mutexBuffer);
+  const take = () => {
+    // compareExchange: two threads that both see 0 cannot both take it.
+    if (Atomics.compareExchange(m, 0, 0, 1) === 0) return;
+    // exchange marks "sleepers" and tells in the same step whether it was freed meanwhile; wait sleeps
+    // only while the slot still reads 2, so a release between the two is never missed (lost wake-up).
+    while (Atomics.exchange(m, 0, 2) !== 0) Atomics.wait(m, 0, 2);
+  };
+  const give = () => {
+    // exchange reads and frees in one step: a thread marking 2 at the same moment is always woken.
+    if (Atomics.exchange(m, 0, 0) === 2) Atomics.notify(m, 0, 1);
+  };
   const cells = counter.typed;
   const t0 = performance.now();
   if (variant === "Lock") {
@@ -15,26 +36,46 @@ function hammer(lock, counter, times, variant) {
       counter.value += 1;
       lock.release();
     }
+  } else if (variant === "reference mutex") {
+    for (let i = 0; i < times; i++) {
+      take();
+      counter.value += 1;
+      give();
+    }
+  } else if (variant === "reference mutex + owner checks") {
+    for (let i = 0; i < times; i++) {
+      take();
+      m[1] = threadId; // the owner, as Lock stores it (a plain store ordered by the compareExchange)
+      counter.value += 1;
+      if (m[1] !== threadId) throw new Error("release by a thread that does not hold the lock");
+      m[1] = -1;
+      give();
+    }
   } else {
     for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
   }
   return performance.now() - t0;
 }
 
+const VARIANTS = ["Lock", "reference mutex", "reference mutex + owner checks", "Atomics.add"];
+const THREADS = [1, 2, 4];
+const key = (variant, threads) => `${variant}, ${threads} thread${threads > 1 ? "s" : ""}`;
+
 async function runTs({ reps, quick }) {
   const out = {};
-  for (const variant of ["Lock", "Atomics.add"]) {
-    // Sized so that one repetition's loop takes ~50-200 ms.
-    const times = quick ? 20_000 : variant === "Lock" ? 1_000_000 : 4_000_000;
-    for (const threads of [1, 2, 4]) {
-      const key = `${variant}, ${threads} thread${threads > 1 ? "s" : ""}`;
-      out[key] = [];
-      for (let rep = 0; rep < reps; rep++) {
+  for (const threads of THREADS) {
+    for (const variant of VARIANTS) out[key(variant, threads)] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      for (const variant of VARIANTS) {
+        // Sized so that one repetition's loop takes ~50-200 ms (a fifth of that in a quick run: enough
+        // for the JIT to have compiled the loop, so the ratios already read true).
+        const times = (variant === "Atomics.add" ? 4_000_000 : 1_000_000) / (quick ? 5 : 1);
         const lock = new Lock();
         const counter = new Value("i", 0);
-        const ms = await runThreads(hammer, Array.from({ length: threads }, () => [lock, counter, times, variant]), { prefixOutput: false });
+        const mutexBuffer = new SharedArrayBuffer(8);
+        const ms = await runThreads(hammer, Array.from({ length: threads }, () => [lock, counter, times, variant, mutexBuffer]), { prefixOutput: false });
         const value = (threads * times) / Math.max(...ms) / 1000; // millions of operations per second
-        out[key].push({ value, observed: counter.value, anomaly: counter.value !== threads * times });
+        out[key(variant, threads)].push({ value, observed: counter.value, anomaly: counter.value !== threads * times });
       }
     }
   }
@@ -42,16 +83,18 @@ async function runTs({ reps, quick }) {
 }
 
 const rows = [];
-for (const threads of [1, 2, 4]) {
+for (const threads of THREADS) {
   const s = threads > 1 ? "s" : "";
-  rows.push({ variant: `Lock, ${threads} thread${s} (vs multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""})`, ts: `Lock, ${threads} thread${s}`, py: `multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""}`, kind: "safe", unit: "M ops/s", higherIsBetter: true });
-  rows.push({ variant: `Atomics.add, ${threads} thread${s} (hardware bound)`, ts: `Atomics.add, ${threads} thread${s}`, py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
+  rows.push({ variant: `Lock, ${threads} thread${s} (vs multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""})`, ts: key("Lock", threads), py: `multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""}`, kind: "safe", unit: "M ops/s", higherIsBetter: true });
+  rows.push({ variant: `Atomics.add, ${threads} thread${s} (hardware bound)`, ts: key("Atomics.add", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
+  rows.push({ variant: `reference mutex, ${threads} thread${s} (the limit for a JS lock)`, ts: key("reference mutex", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
+  rows.push({ variant: `reference mutex + owner checks, ${threads} thread${s}`, ts: key("reference mutex + owner checks", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
 }
 
 export default [
   {
     name: "lock-throughput",
-    title: "acquire/release (+1) per second on one lock, 1/2/4 contending workers",
+    title: "acquire/release (+1) per second on one lock, 1/2/4 contending workers, beside a reference mutex and Atomics.add",
     reps: { full: 5, quick: 1 },
     rows,
     ts: runTs,

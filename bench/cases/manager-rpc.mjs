@@ -1,8 +1,10 @@
 // manager-rpc: lesson 07. A connection pool hosted in a Manager's server process: one proxy call's
 // round trip, and 11 client processes leasing from 10 connections without a delay (duplicates are
 // rare), with the read-pop window widened by a random 0-20 ms delay (duplicates), and with a lock and
-// a bounded semaphore in the server (none). Python: the port's BaseManager.
+// a bounded semaphore in the server (none). Python: the port's BaseManager. Beside the round trip, the
+// transport's floor: a bare Unix-socket echo between two Node processes (socket-echo.mjs).
 import { pythonCase, raceLab, timed } from "../lib.mjs";
+import { socketEchoMicros } from "./socket-echo.mjs";
 
 const { Manager, runProcesses } = raceLab;
 
@@ -72,7 +74,7 @@ async function poolTrial(manager, PoolClass, maxDelayMs) {
 
 async function runTs({ reps, quick }) {
   const calls = quick ? 200 : 1000;
-  const out = { "manager start": [], "round trip": [], "no delay": [], "widened window": [], "lock in the server": [] };
+  const out = { "manager start": [], "round trip": [], "socket echo": [], "no delay": [], "widened window": [], "lock in the server": [] };
   for (let rep = 0; rep < reps; rep++) {
     const { ms, result: manager } = await timed(() => Manager.start({ timeoutMs: 60_000 }));
     out["manager start"].push({ ms });
@@ -83,6 +85,8 @@ async function runTs({ reps, quick }) {
         for (let i = 0; i < calls; i++) await probe.ping();
       });
       out["round trip"].push({ value: (t.ms * 1000) / calls });
+      // The floor, measured right after the round trip so that both see the same machine load.
+      out["socket echo"].push({ value: await socketEchoMicros({ calls }) });
       for (const [name, PoolClass, delay, locked] of [
         ["no delay", ConnectionPool, 0, false],
         ["widened window", ConnectionPool, 20, false],
@@ -107,6 +111,7 @@ export default [
     rows: [
       { variant: "manager start", ts: "manager start", py: "manager start", kind: "cost", unit: "ms" },
       { variant: "proxy round trip", ts: "round trip", py: "round trip", kind: "cost", unit: "µs" },
+      { variant: "Unix-socket echo, two Node processes (the transport's floor; vs the proxy round trip)", ts: "socket echo", py: "round trip", kind: "cost", unit: "µs" },
       { variant: "11 clients, no delay (duplicates)", ts: "no delay", py: "no delay", kind: "rare", unit: "ms" },
       { variant: "11 clients, window widened 0-20 ms (duplicates)", ts: "widened window", py: "widened window", kind: "unsafe", unit: "ms" },
       { variant: "11 clients, lock + semaphore in the server", ts: "lock in the server", py: "lock in the server", kind: "safe", unit: "ms" },

@@ -12,9 +12,16 @@ import type { Readable } from "stream";
  * await forwardLines(worker.stdout, toStdout, "[thread 1] ");
  * ```
  */
-export function forwardLines(stream: Readable, write: (text: string) => void, prefix: string): Promise<void> {
+export function forwardLines(stream: Readable, write: (text: string) => void, prefix: string, flush?: { now?: () => void }): Promise<void> {
   stream.setEncoding("utf8");
   let pending = "";
+  // `flush.now()` writes a last line that has no newline yet (a run that returns before its stream ends).
+  if (flush) {
+    flush.now = () => {
+      if (pending) write(prefix + pending + "\n");
+      pending = "";
+    };
+  }
   stream.on("data", (chunk: string) => {
     if (!prefix) return write(chunk);
     pending += chunk;

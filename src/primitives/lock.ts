@@ -2,6 +2,7 @@
 // Two Int32 slots: the mutex state (see futex.ts) and the owner's threadId.
 
 import { LockReleaseError } from "../core/errors";
+import { canBlock } from "../core/environment";
 import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId, mutexIsLocked, mutexLock, mutexLockAsync, mutexTryLock, mutexUnlock, NO_OWNER } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
@@ -48,6 +49,13 @@ export class Lock extends BaseLock implements Sharable {
    * Warning: without a timeout it waits as long as it takes (the run's own timeout still ends it).
    */
   acquire(timeoutMs?: number): boolean {
+    // The common case first, with nothing else to check: no timeout, a thread that may block, a free
+    // lock: mutexTryLock's compareExchange takes it in one indivisible step (two threads that both see
+    // it free cannot both take it). Measured in bench/ (lock-throughput) against a reference mutex.
+    if (timeoutMs === undefined && canBlock() && mutexTryLock(this.view, STATE)) {
+      this.setOwner();
+      return true;
+    }
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     forbidMainThreadBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
     const got = timeoutMs === 0 ? mutexTryLock(this.view, STATE) : mutexLock(this.view, STATE, deadline);
@@ -81,8 +89,11 @@ export class Lock extends BaseLock implements Sharable {
    * ```
    */
   release(): void {
-    // Only the owner can have written its own id here, so seeing our id means we hold the lock.
-    if (Atomics.load(this.view, OWNER) !== myThreadId || !mutexIsLocked(this.view, STATE)) {
+    const view = this.view;
+    // Only the owner can have written its own id here, and it clears it before unlocking, so seeing
+    // our id means we hold the lock (no separate look at the state is needed). An atomic read: never
+    // a torn value, and on x64 as cheap as a plain one (measured: the owner checks cost ~0-10%).
+    if (Atomics.load(view, OWNER) !== myThreadId) {
       throw new LockReleaseError(
         `lock.release(): this thread (id ${myThreadId}) does not hold the lock — it was never acquired here, ` +
           `or it was already released. Release exactly once, in a finally block, or use withLock(fn).`,
@@ -93,8 +104,8 @@ export class Lock extends BaseLock implements Sharable {
     // A plain store is enough: the exchange in mutexUnlock is a full barrier that publishes it before
     // anyone can take the lock, and a thread only ever compares the slot with its own id, which no
     // other thread writes (measured in bench/: two fewer barriers make acquire/release ~40% cheaper).
-    this.view[OWNER] = NO_OWNER;
-    mutexUnlock(this.view, STATE);
+    view[OWNER] = NO_OWNER;
+    mutexUnlock(view, STATE);
   }
 
   /**

@@ -5,6 +5,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import { libraryFolder } from "../core/environment";
 import { forwardLines, toStderr, toStdout } from "../core/output";
+import { takeSpareThread } from "./spare-threads";
 import { removeLeftovers } from "../core/thread-leftovers";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./messages";
 
@@ -39,6 +40,10 @@ export interface Member {
   /** "thread 2", "process 1" */
   readonly name: string;
   results?: unknown[];
+  /** A thread whose output is flushed and that has nothing left to run: it is ending by itself. */
+  idle?: boolean;
+  /** Threads: the run returns before this idle member is gone: write out its last unfinished line. */
+  returned(): void;
   /** Stop it now; resolves once it is gone and its output drained. */
   end(): Promise<void>;
   /** Stop it now, synchronously, as far as possible (exit, SIGINT). */
@@ -56,10 +61,14 @@ function entry(file: string): string {
 /** @internal Starts one worker thread of `run`. */
 export function startThread(run: RunSide, task: WorkerTask): Member {
   const name = `thread ${task.number}`;
-  const worker = new Worker(entry("run/worker-entry.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
+  // A spare thread already started ahead gets its task as a message; else start one cold.
+  const spare = takeSpareThread();
+  const worker = spare ?? new Worker(entry("run/worker-entry.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
+  if (spare) spare.postMessage(task);
   alive.thread++;
   const prefix = run.prefixOutput ? `[${name}] ` : "";
-  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix), forwardLines(worker.stderr, toStderr, prefix)]);
+  const flushes = [{} as { now?: () => void }, {} as { now?: () => void }];
+  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix, flushes[0]), forwardLines(worker.stderr, toStderr, prefix, flushes[1])]);
   // Files the thread named (a FileLock's owner file): removed as soon as it is gone, before the run hears of it.
   const leftovers: string[] = [];
   const exited = new Promise<number>((resolve) =>
@@ -74,6 +83,9 @@ export function startThread(run: RunSide, task: WorkerTask): Member {
     name,
     gone,
     release: () => undefined,
+    returned: () => {
+      for (const f of flushes) f.now?.();
+    },
     end: async () => {
       await worker.terminate();
       await gone;
@@ -120,6 +132,7 @@ export function startProcess(run: RunSide, task: WorkerTask): Member {
     release: (ready) => {
       if (child.connected) child.send({ type: "go", ready } satisfies ChildMessage);
     },
+    returned: () => undefined,
     end: async () => {
       if (running()) {
         child.kill("SIGTERM");

@@ -37,7 +37,7 @@ export interface WorkerTask {
  */
 export type WorkerMessage =
   | { type: "ready" }
-  | { type: "result"; results: unknown[] }
+  | { type: "result"; results: unknown[]; idle?: boolean }
   | { type: "error"; error: ErrorReport }
   | LeftoverMessage;
 

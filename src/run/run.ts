@@ -8,6 +8,7 @@ import {
 import { Destination, encodeForProcess, encodeForThread, decodeShared } from "../core/shared-object";
 import { onInterrupt, atExit } from "../core/lifecycle";
 import { noteInterruptedWorkers } from "../core/interrupt-note";
+import { endSpareThreads, replaceSpareThreads } from "./spare-threads";
 import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkOptions, checkTimeout } from "../core/validate";
 import { GATE_OPEN, GATE_READY } from "./gate";
 import { alive, delay, type Member, type RunSide, startProcess, startThread } from "./members";
@@ -110,6 +111,7 @@ function interruptAll(): void {
   // What the student reads instead of tslab's stack trace counts these (core/interrupt-note.ts).
   for (const run of active) noteInterruptedWorkers(run.kind === "thread" ? "thread" : "process", run.members.length);
   for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+  void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
 }
 
 /** Child processes outlive their parent unless told: at exit, end them (threads end with us). */
@@ -168,7 +170,7 @@ export function runningWorkers(): { threads: number; processes: number } {
  */
 export async function endAllRuns(): Promise<number> {
   const runs = [...active];
-  await Promise.all(runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))));
+  await Promise.all([...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))), endSpareThreads()]);
   return runs.length;
 }
 
@@ -234,6 +236,7 @@ class Run implements RunSide {
       if (this.ready === this.members.length) this.openGate();
     } else if (message.type === "result") {
       member.results = decodeShared(message.results) as unknown[];
+      member.idle = message.idle === true;
       if (this.members.every((m) => m.results)) void this.finish();
     } else if (message.type === "error") {
       const { name, message: text } = message.error;
@@ -269,7 +272,18 @@ class Run implements RunSide {
     this.settled = true;
     clearTimeout(this.timer);
     // Give each worker a moment to exit by itself (and flush its output), then end it.
-    await Promise.all(this.members.map((m) => Promise.race([m.gone, delay(LINGER_MS)]).then(() => m.end())));
+    const ended = Promise.all(this.members.map((m) => Promise.race([m.gone, delay(LINGER_MS)]).then(() => m.end())));
+    if (this.members.every((m) => m.idle)) {
+      // Every thread returned, flushed its output and has nothing left to run: return now, as a
+      // thread's join would, and let them end in the background. Until they are gone (milliseconds)
+      // runningWorkers() counts them and they keep the process alive, as before: a notify they sent
+      // to an Atomics.waitAsync of this thread is still delivered.
+      for (const m of this.members) m.returned();
+      void ended.then(replaceSpareThreads);
+    } else {
+      await ended;
+      if (this.kind === "thread") replaceSpareThreads(); // the threads this run took from the spares
+    }
     untrack(this);
     this.resolve(this.members.map((m) => m.results!));
   }
@@ -284,6 +298,7 @@ class Run implements RunSide {
         await Promise.all(this.members.map((m) => m.end()));
         untrack(this);
         this.reject(error);
+        if (this.kind === "thread" && !(error instanceof RunInterruptedError)) replaceSpareThreads();
       })();
     }
     return this.ending;

@@ -21,11 +21,15 @@ What makes a notebook fail (each is reported with its reason):
 - a new entry in `git status --porcelain` after the run (a stray, modified or deleted file), or a
   race-lab per-run folder (`/tmp/race-lab-*`) still there after the kernel exited;
 - a recorded outcome that breaks the course's promise: an `unsafe` demo that showed its race in
-  fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it).
+  fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it);
+- a code cell that took longer than the slow-cell limit (2.0 s, or $RACE_LAB_SLOW_CELL_S) unless it
+  is tagged `slow-by-design` with its reason in the cell's metadata (`"slow_reason": "…"`: the waiting
+  is the lesson), at most one such cell per notebook (see cell_times_report).
 
 The kernel starts in the notebook's folder and inherits our environment. Each notebook's demos record
 into a file of their own (RACE_LAB_OUTCOMES), appended afterwards to the caller's RACE_LAB_OUTCOMES.
-Prints one line per notebook (cells, failures, seconds) and ends with `N passed, N failed`.
+Prints per notebook its cells' median, 90th percentile and slowest time, then one line (cells,
+failures, seconds), and ends with `N passed, N failed`.
 Exit status: 0 when every notebook passed, 1 otherwise, 2 on bad usage.
 """
 import argparse
@@ -62,6 +66,9 @@ UNSAFE_MIN_RATE = 0.9
 ABORT_WINDOW_S = 0.25  # tslab aborts requests for 200 ms after an error; wait past it after an expected one
 POLL_S = 0.05
 GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel is gone
+SLOW_CELL_VAR = "RACE_LAB_SLOW_CELL_S"
+SLOW_CELL_S = 2.0  # the longest a code cell may take, unless tagged slow-by-design (issue 18)
+SLOW_TAG = "slow-by-design"
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -211,6 +218,7 @@ def run_notebook(path, args, repo_root):
     before = git_status(repo_root) if args.git_check and repo_root else None
     temp_before = race_lab_temp_entries(marker)
     replies = {}
+    cell_seconds = {}  # index -> seconds its execute request took (judged by cell_times_report)
 
     def on_cell_executed(cell, cell_index, execute_reply):
         replies[cell_index] = execute_reply
@@ -241,8 +249,10 @@ def run_notebook(path, args, repo_root):
                 expects_error = "raises-exception" in tags
                 where = f"cell {index} [{preview(cell.source)}]"
                 replies.pop(index, None)
+                cell_started = time.monotonic()
                 try:
                     client.execute_cell(cell, index, execution_count=code_cells)
+                    cell_seconds[index] = time.monotonic() - cell_started
                 except CellTimeoutError:
                     failures.append(f"{where}: timed out after {args.timeout} s (remaining cells not run)")
                     break
@@ -289,6 +299,9 @@ def run_notebook(path, args, repo_root):
             os.environ[OUTCOMES_VAR] = callers_outcomes
     seconds = time.monotonic() - started
     failures += judge_outcomes(outcomes_file, callers_outcomes) if args.outcome_check else []
+    times_line, slow_failures = cell_times_report(nb, cell_seconds)
+    print(f"  {times_line}", flush=True)
+    failures += slow_failures
 
     deadline = time.monotonic() + GRACE_S
     left = watcher.leftovers()
@@ -361,6 +374,44 @@ def judge_outcomes(outcomes_file, callers_outcomes):
         if variant == "safe" and anomalies > 0:
             failures.append(f"safe demo {demo!r} went wrong in {anomalies} of {trials} trials (none allowed)")
     return failures
+
+
+def percentile(sorted_xs, q):
+    """The q-th percentile (0-100) of sorted values, linearly interpolated (numpy's default)."""
+    if not sorted_xs:
+        return 0.0
+    pos = (len(sorted_xs) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(sorted_xs) - 1)
+    return sorted_xs[low] + (sorted_xs[high] - sorted_xs[low]) * (pos - low)
+
+
+def cell_times_report(nb, cell_seconds):
+    """What a student waits for, per notebook (issue 18): the median, 90th percentile and slowest code
+    cell, and a failure for each cell over the slow-cell limit that is not tagged `slow-by-design`
+    with a `slow_reason` in its metadata. At most one cell per notebook may be slow by design.
+    The limit is SLOW_CELL_S, or $RACE_LAB_SLOW_CELL_S (a loaded machine inflates every time)."""
+    limit = float(os.environ.get(SLOW_CELL_VAR) or SLOW_CELL_S)
+    failures = []
+    tagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and SLOW_TAG in c.metadata.get("tags", [])]
+    for i in tagged:
+        if not str(nb.cells[i].metadata.get("slow_reason", "")).strip():
+            failures.append(f"cell {i} [{preview(nb.cells[i].source)}]: tagged {SLOW_TAG} without a reason "
+                            "(say why the waiting is the lesson in the cell's metadata: \"slow_reason\": \"…\")")
+    if len(tagged) > 1:
+        failures.append(f"cells {', '.join(map(str, tagged))}: tagged {SLOW_TAG}; at most one cell per notebook may be")
+    for i, secs in sorted(cell_seconds.items()):
+        if secs > limit and i not in tagged:
+            failures.append(f"cell {i} [{preview(nb.cells[i].source)}]: took {secs:.2f} s, over the {limit:g} s limit "
+                            f"for a cell (${SLOW_CELL_VAR}); make it quicker, or tag it {SLOW_TAG} with a slow_reason")
+    xs = sorted(cell_seconds.values())
+    if not xs:
+        return "cell times: no code cell ran", failures
+    slowest = max(cell_seconds, key=cell_seconds.get)
+    line = (f"cell times: median {percentile(xs, 50):.2f} s, 90th percentile {percentile(xs, 90):.2f} s, "
+            f"slowest {xs[-1]:.2f} s (cell {slowest} [{preview(nb.cells[slowest].source)}]"
+            f"{', ' + SLOW_TAG if slowest in tagged else ''}); limit {limit:g} s")
+    return line, failures
 
 
 def find_notebooks(paths):

@@ -40,7 +40,9 @@ test("--quick --json on three cases: both sides measured, the bar read, RESULTS.
     assert.equal(typeof counter.ratio, "number");
 
     const spawn = result.rows.filter((row: { case: string }) => row.case === "spawn");
-    assert.equal(spawn.length, 3);
+    assert.equal(spawn.length, 4);
+    assert.ok(spawn.some((row: { variant: string }) => row.variant.startsWith("worker thread, spares ready")));
+    assert.ok(result.goals.some((g: { goal: string }) => g.goal.startsWith("runThreads of an empty function with spares ready")));
     assert.ok(spawn.every((row: { ts: unknown; py: unknown }) => row.ts && row.py));
 
     const barNames = result.bars.map((b: { bar: string }) => b.bar);
@@ -49,6 +51,7 @@ test("--quick --json on three cases: both sides measured, the bar read, RESULTS.
 
     const md = readFileSync(path.join(out, "RESULTS.md"), "utf8");
     assert.match(md, /QUICK smoke run/);
+    assert.match(md, /## The goals \(issue 18\)/);
     assert.match(md, /\| file-counter-unlocked \| unlocked \| unsafe \| ms \|/);
     assert.match(md, /!\[TypeScript time ÷ Python time\]\(results\.svg\)/);
     assert.match(readFileSync(path.join(out, "results.svg"), "utf8"), /^<svg/);

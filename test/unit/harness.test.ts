@@ -16,12 +16,13 @@ interface HarnessRun {
   lastLine: string;
 }
 
-function runHarness(fixtures: string[], extra: string[] = ["--no-git-check"]): HarnessRun {
+function runHarness(fixtures: string[], extra: string[] = ["--no-git-check"], env: NodeJS.ProcessEnv = process.env): HarnessRun {
   // --no-git-check except where the git check is the point: the work tree is shared while we test.
   const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), ...extra, ...fixtures.map((f) => path.join(FIXTURES, f))], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 180_000,
+    env,
   });
   const out = `${r.stdout}${r.stderr}`;
   const lines = r.stdout.trim().split("\n");
@@ -103,4 +104,23 @@ test("a per-run temporary folder left behind fails the notebook, and is removed"
   assertFails(run, /temporary folders left behind: \S*race-lab-leak-[0-9a-f]{8}-\w+ \(removed\)/);
   const folder = /temporary folders left behind: (\S+) \(removed\)/.exec(run.out)![1];
   assert.equal(existsSync(folder), false, `${folder} should have been removed`);
+});
+
+// The fixtures' slow cell waits 2.3 s: over the default limit of 2.0 s, which these tests set
+// explicitly (a loaded machine may have raised it through the environment for the lessons).
+const defaultLimit = { ...process.env, RACE_LAB_SLOW_CELL_S: "2.0" };
+
+test("cell times: a slow cell without slow-by-design fails; so does the tag without a reason, or on two cells", () => {
+  const run = runHarness(["slow-cell.ipynb"], ["--no-git-check"], defaultLimit);
+  assertFails(run, /cell 1 \[.*\]: took \d+\.\d\d s, over the 2 s limit for a cell/);
+  assert.match(run.out, /cell 2 \[.*\]: tagged slow-by-design without a reason/);
+  assert.match(run.out, /cells 2, 3: tagged slow-by-design; at most one cell per notebook may be/);
+  assert.match(run.out, /cell times: median \d+\.\d\d s, 90th percentile \d+\.\d\d s, slowest \d+\.\d\d s \(cell 1 \[/);
+});
+
+test("cell times: one slow cell tagged slow-by-design with its reason passes, and the times are printed", () => {
+  const run = runHarness(["slow-by-design.ipynb"], ["--no-git-check"], defaultLimit);
+  assert.equal(run.code, 0, run.out);
+  assert.match(run.out, /cell times: median \d+\.\d\d s, 90th percentile \d+\.\d\d s, slowest \d+\.\d\d s \(cell 2 \[.*\], slow-by-design\); limit 2 s/);
+  assert.equal(run.lastLine, "1 passed, 0 failed");
 });

@@ -55,6 +55,18 @@ export function leftovers(): { threads: number; processes: number; childPids: nu
 
 export const NOTHING_LEFT = { threads: 0, processes: 0, childPids: [], handles: [] };
 
+/**
+ * {@link leftovers} once the threads of a finished run have ended: a run of threads returns as soon
+ * as every thread has returned, flushed its output and has nothing left to run, and the threads then
+ * end by themselves in milliseconds (run.ts). Waits at most 5 s (no wall-clock assertion: a thread
+ * that does not end is still reported).
+ */
+export async function settledLeftovers(): Promise<ReturnType<typeof leftovers>> {
+  const deadline = Date.now() + 5_000;
+  while (runningWorkers().threads > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  return leftovers();
+}
+
 /** Runs `body` while capturing what is written to process.stdout / process.stderr. */
 export async function captureOutput<T>(body: () => Promise<T>): Promise<{ result: T; stdout: string; stderr: string }> {
   const out = process.stdout.write;

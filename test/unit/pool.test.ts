@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as raceLab from "race-lab";
 import { NotSharableError, Pool, RaceLabArgumentError, RunTimeoutError, WorkerFailedError, partial } from "race-lab";
-import { NOTHING_LEFT, leftovers } from "./helpers-run";
+import { NOTHING_LEFT, settledLeftovers } from "./helpers-run";
 
 declare const race_lab_1: typeof raceLab;
 
@@ -18,7 +18,7 @@ test("map gives results in item order, spreading items over at most `workers` wo
   const few = await new Pool(8, { kind: "thread" }).map(() => race_lab_1.currentWorker().of, [1, 2]);
   assert.deepEqual(few, [2, 2]);
   assert.deepEqual(await pool.map((n: number) => n, []), []);
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("the default pool is of processes, like Python's multiprocessing.Pool", async () => {
@@ -27,7 +27,7 @@ test("the default pool is of processes, like Python's multiprocessing.Pool", asy
   const pids = await pool.map(async (n: number) => [n, process.pid], [1, 2, 3]);
   assert.deepEqual(pids.map(([n]) => n), [1, 2, 3]);
   assert.ok(pids.every(([, pid]) => pid !== process.pid));
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("starmap spreads argument lists; shared memory reaches thread workers live", async () => {
@@ -56,12 +56,12 @@ test("a failing item or a timeout ends every pool worker", async () => {
     }, [1, 2, 3, 4, 5, 6]),
     (e: Error) => e instanceof WorkerFailedError && e.message === "thread 2 failed: Error: bad item",
   );
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
   await assert.rejects(
     new Pool(2, { timeoutMs: 200 }).map(() => { for (;;); }, [1, 2]),
     (e: Error) => e instanceof RunTimeoutError && /run 'Pool.map\(anonymous function\)' timed out after 200 ms: process 1, process 2/.test(e.message),
   );
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("bad input is refused with RaceLabArgumentError naming the argument", async () => {

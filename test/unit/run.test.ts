@@ -24,7 +24,7 @@ import {
   sleep,
   sleepSync,
 } from "race-lab";
-import { NOTHING_LEFT, captureOutput, leftovers } from "./helpers-run";
+import { NOTHING_LEFT, captureOutput, settledLeftovers } from "./helpers-run";
 
 // What a notebook cell's `import { … } from "race-lab"` compiles to; bound in workers.
 declare const race_lab_1: typeof raceLab;
@@ -35,7 +35,7 @@ test("runThreads returns each worker's result in order, awaiting async functions
     return a + b;
   }, [[30, 1], [0, 2], [10, 3]]);
   assert.deepEqual(results, [31, 2, 13]);
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("runProcesses returns each child's result in order, from separate processes", async () => {
@@ -46,7 +46,7 @@ test("runProcesses returns each child's result in order, from separate processes
   assert.deepEqual(results.map((r) => r.n), [0, 1]);
   assert.notEqual(results[0].pid, process.pid);
   assert.notEqual(results[0].pid, results[1].pid);
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("a SharedArrayBuffer reaches every thread live (same memory, not a copy)", async () => {
@@ -86,7 +86,7 @@ test("a function using a cell variable fails with a TravelError in plain words",
       assert.match(error.message, /pass `balance` as an argument/);
       return true;
     });
-    assert.deepEqual(leftovers(), NOTHING_LEFT);
+    assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
   }
 });
 
@@ -118,7 +118,7 @@ test("a worker that throws ends the run with WorkerFailedError naming it, after 
         return true;
       },
     );
-    assert.deepEqual(leftovers(), NOTHING_LEFT);
+    assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
     assert.equal(activeRuns(), 0);
   }
 });
@@ -148,7 +148,7 @@ test("errorReport names a traveled function's frames by its own line and column"
 test("a worker that exits without a result fails the run", async () => {
   await assert.rejects(runThreads(() => process.exit(3), [[]]), /thread 1 stopped \(exit code 3\) before returning a result/);
   await assert.rejects(runProcesses(() => process.exit(4), [[]]), /process 1 stopped \(exit code 4\) before returning a result/);
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("worker output arrives in this process, prefixed by worker unless prefixOutput is false", async () => {
@@ -201,7 +201,7 @@ test("bad input is refused with RaceLabArgumentError naming the argument", async
   await assert.rejects(runThreads(Math.max, [[]]), TravelError);
   await assert.rejects(runThreads(ok.bind(null), [[]]), TravelError);
   await assert.rejects(runProcesses(ok, [[new Int32Array(new SharedArrayBuffer(4))]]), NotSharableError);
-  assert.deepEqual(leftovers(), NOTHING_LEFT);
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("labels name the run in errors", async () => {

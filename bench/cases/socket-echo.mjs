@@ -1,0 +1,60 @@
+// The floor under the manager's transport: a bare echo over a Unix domain socket between two Node
+// processes, both ends on an event loop as the manager's client and server are. One small message
+// out, the same bytes back, `calls` times in a row; returns µs per round trip. No framing, no
+// serialization, no timers: whatever a proxy call costs above this is the manager's own work.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+// The echo server, run with `node -e`: echoes every chunk back and prints "ready" once it listens.
+const SERVER = `
+const net = require("net");
+const server = net.createServer((s) => s.on("data", (d) => s.write(d)));
+server.listen(process.argv[1], () => console.log("ready"));
+process.stdin.on("end", () => process.exit(0)); // the parent went away or is done: stop
+process.stdin.resume();
+`;
+
+/** µs per round trip of a `bytes`-byte message, after `warmup` untimed ones. */
+export async function socketEchoMicros({ calls, bytes = 48, warmup = 100 }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-echo-"));
+  const socketPath = path.join(dir, "echo.sock");
+  const server = spawn(process.execPath, ["-e", SERVER, socketPath], { stdio: ["pipe", "pipe", "inherit"] });
+  try {
+    await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.once("exit", (code) => reject(new Error(`the echo server exited with ${code}`)));
+      server.stdout.once("data", resolve);
+    });
+    const socket = net.createConnection(socketPath);
+    await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    const message = Buffer.alloc(bytes, 1);
+    let waiting = null;
+    let got = 0;
+    socket.on("data", (d) => {
+      got += d.length;
+      if (got >= bytes && waiting) {
+        got -= bytes;
+        const done = waiting;
+        waiting = null;
+        done();
+      }
+    });
+    const roundTrip = () => new Promise((resolve) => {
+      waiting = resolve;
+      socket.write(message);
+    });
+    for (let i = 0; i < warmup; i++) await roundTrip();
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) await roundTrip();
+    const us = ((performance.now() - t0) * 1000) / calls;
+    socket.destroy();
+    return us;
+  } finally {
+    server.stdin.end();
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
