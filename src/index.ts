@@ -31,3 +31,9 @@ export * from "./synchronized";
 export * from "./async-lock";
 export * from "./file-lock";
 export * from "./manager";
+// The teaching layer: what lessons use to read like the Python they mirror.
+export * from "./lesson/run-folder-scope";
+export * from "./lesson/rounds";
+export * from "./lesson/timed-log";
+export * from "./lesson/python-port";
+export * from "./lesson/prediction";
