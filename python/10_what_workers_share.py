@@ -1,21 +1,22 @@
 """Lesson 10 in Python: what a thread, a forked process and a spawned process share.
 
-The Python side of notebooks/10-what-workers-share.ipynb. Three questions, each asked of a
-``threading.Thread``, a ``multiprocessing`` process started with ``fork`` and one started with
-``spawn``:
+The Python side of notebooks/10-what-workers-share.ipynb. Three questions, asked of two workers of
+each kind: ``threading.Thread``s, ``multiprocessing`` processes started with ``fork``, and ones
+started with ``spawn``:
 
 * ``globals``: the parent sets a global ``visits = 41``, then starts two workers that each do
   ``visits += 1`` and report what they saw. Threads share the global (the parent sees 43 after);
   a forked child gets a *copy* (it sees 41, counts to 42, and the parent keeps 41); a spawned
   child starts a fresh interpreter that imports this module again, so it sees the module's
   initial 0, not the 41 the parent set under ``if __name__ == "__main__"``.
-* ``files``: the parent opens a file and hands its descriptor *number* to the worker, which asks
+* ``files``: the parent opens a file and hands its descriptor *number* to the workers, which ask
   the OS what that number refers to. A thread is in the same process: the same open file. A forked
   child inherited a copy of the descriptor table: the same open file. A spawned child is a new
-  program: the descriptor was not inherited (Python opens files non-inheritable, PEP 446).
-* ``arguments``: the parent passes a list; the worker appends to it. A thread got the very
-  object; a process got a copy (pickled for ``spawn``, the forked memory for ``fork``), and the
-  parent's list is unchanged.
+  program: the descriptor was not inherited (Python opens files non-inheritable, PEP 446), so the
+  number is either not open there or names some other file the new interpreter opened.
+* ``arguments``: the parent passes a list to both workers; each appends to it. Threads got the very
+  object (the parent's list grows to 3); a process got a copy (pickled for ``spawn``, the forked
+  memory for ``fork``), and the parent's list is unchanged.
 
 Run: ``python3 python/10_what_workers_share.py [--json]``. Standard library only; every file it
 writes lives in a fresh temporary folder that is removed at the end. ``fork`` is skipped where the
@@ -33,26 +34,19 @@ import threading
 visits = 0  # what a freshly imported copy of this module starts with
 
 
-def visit(report):
-    """Counts one visit in this worker's view of the global and reports what it saw and left."""
+def visit(fd, inode, items, report):
+    """One worker: counts a visit in its view of the global `visits`, asks the OS what descriptor
+    number `fd` is here, and appends to the list it was given. Reports all three."""
     global visits
     seen = visits
     visits += 1
-    report.put((seen, visits))
-
-
-def sees_file(fd, inode, report):
-    """Reports what descriptor number `fd` refers to in this worker."""
+    left = visits
     try:
-        same = os.fstat(fd).st_ino == inode
-        report.put("the same open file" if same else "another file")
+        here = "the same open file" if os.fstat(fd).st_ino == inode else "another file"
     except OSError as error:
-        report.put(f"not open here ({error.__class__.__name__})")
-
-
-def append_to(items, report):
-    items.append("added by the worker")
-    report.put(len(items))
+        here = f"not open here ({error.__class__.__name__})"
+    items.append("added by a worker")
+    report.put((seen, left, here, len(items)))
 
 
 class ThreadReport:
@@ -105,15 +99,14 @@ def main():
         inode = os.fstat(fd).st_ino
         for how in kinds:
             visits = 41
-            seen = run_workers(how, visit, [(), ()])
             items = ["made by the parent"]
-            lengths = run_workers(how, append_to, [(items,)])
+            got = run_workers(how, visit, [(fd, inode, items), (fd, inode, items)])
             results[how] = {
-                "globals_seen": sorted(s for s, _ in seen),
-                "globals_left": sorted(left for _, left in seen),
+                "globals_seen": sorted(g[0] for g in got),
+                "globals_left": sorted(g[1] for g in got),
                 "parent_after": visits,
-                "file": run_workers(how, sees_file, [(fd, inode)])[0],
-                "worker_list_length": lengths[0],
+                "file": got[0][2],
+                "worker_list_length": max(g[3] for g in got),
                 "parent_list_length": len(items),
             }
         os.close(fd)
