@@ -3,8 +3,8 @@
  * guess is shown beside what happened. Writing it down first is the point — a guess made after
  * seeing the output teaches little.
  */
-import { RaceLabArgumentError } from "../errors";
-import { showMarkdown } from "../display";
+import { RaceLabArgumentError } from "../core/errors";
+import { showMarkdown } from "../display/display";
 
 /** A guess: a number, a range `[low, high]` (both included), a word or letter, yes/no — or null (none yet). */
 export type Guess = number | [number, number] | string | boolean | null;

@@ -6,11 +6,11 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { RaceLabArgumentError } from "../errors";
-import { libraryFolder } from "../environment";
-import { showTable } from "../trials";
-import { showText } from "../display";
-import { checkTimeout } from "../validate";
+import { RaceLabArgumentError } from "../core/errors";
+import { libraryFolder } from "../core/environment";
+import { showTable } from "../course/trials";
+import { showText } from "../display/display";
+import { checkTimeout } from "../core/validate";
 
 /** What {@link runPythonPort} ran and got. */
 export interface PythonRun {

@@ -6,11 +6,11 @@
  * other one already done (no overlap, no race). Starting once and meeting at a barrier before every
  * round makes the rounds overlap and keeps the cost of starting out of the measurement.
  */
-import { RaceLabArgumentError, TravelError } from "../errors";
-import { Barrier } from "../barrier";
-import { runThreads } from "../run";
-import { packFunction } from "../travel";
-import { MAX_WORKERS, checkCount, checkFunction, checkTimeout } from "../validate";
+import { RaceLabArgumentError, TravelError } from "../core/errors";
+import { Barrier } from "../primitives/barrier";
+import { runThreads } from "../run/run";
+import { packFunction } from "../run/travel";
+import { MAX_WORKERS, checkCount, checkFunction, checkTimeout } from "../core/validate";
 
 /** The most rounds one {@link playRounds} may play. @example `playRounds(fn, { ...opts, rounds: MAX_ROUNDS })` */
 export const MAX_ROUNDS = 1000;

@@ -3,8 +3,8 @@
  * clock every process of the machine shares; the notebook merges the logs by time into the global
  * order that `showTimeline` draws. For races between processes, where no shared `Trace` exists.
  */
-import { RaceLabArgumentError } from "../errors";
-import type { TraceEvent } from "../trace";
+import { RaceLabArgumentError } from "../core/errors";
+import type { TraceEvent } from "../trace/trace";
 
 const READ = 0;
 const WRITE = 1;

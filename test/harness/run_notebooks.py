@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Race Lab's notebook harness: execute notebooks headless through nbclient on the `tslab` kernel.
 
-Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [--no-outcome-check] [PATH ...]
+Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [--no-outcome-check]
+                        [--save-executed DIR] [PATH ...]
 PATH is a notebook or a folder of notebooks (default: both versions of the lessons at the repository
 root, instructor/ with the solutions and notebooks/ as students get them).
 
@@ -307,6 +308,12 @@ def run_notebook(path, args, repo_root):
         if changed:
             failures.append("the work tree changed (stray or modified files): " + ", ".join(changed)
                             + " (if someone else edited this work tree meanwhile, run it again)")
+    if args.save_executed:
+        # The executed notebook, outputs and all, for tests that read what a student would see
+        # (test/unit/rendered-outputs.test.ts). <folder>/<name>: both versions of a lesson share a name.
+        out = os.path.join(args.save_executed, os.path.basename(folder), os.path.basename(path))
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        nbformat.write(nb, out)
     return code_cells, failures, seconds
 
 
@@ -369,6 +376,8 @@ def main():
                     help="do not judge recorded outcomes (unsafe >= 90% anomalies, safe none)")
     ap.add_argument("--no-git-check", dest="git_check", action="store_false",
                     help="do not compare `git status` before and after each notebook")
+    ap.add_argument("--save-executed", metavar="DIR",
+                    help="write each executed notebook (with its outputs) to DIR/<its folder>/<its name>")
     args = ap.parse_args()
     try:
         notebooks = find_notebooks(args.paths or [os.path.join(repo_root, "instructor"), os.path.join(repo_root, "notebooks")])

@@ -49,7 +49,7 @@ test("Value: type, initial, value, options", () => {
   const v = new Value("b", 1);
   for (const x of [1.5, "2", undefined, Infinity]) bad("value", () => (v.value = any(x)));
   assert.equal(v.value, 1);
-  assert.equal(Number.isNaN((Object.assign(new Value("f"), { value: NaN }) as Value).value), true); // floats take NaN
+  assert.equal(Number.isNaN((Object.assign(new Value("f"), { value: NaN }) as Value<"f">).value), true); // floats take NaN
 });
 
 test("SharedArray: type, lengthOrValues, options, index, element", () => {

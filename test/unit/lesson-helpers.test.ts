@@ -73,8 +73,8 @@ test("playRounds: bad input and functions that cannot travel are refused before 
   const outside = 5;
   await assert.rejects(playRounds((v: Value) => { v.value = outside; }, { workers: 2, rounds: 1, state: () => new Value("i", 0) }), TravelError);
   await assert.rejects(playRounds(async () => 1, { workers: 2, rounds: 1, state: () => 0 }), /synchronous/);
-  await assert.rejects(playRounds(addRound, { workers: 0, rounds: 1, state: () => 0 }), /options\.workers/);
-  await assert.rejects(playRounds(addRound, { workers: 1, rounds: 1, state: () => 0, args: () => 3 as never }), /options\.args\(0\)/);
+  await assert.rejects(playRounds(addRound, { workers: 0, rounds: 1, state: () => 0 as never }), /options\.workers/);
+  await assert.rejects(playRounds(addRound, { workers: 1, rounds: 1, state: () => 0 as never, args: () => 3 as never }), /options\.args\(0\)/);
 });
 
 test("mergeTimedLogs: events of several logs in time order, one worker per log", () => {
