@@ -1,42 +1,60 @@
-"""Lesson 02 port: two processes count in one file and lose most of the count.
+"""Lesson 02 port: the "Locks!" workbook's file counter, in one process and in two.
 
-Run:  python3 python/02_file_write_conflicts.py          (readable output)
-      python3 python/02_file_write_conflicts.py --json   (results as JSON, for the notebook)
+`work` is the workbook's function (shared/python-lessons/2-locks-workbook.txt) with two additions,
+marked below: it counts its read errors and returns the count, and `verbose=False` silences its
+prints (the notebook counts instead of scrolling).
+
+Run:  python3 python/02_file_write_conflicts.py            (the workbook's printout, flush=True)
+      python3 python/02_file_write_conflicts.py --json     (results as JSON, for the notebook)
+      python3 python/02_file_write_conflicts.py --prints buffered|unbuffered
+          (only the two-process run, printing; stdout made block-buffered, as usual for a pipe, or
+          unbuffered, as `python -u` / PYTHONUNBUFFERED=1 make it: then `print` writes its text
+          and its line end separately, and two processes' messages can share a line)
 
 Standard library only. Every file lives in a fresh temporary folder, removed at the end.
 """
+import functools
+import io
 import json
+import multiprocessing
 import os
 import sys
 import tempfile
-from functools import partial
-from multiprocessing import Pool
 
 QUIET = "--json" in sys.argv
 
 
-def work(max_count, filename):
-    """Add one to the number in `filename`, `max_count` times. Returns how many reads failed."""
-    read_errors = 0
-    for _ in range(max_count):
-        if os.path.exists(filename):
+def work(max_count, filename, verbose=True):
+
+    read_errors = 0  # added: count the read errors
+    for n in range(max_count):
+
+        # Check for data already present
+        if os.path.isfile(filename):
+            f = open(filename, "r")
             try:
-                with open(filename, "r") as f:
-                    count = int(f.read())
-            except ValueError as error:
-                # The other process truncated the file to rewrite it: we read "" and restart at 0.
-                read_errors += 1
-                if not QUIET and read_errors <= 3:
-                    print(f"File read error, starting to count from 0: {error}")
-                count = 0
+                nbr = int(f.read())
+            except ValueError as err:
+                read_errors += 1  # added
+                # The flush argument helps print messages appear correctly
+                # when multiple processes are trying to print
+                if verbose:
+                    print("File read error, starting to count from 0; error: " + str(err),
+                          flush=True)
+                nbr = 0
         else:
-            if not QUIET:
-                print("File doesn't exist, starting to count from 0.")
-            count = 0
-        count += 1
-        with open(filename, "w") as f:  # "w" truncates first: the window for the other reader
-            f.write(f"{count}\n")
-    return read_errors
+            if verbose:
+                print("File doesn't exist, starting to count from 0.", flush=True)
+            nbr = 0
+
+        # Update data
+        next = nbr + 1
+
+        # Write update (overwrite existing data)
+        f = open(filename, "w")
+        f.write(str(next) + '\n')
+        f.close()
+    return read_errors  # added
 
 
 def read_number(filename):
@@ -44,19 +62,42 @@ def read_number(filename):
         return int(f.read())
 
 
+def set_stdout(mode):
+    """Replaces sys.stdout by one that is block-buffered or unbuffered (forked children inherit it)."""
+    raw = open(sys.stdout.fileno(), "wb", buffering=0, closefd=False)
+    if mode == "unbuffered":
+        sys.stdout = io.TextIOWrapper(raw, write_through=True)
+    else:
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw))
+
+
+def prints(mode):
+    set_stdout(mode)
+    with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
+        parallel = os.path.join(folder, "parallel.txt")
+        with multiprocessing.Pool(processes=2) as p:
+            p.map(functools.partial(work, filename=parallel), [1000, 2000])
+    sys.stdout.flush()
+
+
 def main():
+    if "--prints" in sys.argv:
+        return prints(sys.argv[sys.argv.index("--prints") + 1])
+    verbose = not QUIET
     with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
         serial = os.path.join(folder, "serial.txt")
-        work(1000, serial)
+        work(1000, serial, verbose)
         serial_value = read_number(serial)
 
         parallel = os.path.join(folder, "parallel.txt")
-        with Pool(2) as pool:
-            errors = pool.map(partial(work, filename=parallel), [1000, 2000])
+        with multiprocessing.Pool(processes=2) as p:
+            errors = p.map(functools.partial(work, filename=parallel, verbose=verbose), [1000, 2000])
         parallel_value = read_number(parallel)
 
     if QUIET:
         print(json.dumps({
+            "python": sys.version.split()[0],
+            "start_method": multiprocessing.get_start_method(),
             "serial": {"value": serial_value, "expected": 1000},
             "parallel": {"value": parallel_value, "expected": 3000, "read_errors": errors},
         }))

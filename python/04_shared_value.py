@@ -1,61 +1,90 @@
-"""Lesson 04 in Python: a shared Value of 2000, one process deposits 1 and one withdraws 1.
+"""Lesson 04 port: a shared Value of 2000, one process deposits 1 and one withdraws 1.
 
-The Python original of notebooks/04-shared-value.ipynb. Three demos:
+The first part of shared/python-lessons/4-synchronization-in-processes.txt, with its five-run
+printout: `demo_shared_memory_problem()` (no lock) and `demo_lock1()` (a separate `Lock`, passed to
+both processes, acquired and released by hand). Then the course's additions:
 
-* ``sleep``:  1000 iterations each, a 1 ms sleep, then ``balance.value = balance.value + 1``.
-* ``fast``:   no sleep, 100000 iterations each: the same update, far more often.
-* ``locked``: the fast demo with ``with balance.get_lock():`` around each update.
+* ``get_lock``: the Value's own lock (`with balance.get_lock():`), instead of a separate one;
+* ``fast``:     no sleep, many iterations: the same update, far more often;
+* the type of `Value`'s default lock (an RLock: its `.value` getter and setter take it too).
 
-Run: ``python3 python/04_shared_value.py [--json] [--trials N] [--sleep-iterations N] [--iterations N]``
+Run: ``python3 python/04_shared_value.py``  (the original's printout, five runs each)
+     ``python3 python/04_shared_value.py --json [--trials N] [--sleep-iterations N] [--iterations N]``
 Standard library only.
 """
 import argparse
 import json
 import sys
 import time
-from multiprocessing import Process, Value
+from multiprocessing import Lock, Process, Value
 
-
-def deposit(balance, iterations, pause):
-    for _ in range(iterations):
-        if pause:
-            time.sleep(pause)
-        # Reading .value and writing it are each atomic (each takes the Value's own lock);
-        # the pair is not: the other process can write in between, and its update is lost.
+# --- The original ------------------------------------------------------------------------------
+def deposit(balance, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
         balance.value = balance.value + 1
 
 
-def withdraw(balance, iterations, pause):
-    for _ in range(iterations):
-        if pause:
-            time.sleep(pause)
+def withdraw(balance, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
         balance.value = balance.value - 1
 
 
-def deposit_locked(balance, iterations, pause):
-    for _ in range(iterations):
-        if pause:
-            time.sleep(pause)
-        with balance.get_lock():  # the whole read-modify-write under one lock
+def deposit_lock1(balance, lock, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
+        lock.acquire()
+        balance.value = balance.value + 1
+        lock.release()
+
+
+def withdraw_lock1(balance, lock, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
+        lock.acquire()
+        balance.value = balance.value - 1
+        lock.release()
+
+
+# --- The course's additions --------------------------------------------------------------------
+def deposit_get_lock(balance, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
+        with balance.get_lock():  # the Value's own lock around the whole read-modify-write
             balance.value = balance.value + 1
 
 
-def withdraw_locked(balance, iterations, pause):
-    for _ in range(iterations):
-        if pause:
-            time.sleep(pause)
+def withdraw_get_lock(balance, iterations=1000):
+    for i in range(iterations):
+        time.sleep(0.001)
         with balance.get_lock():
             balance.value = balance.value - 1
 
 
-def one_trial(add, sub, iterations, pause):
-    balance = Value("i", 2000)
-    workers = [Process(target=add, args=(balance, iterations, pause)),
-               Process(target=sub, args=(balance, iterations, pause))]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+def deposit_fast(balance, iterations):
+    for i in range(iterations):
+        balance.value = balance.value + 1
+
+
+def withdraw_fast(balance, iterations):
+    for i in range(iterations):
+        balance.value = balance.value - 1
+
+
+def two_processes(add, sub, *extra, show=False):
+    balance = Value('i', 2000)
+    args = (balance, *extra)
+    if show:
+        print(f'before same number of deposit and withdraw: {balance.value}')
+    p1 = Process(target=add, args=args)
+    p2 = Process(target=sub, args=args)
+    p1.start()
+    p2.start()
+    p1.join()
+    p2.join()
+    if show:
+        print(f'after same number of deposit and withdraw: {balance.value}')
     return balance.value
 
 
@@ -66,25 +95,30 @@ def main():
     parser.add_argument("--sleep-iterations", type=int, default=1000)
     parser.add_argument("--iterations", type=int, default=100000)
     args = parser.parse_args()
+    n = args.sleep_iterations  # passed as an argument: a child started by spawn would not see a global set here
+    show = not args.json
 
     demos = {
-        "sleep": (deposit, withdraw, args.sleep_iterations, 0.001),
-        "fast": (deposit, withdraw, args.iterations, 0),
-        "locked": (deposit_locked, withdraw_locked, args.iterations, 0),
+        "no_lock": lambda: two_processes(deposit, withdraw, n, show=show),
+        "lock1": lambda: two_processes(deposit_lock1, withdraw_lock1, Lock(), n, show=show),
+        "get_lock": lambda: two_processes(deposit_get_lock, withdraw_get_lock, n, show=show),
+        "fast": lambda: two_processes(deposit_fast, withdraw_fast, args.iterations, show=show),
     }
-    results = {"python": sys.version.split()[0], "expected": 2000, "trials": args.trials}
-    for name, (add, sub, iterations, pause) in demos.items():
+    results = {
+        "python": sys.version.split()[0], "expected": 2000, "trials": args.trials,
+        "sleep_iterations": n, "fast_iterations": args.iterations,
+        "default_lock": type(Value('i', 0).get_lock()).__name__,
+    }
+    for name, demo in demos.items():
+        if show:
+            print(f"--- {name} ---")
         start = time.perf_counter()
-        finals = [one_trial(add, sub, iterations, pause) for _ in range(args.trials)]
-        results[name] = {"iterations": iterations, "finals": finals,
-                         "ms": round((time.perf_counter() - start) * 1000)}
+        finals = [demo() for _ in range(args.trials)]
+        results[name] = {"finals": finals, "ms": round((time.perf_counter() - start) * 1000)}
     if args.json:
         print(json.dumps(results))
     else:
-        print(f"Python {results['python']}, expected {results['expected']} every time")
-        for name in demos:
-            r = results[name]
-            print(f"{name:>6} ({r['iterations']} iterations each): {r['finals']}  [{r['ms']} ms]")
+        print(f"Value's default lock: {results['default_lock']}")
 
 
 if __name__ == "__main__":

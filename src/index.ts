@@ -31,9 +31,10 @@ export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
 export * from "./manager/manager";
-// The teaching layer: what lessons use to read like the Python they mirror.
-export * from "./lesson/run-folder-scope";
-export * from "./lesson/rounds";
-export * from "./lesson/timed-log";
-export * from "./lesson/python-port";
-export * from "./lesson/prediction";
+// What lessons use to read like the Python they mirror (each in its layer).
+export * from "./core/run-folder-scope";
+export * from "./run/rounds";
+export * from "./trace/timed-log";
+export * from "./course/python-port";
+export * from "./course/prediction";
+export * from "./course/if-solved";

@@ -139,3 +139,13 @@ test("predict: the guess is shown when made and beside the outcome when revealed
   assert.throws(() => predict("", 1), /question/);
   assert.throws(() => predict("range", [3, 1]), /guess/);
 });
+
+test("ifSolved: a stub says 'not solved yet' and gives undefined; other errors still throw", async () => {
+  const { ifSolved, notImplemented } = await import("race-lab");
+  const { bundles } = await captureDisplays(async () => {
+    assert.equal(await ifSolved("Exercise 9", () => notImplemented("x")), undefined);
+    assert.equal(await ifSolved("Exercise 9", async () => 5), 5);
+  });
+  assert.match(bundles.map((b) => b["text/plain"]).join("\n"), /Exercise 9 is not solved yet/);
+  await assert.rejects(ifSolved("Exercise 9", () => { throw new Error("real bug"); }), /real bug/);
+});

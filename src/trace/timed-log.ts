@@ -4,7 +4,7 @@
  * order that `showTimeline` draws. For races between processes, where no shared `Trace` exists.
  */
 import { RaceLabArgumentError } from "../core/errors";
-import type { TraceEvent } from "../trace/trace";
+import type { TraceEvent } from "./trace";
 
 const READ = 0;
 const WRITE = 1;

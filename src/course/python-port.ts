@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RaceLabArgumentError } from "../core/errors";
 import { libraryFolder } from "../core/environment";
-import { showTable } from "../course/trials";
+import { showTable } from "./trials";
 import { showText } from "../display/display";
 import { checkTimeout } from "../core/validate";
 
@@ -35,7 +35,7 @@ export interface PythonPortOptions {
 }
 
 function pythonExecutable(): string {
-  return process.env.RACE_LAB_PYTHON || "python3";
+  return process.env.RACE_LAB_PORT_PYTHON || "python3";
 }
 
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -8,8 +8,8 @@
  */
 import { RaceLabArgumentError, TravelError } from "../core/errors";
 import { Barrier } from "../primitives/barrier";
-import { runThreads } from "../run/run";
-import { packFunction } from "../run/travel";
+import { runThreads } from "./run";
+import { packFunction } from "./travel";
 import { MAX_WORKERS, checkCount, checkFunction, checkTimeout } from "../core/validate";
 
 /** The most rounds one {@link playRounds} may play. @example `playRounds(fn, { ...opts, rounds: MAX_ROUNDS })` */

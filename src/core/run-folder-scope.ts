@@ -3,8 +3,8 @@
  * The `try { … } finally { removeRunFolder(folder) }` every file demo needs, written once.
  */
 import * as path from "path";
-import { checkFunction } from "../core/validate";
-import { removeRunFolder, runFolder } from "../core/temp";
+import { checkFunction } from "./validate";
+import { removeRunFolder, runFolder } from "./temp";
 
 /** Joins a file name onto the run folder: `file("count.txt")` → `/tmp/race-lab-trial-…/count.txt`. */
 export type FileInFolder = (name: string) => string;
