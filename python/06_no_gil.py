@@ -4,8 +4,8 @@ The Python original of notebooks/06-no-gil.ipynb. Eight threads add 1 to a globa
 times each, five trials per variant:
 
 * ``plain``:  ``balance += 1`` with no lock. On CPython 3.11 this usually loses nothing: the GIL is
-  handed to another thread only at certain points (a backward jump, a function call), never between
-  the load and the store of this one statement.
+  handed to another thread only at certain points (on entry to a function, at a backward jump,
+  after a call), never between the load and the store of this one statement.
 * ``split``:  the same read-modify-write split by a function call (``b = balance; pause();
   balance = b + 1``): the call is a point where the GIL can change hands, so updates are lost.
 * ``locked``: the split version with ``with lock:`` around it: exact every time.

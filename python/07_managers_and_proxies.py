@@ -6,9 +6,13 @@ connection, pops it and moves it to the leased list -- with no lock. The asker e
 ids and saw none. The pool is not shared: only proxies to it are, and every call is a remote
 procedure call whose cost dwarfs the window between the read and the pop.
 
-Python's manager serves each client connection in its own *thread*, so the unlocked `get()` can
-interleave with itself without any `await`: the window is just very short. Widen it with a random
-sleep and nearly every client leases the same connection.
+Python's manager serves each client connection in its own *thread*, so the unlocked `get()` runs in
+several threads at once. Whether two can interleave between the read and the pop depends on where
+the interpreter may switch threads: since CPython 3.10 only on entry to a function, at a backward
+jump and after a call, and there is none between ``ready[-1]`` and ``pop()`` -- so on 3.10+ with the
+GIL it does not race at all; before 3.10, or on the free-threaded build (3.13t), it can, rarely.
+Widen the window with a random sleep (which releases the GIL) and nearly every client leases the
+same connection.
 
 Run:  python3 python/07_managers_and_proxies.py [--json] [--max-delay-ms 20] [--trials 10]
 Standard library only.

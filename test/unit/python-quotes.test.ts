@@ -9,7 +9,7 @@ import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ORIGINALS = [path.resolve(ROOT, "..", "shared", "python-lessons"), path.resolve(ROOT, "..", "..", "shared", "python-lessons")].find(existsSync);
-const LESSONS = ["00-welcome", "01-race-conditions", "02-file-write-conflicts", "03-file-locks", "04-shared-value"];
+const LESSONS = ["00-welcome", "01-race-conditions", "02-file-write-conflicts", "03-file-locks", "04-shared-value", "05-decorators", "06-no-gil", "07-managers-and-proxies", "08-timing-races", "09-process-safety", "10-what-workers-share"];
 
 /** The quoted passages of a notebook's Markdown cells. */
 export function quotedPassages(markdown: string): string[] {
