@@ -1,0 +1,8 @@
+// Controlled scheduling of real threads: the Scheduler handle, explore(), replay() and the explorer.
+export * from "./scheduler";
+export * from "./options";
+export * from "./schedule";
+export * from "./deadlock";
+export * from "./random";
+export * from "./explore";
+export { exploringThreads, endAllExplorations } from "./team";
