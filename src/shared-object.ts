@@ -47,6 +47,7 @@ const KIND_MODULES: Readonly<Record<string, string>> = {
   Trace: "./trace",
   FileLock: "./file-lock",
   ManagerProxy: "./manager",
+  Scheduler: "./scheduler/scheduler",
 };
 
 function loadKind(kind: string): ((state: SharedState) => unknown) | undefined {
