@@ -6,3 +6,5 @@ export * from "./deadlock";
 export * from "./random";
 export * from "./explore";
 export { exploringThreads, endAllExplorations } from "./team";
+export * from "./explorer";
+export * from "./schedule-view";
