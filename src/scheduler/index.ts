@@ -8,3 +8,4 @@ export * from "./explore";
 export { exploringThreads, endAllExplorations } from "./team";
 export * from "./explorer";
 export * from "./schedule-view";
+export * from "./deadlock-view";
