@@ -3,7 +3,7 @@
 // A worker waiting in a primitive can go on only once the slot it sleeps on has changed.
 
 import { isDeepStrictEqual } from "util";
-import { RaceLabError, RunTimeoutError } from "../errors";
+import { RaceLabError, RunTimeoutError, TravelError } from "../errors";
 import { encodeArgLists } from "../run";
 import { describeDeadlock, type WaitFor } from "./deadlock";
 import { checkSetup, type Checked } from "./options";
@@ -91,6 +91,8 @@ function parked(team: Team, w: number, message: ParkMessage): Parked {
     case "aborted":
       return { kind: "aborted" };
     case "failed":
+      // A function that cannot run at all (a name that did not travel) is not a finding of one schedule.
+      if (message.error.name === "TravelError") throw new TravelError(message.error.message);
       return { kind: "failed", error: `worker ${w}: ${message.error.name}: ${message.error.message}` };
     default:
       throw team.workerError(w, message);
