@@ -55,8 +55,16 @@ function outcomeCounts(report: ExploreReport): { outcome: string; count: number;
 // own container by id, builds the tree of choices from the schedules, and redraws on each click.
 const SCRIPT = String.raw`
 (function () {
-  var root = document.getElementById("__ID__");
-  if (!root || root.getAttribute("data-live")) return;
+  // JupyterLab runs the script as a copy put in place of this one, maybe before the output is on the
+  // page: find the container from the script itself, else by id, else try again shortly.
+  var me = document.currentScript, tries = 0;
+  function start() {
+    var root = (me && me.closest && me.closest(".rl-explorer")) || document.getElementById("__ID__");
+    if (!root) { if (tries++ < 50) setTimeout(start, 100); return; }
+    if (!root.getAttribute("data-live")) attach(root);
+  }
+  start();
+  function attach(root) {
   var data = JSON.parse(root.querySelector("script.rl-data").textContent);
   root.setAttribute("data-live", "1");
   var tree = { children: {}, schedule: null };
@@ -149,6 +157,7 @@ const SCRIPT = String.raw`
     render();
   });
   render();
+  }
 })();
 `;
 
