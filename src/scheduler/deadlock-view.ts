@@ -2,9 +2,9 @@
 // stuck worker, an arrow from each worker to the worker holding what it waits for, labelled with
 // the primitive. A cycle of arrows is the deadlock.
 
-import { showBundle } from "../display";
-import { RaceLabArgumentError } from "../errors";
-import { escapeHtml } from "../table";
+import { showBundle } from "../display/display";
+import { RaceLabArgumentError } from "../core/errors";
+import { escapeHtml } from "../display/table";
 import type { Schedule } from "./schedule";
 
 /**

@@ -1,8 +1,8 @@
 // explore(): every schedule of a small program (or random ones, from a seed), run on real threads
 // that are reused from one schedule to the next. replay(): one given schedule, run again.
 
-import { RaceLabError } from "../errors";
-import { packForRun } from "../run";
+import { RaceLabError } from "../core/errors";
+import { packForRun } from "../run/run";
 import { checkExploreOptions, type Checked, type ExploreOptions, type ReplayOptions } from "./options";
 import { seededRandom } from "./random";
 import { type Choose, runSchedule, type Schedule } from "./schedule";

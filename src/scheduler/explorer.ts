@@ -2,9 +2,9 @@
 // JavaScript (the explored tree travels inside the output: no kernel round trip). Where scripts do
 // not run (GitHub, nbviewer, an untrusted notebook), the static table of schedules stays.
 
-import { showBundle } from "../display";
-import { RaceLabArgumentError } from "../errors";
-import { escapeHtml } from "../table";
+import { showBundle } from "../display/display";
+import { RaceLabArgumentError } from "../core/errors";
+import { escapeHtml } from "../display/table";
 import type { ExploreReport } from "./explore";
 import type { Schedule } from "./schedule";
 

@@ -1,8 +1,8 @@
 // The options of explore() and replay(), checked once, with errors that name the option and what it
 // may be.
 
-import { RaceLabArgumentError } from "../errors";
-import { checkFunction, checkInteger, checkOneOf, checkTimeout } from "../validate";
+import { RaceLabArgumentError } from "../core/errors";
+import { checkFunction, checkInteger, checkOneOf, checkTimeout } from "../core/validate";
 
 /**
  * What `setup` returns for each schedule: fresh shared state, one argument list per worker, and how to

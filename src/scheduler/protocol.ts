@@ -2,7 +2,7 @@
 // memory (a worker waits for them with Atomics.wait, so it can wait inside a synchronous function);
 // everything else travels as messages (the main thread must never block).
 
-import type { ErrorReport, TravelingFunction } from "../travel";
+import type { ErrorReport, TravelingFunction } from "../run/travel";
 
 /** @internal Slots of a worker's control array: the grant counter and the command that goes with it. */
 export const GRANT = 0;

@@ -2,8 +2,8 @@
 // by worker 1". Both sides walk the arguments the same way: the worker reports the path of the buffer
 // it waits on ("1[0].lock"), the main thread turns the path into a name and, for locks, an owner.
 
-import { Lock } from "../lock";
-import { RLock } from "../rlock";
+import { Lock } from "../primitives/lock";
+import { RLock } from "../primitives/rlock";
 
 /** The owner slot of Lock and RLock (see lock.ts / rlock.ts): the holder's threadId, -1 when free. */
 const OWNER_SLOT = 1;

@@ -2,9 +2,9 @@
 // step, with the shared state after each step and how it ended. Exercises show a wrong solution's
 // counterexample this way.
 
-import { showBundle } from "../display";
-import { RaceLabArgumentError } from "../errors";
-import { escapeHtml } from "../table";
+import { showBundle } from "../display/display";
+import { RaceLabArgumentError } from "../core/errors";
+import { escapeHtml } from "../display/table";
 import type { Schedule } from "./schedule";
 
 /**

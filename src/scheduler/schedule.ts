@@ -3,8 +3,8 @@
 // A worker waiting in a primitive can go on only once the slot it sleeps on has changed.
 
 import { isDeepStrictEqual } from "util";
-import { RaceLabError, RunTimeoutError, TravelError } from "../errors";
-import { encodeArgLists } from "../run";
+import { RaceLabError, RunTimeoutError, TravelError } from "../core/errors";
+import { encodeArgLists } from "../run/run";
 import { describeDeadlock, type WaitFor } from "./deadlock";
 import { checkSetup, type Checked } from "./options";
 import { GO, type ParkMessage, TIMED_OUT } from "./protocol";

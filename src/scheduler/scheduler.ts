@@ -1,9 +1,9 @@
 // The handle a controlled function receives as its last argument: `s.point("read")` marks where one
 // step ends and the next begins. Outside explore/replay the same call does nothing.
 
-import { RaceLabArgumentError, RaceLabError } from "../errors";
-import { checkOptions } from "../futex";
-import { registerSharable, type Sharable, type SharedState } from "../shared-object";
+import { RaceLabArgumentError, RaceLabError } from "../core/errors";
+import { checkOptions } from "../primitives/futex";
+import { registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { control } from "./control";
 
 /** Options of {@link Scheduler}. */

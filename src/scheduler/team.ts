@@ -4,9 +4,9 @@
 
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { libraryFolder } from "../environment";
-import { RunInterruptedError, WorkerFailedError } from "../errors";
-import type { TravelingFunction } from "../travel";
+import { libraryFolder } from "../core/environment";
+import { RunInterruptedError, WorkerFailedError } from "../core/errors";
+import type { TravelingFunction } from "../run/travel";
 import { ABORT, COMMAND, CONTROL_SLOTS, GRANT, type JobMessage, type ParkMessage, type TeamTask } from "./protocol";
 
 /** A team's threads alive right now, all teams together. */

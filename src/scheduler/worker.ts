@@ -3,13 +3,17 @@
 // until the main thread chooses it.
 
 import { parentPort, workerData } from "worker_threads";
-import { setWorkerContext } from "../environment";
-import { decodeShared } from "../shared-object";
-import { errorReport, unpackFunction } from "../travel";
+import { setWorkerContext } from "../core/environment";
+import { decodeShared } from "../core/shared-object";
+import { errorReport, unpackFunction } from "../run/travel";
+import { provideLibrary } from "../run/worker-scope";
 import { control, type Controller } from "./control";
 import { ABORT, COMMAND, GRANT, type JobMessage, type ParkMessage, TIMED_OUT, type TeamTask } from "./protocol";
 import { findResources } from "./resources";
 import { Scheduler } from "./scheduler";
+
+// The whole library loads only if the function uses a race-lab name (as in run/worker-entry.ts).
+provideLibrary(() => require("../index"));
 
 const task = workerData as TeamTask;
 const slots = new Int32Array(task.control);
@@ -87,7 +91,7 @@ parentPort!.on("message", async (message: JobMessage) => {
     await fn(...args, new Scheduler());
     outcome = { type: "done" };
   } catch (error) {
-    outcome = error instanceof ScheduleOver ? { type: "aborted" } : { type: "failed", error: errorReport(error) };
+    outcome = error instanceof ScheduleOver ? { type: "aborted" } : { type: "failed", error: errorReport(error, task.fn.name) };
   } finally {
     control.current = undefined;
   }
