@@ -267,3 +267,24 @@ test("an error in a worker is an anomaly of its schedule, named in it", async ()
   assert.ok(failed.every((s) => s.anomaly));
   nothingLeft();
 });
+
+test("a timed wait times out only when nothing else can happen (two lock orders with timeouts: no deadlock)", async () => {
+  function politeLocks(first: Lock, second: Lock, gaveUp: Value) {
+    first.acquire();
+    if (second.acquire(50)) second.release();
+    else gaveUp.value += 1; // backs off instead of waiting forever
+    first.release();
+  }
+  const report = await explore({
+    fn: politeLocks,
+    workers: 2,
+    setup: () => {
+      const a = new Lock(), b = new Lock(), gaveUp = new Value("i", 0);
+      return { args: [[a, b, gaveUp], [b, a, gaveUp]], observe: () => gaveUp.value };
+    },
+  });
+  assert.equal(report.deadlocks, 0, report.summary);
+  assert.ok(report.schedules.some((s) => (s.observed as number) > 0), "in the crossed schedules a worker gives up");
+  assert.ok(report.schedules.some((s) => s.observed === 0), "in the serial ones nobody does");
+  nothingLeft();
+});
