@@ -214,7 +214,7 @@ async function stopCourse(course: Course): Promise<number[]> {
 /** Which app rendered this page. */
 async function detectApp(page: Page): Promise<App> {
   const found = await page
-    .waitForSelector("body.notebook_app, .jp-Notebook", { timeout: 60_000 })
+    .waitForSelector("body.notebook_app, .jp-Notebook", { state: "attached", timeout: 60_000 }) // Lab: maybe a restored, hidden tab
     .then((el) => el.evaluate((node) => (node.matches("body.notebook_app") ? "classic" : "lab")));
   return found as App;
 }
@@ -325,6 +325,14 @@ async function studentRunsNotebook(
     await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60_000 });
     const app = await detectApp(page);
     const dom = DOM[app];
+    if (app === "lab") {
+      // Lab first restores the tabs opened earlier in this session: wait until this notebook's tab is the current one.
+      await page.waitForFunction(
+        (name) => (globalThis as any).document.querySelector(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")?.textContent === name,
+        path.basename(notebook),
+        { timeout: 120_000 },
+      );
+    }
     await page.waitForSelector(inNotebook(app, dom.codeCell), { timeout: 60_000 });
     await waitForKernel(page, app, course, notebook);
     await runAll(page, app);
@@ -436,7 +444,8 @@ test("student path: npm start, open the welcome notebook and a lesson, run all; 
     assert.ok(lesson.charts >= 1, `${LESSON}: the chart renders`);
 
     if (EXPLORER_LESSON) {
-      const explorerUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, EXPLORER_LESSON);
+      // Lab: `?reset` opens this notebook alone, without restoring the two tabs opened before.
+      const explorerUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
       const shot = path.join(ARTIFACTS, `e2e-explorer-${welcome.app}.png`);
       const played = await studentRunsNotebook(context, course, explorerUrl, EXPLORER_LESSON, shot, (page, app) => clickThroughExplorer(page, app, shot));
       console.log(`${EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, explorer clicked through a bad schedule`);
