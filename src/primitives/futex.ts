@@ -13,7 +13,7 @@ import { threadId } from "node:worker_threads";
 import { canBlock } from "../core/environment";
 import { MainThreadBlockError, RaceLabArgumentError } from "../core/errors";
 import { checkTimeout } from "../core/validate";
-import { control } from "../scheduler/control";
+import { control } from "./schedule-control";
 
 /** The identity stored as a lock's owner: `worker_threads.threadId` (the main thread is 0). */
 export const myThreadId: number = threadId;
@@ -163,11 +163,4 @@ export function mutexIsLocked(view: Int32Array, index: number): boolean {
 /** Python's `Lock()` takes no arguments: say so instead of silently ignoring them. */
 export function checkNoArguments(call: string, args: unknown[]): void {
   if (args.length > 0) throw new RaceLabArgumentError(call, "called without arguments", args[0]);
-}
-
-/** Checks an options argument: a plain object (or undefined, read as {}). */
-export function checkOptions<T extends object>(value: T | undefined, example: string): T {
-  if (value === undefined) return {} as T;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new RaceLabArgumentError("options", `an object like ${example}`, value);
-  return value;
 }

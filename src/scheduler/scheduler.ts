@@ -2,9 +2,9 @@
 // step ends and the next begins. Outside explore/replay the same call does nothing.
 
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
-import { checkOptions } from "../primitives/futex";
+import { checkOptions } from "../core/validate";
 import { registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { control } from "./control";
+import { control } from "../primitives/schedule-control";
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -44,7 +44,7 @@ export class Scheduler implements Sharable {
   readonly strict: boolean;
 
   constructor(options: SchedulerOptions = {}) {
-    options = checkOptions(options, "{ strict: true }");
+    options = checkOptions<SchedulerOptions>("options", options, "{ strict: true }", ["strict"]);
     if (options.strict !== undefined && typeof options.strict !== "boolean") {
       throw new RaceLabArgumentError("options.strict", "true or false", options.strict);
     }
@@ -89,4 +89,4 @@ export class Scheduler implements Sharable {
   }
 }
 
-registerSharable("Scheduler", (state) => new Scheduler({ strict: state.strict as boolean }));
+registerSharable("Scheduler", (state) => new Scheduler({ strict: state.strict as boolean }), __filename);

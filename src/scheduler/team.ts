@@ -5,6 +5,7 @@
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { libraryFolder } from "../core/environment";
+import { onInterrupt } from "../core/lifecycle";
 import { RunInterruptedError, WorkerFailedError } from "../core/errors";
 import type { TravelingFunction } from "../run/travel";
 import { ABORT, COMMAND, CONTROL_SLOTS, GRANT, type JobMessage, type ParkMessage, type TeamTask } from "./protocol";
@@ -41,49 +42,24 @@ export async function endAllExplorations(): Promise<number> {
   return teams.length;
 }
 
-// ---------------------------------------------------------------------------------------------
-// SIGINT, as run.ts handles it for runs: the kernel's interrupt stops the cell's JavaScript but not
-// its worker threads, so the threads are ended here.
+// The kernel's interrupt stops the cell's JavaScript but not its worker threads: they are ended here
+// (core/lifecycle.ts owns SIGINT; in a plain script the process then ends, and its threads with it).
+let stopInterrupts: (() => void) | undefined;
 
-const RACE_LAB_LISTENER = Symbol.for("race-lab.sigint-listener");
-let listening = false;
-let listenPending = false;
-
-function onSigint(): void {
-  const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
-  const ending = [...activeTeams].map((team) =>
-    team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`)),
-  );
-  if (alone) {
-    // A plain script, nobody else handles Ctrl-C: do what SIGINT always does once the threads are gone.
-    process.off("SIGINT", onSigint);
-    listening = false;
-    void Promise.all(ending).then(() => process.kill(process.pid, "SIGINT"));
-  }
+function interruptAll(): void {
+  for (const team of [...activeTeams]) void team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`));
 }
-(onSigint as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER] = true;
 
 function track(team: Team): void {
   activeTeams.add(team);
-  if (!listening && !listenPending) {
-    // After the cell's synchronous part, for the reason explained in run.ts's track(): a listener
-    // added while vm's breakOnSigint runs would be left without an OS handler.
-    listenPending = true;
-    setImmediate(() => {
-      listenPending = false;
-      if (activeTeams.size > 0 && !listening) {
-        listening = true;
-        process.on("SIGINT", onSigint);
-      }
-    });
-  }
+  stopInterrupts ??= onInterrupt(interruptAll);
 }
 
 function untrack(team: Team): void {
   activeTeams.delete(team);
-  if (activeTeams.size === 0 && listening) {
-    process.off("SIGINT", onSigint);
-    listening = false;
+  if (activeTeams.size === 0 && stopInterrupts) {
+    stopInterrupts();
+    stopInterrupts = undefined;
   }
 }
 

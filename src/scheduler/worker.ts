@@ -7,7 +7,7 @@ import { setWorkerContext } from "../core/environment";
 import { decodeShared } from "../core/shared-object";
 import { errorReport, unpackFunction } from "../run/travel";
 import { provideLibrary } from "../run/worker-scope";
-import { control, type Controller } from "./control";
+import { control, type Controller } from "../primitives/schedule-control";
 import { ABORT, COMMAND, GRANT, type JobMessage, type ParkMessage, TIMED_OUT, type TeamTask } from "./protocol";
 import { findResources } from "./resources";
 import { Scheduler } from "./scheduler";

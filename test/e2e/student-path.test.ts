@@ -214,7 +214,7 @@ async function stopCourse(course: Course): Promise<number[]> {
 /** Which app rendered this page. */
 async function detectApp(page: Page): Promise<App> {
   const found = await page
-    .waitForSelector("body.notebook_app, .jp-Notebook", { state: "attached", timeout: 60_000 }) // Lab: maybe a restored, hidden tab
+    .waitForSelector("body.notebook_app, .jp-Notebook", { state: "attached", timeout: 120_000 }) // Lab: maybe a restored, hidden tab
     .then((el) => el.evaluate((node) => (node.matches("body.notebook_app") ? "classic" : "lab")));
   return found as App;
 }

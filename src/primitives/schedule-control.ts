@@ -1,4 +1,4 @@
-// The one hook the primitives know about. Inside a worker thread of `explore`/`replay`, `control.current`
+// The one hook the primitives know about (for scheduler/: explore and replay). Inside a worker thread of `explore`/`replay`, `control.current`
 // is the worker's controller; everywhere else it is undefined, and a blocking call pays one property
 // read for it. Kept free of imports so that futex.ts can import it without a cycle.
 
