@@ -52,6 +52,7 @@ export * from "./trace/timed-log";
 export * from "./course/python-port";
 export * from "./course/prediction";
 export * from "./course/if-solved";
+export * from "./scheduler/index";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

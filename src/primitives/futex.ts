@@ -13,6 +13,7 @@ import { threadId } from "node:worker_threads";
 import { canBlock } from "../core/environment";
 import { MainThreadBlockError, RaceLabArgumentError } from "../core/errors";
 import { checkTimeout } from "../core/validate";
+import { control } from "./schedule-control";
 
 /** The identity stored as a lock's owner: `worker_threads.threadId` (the main thread is 0). */
 export const myThreadId: number = threadId;
@@ -35,6 +36,8 @@ const waitAsyncImpl = (Atomics as unknown as {
  */
 export function forbidMainThreadBlock(call: string, asyncForm: string, timeoutMs?: number): void {
   if (!canBlock() && timeoutMs !== 0) throw new MainThreadBlockError(call, asyncForm);
+  // Under explore()/replay() every blocking call is a scheduling point (undefined elsewhere: no cost).
+  control.current?.point(call);
 }
 
 /** Checks an optional timeout and turns it into an absolute deadline (Infinity when absent). */
@@ -53,6 +56,8 @@ export function remaining(deadline: number): number {
  * `deadline`. Returns "timed-out" only when the deadline has passed.
  */
 export function sleepWhile(view: Int32Array, index: number, seen: number, deadline: number): WaitResult {
+  // Under explore()/replay() the scheduler decides when this worker goes on (undefined elsewhere).
+  if (control.current) return control.current.block(view, index, seen, deadline);
   const ms = remaining(deadline);
   if (ms === 0) return "timed-out";
   // Atomics.wait re-checks view[index] === seen atomically with going to sleep: a notify sent after
@@ -62,6 +67,7 @@ export function sleepWhile(view: Int32Array, index: number, seen: number, deadli
 
 /** The async twin of {@link sleepWhile}, usable on the main thread (Atomics.waitAsync). */
 export async function sleepWhileAsync(view: Int32Array, index: number, seen: number, deadline: number): Promise<WaitResult> {
+  if (control.current) return control.current.block(view, index, seen, deadline);
   const ms = remaining(deadline);
   if (ms === 0) return "timed-out";
   // Same re-check as Atomics.wait, without blocking: the promise settles on notify or timeout.

@@ -26,6 +26,8 @@ const CHROMIUM = process.env.RACE_LAB_CHROMIUM ?? "/usr/bin/chromium";
 const WELCOME = "notebooks/00-welcome.ipynb";
 // Repository-relative; another notebook (e.g. a failing fixture, to see this test fail) can be named.
 const LESSON = process.env.RACE_LAB_E2E_LESSON ?? "notebooks/04-shared-value.ipynb";
+// The lesson whose explorer the student clicks through (issue 15); "" skips that part.
+const EXPLORER_LESSON = process.env.RACE_LAB_E2E_EXPLORER ?? "notebooks/11-you-are-the-scheduler.ipynb";
 const START_TIMEOUT_MS = 120_000; // setup (kernel check) + the server's start
 const RUN_ALL_TIMEOUT_MS = 300_000; // one notebook's "run all"; the harness sees 04 take about a minute
 
@@ -132,7 +134,9 @@ async function startCourse(port: number, labDir: string): Promise<Course> {
   writeFileSync(path.join(settings, "@jupyterlab", "docmanager-extension", "plugin.jupyterlab-settings"), JSON.stringify({ autosave: false }));
   mkdirSync(path.join(settings, "@jupyterlab", "apputils-extension"), { recursive: true });
   writeFileSync(path.join(settings, "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false" }));
-  const child = spawn("npm", ["start", "--", "--no-browser", "--port", String(port)], {
+  // RACE_LAB_E2E_APP=lab|classic asks `npm start` for that app (it fails when it is not installed).
+  const appFlag = process.env.RACE_LAB_E2E_APP ? [`--${process.env.RACE_LAB_E2E_APP}`] : [];
+  const child = spawn("npm", ["start", "--", "--no-browser", "--port", String(port), ...appFlag], {
     cwd: ROOT,
     // Own process group, so teardown can signal npm, the start script and Jupyter together (npm
     // alone does not pass SIGTERM on to grandchildren).
@@ -219,7 +223,7 @@ async function stopCourse(course: Course): Promise<number[]> {
 /** Which app rendered this page. */
 async function detectApp(page: Page): Promise<App> {
   const found = await page
-    .waitForSelector("body.notebook_app, .jp-Notebook", { timeout: 60_000 })
+    .waitForSelector("body.notebook_app, .jp-Notebook", { state: "attached", timeout: 120_000 }) // Lab: maybe a restored, hidden tab
     .then((el) => el.evaluate((node) => (node.matches("body.notebook_app") ? "classic" : "lab")));
   return found as App;
 }
@@ -316,13 +320,28 @@ interface Rendered {
 }
 
 /** Opens `url`, runs all, checks what rendered, and saves a screenshot showing a table and a chart. */
-async function studentRunsNotebook(context: BrowserContext, course: Course, url: string, notebook: string, screenshot: string): Promise<Rendered> {
+async function studentRunsNotebook(
+  context: BrowserContext,
+  course: Course,
+  url: string,
+  notebook: string,
+  screenshot: string,
+  after?: (page: Page, app: App) => Promise<void>,
+): Promise<Rendered> {
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   try {
     await page.goto(url, { waitUntil: "domcontentloaded", timeout: 60_000 });
     const app = await detectApp(page);
     const dom = DOM[app];
+    if (app === "lab") {
+      // Lab first restores the tabs opened earlier in this session: wait until this notebook's tab is the current one.
+      await page.waitForFunction(
+        (name) => (globalThis as any).document.querySelector(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")?.textContent === name,
+        path.basename(notebook),
+        { timeout: 120_000 },
+      );
+    }
     await page.waitForSelector(inNotebook(app, dom.codeCell), { timeout: 60_000 });
     await waitForKernel(page, app, course, notebook);
     await runAll(page, app);
@@ -357,7 +376,8 @@ async function studentRunsNotebook(context: BrowserContext, course: Course, url:
       await first.evaluate((el, cellSel) => (el.closest(cellSel) ?? el).scrollIntoView({ block: "start" }), dom.cell);
       await sleep(300);
     }
-    await page.screenshot({ path: screenshot });
+    if (after) await after(page, app);
+    else await page.screenshot({ path: screenshot });
     return rendered;
   } catch (err) {
     await page.screenshot({ path: screenshot.replace(/\.png$/, "-failed.png") }).catch(() => {});
@@ -460,11 +480,33 @@ async function studentSolvesAndInterrupts(context: BrowserContext, course: Cours
   }
 }
 
+/**
+ * In a lesson that ran: the first explorer went live (its script ran: the static table is hidden),
+ * "show me a bad schedule" plays a lost update to its end, and choosing workers by hand plays a
+ * serial schedule to the right outcome. Screenshot: test-artifacts/e2e-explorer.png.
+ */
+async function clickThroughExplorer(page: Page, app: App, screenshot: string): Promise<void> {
+  const explorer = page.locator(inNotebook(app, ".rl-explorer")).first();
+  await explorer.scrollIntoViewIfNeeded();
+  await explorer.locator(".rl-live").waitFor({ state: "visible", timeout: 15_000 });
+  assert.equal(await explorer.locator(".rl-static").isVisible(), false, "the static table gives way to the live explorer");
+  await explorer.locator("button.rl-bad").click();
+  const outcome = explorer.locator(".rl-outcome");
+  await outcome.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await outcome.innerText(), /observed 1 ✗ expected 2: a lost update/);
+  assert.equal(await explorer.locator("ol.rl-steps li").count(), 4, "the bad schedule was played step by step");
+  await page.screenshot({ path: screenshot });
+  await explorer.locator("button.rl-restart").click();
+  for (const w of [1, 1, 0, 0]) await explorer.locator(`button.rl-go[data-worker="${w}"]`).click();
+  assert.match(await outcome.innerText(), /observed 2 ✓ as expected/);
+  assert.match(await explorer.locator(".rl-state").innerText(), /shared state: 2/);
+}
+
 test("student path: npm start, open the welcome notebook and a lesson, run all; tables and charts render, no errors", { timeout: 900_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install chromium), or set RACE_LAB_CHROMIUM`);
   assert.ok(existsSync(path.join(ROOT, LESSON)), `the lesson ${LESSON} exists`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  const before = new Map([WELCOME, LESSON].map((nb) => [nb, readFileSync(path.join(ROOT, nb))]));
+  const before = new Map([WELCOME, LESSON, ...(EXPLORER_LESSON ? [EXPLORER_LESSON] : [])].map((nb) => [nb, readFileSync(path.join(ROOT, nb))]));
   const profile = mkdtempSync(path.join(tmpdir(), "race-lab-e2e-chromium-"));
   const labDir = mkdtempSync(path.join(tmpdir(), "race-lab-e2e-lab-"));
   const course = await startCourse(await freePort(), labDir);
@@ -509,6 +551,14 @@ test("student path: npm start, open the welcome notebook and a lesson, run all; 
     assert.match(solved.check, new RegExp(`✔ ${exercise}: solved`), "the reference solution, typed in, passes its check");
     assert.match(solved.interrupted, /Interrupted: ended 2 processes; \d+ of 200 trials done/);
     assert.doesNotMatch(solved.interrupted, /Interrupted asynchronously|at Object\.|executor\.js/, "no stack trace");
+    if (EXPLORER_LESSON) {
+      // Lab: `?reset` opens this notebook alone, without restoring the two tabs opened before.
+      const explorerUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
+      const shot = path.join(ARTIFACTS, `e2e-explorer-${welcome.app}.png`);
+      const played = await studentRunsNotebook(context, course, explorerUrl, EXPLORER_LESSON, shot, (page, app) => clickThroughExplorer(page, app, shot));
+      console.log(`${EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, explorer clicked through a bad schedule`);
+      assert.deepEqual(played.errors, [], `${EXPLORER_LESSON}: no cell shows an error`);
+    }
   } catch (err) {
     console.log(`npm start's output:\n${course.output().slice(-4000)}`);
     throw err;

@@ -1,0 +1,34 @@
+// The one hook the primitives know about (for scheduler/: explore and replay). Inside a worker thread of `explore`/`replay`, `control.current`
+// is the worker's controller; everywhere else it is undefined, and a blocking call pays one property
+// read for it. Kept free of imports so that futex.ts can import it without a cycle.
+
+/**
+ * What a controlled worker does at a scheduling point and when a primitive would sleep.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * control.current?.point("lock.acquire()");
+ * ```
+ */
+export interface Controller {
+  /** Ends the current step: the worker waits until the scheduler chooses it again. */
+  point(label: string): void;
+  /**
+   * A primitive would sleep while `view[index] === seen`: the worker waits, is not chosen while the
+   * slot still holds `seen`, and returns "ok" when chosen ("timed-out" when its finite deadline is
+   * the only way on).
+   */
+  block(view: Int32Array, index: number, seen: number, deadline: number): "ok" | "timed-out";
+}
+
+/**
+ * The controller of the current thread, if it runs under `explore` or `replay`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * if (control.current) return control.current.block(view, index, seen, deadline);
+ * ```
+ */
+export const control: { current: Controller | undefined } = { current: undefined };

@@ -1,0 +1,32 @@
+// The explorer's HTML: a static table that stands without scripts, the data and a script that compiles.
+// (Clicking through it in a real browser is test/e2e's job.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as vm from "vm";
+import { RaceLabArgumentError, Scheduler, Value, explore, explorerHtml, scheduleTableHtml } from "race-lab";
+
+function increment(x: Value, s: Scheduler) {
+  s.point("read");
+  const seen = x.value;
+  s.point("write");
+  x.value = seen + 1;
+}
+
+test("explorerHtml: static table of every schedule, embedded data, a script that compiles", async () => {
+  const report = await explore({ fn: increment, workers: 2, setup: () => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value }; }, expected: 2 });
+  const html = explorerHtml(report, { title: "two increments </script>" });
+  const table = scheduleTableHtml(report);
+  assert.equal((table.match(/<tr/g) ?? []).length, 7, "a header and one row per schedule");
+  assert.equal((table.match(/rl-bad-row/g) ?? []).length, 4);
+  assert.ok(html.includes(table));
+  assert.ok(html.includes("two increments &lt;/script&gt;"));
+  const data = /<script type="application\/json" class="rl-data">([\s\S]*?)<\/script>/.exec(html)![1];
+  assert.ok(!data.includes("</script"));
+  const parsed = JSON.parse(data);
+  assert.equal(parsed.schedules.length, 6);
+  assert.deepEqual(parsed.bad.length, 4);
+  assert.match(parsed.schedules[1].anomalyText, /expected 2: a lost update/);
+  const script = /<script>([\s\S]*?)<\/script><\/div>$/.exec(html)![1];
+  assert.doesNotThrow(() => new vm.Script(script), "the browser script compiles");
+  assert.throws(() => explorerHtml({} as never), RaceLabArgumentError);
+});
