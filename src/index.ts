@@ -30,3 +30,4 @@ export * from "./synchronized";
 export * from "./async-lock";
 export * from "./file-lock";
 export * from "./manager";
+export * from "./database";
