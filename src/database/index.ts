@@ -5,3 +5,4 @@ export * from "./embedded-server";
 export * from "./connect";
 export * from "./run-schema";
 export * from "./database";
+export * from "./pause";
