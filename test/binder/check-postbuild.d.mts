@@ -10,5 +10,7 @@ export interface PostBuildSummary {
   tslab: string;
   /** whether postBuild built the student release (release/00-welcome.ipynb) */
   release: boolean;
+  /** what the kernel's PostgreSQL said it is ("PostgreSQL 18.4: a PostgreSQL server of this kernel …") */
+  database: string;
 }
 export function checkPostBuild(options?: { postBuild?: string; keep?: boolean; log?: (line: string) => void }): PostBuildSummary;
