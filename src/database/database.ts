@@ -48,8 +48,8 @@ function endSessionNow(session: Session): void {
   } else {
     dropRunSchemaNow(session.config);
   }
-  // Their server side is gone: destroy the sockets so nothing waits on them.
-  for (const client of session.clients) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  // Their server side is gone (server stopped, or backends terminated): their queries fail, and
+  // their 'error' events are handled where they were made.
   for (const pool of [...session.pools, ...(session.shared ? [session.shared] : [])]) pool.end().catch(() => undefined);
 }
 
