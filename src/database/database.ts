@@ -1,5 +1,5 @@
 import { Client, Pool, QueryResult } from "pg";
-import { RaceLabArgumentError } from "../errors";
+import { RaceLabArgumentError } from "../core/errors";
 import { DatabaseConfig, clientSettings, poolFor } from "./connect";
 import { EmbeddedServer } from "./embedded-server";
 import { createRunSchema, dropRunSchemaNow, newRunConfig } from "./run-schema";

@@ -5,8 +5,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
-import { RaceLabError } from "../errors";
-import { removeRunFolder, runFolder } from "../temp";
+import { RaceLabError } from "../core/errors";
+import { removeRunFolder, runFolder } from "../core/temp";
 import { postgresBinaries } from "./binaries";
 
 // A throwaway PostgreSQL server for one kernel: a fresh cluster in a per-run temporary folder, on a

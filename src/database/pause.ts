@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import { execFileSync } from "child_process";
 import type { Client } from "pg";
-import { RaceLabArgumentError, RaceLabError } from "../errors";
+import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 
 // Stage directions for the lease demo: a worker process freezes itself (SIGSTOP, as a long GC pause
 // or a swapped-out VM freezes a program) and another worker ends the pause at the worst moment. The

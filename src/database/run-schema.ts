@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as path from "path";
 import { Client } from "pg";
-import { libraryFolder } from "../environment";
+import { libraryFolder } from "../core/environment";
 import { DatabaseConfig } from "./connect";
 
 // A run's own schema on a shared server (DATABASE_URL): a class's students, or a test, share one
