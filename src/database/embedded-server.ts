@@ -19,9 +19,10 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 // The server runs under a tiny shell that holds a pipe from us on its stdin: when we exit, even by
-// SIGKILL, the pipe closes, `read` returns, and the shell stops the server (immediate shutdown). So a
-// killed kernel leaves no server running, though it cannot remove the folder.
-const GUARD_SCRIPT = '"$0" "$@" </dev/null & pg=$!; read -r _ || :; kill -QUIT "$pg" 2>/dev/null; wait "$pg"';
+// SIGKILL (or while our exit hook still waits), the pipe closes, `read` returns, and the shell stops
+// the server (immediate shutdown) and removes its run folder. So a killed kernel leaves nothing.
+const GUARD_SCRIPT =
+  '"$0" "$@" </dev/null & pg=$!; read -r _ || :; kill -QUIT "$pg" 2>/dev/null; wait "$pg"; rm -rf "$RACE_LAB_PG_FOLDER"';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** Sleeps without the event loop, for the exit hook (the process is ending: blocking is fine). */
@@ -83,7 +84,8 @@ function postgresUser(): { uid: number; gid: number } | undefined {
  * await server.stop(); // the server has exited and its folder is gone
  * ```
  * Warning: stop it when done. At this process's exit {@link EmbeddedServer.stopNow} runs for every
- * server still running; a process killed with SIGKILL leaves the folder (its server still stops).
+ * server still running; if this process is killed (SIGKILL), the server's guard shell stops it and
+ * removes its folder.
  */
 export class EmbeddedServer {
   private static running = new Set<EmbeddedServer>();
@@ -120,7 +122,8 @@ export class EmbeddedServer {
       const data = path.join(folder, "data");
       const password = crypto.randomBytes(12).toString("hex");
       if (owner) {
-        fs.chmodSync(folder, 0o711); // the server's user must reach its data folder inside ours
+        // The server's user must reach its data folder inside ours, and its guard remove the folder.
+        fs.chownSync(folder, owner.uid, owner.gid);
         fs.mkdirSync(data, { mode: 0o700 });
         fs.chownSync(data, owner.uid, owner.gid);
       }
@@ -133,7 +136,7 @@ export class EmbeddedServer {
       const log = fs.openSync(path.join(folder, "server.log"), "a");
       const guard = spawn("/bin/sh", ["-c", GUARD_SCRIPT, postgres, "-D", data, "-p", String(port),
         "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
-        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"], { stdio: ["pipe", log, log], ...owner });
+        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"], { stdio: ["pipe", log, log], env: { ...process.env, RACE_LAB_PG_FOLDER: folder }, ...owner });
       fs.closeSync(log);
       // Neither the shell nor its pipe may keep a finished kernel alive: the exit hook stops the server.
       guard.unref();
