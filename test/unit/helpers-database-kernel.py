@@ -44,12 +44,16 @@ def descendants(root):
     return out
 
 
-def is_postgres(pid):
+def cmdline(pid):
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"postgres" in f.read()
+            return f.read()
     except OSError:
-        return False
+        return b""
+
+
+def is_postgres(pid):
+    return b"postgres" in cmdline(pid)
 
 
 def alive(pid):
@@ -68,9 +72,9 @@ def wait_for(pred, seconds):
 
 def start_long_cell(km, kc):
     msg_id = kc.execute(CELL)
-    # the server is up and the long query runs: a backend of the server is busy with it
-    ok = wait_for(lambda: len([p for p in descendants(km.provisioner.pid) if is_postgres(p)]) >= 2, 120)
-    time.sleep(1.0)
+    # the server is up and the long query runs: a backend shows it in its title ("postgres: … SELECT")
+    busy = lambda: any(b"SELECT" in cmdline(p) for p in descendants(km.provisioner.pid) if is_postgres(p))  # noqa: E731
+    ok = wait_for(busy, 120)
     return msg_id, [p for p in descendants(km.provisioner.pid) if is_postgres(p)] if ok else []
 
 
