@@ -1,12 +1,11 @@
 // SharedArray: Python's multiprocessing.Array for worker threads — a fixed-length array of numbers
 // in shared memory, with a lock that travels with it.
 
-import { checkOptions } from "../primitives/futex";
 import { RaceLabArgumentError } from "../core/errors";
 import type { Lock } from "../primitives/lock";
 import type { RLock } from "../primitives/rlock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkArray, checkInteger } from "../core/validate";
+import { checkArray, checkInteger, checkOptions } from "../core/validate";
 import { checkElement, checkTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode } from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
@@ -53,7 +52,7 @@ export class SharedArray implements Sharable {
     } else {
       throw new RaceLabArgumentError("lengthOrValues", `a length from 0 to ${MAX_SHARED_ARRAY_LENGTH} or an array of numbers`, lengthOrValues);
     }
-    options = checkOptions(options, "{ lock: true }");
+    options = checkOptions("options", options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.items = new array(new SharedArrayBuffer(length * array.BYTES_PER_ELEMENT));

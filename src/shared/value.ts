@@ -1,12 +1,11 @@
 // Value: Python's multiprocessing.Value for worker threads — one number in shared memory, plus a
 // lock that travels with it. Also the type codes shared with SharedArray.
 
-import { checkOptions } from "../primitives/futex";
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { Lock } from "../primitives/lock";
 import { RLock } from "../primitives/rlock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkOneOf } from "../core/validate";
+import { checkOneOf, checkOptions } from "../core/validate";
 
 /**
  * The element type of a {@link Value} or {@link SharedArray}, with the letters of Python's `array`
@@ -119,7 +118,7 @@ export class Value implements Sharable {
   constructor(type: TypeCode, initial = 0, options: ValueOptions = {}) {
     this.type = checkTypeCode("type", type);
     checkElement("initial", type, initial);
-    options = checkOptions(options, "{ lock: true }");
+    options = checkOptions("options", options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.cell = new array(new SharedArrayBuffer(array.BYTES_PER_ELEMENT));

@@ -24,6 +24,7 @@
  * sequence numbers. Call them immediately next to the real access (`const v = c.value;
  * trace.read(id, v)`), or the recorded order may differ from the real one.
  */
+import { checkOptions } from "../core/validate";
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { Destination, notSharable, registerSharable, Sharable, SharedState } from "../core/shared-object";
 import { renderVegaLite, CHART_COLORS } from "../display/chart";
@@ -174,9 +175,7 @@ export class Trace implements Sharable {
   private readonly kinds: Int32Array;
 
   constructor(options: { capacity?: number } = {}, buffer?: SharedArrayBuffer) {
-    if (typeof options !== "object" || options === null) {
-      throw new RaceLabArgumentError("options", "an object such as { capacity: 10_000 }", options);
-    }
+    checkOptions("options", options, "{ capacity: 10_000 }");
     const capacity = options.capacity ?? 10_000;
     if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_TRACE_CAPACITY) {
       throw new RaceLabArgumentError("capacity", `an integer from 1 to ${MAX_TRACE_CAPACITY}`, capacity);
@@ -367,7 +366,7 @@ const STATUS = ["read", "write", "stale write", "lost write"] as const;
  */
 export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOptions = {}): Promise<TraceAnalysis> {
   if (!(trace instanceof Trace) && !Array.isArray(trace)) throw new RaceLabArgumentError("trace", "a Trace (or an array of events)", trace);
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object { title, maxEvents }", opts);
+  checkOptions("options", opts, "{ title, maxEvents }");
   const { title = "interleaving", maxEvents = 120 } = opts;
   if (typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
   if (typeof maxEvents !== "number" || !Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 2000) {
