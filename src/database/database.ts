@@ -1,5 +1,6 @@
 import { Client, Pool, QueryResult } from "pg";
 import { RaceLabArgumentError } from "../core/errors";
+import { atExit, onInterrupt } from "../core/lifecycle";
 import { DatabaseConfig, clientSettings, poolFor } from "./connect";
 import { EmbeddedServer } from "./embedded-server";
 import { createRunSchema, dropRunSchemaNow, newRunConfig } from "./run-schema";
@@ -21,9 +22,6 @@ interface Session {
   /** Set once ended: ending twice does nothing. */
   ended?: boolean;
 }
-
-/** Marks race-lab's SIGINT listeners (as run.ts does), so each can tell whether anyone else handles Ctrl-C. */
-const RACE_LAB_LISTENER = Symbol.for("race-lab.sigint-listener");
 
 async function openSession(): Promise<Session> {
   const url = process.env.DATABASE_URL?.trim();
@@ -69,8 +67,8 @@ function endSessionNow(session: Session): void {
  */
 export class Database {
   private session: Promise<Session> | undefined;
-  private exitHookInstalled = false;
-  private sigintListener: (() => void) | undefined;
+  private stopListening: (() => void) | undefined;
+  private readonly endAtExit = () => this.endNow();
 
   private start(): Promise<Session> {
     if (!this.session) {
@@ -90,35 +88,15 @@ export class Database {
   }
 
   private watch(): void {
-    if (!this.exitHookInstalled) {
-      process.prependListener("exit", () => this.endNow());
-      // Jupyter ends a kernel that does not leave after a shutdown request with SIGTERM, whose default
-      // skips "exit" hooks: exit properly instead, unless someone else handles SIGTERM (temp.ts does).
-      if (process.listenerCount("SIGTERM") === 0) process.once("SIGTERM", () => process.exit(143));
-      this.exitHookInstalled = true;
-    }
-    // One turn later, as run.ts explains: a cell's synchronous part runs under vm's breakOnSigint,
-    // which would drop a listener added now.
-    setImmediate(() => {
-      if (this.session && !this.sigintListener) {
-        const listener = () => this.onSigint();
-        (listener as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER] = true;
-        this.sigintListener = listener;
-        process.on("SIGINT", listener);
-      }
-    });
-  }
-
-  private onSigint(): void {
-    const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
-    this.endNow();
-    if (alone && process.listenerCount("SIGINT") === 0) process.kill(process.pid, "SIGINT"); // a plain script: Ctrl-C ends it
+    // In the "workers" phase: before the "files" phase removes the server's run folder.
+    atExit(this.endAtExit, "workers");
+    this.stopListening ??= onInterrupt(() => this.endNow());
   }
 
   /** Ends the session now (exit, interrupt): synchronous. */
   private endNow(): void {
-    if (this.sigintListener) process.off("SIGINT", this.sigintListener);
-    this.sigintListener = undefined;
+    this.stopListening?.();
+    this.stopListening = undefined;
     const pending = this.session;
     this.session = undefined;
     if (!pending) return;

@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { Client } from "pg";
 import { RaceLabError } from "../core/errors";
+import { atExit } from "../core/lifecycle";
 import { removeRunFolder, runFolder } from "../core/temp";
 import { postgresBinaries } from "./binaries";
 
@@ -71,6 +72,10 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   }
 }
 
+function stopAllNow(): void {
+  for (const server of EmbeddedServer.all()) server.stopNow();
+}
+
 /**
  * A PostgreSQL server started by race-lab for this process: a fresh cluster in a per-run temporary
  * folder, on a free port of 127.0.0.1, with a random password. Lessons get it through
@@ -89,7 +94,6 @@ function postgresUser(): { uid: number; gid: number } | undefined {
  */
 export class EmbeddedServer {
   private static running = new Set<EmbeddedServer>();
-  private static exitHookInstalled = false;
   private stopped = false;
   private pid: number | undefined;
 
@@ -143,11 +147,8 @@ export class EmbeddedServer {
       (guard.stdin as unknown as { unref?: () => void })?.unref?.();
       const server = new EmbeddedServer(folder, port, `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`, guard);
       EmbeddedServer.running.add(server);
-      if (!EmbeddedServer.exitHookInstalled) {
-        // First among the exit hooks: the server must stop before temp.ts removes its folder.
-        process.prependListener("exit", () => EmbeddedServer.all().forEach((s) => s.stopNow()));
-        EmbeddedServer.exitHookInstalled = true;
-      }
+      // In the "workers" phase: the server must stop before the "files" phase removes its folder.
+      atExit(stopAllNow, "workers");
       await server.waitUntilReady();
       return server;
     } catch (e) {
