@@ -18,7 +18,7 @@ import { RaceLabError } from "../core/errors";
  * ```
  */
 export interface PostgresBinaries {
-  /** The folder holding bin/, lib/ and share/. */
+  /** The platform package's folder: native/ in it holds bin/, lib/ and share/. */
   root: string;
   postgres: string;
   initdb: string;

@@ -77,6 +77,34 @@ function stopAllNow(): void {
 }
 
 /**
+ * As root the server runs as `postgres`, which may not reach the course's folder (a clone under
+ * /root, or in a private temporary folder). Then it gets its own view of the programs in its run
+ * folder: hard links (a copy across file systems), in folders it owns so that its guard can remove them.
+ */
+function binariesReachableBy(owner: { uid: number; gid: number }, root: string, folder: string): { postgres: string; initdb: string } {
+  const programs = (base: string) => ({ postgres: path.join(base, "bin", "postgres"), initdb: path.join(base, "bin", "initdb") });
+  const native = path.join(root, "native");
+  try {
+    execFileSync(programs(native).postgres, ["--version"], { stdio: "ignore", ...owner });
+    return programs(native);
+  } catch {
+    const view = path.join(folder, "pg");
+    try {
+      execFileSync("cp", ["-al", native, view], { stdio: "ignore" });
+    } catch {
+      fs.rmSync(view, { recursive: true, force: true });
+      fs.cpSync(native, view, { recursive: true, verbatimSymlinks: true });
+    }
+    const chownFolders = (dir: string): void => {
+      fs.chownSync(dir, owner.uid, owner.gid);
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) chownFolders(path.join(dir, entry.name));
+    };
+    chownFolders(view);
+    return programs(view);
+  }
+}
+
+/**
  * A PostgreSQL server started by race-lab for this process: a fresh cluster in a per-run temporary
  * folder, on a free port of 127.0.0.1, with a random password. Lessons get it through
  * {@link database}; tests may start one of their own.
@@ -119,7 +147,8 @@ export class EmbeddedServer {
    * the server's log when it cannot start.
    */
   static async start(): Promise<EmbeddedServer> {
-    const { postgres, initdb } = postgresBinaries();
+    const binaries = postgresBinaries();
+    let { postgres, initdb } = binaries;
     const owner = postgresUser();
     const folder = runFolder("postgres");
     try {
@@ -130,6 +159,7 @@ export class EmbeddedServer {
         fs.chownSync(folder, owner.uid, owner.gid);
         fs.mkdirSync(data, { mode: 0o700 });
         fs.chownSync(data, owner.uid, owner.gid);
+        ({ postgres, initdb } = binariesReachableBy(owner, binaries.root, folder));
       }
       const passwordFile = path.join(folder, "password");
       fs.writeFileSync(passwordFile, password + "\n", { mode: 0o644 });
