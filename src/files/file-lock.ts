@@ -201,4 +201,4 @@ export class FileLock extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("FileLock", (state) => new FileLock(state.path as string));
+registerSharable("FileLock", (state) => new FileLock(state.path as string), __filename);

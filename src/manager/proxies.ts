@@ -72,4 +72,4 @@ export function reviveManagerProxy(state: SharedState): unknown {
   }
 }
 
-registerSharable("ManagerProxy", reviveManagerProxy);
+registerSharable("ManagerProxy", reviveManagerProxy, __filename);

@@ -282,4 +282,4 @@ export class Barrier implements Sharable {
   }
 }
 
-registerSharable("Barrier", (state) => Barrier.fromSharedState(state));
+registerSharable("Barrier", (state) => Barrier.fromSharedState(state), __filename);

@@ -292,4 +292,4 @@ export class Queue<T = unknown> implements Sharable {
   }
 }
 
-registerSharable("Queue", (state) => Queue.fromSharedState(state));
+registerSharable("Queue", (state) => Queue.fromSharedState(state), __filename);

@@ -163,4 +163,4 @@ export class Semaphore extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state));
+registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state), __filename);

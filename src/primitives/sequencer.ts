@@ -154,4 +154,4 @@ export class Sequencer implements Sharable {
   }
 }
 
-registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state));
+registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state), __filename);

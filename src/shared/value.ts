@@ -93,6 +93,37 @@ export function noLock(kind: string): RaceLabError {
 }
 
 /**
+ * The shared state of a typed array over shared memory with its optional lock (Value, SharedArray):
+ * threads get the same buffer; processes cannot.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * toSharedState(to) { return typedArrayState("Value", to, this.type, this.cell, this.lock); }
+ * ```
+ */
+export function typedArrayState(kind: string, to: Destination, type: TypeCode, array: IntegerTypedArray | Float64Array | Float32Array, lock: Lock | RLock | null): SharedState {
+  if (to === "process") throw notSharable(kind);
+  return { __raceLab: kind, type, buffer: array.buffer, lock: lock ? lock.toSharedState(to) : null };
+}
+
+/**
+ * Reads back {@link typedArrayState}: the type code, the typed array over the same shared buffer,
+ * and the lock.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const { type, array, lock } = fromTypedArrayState(state);
+ * ```
+ */
+export function fromTypedArrayState(state: SharedState): { type: TypeCode; array: SharedTypedArray; lock: Lock | RLock | null } {
+  const type = state.type as TypeCode;
+  const array = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
+  return { type, array, lock: state.lock ? (decodeShared(state.lock) as Lock | RLock) : null };
+}
+
+/**
  * One number in shared memory (Python's `multiprocessing.Value`), shared by every worker thread it
  * is passed to, with a lock that travels with it (`getLock()`).
  *
@@ -192,19 +223,14 @@ export class Value implements Sharable {
 
   /** @internal */
   toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Value");
-    return { __raceLab: "Value", type: this.type, buffer: this.cell.buffer, lock: this.lock ? this.lock.toSharedState(to) : null };
+    return typedArrayState("Value", to, this.type, this.cell, this.lock);
   }
 
   /** @internal */
   static fromSharedState(state: SharedState): Value {
-    const v = Object.create(Value.prototype) as Value;
-    const type = state.type as TypeCode;
-    (v as { type: TypeCode }).type = type;
-    v.cell = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
-    v.lock = state.lock ? (decodeShared(state.lock) as Lock | RLock) : null;
-    return v;
+    const { type, array, lock } = fromTypedArrayState(state);
+    return Object.assign(Object.create(Value.prototype) as Value, { type, cell: array, lock });
   }
 }
 
-registerSharable("Value", (state) => Value.fromSharedState(state));
+registerSharable("Value", (state) => Value.fromSharedState(state), __filename);

@@ -214,7 +214,9 @@ test("the default lock file is in a fresh per-run temporary folder", () => {
 
 test("a FileLock travels by path, to processes and to threads", async () => {
   const lock = new FileLock();
-  assert.deepEqual(encodeForProcess([lock])[0], { __raceLab: "FileLock", path: lock.path });
+  const { __module, ...state } = encodeForProcess([lock])[0] as Record<string, unknown>;
+  assert.deepEqual(state, { __raceLab: "FileLock", path: lock.path });
+  assert.match(String(__module), /[\\/]files[\\/]file-lock\.js$/, "the state names the file that defines its kind");
   const revived = decodeShared(encodeForThread([lock])[0]) as FileLock;
   assert.ok(revived instanceof FileLock);
   assert.equal(revived.path, lock.path);

@@ -8,8 +8,6 @@ import path from "node:path";
 
 const SRC = path.resolve(__dirname, "..", "..", "src");
 const MAX_LINES = 400;
-// Files still being split (issue 13); this list only shrinks.
-const NOT_SPLIT_YET = new Set(["trace/trace.ts"]);
 
 /** Every .ts file under src/ (not the build), as paths relative to src/. */
 function sourceFiles(dir = SRC): string[] {
@@ -56,7 +54,7 @@ test("every source file sits in a layer folder; only index.ts is at the top", ()
 test(`no source file is longer than ${MAX_LINES} lines`, () => {
   const long = sourceFiles()
     .map((f) => [f, readFileSync(path.join(SRC, f), "utf8").split("\n").length] as const)
-    .filter(([f, lines]) => lines > MAX_LINES && !NOT_SPLIT_YET.has(f));
+    .filter(([, lines]) => lines > MAX_LINES);
   assert.deepEqual(long, []);
 });
 
@@ -64,6 +62,22 @@ test("every relative import names a file that exists", () => {
   const files = new Set(sourceFiles());
   const missing = [...libraryGraph()].flatMap(([file, deps]) => deps.filter((d) => !files.has(d)).map((d) => `${file} → ${d}`));
   assert.deepEqual(missing, []);
+});
+
+// The layers, lowest first: a file may import from its own folder and the folders before it.
+const LAYERS = ["core", "primitives", "shared", "run", "files", "manager", "database", "display", "trace", "course"];
+// The files workers, children and the manager's server load from disk: they may load the whole library.
+const ENTRIES = ["run/worker-entry.ts", "run/child-entry.ts", "manager/manager-server.ts"];
+
+test("each folder imports only from its own layer and the layers below it (docs/DESIGN.md)", () => {
+  const layer = (file: string) => LAYERS.indexOf(file.split(path.sep)[0]);
+  assert.deepEqual(sourceFiles().filter((f) => f.includes(path.sep) && layer(f) < 0), [], "every folder is a known layer");
+  const upward = [...libraryGraph()].flatMap(([file, deps]) =>
+    file === "index.ts"
+      ? []
+      : deps.filter((d) => (d === "index.ts" ? !ENTRIES.includes(file) : layer(d) > layer(file))).map((d) => `${file} → ${d}`),
+  );
+  assert.deepEqual(upward, []);
 });
 
 test("the library has no import cycle", () => {
