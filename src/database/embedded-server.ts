@@ -22,8 +22,11 @@ const STOP_TIMEOUT_MS = 5_000;
 // The server runs under a tiny shell that holds a pipe from us on its stdin: when we exit, even by
 // SIGKILL (or while our exit hook still waits), the pipe closes, `read` returns, and the shell stops
 // the server (immediate shutdown) and removes its run folder. So a killed kernel leaves nothing.
+// SIGTERM first: a non-interactive shell starts a background job with SIGQUIT ignored, so a server
+// still starting (before it installs its own handlers) would ignore SIGQUIT, and TERM ends it then;
+// once it has its handlers, SIGQUIT turns TERM's smart shutdown into an immediate one.
 const GUARD_SCRIPT =
-  '"$0" "$@" </dev/null & pg=$!; read -r _ || :; kill -QUIT "$pg" 2>/dev/null; wait "$pg"; rm -rf "$RACE_LAB_PG_FOLDER"';
+  '"$0" "$@" </dev/null & pg=$!; read -r _ || :; kill -TERM "$pg" 2>/dev/null; kill -QUIT "$pg" 2>/dev/null; wait "$pg"; rm -rf "$RACE_LAB_PG_FOLDER"';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** Sleeps without the event loop, for the exit hook (the process is ending: blocking is fine). */
