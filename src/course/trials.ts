@@ -208,7 +208,7 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
  * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded.
  */
 export async function runTrials(options: TrialOptions): Promise<TrialReport> {
-  checkOptions("options", options, "{ demo, variant, trials, expected, run }");
+  options = checkOptions<TrialOptions>("options", options, "{ demo, variant, trials, expected, run }");
   const demo = checkName("demo", options.demo);
   const variant = checkName("variant", options.variant);
   const trials = checkCount("trials", options.trials, MAX_TRIALS);

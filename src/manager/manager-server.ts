@@ -1,5 +1,5 @@
 // The manager's server process (forked by Manager.start from src/dist/manager/manager-server.js): it owns
-// the objects and runs their methods, one Node thread for every client. See manager.ts for the protocol.
+// the objects and runs their methods, one Node thread for every client. See protocol.ts for the protocol.
 //
 // Every request is handled as soon as it arrives, without waiting for earlier ones to finish: a
 // method that awaits gives way to other calls (from any client) until it resumes. That is what makes

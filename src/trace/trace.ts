@@ -171,7 +171,7 @@ export class Trace implements Sharable {
 
   /**
    * Analyses the recorded events: which writes were stale, which were lost (see the definition at
-   * the top of trace.ts).
+   * the top of analysis.ts).
    *
    * @example
    * ```ts
