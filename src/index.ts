@@ -53,6 +53,12 @@ export * from "./course/python-port";
 export * from "./course/prediction";
 export * from "./course/if-solved";
 export * from "./scheduler/index";
+export * from "./database/binaries";
+export * from "./database/embedded-server";
+export * from "./database/connect";
+export * from "./database/run-schema";
+export * from "./database/database";
+export * from "./database/pause";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

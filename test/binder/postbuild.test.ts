@@ -17,6 +17,7 @@ test("binder/postBuild: kernel tslab in the environment's prefix runs the clone'
   assert.match(summary.kernel, /\/env\/share\/jupyter\/kernels\/tslab$/);
   assert.match(summary.tslab, /\/repo\/node_modules\/tslab\/bin\/tslab$/);
   assert.equal(summary.studentNotebooks, true, "the launch link's notebooks/ holds the student versions");
+  assert.match(summary.database, /^PostgreSQL \d+/, "the database lessons' PostgreSQL starts from the clone's npm packages");
 });
 
 test("a postBuild with a failing command in the middle fails the check (set -e holds)", () => {
