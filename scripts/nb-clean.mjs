@@ -1,65 +1,23 @@
 #!/usr/bin/env node
 // Cleans notebooks for commit: nbformat 4.5 with cell ids, kernelspec tslab, no outputs, null
 // execution counts, stable key order and a trailing newline. `--check` only reports (exit 1 if dirty).
-// Usage: node scripts/nb-clean.mjs [--check] [files…]   (default: notebooks/*.ipynb)
+// Usage: node scripts/nb-clean.mjs [--check] [files…]   (default: instructor/*.ipynb and notebooks/*.ipynb)
 import { readFileSync, writeFileSync, readdirSync } from "node:fs";
-import { createHash } from "node:crypto";
 import path from "node:path";
-
-const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
-const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0.4" };
+import { cleanNotebookText } from "./notebook-format.mjs";
 
 const args = process.argv.slice(2);
 const check = args.includes("--check");
 let files = args.filter((a) => !a.startsWith("--"));
 if (files.length === 0) {
-  files = readdirSync("notebooks").filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join("notebooks", f));
-}
-
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
-  }
-  return value;
-}
-
-function sourceLines(source) {
-  const text = Array.isArray(source) ? source.join("") : String(source ?? "");
-  const lines = text.split(/(?<=\n)/);
-  return lines.length === 1 && lines[0] === "" ? [] : lines;
-}
-
-export function cleanNotebook(nb, file) {
-  const used = new Set();
-  const cells = nb.cells.map((cell, index) => {
-    let id = typeof cell.id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(cell.id) && !used.has(cell.id) ? cell.id : null;
-    if (!id) {
-      // Deterministic ids: cleaning the same notebook twice gives the same file.
-      id = createHash("sha1").update(`${path.basename(file)}:${index}:${sourceLines(cell.source).join("")}`).digest("hex").slice(0, 8);
-      while (used.has(id)) id = createHash("sha1").update(id).digest("hex").slice(0, 8);
-    }
-    used.add(id);
-    const out = { cell_type: cell.cell_type, id, metadata: cell.metadata ?? {}, source: sourceLines(cell.source) };
-    if (cell.cell_type === "code") {
-      out.execution_count = null;
-      out.outputs = [];
-      delete out.metadata.execution;
-      delete out.metadata.collapsed;
-      delete out.metadata.scrolled;
-    }
-    if (cell.attachments && cell.cell_type !== "code") out.attachments = cell.attachments;
-    return out;
-  });
-  const metadata = { ...(nb.metadata ?? {}), kernelspec: KERNELSPEC, language_info: LANGUAGE_INFO };
-  delete metadata.widgets;
-  return sortKeys({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
+  // instructor/: the lessons' source; notebooks/: the student versions generated from it (npm run release).
+  files = ["instructor", "notebooks"].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f)));
 }
 
 let dirty = 0;
 for (const file of files) {
   const before = readFileSync(file, "utf8");
-  const after = JSON.stringify(cleanNotebook(JSON.parse(before), file), null, 1) + "\n";
+  const after = cleanNotebookText(JSON.parse(before), file);
   if (before === after) continue;
   dirty++;
   if (check) console.log(`${file}: not clean (run npm run nb:clean)`);

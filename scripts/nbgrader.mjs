@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
  * The course's source notebooks (solutions and hidden tests in): what the grader grades against and the
  * release is built from. The one place that names the folder.
  */
-export const COURSE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "notebooks");
+export const COURSE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "instructor");
 
 /** A file that cannot be graded or released: not a notebook, a broken one, or not from this course. */
 export class NotebookError extends Error {}
@@ -22,6 +22,7 @@ const BEGIN_SOLUTION = /^[ \t]*\/\/[ \t]*BEGIN SOLUTION\b.*$/;
 const END_SOLUTION = /^[ \t]*\/\/[ \t]*END SOLUTION\b.*$/;
 const BEGIN_HIDDEN = /^[ \t]*\/\/[ \t]*BEGIN HIDDEN TESTS\b.*$/;
 const END_HIDDEN = /^[ \t]*\/\/[ \t]*END HIDDEN TESTS\b.*$/;
+const IMPORT_FROM_RACE_LAB = /^import\s*\{([^}]*)\}\s*from\s*["']race-lab["']/m;
 const IMPORTS_NOT_IMPLEMENTED = /import\s*\{[^}]*\bnotImplemented\b[^}]*\}\s*from\s*["']race-lab["']/;
 
 /** A cell's source as one string (nbformat allows a string or a list of lines). */
@@ -189,8 +190,12 @@ export function releaseCell(cell, notImplementedInScope, where) {
       throw new NotebookError(`${where}: a solution cell without "// BEGIN SOLUTION" … "// END SOLUTION" (mark the part the student writes)`);
     }
     text = stubbed.text;
-    // The stub needs notImplemented; import it here unless an earlier cell did (importing twice is fine in tslab).
-    if (!notImplementedInScope && !IMPORTS_NOT_IMPLEMENTED.test(text)) text = `import { notImplemented } from "race-lab";\n${text}`;
+    // The stub needs notImplemented; import it here unless an earlier cell did (importing twice is fine in
+    // tslab): into the cell's own import from race-lab when it has one, else on a line of its own.
+    if (!notImplementedInScope && !IMPORTS_NOT_IMPLEMENTED.test(text)) {
+      const merged = text.replace(IMPORT_FROM_RACE_LAB, (_all, names) => `import { ${names.trim()}, notImplemented } from "race-lab"`);
+      text = merged !== text ? merged : `import { notImplemented } from "race-lab";\n${text}`;
+    }
   } else if (role === "solution") {
     text = "YOUR ANSWER HERE"; // a written answer (markdown), as nbgrader releases it
   } else if (role === "test") {

@@ -1,23 +1,29 @@
 #!/usr/bin/env node
-// `npm run release`: builds the student notebooks from the course's source notebooks. Each solution
-// (// BEGIN SOLUTION … // END SOLUTION) becomes a stub that throws "not implemented yet", hidden tests
-// (// BEGIN HIDDEN TESTS … // END HIDDEN TESTS) are removed, outputs cleared; nbgrader metadata stays,
-// so the grader (and nbgrader) can match the cells back. The release is built, not committed: see
-// docs/INSTRUCTORS.md. It lands in release/, at the same depth as notebooks/, so the lessons' relative
-// paths (../python/…) and `import … from "race-lab"` work there unchanged.
+// `npm run release`: writes the student notebooks (notebooks/) from the instructor's (instructor/, the
+// single source of truth: solutions and hidden tests). Each solution (// BEGIN SOLUTION … // END
+// SOLUTION) becomes a stub that throws "not implemented yet", hidden tests (// BEGIN HIDDEN TESTS …
+// // END HIDDEN TESTS) are removed, outputs cleared, and the result is written in the committed clean
+// form; nbgrader metadata stays, so the grader (and nbgrader) can match the cells back.
+// The student notebooks are committed (students, `npm start` and Binder open them); `--check` writes
+// nothing and fails when they differ from what the instructor's would give (test/unit/student-notebooks).
+// Both folders sit at the same depth, so the lessons' relative paths (../python/…) and
+// `import … from "race-lab"` work in either.
 import { Command } from "commander";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "./jupyter.mjs";
 import { NotebookError, leaks, readNotebook, releaseNotebook, roleOf, testCells } from "./nbgrader.mjs";
+import { cleanNotebookText } from "./notebook-format.mjs";
 
 const program = new Command()
   .name("release")
-  .description("Build the student notebooks: solutions stubbed, hidden tests removed, outputs cleared.")
-  .option("--source <dir>", "the course's source notebooks", path.join(ROOT, "notebooks"))
-  .option("--out <dir>", "where the student notebooks go (emptied of old .ipynb files first)", path.join(ROOT, "release"))
+  .description("Write the student notebooks: solutions stubbed, hidden tests removed, outputs cleared.")
+  .option("--source <dir>", "the instructor's notebooks (solutions, hidden tests)", path.join(ROOT, "instructor"))
+  .option("--out <dir>", "where the student notebooks go (its other .ipynb files are removed)", path.join(ROOT, "notebooks"))
+  .option("--check", "write nothing; exit 1 when --out differs from what --source gives")
   .parse();
-const { source, out } = program.opts();
+const { source, out, check } = program.opts();
+const shown = (file) => path.relative(process.cwd(), file) || ".";
 
 try {
   const names = readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort();
@@ -28,18 +34,40 @@ try {
     const student = releaseNotebook(nb, name);
     const leaked = leaks(student);
     if (leaked.length) throw new NotebookError(`${name}: the release would leak ${leaked.join(", ")}`);
-    return { name, nb, student };
+    return { name, nb, text: cleanNotebookText(student, name) };
   });
+  const stale = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".ipynb") && !names.includes(f)).sort() : [];
+
+  if (check) {
+    const drift = [
+      ...built.filter(({ name, text }) => !existsSync(path.join(out, name)) || readFileSync(path.join(out, name), "utf8") !== text).map(({ name }) => `${shown(path.join(out, name))}: differs from what ${shown(path.join(source, name))} gives`),
+      ...stale.map((name) => `${shown(path.join(out, name))}: has no instructor version in ${shown(source)}`),
+    ];
+    if (drift.length) {
+      console.error(`${drift.join("\n")}\nThe student notebooks are generated: edit ${shown(source)}, then run npm run release.`);
+      process.exit(1);
+    }
+    console.log(`${built.length} student notebook(s) in ${shown(out)} match ${shown(source)}`);
+    process.exit(0);
+  }
+
+  // A notebook in --out with solutions in it is someone's source, not an old release: never delete it.
+  for (const name of stale) {
+    const text = readFileSync(path.join(out, name), "utf8");
+    if (/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(text)) {
+      throw new NotebookError(`${shown(path.join(out, name))} holds solutions or hidden tests: move it to ${shown(source)} (git mv), then run this again`);
+    }
+  }
   mkdirSync(out, { recursive: true });
-  for (const old of readdirSync(out).filter((f) => f.endsWith(".ipynb"))) rmSync(path.join(out, old));
-  for (const { name, nb, student } of built) {
-    writeFileSync(path.join(out, name), JSON.stringify(student, null, 1) + "\n");
+  for (const name of stale) rmSync(path.join(out, name));
+  for (const { name, nb, text } of built) {
+    writeFileSync(path.join(out, name), text);
     const tests = testCells(nb);
     const solutions = nb.cells.filter((c) => roleOf(c) === "solution").length;
     const points = tests.reduce((sum, t) => sum + t.points, 0);
-    console.log(`${path.relative(process.cwd(), path.join(out, name))}: ${tests.length} graded test(s), ${points} point(s), ${solutions} solution cell(s) stubbed`);
+    console.log(`${shown(path.join(out, name))}: ${tests.length} graded test(s), ${points} point(s), ${solutions} solution cell(s) stubbed`);
   }
-  console.log(`released ${built.length} notebook(s) into ${path.relative(process.cwd(), out) || "."}`);
+  console.log(`released ${built.length} notebook(s) into ${shown(out)}`);
 } catch (e) {
   if (!(e instanceof NotebookError) && e.code !== "ENOENT") throw e;
   console.error(`release: ${e.message}`);

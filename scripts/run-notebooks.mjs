@@ -2,7 +2,7 @@
 // Runs the notebook harness (test/harness/run_notebooks.py) with a Python that has nbclient, after
 // checking that kernel "tslab" is this checkout's tslab (else we would test another copy's kernel).
 // Usage: node scripts/run-notebooks.mjs [--timeout S] [--no-git-check] [notebooks or folders…]
-// (default: notebooks/). Exit status: the harness's.
+// (default: instructor/ and notebooks/). Exit status: the harness's.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { ROOT, TSLAB_BIN, findHarnessPython, kernelSpec } from "./jupyter.mjs";

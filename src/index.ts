@@ -10,6 +10,7 @@ export * from "./outcomes";
 export * from "./trials";
 export * from "./trace";
 export * from "./exercises";
+export * from "./student/solution-cell";
 export * from "./environment";
 export * from "./travel";
 export * from "./run";

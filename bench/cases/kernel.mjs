@@ -9,7 +9,7 @@ import path from "node:path";
 import { JUPYTER_PYTHON, PYTHON, ROOT, raceLab, runCommand, timed } from "../lib.mjs";
 
 const { readOutcomes } = raceLab;
-const NOTEBOOKS = path.join(ROOT, "notebooks");
+const NOTEBOOKS = path.join(ROOT, "instructor");   // the lessons with their solutions: every exercise runs
 
 /** The code of a notebook's first code cell (a lesson's imports). */
 function firstCodeCell(notebook) {
@@ -69,7 +69,7 @@ async function runLesson(notebook) {
   }
 }
 
-/** One case per lesson notebook present (notebooks/NN-*.ipynb); its Python port when there is one. */
+/** One case per lesson notebook present (instructor/NN-*.ipynb); its Python port when there is one. */
 function lessonCases() {
   const files = fs.existsSync(NOTEBOOKS) ? fs.readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort() : [];
   return files.map((file) => {

@@ -8,7 +8,7 @@ export interface PostBuildSummary {
   kernel: string;
   /** the tslab binary the kernel runs (the clone's own) */
   tslab: string;
-  /** whether postBuild built the student release (release/00-welcome.ipynb) */
-  release: boolean;
+  /** whether the image's notebooks/ holds the student versions (the welcome notebook, no solution markers in any) */
+  studentNotebooks: boolean;
 }
 export function checkPostBuild(options?: { postBuild?: string; keep?: boolean; log?: (line: string) => void }): PostBuildSummary;

@@ -19,6 +19,12 @@ const SYSTEM_PYTHON = "/usr/bin/python3"; // Debian's, with Jupyter, nbclient an
 const NOTEBOOK = "notebooks/00-welcome.ipynb";
 
 /** Runs a command, bounded; throws with its output when it fails; returns its stdout. */
+/** The folder holds the welcome notebook, and none of its notebooks has a solution or hidden tests in it. */
+function studentNotebooks(dir) {
+  if (!existsSync(path.join(dir, "00-welcome.ipynb"))) return false;
+  return readdirSync(dir).filter((f) => f.endsWith(".ipynb")).every((f) => !/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(readFileSync(path.join(dir, f), "utf8")));
+}
+
 function run(cmd, args, { cwd, env, timeoutMs, input, what }) {
   const r = spawnSync(cmd, args, { cwd, env, input, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, killSignal: "SIGKILL" });
   const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
@@ -149,7 +155,7 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     if (shown.errors.length) throw new Error(`${NOTEBOOK} showed errors: ${shown.errors.join("; ")}`);
     if (shown.stderr.length) throw new Error(`${NOTEBOOK} wrote to stderr: ${shown.stderr.join("").slice(0, 2000)}`);
     if (!shown.table || !shown.svg) throw new Error(`${NOTEBOOK} did not display ${shown.table ? "" : "an HTML table "}${shown.svg ? "" : "an SVG chart"}`);
-    return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], release: existsSync(path.join(repo, "release", "00-welcome.ipynb")) };
+    return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], studentNotebooks: studentNotebooks(path.join(repo, "notebooks")) };
   } finally {
     if (keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });

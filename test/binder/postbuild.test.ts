@@ -16,7 +16,7 @@ test("binder/postBuild: kernel tslab in the environment's prefix runs the clone'
   const summary = checkPostBuild({ log: (m) => console.log(m) });
   assert.match(summary.kernel, /\/env\/share\/jupyter\/kernels\/tslab$/);
   assert.match(summary.tslab, /\/repo\/node_modules\/tslab\/bin\/tslab$/);
-  assert.equal(summary.release, true, "postBuild builds the student release (npm run release exists)");
+  assert.equal(summary.studentNotebooks, true, "the launch link's notebooks/ holds the student versions");
 });
 
 test("a postBuild with a failing command in the middle fails the check (set -e holds)", () => {

@@ -2,7 +2,8 @@
 """Race Lab's notebook harness: execute notebooks headless through nbclient on the `tslab` kernel.
 
 Usage: run_notebooks.py [--timeout SECONDS] [--kernel NAME] [--no-git-check] [--no-outcome-check] [PATH ...]
-PATH is a notebook or a folder of notebooks (default: notebooks/ at the repository root).
+PATH is a notebook or a folder of notebooks (default: both versions of the lessons at the repository
+root, instructor/ with the solutions and notebooks/ as students get them).
 
 What makes a notebook fail (each is reported with its reason):
 - a cell whose execute reply has status `error`, unless the cell is tagged `raises-exception`;
@@ -360,7 +361,7 @@ def find_notebooks(paths):
 def main():
     repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    ap.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/)")
+    ap.add_argument("paths", nargs="*", help="notebooks or folders (default: instructor/ and notebooks/)")
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("RACE_LAB_CELL_TIMEOUT", "120")),
                     help="seconds a cell may run (default 120, or $RACE_LAB_CELL_TIMEOUT)")
     ap.add_argument("--kernel", default="tslab", help="kernel name (default tslab)")
@@ -370,7 +371,7 @@ def main():
                     help="do not compare `git status` before and after each notebook")
     args = ap.parse_args()
     try:
-        notebooks = find_notebooks(args.paths or [os.path.join(repo_root, "notebooks")])
+        notebooks = find_notebooks(args.paths or [os.path.join(repo_root, "instructor"), os.path.join(repo_root, "notebooks")])
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2

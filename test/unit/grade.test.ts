@@ -425,10 +425,8 @@ test("assemble: a student's copy of a test cell, or a cell claiming points, earn
 // --- the real lessons (slow: minutes; opt in) --------------------------------------------------------
 
 test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_LESSONS=1)", { skip: process.env.RACE_LAB_GRADE_LESSONS !== "1" }, async () => {
-  const released = path.join(WORK, "lessons-release");
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--out", released], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  const lessons = readdirSync(path.join(ROOT, "notebooks")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
+  const released = path.join(ROOT, "notebooks");   // the student versions, generated from instructor/
+  const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
   const run = (files: string[]) =>
     new Promise<Run>((resolve) => {
       const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
@@ -437,7 +435,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
       child.stderr.on("data", (d) => (out += d));
       child.on("close", (code) => resolve({ code, out }));
     });
-  const source = await run(lessons.map((f) => path.join(ROOT, "notebooks", f)));
+  const source = await run(lessons.map((f) => path.join(ROOT, "instructor", f)));
   assert.equal(source.code, 0, source.out);
   for (const m of source.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], m[2], source.out);
   const student = await run(lessons.map((f) => path.join(released, f)));

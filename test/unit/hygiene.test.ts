@@ -9,7 +9,8 @@ import path from "node:path";
 import { findHarnessPython } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const NOTEBOOKS = path.join(ROOT, "notebooks");
+const NOTEBOOKS = path.join(ROOT, "notebooks");     // the student versions (generated, committed)
+const INSTRUCTOR = path.join(ROOT, "instructor");   // the lessons' source: solutions and hidden tests
 const FIXTURES = path.join(ROOT, "test", "fixtures");
 const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
 const CELL_KEYS: Record<string, string[]> = {
@@ -88,17 +89,19 @@ function nbformatErrors(files: string[]): Record<string, string> | null {
   return JSON.parse(r.stdout) as Record<string, string>;
 }
 
-const lessons = readdirSync(NOTEBOOKS)
-  .filter((f) => f.endsWith(".ipynb"))
-  .sort()
-  .map((f) => path.join(NOTEBOOKS, f));
+const lessons = [INSTRUCTOR, NOTEBOOKS].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort()
+    .map((f) => path.join(dir, f)),
+);
 // The harness fixtures are committed clean too; dirty-* and invalid-* are broken on purpose.
 const cleanFixtures = readdirSync(FIXTURES)
   .filter((f) => f.endsWith(".ipynb") && !/^(dirty|invalid)-/.test(f))
   .map((f) => path.join(FIXTURES, f));
 
 test("the course has notebooks, starting with 00-welcome", () => {
-  assert.ok(lessons.some((f) => path.basename(f) === "00-welcome.ipynb"), "notebooks/00-welcome.ipynb is missing");
+  for (const dir of ["instructor", "notebooks"]) assert.ok(lessons.includes(path.join(ROOT, dir, "00-welcome.ipynb")), `${dir}/00-welcome.ipynb is missing`);
 });
 
 test("every notebook is clean: 4.5, cell ids, kernelspec tslab, no outputs, null execution counts", () => {
@@ -142,7 +145,7 @@ test("every lesson is listed in the README's lesson table and in the welcome not
   const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
   const welcome = readFileSync(path.join(NOTEBOOKS, "00-welcome.ipynb"), "utf8");
   const missing: string[] = [];
-  for (const file of lessons.map((f) => path.basename(f)).filter((f) => f !== "00-welcome.ipynb")) {
+  for (const file of readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb") && f !== "00-welcome.ipynb")) {
     if (!readme.includes(`(notebooks/${file})`)) missing.push(`README.md lacks a link to notebooks/${file}`);
     if (!welcome.includes(`(${file})`)) missing.push(`00-welcome.ipynb lacks a link to ${file}`);
   }

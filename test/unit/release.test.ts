@@ -106,12 +106,12 @@ test("a solution cell without markers stops the release with the cell named", ()
 test("every lesson releases without leaking a solution, a hidden test or an output", (t) => {
   t.after(() => rmSync(ARTIFACTS, { recursive: true, force: true }));
   const out = path.join(ARTIFACTS, "lessons");
-  const r = release(path.join(ROOT, "notebooks"), out);
+  const r = release(path.join(ROOT, "instructor"), out);
   assert.equal(r.code, 0, r.out);
-  const lessons = readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
+  const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => f.endsWith(".ipynb")).sort();
   assert.deepEqual(readdirSync(out).sort(), lessons);
   for (const name of lessons) {
-    const source = readNotebook(path.join(ROOT, "notebooks", name));
+    const source = readNotebook(path.join(ROOT, "instructor", name));
     const student = readNotebook(path.join(out, name));
     assert.deepEqual(leaks(student), [], name);
     const solutions = source.cells.filter((c) => roleOf(c) === "solution" && c.cell_type === "code").length;

@@ -1,0 +1,53 @@
+// The committed form of a notebook: nbformat 4.5 with cell ids, kernelspec tslab, no outputs, null
+// execution counts, stable key order. Used by scripts/nb-clean.mjs and scripts/release.mjs (the
+// generated student notebooks are committed in this form too).
+import { createHash } from "node:crypto";
+import path from "node:path";
+
+const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
+const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0.4" };
+
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+  }
+  return value;
+}
+
+function sourceLines(source) {
+  const text = Array.isArray(source) ? source.join("") : String(source ?? "");
+  const lines = text.split(/(?<=\n)/);
+  return lines.length === 1 && lines[0] === "" ? [] : lines;
+}
+
+export function cleanNotebook(nb, file) {
+  const used = new Set();
+  const cells = nb.cells.map((cell, index) => {
+    let id = typeof cell.id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(cell.id) && !used.has(cell.id) ? cell.id : null;
+    if (!id) {
+      // Deterministic ids: cleaning the same notebook twice gives the same file.
+      id = createHash("sha1").update(`${path.basename(file)}:${index}:${sourceLines(cell.source).join("")}`).digest("hex").slice(0, 8);
+      while (used.has(id)) id = createHash("sha1").update(id).digest("hex").slice(0, 8);
+    }
+    used.add(id);
+    const out = { cell_type: cell.cell_type, id, metadata: cell.metadata ?? {}, source: sourceLines(cell.source) };
+    if (cell.cell_type === "code") {
+      out.execution_count = null;
+      out.outputs = [];
+      delete out.metadata.execution;
+      delete out.metadata.collapsed;
+      delete out.metadata.scrolled;
+    }
+    if (cell.attachments && cell.cell_type !== "code") out.attachments = cell.attachments;
+    return out;
+  });
+  const metadata = { ...(nb.metadata ?? {}), kernelspec: KERNELSPEC, language_info: LANGUAGE_INFO };
+  delete metadata.widgets;
+  return sortKeys({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
+}
+
+/** The file text of a clean notebook (JSON indented by one space, as the repository keeps it, and a trailing newline). */
+export function cleanNotebookText(nb, file) {
+  return JSON.stringify(cleanNotebook(nb, file), null, 1) + "\n";
+}
