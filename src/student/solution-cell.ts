@@ -4,7 +4,7 @@
  * to compile, none of it runs, the kernel keeps the earlier definition, and a check run afterwards would
  * judge that old definition. A registration that did not happen is how the check finds out.
  */
-import { RaceLabArgumentError } from "../errors";
+import { RaceLabArgumentError } from "../core/errors";
 
 const registered = new Map<string, number>();
 let registrations = 0;

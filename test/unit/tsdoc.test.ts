@@ -12,7 +12,7 @@ const SRC = path.resolve(__dirname, "..", "..", "src");
 
 function reExportedFiles(): string[] {
   const index = readFileSync(path.join(SRC, "index.ts"), "utf8");
-  return [...index.matchAll(/export \* from "\.\/([\w-]+)"/g)].map((m) => `${m[1]}.ts`);
+  return [...index.matchAll(/export \* from "\.\/([\w/-]+)"/g)].map((m) => `${m[1]}.ts`);
 }
 
 function undocumented(file: string): string[] {

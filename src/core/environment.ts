@@ -1,0 +1,186 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { isMainThread as workerThreadsIsMain, threadId } from "worker_threads";
+
+/**
+ * What this machine can run in parallel, and what we run on. Lessons print it first, because every
+ * race they show depends on it (one core interleaves, many cores overlap).
+ *
+ * @example
+ * ```ts
+ * const info: MachineInfo = machineInfo(); // { cores: 2, node: "20.20.2", … }
+ * ```
+ */
+export interface MachineInfo {
+  /** Cores Node may run threads on at the same time (`os.availableParallelism()`). */
+  cores: number;
+  /** Node.js version, e.g. "20.20.2". */
+  node: string;
+  platform: string;
+  arch: string;
+  /** Total memory in GiB, one decimal. */
+  memoryGiB: number;
+  cpuModel: string;
+  /** Version of the tslab kernel, when it can be found from here. */
+  tslab?: string;
+}
+
+/**
+ * Describes this machine: cores, Node version, platform, memory, CPU model, tslab version.
+ *
+ * @example
+ * ```ts
+ * const { cores } = machineInfo();
+ * console.log(`${cores} cores: up to ${cores} threads truly run at once`);
+ * ```
+ */
+export function machineInfo(): MachineInfo {
+  const info: MachineInfo = {
+    cores: os.availableParallelism(),
+    node: process.versions.node,
+    platform: os.platform(),
+    arch: os.arch(),
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    cpuModel: os.cpus()[0]?.model?.trim() || "unknown",
+  };
+  const tslab = tslabVersion();
+  if (tslab) info.tslab = tslab;
+  return info;
+}
+
+function tslabVersion(): string | undefined {
+  for (const from of [process.cwd(), __dirname]) {
+    try {
+      const file = require.resolve("tslab/package.json", { paths: [from] });
+      return JSON.parse(fs.readFileSync(file, "utf8")).version;
+    } catch {
+      // not reachable from here: try the next place
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Prints {@link machineInfo} as a small two-column table (plain text, works everywhere).
+ *
+ * @example
+ * ```ts
+ * showMachine();
+ * // cores      2
+ * // node       20.20.2 …
+ * ```
+ */
+export function showMachine(): void {
+  const info = machineInfo();
+  const rows: [string, string][] = [
+    ["cores", String(info.cores)],
+    ["node", info.node],
+    ["platform", `${info.platform} ${info.arch}`],
+    ["memory", `${info.memoryGiB} GiB`],
+    ["cpu", info.cpuModel],
+  ];
+  if (info.tslab) rows.push(["tslab", info.tslab]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  console.log(rows.map(([k, v]) => k.padEnd(width) + v).join("\n"));
+}
+
+/**
+ * True on the main thread of a process (the notebook's kernel, or a child process), false in a
+ * worker thread.
+ *
+ * @example
+ * ```ts
+ * if (isMainThread) console.log("use the …Async forms here");
+ * ```
+ */
+export const isMainThread: boolean = workerThreadsIsMain;
+
+/**
+ * The id of the current thread: 0 on a process's main thread, 1, 2, … in worker threads.
+ *
+ * @example
+ * ```ts
+ * await runThreads(() => race_lab.currentThreadId(), [[], []]); // e.g. [1, 2]
+ * ```
+ */
+export function currentThreadId(): number {
+  return threadId;
+}
+
+/**
+ * Where the current code runs, as {@link currentWorker} reports it.
+ *
+ * @example
+ * ```ts
+ * const me: WorkerInfo = currentWorker(); // { kind: "thread", number: 2, of: 4, readyAtStart: 4 } in a worker
+ * ```
+ */
+export interface WorkerInfo {
+  /** "main" outside a run; "thread" or "process" inside a worker of a run. */
+  kind: "main" | "thread" | "process";
+  /** 1-based number of this worker in its run ("thread 2"); 0 outside a run. */
+  number: number;
+  /** How many workers the run has; 0 outside a run. */
+  of: number;
+  /**
+   * How many workers of the run had signalled "ready" when this one was released by the start gate.
+   * It is always `of`: the gate holds everyone until all are up, so their work overlaps.
+   */
+  readyAtStart: number;
+}
+
+let context: WorkerInfo = { kind: "main", number: 0, of: 0, readyAtStart: 0 };
+
+/**
+ * Which worker of which run the current code is (like Python's `current_process().name`).
+ *
+ * @example
+ * ```ts
+ * await runThreads(() => race_lab_1.currentWorker().number, [[], [], []]); // [1, 2, 3]
+ * ```
+ */
+export function currentWorker(): WorkerInfo {
+  return { ...context };
+}
+
+/**
+ * Records where the current code runs. Called by the worker and child entries only.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * setWorkerContext({ kind: "thread", number: 1, of: 2, readyAtStart: 2 });
+ * ```
+ */
+export function setWorkerContext(info: WorkerInfo): void {
+  context = { ...info };
+}
+
+/**
+ * Whether the current code may block (Atomics.wait): in a worker thread, or on the main thread of a
+ * child process started by race-lab. Never on the kernel's main thread, which would freeze the notebook.
+ *
+ * @example
+ * ```ts
+ * if (!canBlock()) throw new MainThreadBlockError("lock.acquire()", "lock.acquireAsync()");
+ * ```
+ */
+export function canBlock(): boolean {
+  return !workerThreadsIsMain || process.env.RACE_LAB_WORKER === "process";
+}
+
+/**
+ * The folder holding the built library (`src/dist`), where the worker and child entries live.
+ *
+ * @example
+ * ```ts
+ * new Worker(path.join(libraryFolder(), "run", "worker-entry.js"));
+ * ```
+ */
+export function libraryFolder(): string {
+  // This file is src/dist/core/environment.js when built, src/core/environment.ts when run straight
+  // from the TypeScript sources.
+  const root = path.dirname(__dirname);
+  return path.basename(root) === "dist" ? root : path.join(root, "dist");
+}

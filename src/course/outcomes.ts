@@ -1,0 +1,90 @@
+/**
+ * Recorded outcomes: when the environment variable `RACE_LAB_OUTCOMES` names a file, every
+ * `runTrials` appends one JSON line describing what it observed. Instructors (and the course's own
+ * checks) read the file to see which demos actually showed their race on a given machine.
+ */
+import { appendFileSync, readFileSync } from "node:fs";
+import { RaceLabArgumentError } from "../core/errors";
+
+/** One line of the outcomes file. */
+export interface OutcomeRecord {
+  /** The lesson set by `setLesson`, or null when none was set. */
+  notebook: string | null;
+  demo: string;
+  variant: string;
+  trials: number;
+  /** How many trials showed the anomaly. */
+  anomalies: number;
+  expected: number;
+  /** The observed value of each trial, in trial order. */
+  observed: number[];
+  /** Total time of all trials, in milliseconds. */
+  ms: number;
+}
+
+/**
+ * The outcomes file named by `RACE_LAB_OUTCOMES`, or null when recording is off.
+ *
+ * @example
+ * ```ts
+ * outcomesFile(); // "/tmp/outcomes.jsonl" when the kernel was started with RACE_LAB_OUTCOMES=/tmp/outcomes.jsonl
+ * ```
+ */
+export function outcomesFile(): string | null {
+  const file = process.env.RACE_LAB_OUTCOMES;
+  return typeof file === "string" && file.trim() !== "" ? file : null;
+}
+
+/**
+ * Appends one outcome to the outcomes file, if recording is on. Returns whether a line was written.
+ *
+ * @example
+ * ```ts
+ * recordOutcome({ notebook: "01", demo: "counter", variant: "unsafe", trials: 1, anomalies: 1, expected: 2, observed: [1], ms: 3 });
+ * ```
+ * Warning: one `appendFileSync` per record: each line is written with a single O_APPEND write, so
+ * lines from several kernels writing the same file do not interleave (on a local file system).
+ */
+export function recordOutcome(record: OutcomeRecord): boolean {
+  if (typeof record !== "object" || record === null) {
+    throw new RaceLabArgumentError("record", "an outcome record object", record);
+  }
+  const file = outcomesFile();
+  if (file === null) return false;
+  const line: OutcomeRecord = {
+    notebook: record.notebook,
+    demo: record.demo,
+    variant: record.variant,
+    trials: record.trials,
+    anomalies: record.anomalies,
+    expected: record.expected,
+    observed: record.observed,
+    ms: record.ms,
+  };
+  appendFileSync(file, JSON.stringify(line) + "\n", "utf8");
+  return true;
+}
+
+/**
+ * Reads an outcomes file: one record per non-empty line. A line that is not valid JSON throws, naming
+ * the file and line number.
+ *
+ * @example
+ * ```ts
+ * const unsafe = readOutcomes("/tmp/outcomes.jsonl").filter((o) => o.variant === "unsafe");
+ * ```
+ */
+export function readOutcomes(file: string): OutcomeRecord[] {
+  if (typeof file !== "string" || file === "") throw new RaceLabArgumentError("file", "a file path", file);
+  const text = readFileSync(file, "utf8");
+  const out: OutcomeRecord[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      out.push(JSON.parse(line) as OutcomeRecord);
+    } catch (e) {
+      throw new Error(`${file}:${i + 1} is not a JSON outcome line: ${(e as Error).message}`);
+    }
+  });
+  return out;
+}

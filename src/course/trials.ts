@@ -1,0 +1,343 @@
+/**
+ * Trials: run a demo many times, count how often it shows its anomaly (a lost update, a torn write,
+ * an oversold seat…), show the result inline and record it (see outcomes.ts).
+ *
+ * A race is a matter of chance: one run proves little, ten runs show a rate. Trials run one after
+ * another (never overlapping), so each trial has the machine to itself and timings are comparable.
+ */
+import { performance } from "node:perf_hooks";
+import { RaceLabArgumentError } from "../core/errors";
+import { checkCount, checkFunction } from "../core/validate";
+import { showHtml, showSvg, showText } from "../display/display";
+import { htmlTable, textTable, TableRow } from "../display/table";
+import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
+import { recordOutcome } from "./outcomes";
+
+/**
+ * The most trials one `runTrials` may run.
+ *
+ * @example
+ * ```ts
+ * await runTrials({ ...demo, trials: MAX_TRIALS });
+ * ```
+ */
+export const MAX_TRIALS = 1000;
+
+let lesson: string | null = null;
+
+/**
+ * Names the notebook whose trials follow, for the recorded outcomes.
+ *
+ * @example
+ * ```ts
+ * setLesson("02-file-write-conflicts");
+ * ```
+ */
+export function setLesson(name: string): void {
+  lesson = checkName("name", name);
+}
+
+/**
+ * The lesson set by {@link setLesson}, or null.
+ *
+ * @example
+ * ```ts
+ * currentLesson(); // "02-file-write-conflicts"
+ * ```
+ */
+export function currentLesson(): string | null {
+  return lesson;
+}
+
+function checkName(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "" || value.length > 200) {
+    throw new RaceLabArgumentError(name, "a non-empty string of at most 200 characters", value);
+  }
+  return value;
+}
+
+function checkFinite(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new RaceLabArgumentError(name, "a finite number", value);
+  return value;
+}
+
+/** What one trial's `run` may return: the observed number, or it with a detail to keep. */
+export type TrialResult = number | { observed: number; detail?: unknown };
+
+/** Options of {@link runTrials}. */
+export interface TrialOptions {
+  /** A short name of the demo, e.g. "two processes, one file". */
+  demo: string;
+  /** Which version of the demo: "unsafe", "safe", "rare", or any short name. */
+  variant: string;
+  /** How many trials, 1 to 1000. */
+  trials: number;
+  /** The value a correct run gives. */
+  expected: number;
+  /** Runs one trial (numbered from 1) and returns what it observed. */
+  run: (trial: number) => TrialResult | Promise<TrialResult>;
+  /** Whether an observed value is an anomaly (default: `observed !== expected`). */
+  isAnomaly?: (observed: number, expected: number) => boolean;
+  /** Show the table and chart inline (default true). */
+  show?: boolean;
+}
+
+/** One trial of a {@link TrialReport}. */
+export interface TrialRow {
+  trial: number;
+  expected: number;
+  observed: number;
+  anomaly: boolean;
+  /** How long the trial took, in milliseconds. */
+  ms: number;
+  /** What `run` returned as `detail`, if anything. */
+  detail?: unknown;
+}
+
+/** What {@link runTrials} found. */
+export interface TrialReport {
+  notebook: string | null;
+  demo: string;
+  variant: string;
+  trials: number;
+  expected: number;
+  rows: TrialRow[];
+  /** How many trials showed the anomaly. */
+  anomalies: number;
+  /** anomalies / trials, from 0 to 1. */
+  anomalyRate: number;
+  /** The median time of one trial, in milliseconds. */
+  medianMs: number;
+  /** The time of all trials together, in milliseconds. */
+  totalMs: number;
+  /** Shows the table and the chart inline (again). */
+  show(): Promise<void>;
+}
+
+/** The median of a list of numbers (the mean of the middle two for an even count); NaN when empty. */
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function readResult(result: unknown, trial: number): { observed: number; detail?: unknown } {
+  if (typeof result === "number" && Number.isFinite(result)) return { observed: result };
+  if (typeof result === "object" && result !== null && "observed" in result) {
+    const { observed, detail } = result as { observed: unknown; detail?: unknown };
+    checkFinite(`the observed value of trial ${trial}`, observed);
+    return detail === undefined ? { observed: observed as number } : { observed: observed as number, detail };
+  }
+  throw new RaceLabArgumentError(`the value run(${trial}) returned`, "a finite number or { observed: number, detail? }", result);
+}
+
+/**
+ * One line summarising a report.
+ *
+ * @example
+ * ```ts
+ * summarizeReport(report); // "counter — unsafe: 7 of 10 trials showed the anomaly (70%), median 12.3 ms per trial"
+ * ```
+ */
+export function summarizeReport(report: Pick<TrialReport, "variant" | "demo" | "anomalies" | "trials" | "anomalyRate" | "medianMs">): string {
+  const pct = Math.round(report.anomalyRate * 100);
+  return (
+    `${report.demo} — ${report.variant}: ${report.anomalies} of ${report.trials} trial${report.trials === 1 ? "" : "s"} ` +
+    `showed the anomaly (${pct}%), median ${report.medianMs.toFixed(1)} ms per trial`
+  );
+}
+
+const TEXT_ROWS = 20;
+
+async function showReport(report: TrialReport): Promise<void> {
+  const rows: TableRow[] = report.rows.map((r) => {
+    const row: TableRow = { trial: r.trial, expected: r.expected, observed: r.observed, anomaly: r.anomaly, ms: r.ms };
+    if (r.detail !== undefined) row.detail = r.detail;
+    return row;
+  });
+  const title = summarizeReport(report);
+  const highlight = (row: TableRow) => row.anomaly === true;
+  // In the notebook the table scrolls; as text only the first rows are printed.
+  const html =
+    `<div style="max-height:260px;overflow:auto;display:inline-block">` +
+    htmlTable(rows, { title, highlight }) +
+    `</div>`;
+  showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
+  await showChart(
+    {
+      hconcat: [
+        perTrialSpec(report.rows, { title: `${report.variant}: observed per trial` }),
+        histogramSpec(report.rows.map((r) => r.observed), { expected: report.expected, title: "how often each value was observed" }),
+      ],
+      resolve: { scale: { color: "independent" } },
+    },
+    `[chart] ${report.variant}: observed per trial (expected ${report.expected}): ` +
+      report.rows.slice(0, TEXT_ROWS).map((r) => r.observed).join(", ") +
+      (report.rows.length > TEXT_ROWS ? ", …" : ""),
+  );
+}
+
+/** Renders and shows a chart; a chart that cannot be drawn is reported as text, the numbers stay. */
+async function showChart(spec: Record<string, unknown>, text: string): Promise<void> {
+  let svg: string;
+  try {
+    svg = await renderVegaLite(spec);
+  } catch (e) {
+    showText(`(chart not available: ${(e as Error).message})`);
+    return;
+  }
+  showSvg(svg, text);
+}
+
+/**
+ * Runs a demo `trials` times, one trial after another, and reports how often it showed the anomaly.
+ * Shows a table and a chart inline (text outside Jupyter) and, when `RACE_LAB_OUTCOMES` is set,
+ * appends one line to the outcomes file.
+ *
+ * @example
+ * ```ts
+ * setLesson("01-lost-updates");
+ * const report = await runTrials({
+ *   demo: "two threads, one counter", variant: "unsafe", trials: 10, expected: 2000,
+ *   run: async () => { const c = new Value("i", 0); await runThreads(addMany, [[c, 1000], [c, 1000]]); return c.value; },
+ * });
+ * report.anomalyRate; // e.g. 0.8
+ * ```
+ * Warning: `await` it — the chart is drawn asynchronously, and trials run one after another, so many
+ * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded.
+ */
+export async function runTrials(options: TrialOptions): Promise<TrialReport> {
+  if (typeof options !== "object" || options === null) {
+    throw new RaceLabArgumentError("options", "an object { demo, variant, trials, expected, run }", options);
+  }
+  const demo = checkName("demo", options.demo);
+  const variant = checkName("variant", options.variant);
+  const trials = checkCount("trials", options.trials, MAX_TRIALS);
+  const expected = checkFinite("expected", options.expected);
+  const run = checkFunction("run", options.run) as TrialOptions["run"];
+  const isAnomaly =
+    options.isAnomaly === undefined
+      ? (observed: number, exp: number) => observed !== exp
+      : (checkFunction("isAnomaly", options.isAnomaly) as NonNullable<TrialOptions["isAnomaly"]>);
+  const show = options.show ?? true;
+  if (typeof show !== "boolean") throw new RaceLabArgumentError("show", "true or false", show);
+
+  const rows: TrialRow[] = [];
+  for (let trial = 1; trial <= trials; trial++) {
+    const start = performance.now();
+    const result = await run(trial);
+    const ms = performance.now() - start;
+    const { observed, detail } = readResult(result, trial);
+    const anomaly = isAnomaly(observed, expected);
+    if (typeof anomaly !== "boolean") throw new RaceLabArgumentError("the value isAnomaly returned", "true or false", anomaly);
+    const row: TrialRow = { trial, expected, observed, anomaly, ms };
+    if (detail !== undefined) row.detail = detail;
+    rows.push(row);
+  }
+  const report = makeReport(demo, variant, expected, rows);
+  recordOutcome({
+    notebook: report.notebook,
+    demo,
+    variant,
+    trials,
+    anomalies: report.anomalies,
+    expected,
+    observed: rows.map((r) => r.observed),
+    ms: Math.round(report.totalMs * 1000) / 1000,
+  });
+  if (show) await report.show();
+  return report;
+}
+
+function makeReport(demo: string, variant: string, expected: number, rows: TrialRow[]): TrialReport {
+  const anomalies = rows.filter((r) => r.anomaly).length;
+  const report: TrialReport = {
+    notebook: lesson,
+    demo,
+    variant,
+    trials: rows.length,
+    expected,
+    rows,
+    anomalies,
+    anomalyRate: anomalies / rows.length,
+    medianMs: median(rows.map((r) => r.ms)),
+    totalMs: rows.reduce((sum, r) => sum + r.ms, 0),
+    show: () => showReport(report),
+  };
+  return report;
+}
+
+function checkReport(value: unknown, name: string): TrialReport {
+  const r = value as TrialReport;
+  if (
+    typeof r !== "object" || r === null || typeof r.demo !== "string" || typeof r.variant !== "string" ||
+    typeof r.anomalies !== "number" || typeof r.trials !== "number" || typeof r.medianMs !== "number"
+  ) {
+    throw new RaceLabArgumentError(name, "a report returned by runTrials", value);
+  }
+  return r;
+}
+
+/**
+ * Shows reports side by side: one table row per report and a grouped chart of anomaly rate and median
+ * time (unsafe vs safe, say).
+ *
+ * @example
+ * ```ts
+ * await compareReports([unsafeReport, safeReport]);
+ * ```
+ * Warning: async — `await` it so the chart lands in this cell.
+ */
+export async function compareReports(reports: TrialReport[], opts: { title?: string } = {}): Promise<void> {
+  if (!Array.isArray(reports) || reports.length === 0 || reports.length > 50) {
+    throw new RaceLabArgumentError("reports", "an array of 1 to 50 reports returned by runTrials", reports);
+  }
+  reports.forEach((r, i) => checkReport(r, `reports[${i}]`));
+  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  const title = opts.title ?? "unsafe vs safe";
+  if (typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
+  const rows: TableRow[] = reports.map((r) => ({
+    demo: r.demo,
+    variant: r.variant,
+    trials: r.trials,
+    anomalies: r.anomalies,
+    "anomaly rate": `${Math.round(r.anomalyRate * 100)}%`,
+    "median ms": r.medianMs,
+  }));
+  showHtml(htmlTable(rows, { title }), textTable(rows, { title }));
+  await showChart(comparisonSpec(reports, { title }), reports.map((r) => summarizeReport(r)).join("\n"));
+}
+
+/**
+ * Shows a table of any rows (HTML in Jupyter, aligned text elsewhere).
+ *
+ * @example
+ * ```ts
+ * showTable([{ primitive: "Lock", ms: 120 }, { primitive: "Semaphore", ms: 131 }], { title: "time for 10 000 increments" });
+ * ```
+ */
+export function showTable(rows: Record<string, unknown>[], opts: { title?: string } = {}): void {
+  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  const html = htmlTable(rows, { title: opts.title });
+  showHtml(html, textTable(rows, { title: opts.title }));
+}
+
+/**
+ * Shows a bar chart of labelled values (timings, throughput), with a text fallback listing them.
+ *
+ * @example
+ * ```ts
+ * await showBarChart([{ label: "Lock", value: 120 }, { label: "no lock", value: 40 }], { title: "time for 10 000 increments", unit: "ms" });
+ * ```
+ * Warning: async — `await` it so the chart lands in this cell.
+ */
+export async function showBarChart(rows: { label: string; value: number; group?: string }[], opts: { title?: string; unit?: string } = {}): Promise<void> {
+  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object { title, unit }", opts);
+  const spec = barChartSpec(rows as BarRow[], opts); // validates rows, title and unit
+  const unit = opts.unit ? " " + opts.unit : "";
+  const text =
+    (opts.title ? opts.title + "\n" : "") +
+    rows.map((r) => `  ${r.group ? r.group + " / " : ""}${r.label}: ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)}${unit}`).join("\n");
+  await showChart(spec, text);
+}

@@ -1,0 +1,246 @@
+// Condition: Python's threading.Condition — a lock plus "wait until notified". The waiting is a
+// futex on a shared sequence number that every notify bumps.
+
+import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
+import { deadlineOf, forbidMainThreadBlock, remaining, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { Lock } from "./lock";
+import { RLock } from "./rlock";
+import { BaseLock } from "./synchronized";
+import { checkFunction, checkInteger } from "../core/validate";
+
+const SEQ = 0;
+
+/** The most threads one notify(n) may name (more than any run can have). */
+const MAX_NOTIFY = 2 ** 31 - 1;
+
+/**
+ * A condition variable shared between worker threads (Python's `threading.Condition`): hold its lock,
+ * check your condition, and `wait()` (which releases the lock while sleeping) until another thread
+ * changes the state and calls `notify()`. `waitFor(predicate)` does the checking loop for you.
+ *
+ * @example
+ * ```ts
+ * const cond = new Condition();
+ * // consumer (worker):
+ * cond.withLock(() => { cond.waitFor(() => items.length > 0, 5000); take(); });
+ * // producer (worker):
+ * cond.withLock(() => { add(); cond.notify(); });
+ * ```
+ * Warning: a woken `wait()` must re-check its condition (another thread may have been first, and a
+ * notify can wake more than asked): always loop, or use `waitFor`. `wait`, `notify` and `notifyAll`
+ * need the lock held (`LockReleaseError` otherwise).
+ */
+export class Condition extends BaseLock implements Sharable {
+  /** @internal The lock every user of the condition holds. */
+  protected lock: Lock | RLock;
+  /** @internal [sequence]: bumped by every notify. */
+  protected view: Int32Array;
+
+  /** @param lock the lock to use; by default a new `RLock`, as in Python. */
+  constructor(lock?: Lock | RLock) {
+    super();
+    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new RaceLabArgumentError("lock", "a Lock, an RLock, or nothing (a new RLock)", lock);
+    }
+    this.lock = lock ?? new RLock();
+    this.view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /**
+   * Takes the condition's lock (see `Lock.acquire`).
+   *
+   * @example
+   * ```ts
+   * cond.acquire(); try { cond.wait(1000); } finally { cond.release(); }
+   * ```
+   * Warning: blocking form, worker threads only.
+   */
+  acquire(timeoutMs?: number): boolean {
+    return this.lock.acquire(timeoutMs);
+  }
+
+  /**
+   * The Atomics.waitAsync form of {@link acquire}.
+   *
+   * @example
+   * ```ts
+   * await cond.acquireAsync();
+   * ```
+   */
+  acquireAsync(timeoutMs?: number): Promise<boolean> {
+    return this.lock.acquireAsync(timeoutMs);
+  }
+
+  /**
+   * Releases the condition's lock.
+   *
+   * @example
+   * ```ts
+   * cond.release();
+   * ```
+   */
+  release(): void {
+    this.lock.release();
+  }
+
+  /**
+   * Whether the condition's lock is held by some thread (a snapshot).
+   *
+   * @example
+   * ```ts
+   * console.log(cond.locked());
+   * ```
+   */
+  locked(): boolean {
+    return this.lock.locked();
+  }
+
+  /**
+   * Releases the lock, sleeps until notified or `timeoutMs` passes, then takes the lock back.
+   * Returns false on timeout. The lock must be held.
+   *
+   * @example
+   * ```ts
+   * cond.withLock(() => { while (!ready()) if (!cond.wait(1000)) break; });
+   * ```
+   * Warning: blocking form, worker threads only. Wake-ups can be spurious: re-check in a loop.
+   */
+  wait(timeoutMs?: number): boolean {
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    forbidMainThreadBlock("condition.wait()", "condition.waitAsync()", timeoutMs);
+    this.checkOwned("wait");
+    if (timeoutMs === 0) return false; // nothing can notify us in no time; and no blocking re-acquire
+    // Read the sequence BEFORE releasing the lock: a notify sent after we release (but before we
+    // sleep) bumps it, so Atomics.wait returns "not-equal" at once instead of sleeping through the
+    // notification (the lost wake-up race condition variables exist to prevent).
+    const seen = Atomics.load(this.view, SEQ);
+    const saved = this.lock.releaseForWait();
+    try {
+      return sleepWhile(this.view, SEQ, seen, deadline) !== "timed-out";
+    } finally {
+      this.lock.restoreAfterWait(saved);
+    }
+  }
+
+  /**
+   * The Atomics.waitAsync form of {@link wait}: usable anywhere (hold the lock via `acquireAsync`).
+   *
+   * @example
+   * ```ts
+   * await cond.withLockAsync(async () => { await cond.waitAsync(1000); });
+   * ```
+   */
+  async waitAsync(timeoutMs?: number): Promise<boolean> {
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    this.checkOwned("waitAsync");
+    // Same lost wake-up guard as in wait: read the sequence while still holding the lock.
+    const seen = Atomics.load(this.view, SEQ);
+    const saved = this.lock.releaseForWait();
+    try {
+      return (await sleepWhileAsync(this.view, SEQ, seen, deadline)) !== "timed-out";
+    } finally {
+      await this.lock.restoreAfterWaitAsync(saved);
+    }
+  }
+
+  /**
+   * Waits until `predicate()` is truthy (checking it first, then after each wake-up), at most
+   * `timeoutMs` in all. Returns the predicate's last result. The lock must be held.
+   *
+   * @example
+   * ```ts
+   * cond.withLock(() => cond.waitFor(() => queue.length > 0, 5000));
+   * ```
+   * Warning: blocking form, worker threads only.
+   */
+  waitFor<T>(predicate: () => T, timeoutMs?: number): T {
+    checkFunction("predicate", predicate);
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    forbidMainThreadBlock("condition.waitFor()", "condition.waitForAsync()", timeoutMs);
+    let result = predicate();
+    // A loop, not a single wait: being woken only means "something changed", not "your condition holds".
+    while (!result) {
+      const ms = remaining(deadline);
+      if (ms === 0) break;
+      this.wait(ms === Infinity ? undefined : ms);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * The Atomics.waitAsync form of {@link waitFor}.
+   *
+   * @example
+   * ```ts
+   * await cond.withLockAsync(() => cond.waitForAsync(() => done.value === 3, 5000));
+   * ```
+   */
+  async waitForAsync<T>(predicate: () => T, timeoutMs?: number): Promise<T> {
+    checkFunction("predicate", predicate);
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    let result = predicate();
+    while (!result) {
+      const ms = remaining(deadline);
+      if (ms === 0) break;
+      await this.waitAsync(ms === Infinity ? undefined : ms);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` threads waiting on this condition (default 1). The lock must be held.
+   *
+   * @example
+   * ```ts
+   * cond.withLock(() => { items.push(x); cond.notify(); });
+   * ```
+   * Warning: a waiter that was just about to sleep is woken too, so more than `n` may wake.
+   */
+  notify(n = 1): void {
+    checkInteger("n", n, 1, MAX_NOTIFY);
+    this.checkOwned("notify");
+    // Bump first, then notify: a waiter that read the old sequence but has not slept yet will see
+    // the change and not sleep, so the notification cannot fall between its check and its sleep.
+    Atomics.add(this.view, SEQ, 1);
+    wake(this.view, SEQ, n);
+  }
+
+  /**
+   * Wakes every thread waiting on this condition. The lock must be held.
+   *
+   * @example
+   * ```ts
+   * cond.withLock(() => { done = true; cond.notifyAll(); });
+   * ```
+   */
+  notifyAll(): void {
+    this.checkOwned("notifyAll");
+    Atomics.add(this.view, SEQ, 1); // same ordering as notify: bump, then wake
+    wake(this.view, SEQ);
+  }
+
+  private checkOwned(call: string): void {
+    if (!this.lock.isOwnedByMe()) {
+      throw new LockReleaseError(`condition.${call}(): this thread must hold the condition's lock first (use cond.withLock(...) or cond.acquire()).`);
+    }
+  }
+
+  /** @internal */
+  toSharedState(to: Destination): SharedState {
+    if (to === "process") throw notSharable("Condition");
+    return { __raceLab: "Condition", lock: this.lock.toSharedState(to), buffer: this.view.buffer };
+  }
+
+  /** @internal */
+  static fromSharedState(state: SharedState): Condition {
+    const cond = Object.create(Condition.prototype) as Condition;
+    cond.lock = decodeShared(state.lock) as Lock | RLock;
+    cond.view = new Int32Array(state.buffer as SharedArrayBuffer);
+    return cond;
+  }
+}
+
+registerSharable("Condition", (state) => Condition.fromSharedState(state));

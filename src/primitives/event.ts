@@ -1,0 +1,119 @@
+// Event: Python's threading.Event — one shared flag threads can wait for. One Int32 slot: 0 or 1.
+
+import { checkNoArguments, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+
+const FLAG = 0;
+
+/**
+ * A flag shared between threads (Python's `threading.Event`): `wait()` blocks until some thread calls
+ * `set()`. Setting before anyone waits is kept: later waits return at once until `clear()`.
+ *
+ * @example
+ * ```ts
+ * const ready = new Event();
+ * await runThreads((ready) => { ready.wait(5000); console.log("go"); }, [[ready]]);
+ * // elsewhere: ready.set();
+ * ```
+ * Warning: `wait` blocks, so worker threads only; use `await event.waitAsync()` in a cell.
+ */
+export class Event implements Sharable {
+  /** @internal */
+  protected view: Int32Array;
+
+  constructor(...noArguments: []) {
+    checkNoArguments("new Event()", noArguments);
+    this.view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /**
+   * Sets the flag and wakes every waiting thread.
+   *
+   * @example
+   * ```ts
+   * event.set();
+   * ```
+   */
+  set(): void {
+    // Store before notify: a woken waiter re-reads the flag and must find it set.
+    Atomics.store(this.view, FLAG, 1);
+    wake(this.view, FLAG);
+  }
+
+  /**
+   * Clears the flag: later waits block again until the next `set()`.
+   *
+   * @example
+   * ```ts
+   * event.clear();
+   * ```
+   */
+  clear(): void {
+    Atomics.store(this.view, FLAG, 0); // an atomic store: waiters in other threads see it whole and current
+  }
+
+  /**
+   * Whether the flag is set (a snapshot).
+   *
+   * @example
+   * ```ts
+   * if (event.isSet()) console.log("already set");
+   * ```
+   */
+  isSet(): boolean {
+    return Atomics.load(this.view, FLAG) === 1; // atomic read: never a stale cached copy
+  }
+
+  /**
+   * Blocks this worker until the flag is set or `timeoutMs` passes; returns the flag (false on
+   * timeout), like Python. `wait(0)` only looks (works anywhere).
+   *
+   * @example
+   * ```ts
+   * if (!event.wait(1000)) console.log("gave up waiting");
+   * ```
+   * Warning: blocking form, worker threads only.
+   */
+  wait(timeoutMs?: number): boolean {
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    forbidMainThreadBlock("event.wait()", "event.waitAsync()", timeoutMs);
+    // Sleep only while the flag is still 0: a set() between our check and the sleep is not missed.
+    while (!this.isSet()) {
+      if (sleepWhile(this.view, FLAG, 0, deadline) === "timed-out") return this.isSet();
+    }
+    return true;
+  }
+
+  /**
+   * The Atomics.waitAsync form of {@link wait}: usable anywhere.
+   *
+   * @example
+   * ```ts
+   * await event.waitAsync(1000);
+   * ```
+   * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
+   */
+  async waitAsync(timeoutMs?: number): Promise<boolean> {
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    // Same lost wake-up guard as in wait.
+    while (!this.isSet()) {
+      if ((await sleepWhileAsync(this.view, FLAG, 0, deadline)) === "timed-out") return this.isSet();
+    }
+    return true;
+  }
+
+  /** @internal */
+  toSharedState(to: Destination): SharedState {
+    if (to === "process") throw notSharable("Event");
+    return { __raceLab: "Event", buffer: this.view.buffer };
+  }
+
+  /** @internal */
+  static fromSharedState(state: SharedState): Event {
+    const event = Object.create(Event.prototype) as Event;
+    event.view = new Int32Array(state.buffer as SharedArrayBuffer);
+    return event;
+  }
+}
+
+registerSharable("Event", (state) => Event.fromSharedState(state));

@@ -1,0 +1,157 @@
+// Sequencer: forces an interleaving between threads, so a race that normally happens "sometimes"
+// happens every time — for teaching, and for tests that must not depend on luck.
+
+import { RaceLabError } from "../core/errors";
+import { checkOptions, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { checkFunction, checkInteger, checkTimeout } from "../core/validate";
+
+const TURN = 0;
+
+/** The highest step number. */
+export const MAX_STEP = 1_000_000;
+/** Default wait for a turn: a forgotten step should fail a run, not hang it. */
+export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+
+/** Options of {@link Sequencer}. */
+export interface SequencerOptions {
+  /** How long `step` waits for its turn before throwing (default 60 000 ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * A turn counter shared by threads: `step(n, fn)` waits until the turn is `n`, runs `fn`, then
+ * makes it turn `n + 1`. Turns start at 0. Writing the steps of a read-modify-write across two
+ * threads as 0: A reads, 1: B reads, 2: A writes, 3: B writes makes the lost update happen every run.
+ *
+ * @example
+ * ```ts
+ * const seq = new Sequencer();
+ * await runThreads((counter, seq, first) => {
+ *   let v = 0;
+ *   seq.step(first ? 0 : 1, () => { v = counter.value; });     // both read the same value…
+ *   seq.step(first ? 2 : 3, () => { counter.value = v + 1; }); // …so one increment is lost
+ * }, [[counter, seq, true], [counter, seq, false]]);
+ * ```
+ * Warning: every number from 0 up must be stepped exactly once, or later steps wait until the
+ * timeout and throw. `step` blocks: worker threads only (`stepAsync` anywhere). If `fn` throws, the
+ * turn still advances, so the other threads are not left waiting.
+ */
+export class Sequencer implements Sharable {
+  /** @internal [turn]. */
+  protected view: Int32Array;
+  /** @internal */
+  protected timeoutMs: number;
+
+  constructor(options: SequencerOptions = {}) {
+    options = checkOptions(options, "{ timeoutMs: 5000 }");
+    this.timeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs, DEFAULT_STEP_TIMEOUT_MS);
+    this.view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /**
+   * The current turn (a snapshot).
+   *
+   * @example
+   * ```ts
+   * console.log(seq.turn);
+   * ```
+   */
+  get turn(): number {
+    return Atomics.load(this.view, TURN); // atomic read: whole and current
+  }
+
+  /**
+   * Blocks this worker until the turn is `n`, runs `fn`, then advances the turn to `n + 1` and wakes
+   * the others. Returns what `fn` returns.
+   *
+   * @example
+   * ```ts
+   * seq.step(0, () => { v = counter.value; });
+   * ```
+   * Warning: blocking form, worker threads only.
+   */
+  step<T>(n: number, fn: () => T): T {
+    this.checkStep(n, fn);
+    forbidMainThreadBlock("sequencer.step()", "sequencer.stepAsync()");
+    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
+    for (;;) {
+      const turn = this.readTurn(n);
+      if (turn === n) break;
+      // Sleep only while the turn is still the one we read: an advance in between is not missed.
+      if (sleepWhile(this.view, TURN, turn, deadline) === "timed-out" && this.turn !== n) throw this.timedOut(n);
+    }
+    try {
+      return fn();
+    } finally {
+      this.advance(n);
+    }
+  }
+
+  /**
+   * The Atomics.waitAsync form of {@link step}; `fn` may be async (the turn advances when it settles).
+   *
+   * @example
+   * ```ts
+   * await seq.stepAsync(1, async () => { await q.putAsync(1); });
+   * ```
+   */
+  async stepAsync<T>(n: number, fn: () => T | Promise<T>): Promise<T> {
+    this.checkStep(n, fn);
+    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
+    for (;;) {
+      const turn = this.readTurn(n);
+      if (turn === n) break;
+      // Same lost wake-up guard as in step.
+      if ((await sleepWhileAsync(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
+    }
+    try {
+      return await fn();
+    } finally {
+      this.advance(n);
+    }
+  }
+
+  private checkStep(n: number, fn: unknown): void {
+    checkInteger("n", n, 0, MAX_STEP);
+    checkFunction("fn", fn);
+  }
+
+  private readTurn(n: number): number {
+    const turn = this.turn;
+    if (turn > n) {
+      throw new RaceLabError(`sequencer.step(${n}): turn ${n} has already passed (the turn is ${turn}); each step number may be used once`);
+    }
+    return turn;
+  }
+
+  private advance(n: number): void {
+    // compareExchange from n: only the holder of turn n moves it on, and a stray advance can never
+    // skip a turn another thread is still waiting for.
+    Atomics.compareExchange(this.view, TURN, n, n + 1);
+    wake(this.view, TURN);
+  }
+
+  private timedOut(n: number): RaceLabError {
+    return new RaceLabError(
+      `sequencer.step(${n}) waited ${this.timeoutMs} ms for its turn, but the turn is still ${this.turn}: ` +
+        `did some thread skip a step between ${this.turn} and ${n - 1}?`,
+    );
+  }
+
+  /** @internal */
+  toSharedState(to: Destination): SharedState {
+    if (to === "process") throw notSharable("Sequencer");
+    return { __raceLab: "Sequencer", buffer: this.view.buffer, timeoutMs: this.timeoutMs };
+  }
+
+  /** @internal */
+  static fromSharedState(state: SharedState): Sequencer {
+    const seq = Object.create(Sequencer.prototype) as Sequencer;
+    seq.view = new Int32Array(state.buffer as SharedArrayBuffer);
+    seq.timeoutMs = state.timeoutMs as number;
+    return seq;
+  }
+}
+
+registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state));
