@@ -61,10 +61,17 @@ function privateKernel() {
   return dataDir;
 }
 
-/** `unshare`'s PID namespace, where the system allows it: every process of a submission dies with it. */
-function namespacePrefix() {
-  const probe = spawnSync("unshare", ["--pid", "--fork", "--kill-child", "--mount-proc", "true"], { stdio: "ignore", timeout: 10_000 });
-  return probe.status === 0 ? ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] : [];
+/**
+ * What the backend runs under: `unshare`'s PID namespace where the system allows it (every process of a
+ * submission dies with it), and `setpriv --pdeathsig` so that it also dies if this process is killed.
+ */
+function backendPrefix() {
+  const works = (argv) => spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  const prefix = [];
+  if (works(["setpriv", "--pdeathsig", "KILL"])) prefix.push("setpriv", "--pdeathsig", "KILL");
+  const unshare = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
+  const namespace = works(unshare);
+  return { prefix: namespace ? [...prefix, ...unshare] : prefix, namespace };
 }
 
 function codeCell(source, role, gradeId = null) {
@@ -121,21 +128,44 @@ function runBackend(python, graded, feedbackFile) {
   const logFd = openSync(log, "w");
   return new Promise((resolve) => {
     // stdin from /dev/null and output to a file: a daemon that keeps the kernel's stdio open holds nothing of ours.
-    const argv = [...namespace, python, BACKEND, job, result];
+    const argv = [...backend.prefix, python, BACKEND, job, result];
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", logFd, logFd], detached: true, env: { ...process.env, JUPYTER_DATA_DIR: jupyterData } });
     closeSync(logFd);
+    running = { child, cwd, work };
     let limitHit = false;
+    let killTimer;
+    // The backend's pid: unshare's child inside the namespace, else the child itself.
+    const backendPid = () => {
+      if (!backend.namespace) return child.pid;
+      try {
+        return Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/)[0]) || null;
+      } catch {
+        return null;
+      }
+    };
     const timer = setTimeout(() => {
       limitHit = true;
+      // The backend first: on SIGTERM it stops the kernel, ends what it left and reports what it graded.
+      // Then, whatever is left: its process group (with unshare, the whole namespace dies with it).
       try {
-        process.kill(-child.pid, "SIGKILL"); // its process group; with unshare, the whole namespace dies with it
+        const pid = backendPid();
+        if (pid) process.kill(pid, "SIGTERM");
       } catch {
         // already gone
       }
+      killTimer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, 15_000);
     }, limitS * 1000);
     child.on("error", () => {}); // reported through the missing result below
     child.on("close", (code, signal) => {
+      running = null;
       clearTimeout(timer);
+      clearTimeout(killTimer);
       let parsed = null;
       try {
         parsed = JSON.parse(readFileSync(result, "utf8"));
@@ -151,8 +181,9 @@ function runBackend(python, graded, feedbackFile) {
       })();
       rmSync(work, { recursive: true, force: true });
       rmSync(cwd, { recursive: true, force: true });
-      if (parsed) resolve(parsed);
-      else if (limitHit) resolve({ error: `the submission ran past the limit of ${limitS} s (--limit) and was stopped` });
+      const stopped = `the submission ran past the limit of ${limitS} s (--limit) and was stopped`;
+      if (parsed) resolve(limitHit ? { ...parsed, fatal: stopped } : parsed);
+      else if (limitHit) resolve({ error: stopped });
       else resolve({ error: `the grader's backend failed (exit ${code ?? signal}): ${tail}` });
     });
   });
@@ -271,7 +302,25 @@ if (!python) {
   process.exit(1);
 }
 const jupyterData = privateKernel();
-const namespace = namespacePrefix();
+const backend = backendPrefix();
+/** The submission being graded, ended with us if we are stopped (Ctrl-C reaches only this process: the backend has its own group). */
+let running = null;
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    console.error(`grade: stopped (${sig})${outDir ? "; the gradebook holds the submissions graded so far" : ""}`);
+    if (running) {
+      try {
+        process.kill(-running.child.pid, "SIGKILL"); // with unshare, the namespace and all in it; else the backend's group
+      } catch {
+        // already gone
+      }
+      rmSync(running.work, { recursive: true, force: true });
+      rmSync(running.cwd, { recursive: true, force: true });
+    }
+    rmSync(jupyterData, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const results = [];
 try {
   for (const file of program.args) {

@@ -33,6 +33,7 @@ import ctypes
 import json
 import os
 import secrets
+import signal
 import sys
 import time
 import uuid
@@ -52,12 +53,23 @@ INTERRUPT_GRACE_S = 1.0  # time the kernel gets to end its runs after SIGINT, be
 LEFTOVER_GRACE_S = 0.5
 REPLAYED = ("setup", "locked", "solution", "student")
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+
+
+class Stopped(Exception):
+    """SIGTERM from scripts/grade.mjs: the submission ran past its limit. Stop, clean up, report what ran."""
+
+
+def on_sigterm(signum, frame):
+    raise Stopped("the submission ran past its time limit")
 
 
 def become_subreaper():
-    """Orphans of our descendants are re-parented to us (not to pid 1), so none escapes the cleanup."""
+    """Orphans of our descendants are re-parented to us (not to pid 1), so none escapes the cleanup;
+    and when our parent dies (the grader stopped), we get SIGTERM: stop, end everything, report."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
@@ -112,13 +124,18 @@ class Verdicts:
         self.offset = os.path.getsize(self.file)
         return path
 
+    def skip(self):
+        """Forget what was written so far: only what a test cell itself causes counts for it."""
+        self.offset = os.path.getsize(self.file)
+
     def take(self, grade_id):
-        """The verdict for grade_id written since the last call, with this kernel's secret; else None."""
+        """The verdict for grade_id from the lines written since skip(), with this kernel's secret; else
+        None. Every run of that test in the meantime must have passed (a student's code may start one)."""
         with open(self.file, "rb") as f:
             f.seek(self.offset)
             data = f.read()
         self.offset += len(data)
-        found = None
+        runs = []
         for line in data.split(b"\n"):
             if not line.startswith(self.secret + b" "):
                 continue  # anything else was written by someone without the secret
@@ -126,9 +143,12 @@ class Verdicts:
                 v = json.loads(line[len(self.secret) + 1:].decode("utf-8"))
             except ValueError:
                 continue
-            if isinstance(v, dict) and v.get("gradeId") == grade_id and found is None:
-                found = {"passed": v.get("passed") is True, "detail": str(v.get("detail", ""))[:2000]}
-        return found
+            if isinstance(v, dict) and v.get("gradeId") == grade_id:
+                runs.append({"passed": v.get("passed") is True, "detail": str(v.get("detail", ""))[:2000]})
+        if not runs:
+            return None
+        failed = [r for r in runs if not r["passed"]]
+        return failed[0] if failed else runs[-1]
 
 
 def role_of(cell):
@@ -310,6 +330,8 @@ def grade(job):
                               "seconds": 0, "resent": False}
                 k += 1
                 continue
+            if role == "test" and verdicts:
+                verdicts.skip()
             status, seconds, resent = run_once(i)
             record(i, status, seconds, resent)
             if role == "test":
@@ -332,8 +354,9 @@ def grade(job):
     except Exception as exc:  # noqa: BLE001 - a kernel that will not start, …: reported, not raised
         fatal = f"{type(exc).__name__}: {exc}"
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # from here on we clean up: a second SIGTERM must not stop that
         if kernel is not None:
-            kernel.stop(wedged=False)
+            kernel.stop(wedged=fatal is not None)
         os.environ.pop(MARKER_VAR, None)
     leftovers = ended_early + end_processes(watchers)
 
@@ -360,6 +383,7 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, on_sigterm)
     become_subreaper()
     with open(sys.argv[1], encoding="utf-8") as f:
         job = json.load(f)

@@ -149,7 +149,7 @@ before(async () => {
   mkdirSync(path.join(otherClone, "kernels", "tslab"), { recursive: true });
   writeFileSync(path.join(otherClone, "kernels", "tslab", "kernel.json"), JSON.stringify({ argv: ["/nonexistent/other-clone/tslab", "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" }));
   const watch = setInterval(() => gradingProcesses().forEach((p) => seenDuringRun.add(p)), 100);
-  main = await grade(files, ["--timeout", "8", "--out", path.join(WORK, "out")], { JUPYTER_DATA_DIR: otherClone });
+  main = await grade(files, ["--timeout", "8", "--out", path.join(WORK, "out")], { JUPYTER_DATA_DIR: otherClone }, 900_000);
   clearInterval(watch);
   const json = JSON.parse(readFileSync(path.join(WORK, "out", "grades.json"), "utf8")) as { submissions: Graded[] };
   results = new Map(json.submissions.map((s) => [path.basename(s.submission, ".ipynb") === "grading-demo" && s.submission.includes("release") ? "release" : path.basename(s.submission, ".ipynb"), s]));
@@ -348,6 +348,49 @@ test("the hostile run went on to the end, wrote the gradebook after each submiss
   const feedback = readdirSync(path.join(WORK, "hostile-out", "feedback"));
   const one = readFileSync(path.join(WORK, "hostile-out", "feedback", feedback[0]), "utf8");
   assert.match(one, /BEGIN HIDDEN TESTS/, "--feedback-hidden-tests shows them");
+});
+
+test("a submission past --limit is stopped as a whole, reported, and leaves nothing running", async () => {
+  const nb = readNotebook(SOURCE);
+  write(nb, "demo-ex1-solution", "function quadruple(n: number): number {\n  while (true) {}\n}");
+  const endless = save(nb, "endless.ipynb");
+  const out = path.join(WORK, "limit-out");
+  // A cell may run 10 minutes, the submission 15 s: the limit is what trips.
+  const r = await grade([endless], ["--timeout", "600", "--limit", "15", "--out", out], {}, 600_000);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /error: grading stopped: the submission ran past the limit of 15 s \(--limit\) and was stopped/);
+  const graded = (JSON.parse(readFileSync(path.join(out, "grades.json"), "utf8")) as { submissions: Graded[] }).submissions[0];
+  assert.equal(graded.score, 0);
+  assert.equal(graded.exercises.length, 3, "every exercise has a row");
+  assert.deepEqual(gradingProcesses(), [], "no kernel or child of the grader is left");
+});
+
+test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was graded, and leaves nothing running", async () => {
+  const out = path.join(WORK, "interrupted-out");
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
+  let text = "";
+  child.stdout.on("data", (d) => (text += d));
+  child.stderr.on("data", (d) => (text += d));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  // Wait until the first submission is graded and the second one's kernel is up, then interrupt.
+  await new Promise<void>((resolve) => {
+    let polls = 0;
+    const poll = setInterval(() => {
+      // (at most 10 minutes: past that, the assertions below say what was missing)
+      if ((/4\/4/.test(text) && gradingProcesses().length > 0) || ++polls > 6000) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 100);
+  });
+  child.kill("SIGINT");
+  assert.equal(await closed, 130, text);
+  assert.match(text, /grade: stopped \(SIGINT\); the gradebook holds the submissions graded so far/);
+  assert.equal((JSON.parse(readFileSync(path.join(out, "grades.json"), "utf8")) as { submissions: Graded[] }).submissions.length, 1);
+  // The kernel dies with the grader's namespace (or process group): give the system a moment to reap it.
+  for (let i = 0; i < 100 && gradingProcesses().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(gradingProcesses(), [], "no kernel or child of the grader is left");
+  assert.deepEqual(readdirSync(COURSE).filter((f) => f.startsWith(".grading-")), [], "the kernels' working folders are removed");
 });
 
 test("grades.csv has one row per exercise and submission, for a gradebook", () => {
