@@ -1,5 +1,7 @@
 // The public surface of race-lab: one concept per file, each re-exported here.
 // See docs/DESIGN.md for the contract the lessons are written against.
+import { provideLibrary } from "./run/worker-scope";
+
 export * from "./core/errors";
 export * from "./core/validate";
 export * from "./core/shared-object";
@@ -8,10 +10,15 @@ export * from "./display/table";
 export * from "./display/chart";
 export * from "./course/outcomes";
 export * from "./course/trials";
+export * from "./trace/analysis";
 export * from "./trace/trace";
+export * from "./trace/timeline";
 export * from "./course/exercises";
 export * from "./student/solution-cell";
 export * from "./core/environment";
+export * from "./run/function-source";
+export * from "./run/worker-scope";
+export * from "./run/partial";
 export * from "./run/travel";
 export * from "./run/run";
 export * from "./run/pool";
@@ -30,4 +37,13 @@ export * from "./primitives/sequencer";
 export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
+export * from "./files/interprocess-locked";
+export * from "./manager/errors";
+export * from "./manager/protocol";
+export type { ProxyAddress } from "./manager/client";
+export * from "./manager/managed";
+export * from "./manager/proxies";
 export * from "./manager/manager";
+
+// Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
+provideLibrary(() => module.exports);

@@ -1,3 +1,5 @@
+import * as path from "path";
+import { libraryFolder } from "./environment";
 import { NotSharableError } from "./errors";
 
 /**
@@ -29,44 +31,38 @@ export interface Sharable {
   toSharedState(to: Destination): SharedState;
 }
 
-const revivers = new Map<string, (state: SharedState) => unknown>();
-
-// Where each kind is defined. Worker threads and children load a kind's module only when an object of
-// that kind arrives (loading the whole library costs a new thread ~15 ms); loading it registers it.
-const KIND_MODULES: Readonly<Record<string, string>> = {
-  Value: "../shared/value",
-  SharedArray: "../shared/shared-array",
-  Lock: "../primitives/lock",
-  RLock: "../primitives/rlock",
-  Semaphore: "../primitives/semaphore",
-  Event: "../primitives/event",
-  Condition: "../primitives/condition",
-  Barrier: "../primitives/barrier",
-  Queue: "../primitives/queue",
-  Sequencer: "../primitives/sequencer",
-  Trace: "../trace/trace",
-  FileLock: "../files/file-lock",
-  ManagerProxy: "../manager/manager",
-};
-
-function loadKind(kind: string): ((state: SharedState) => unknown) | undefined {
-  const module = Object.prototype.hasOwnProperty.call(KIND_MODULES, kind) ? KIND_MODULES[kind] : undefined;
-  if (module === undefined) return undefined;
-  require(module);
-  return revivers.get(kind);
+interface Kind {
+  revive: (state: SharedState) => unknown;
+  /** The file that defines the kind: a worker that meets the kind first loads it from there. */
+  module?: string;
 }
 
+// Every kind registers itself, with its own file, when its file loads. Worker threads and children
+// load a kind's file only when an object of that kind arrives (loading the whole library costs a new
+// thread ~15 ms): each shared state names the file it came from.
+const kinds = new Map<string, Kind>();
+
 /**
- * Registers how to rebuild a kind of shared object on the receiving side. Every class file calls this
- * at load; worker and child entries load the whole library, so every kind is known there.
+ * Registers how to rebuild a kind of shared object on the receiving side, and the file that defines
+ * it (`__filename`): each kind's file calls this when it loads.
  *
  * @example
  * ```ts
- * registerSharable("Lock", (s) => Lock.fromSharedState(s));
+ * registerSharable("Lock", (s) => Lock.fromSharedState(s), __filename);
  * ```
  */
-export function registerSharable(kind: string, revive: (state: SharedState) => unknown): void {
-  revivers.set(kind, revive);
+export function registerSharable(kind: string, revive: (state: SharedState) => unknown, module?: string): void {
+  kinds.set(kind, { revive, module: module ?? kinds.get(kind)?.module });
+}
+
+/** The kind's reviver, loading its file first when the state names one inside the library. */
+function reviverOf(state: SharedState): ((state: SharedState) => unknown) | undefined {
+  const known = kinds.get(state.__raceLab);
+  if (known) return known.revive;
+  const module = state.__module;
+  if (typeof module !== "string" || path.relative(libraryFolder(), module).startsWith("..")) return undefined;
+  require(module);
+  return kinds.get(state.__raceLab)?.revive;
 }
 
 function isSharable(value: unknown): value is Sharable {
@@ -80,7 +76,11 @@ function isSharedState(value: unknown): value is SharedState {
 const MAX_DEPTH = 8;
 
 function encode(value: unknown, to: Destination, depth: number): unknown {
-  if (isSharable(value)) return value.toSharedState(to);
+  if (isSharable(value)) {
+    const state = value.toSharedState(to);
+    const module = kinds.get(state.__raceLab)?.module;
+    return module ? { ...state, __module: module } : state;
+  }
   if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => encode(v, to, depth + 1));
   if (Object.getPrototypeOf(value) === Object.prototype) {
@@ -128,7 +128,7 @@ export function encodeForProcess(args: unknown[]): unknown[] {
  */
 export function decodeShared(value: unknown, depth = 0): unknown {
   if (isSharedState(value)) {
-    const revive = revivers.get(value.__raceLab) ?? loadKind(value.__raceLab);
+    const revive = reviverOf(value);
     if (!revive) throw new Error(`race-lab cannot rebuild a shared object of kind "${value.__raceLab}" here`);
     return revive(value);
   }

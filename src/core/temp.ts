@@ -2,13 +2,23 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RaceLabArgumentError } from "./errors";
+import { atExit, onInterrupt } from "./lifecycle";
 
 const folders = new Set<string>();
-let exitHookInstalled = false;
+let stopInterrupts: (() => void) | undefined;
 
 function removeAllAtExit(): void {
   for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
   folders.clear();
+}
+
+/** While folders exist, Ctrl-C in a plain script must clean them up too (not only exit and SIGTERM). */
+function whileFoldersExist(): void {
+  if (folders.size > 0) stopInterrupts ??= onInterrupt(() => undefined);
+  else if (stopInterrupts) {
+    stopInterrupts();
+    stopInterrupts = undefined;
+  }
 }
 
 /**
@@ -28,19 +38,13 @@ export function runFolder(prefix = "run"): string {
   if (typeof prefix !== "string" || !/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
     throw new RaceLabArgumentError("prefix", "1 to 40 letters, digits, '-' or '_'", prefix);
   }
-  if (!exitHookInstalled) {
-    process.on("exit", removeAllAtExit);
-    // Jupyter ends a kernel that does not leave after a shutdown request with SIGTERM, whose default
-    // skips "exit" handlers: the folders (and, through run.ts's exit hook, the children) would stay.
-    // Exit properly instead, unless someone else already handles SIGTERM.
-    if (process.listenerCount("SIGTERM") === 0) process.once("SIGTERM", () => process.exit(143));
-    exitHookInstalled = true;
-  }
+  atExit(removeAllAtExit, "files");
   // Under the notebook harness, the run's marker goes into the name, so the harness can tell this
   // run's folders from anyone else's when it checks that none is left behind.
   const marker = /^[0-9a-f]{8}/.exec(process.env.RACE_LAB_HARNESS_RUN ?? "")?.[0];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `race-lab-${prefix}-${marker ? `${marker}-` : ""}`));
   folders.add(dir);
+  whileFoldersExist();
   return dir;
 }
 
@@ -65,4 +69,5 @@ export function removeRunFolder(dir: string): void {
   }
   fs.rmSync(resolved, { recursive: true, force: true });
   folders.delete(resolved);
+  whileFoldersExist();
 }

@@ -5,7 +5,7 @@
  * then a failed check throws `ExerciseFailedError`, so the cell errors and earns no points.
  */
 import { RaceLabArgumentError, RaceLabError, WorkerFailedError } from "../core/errors";
-import { checkTimeout } from "../core/validate";
+import { checkOptions, checkTimeout } from "../core/validate";
 import { showHtml } from "../display/display";
 import { escapeHtml } from "../display/table";
 
@@ -173,7 +173,7 @@ export async function check(id: string, body: () => unknown, options: CheckOptio
 export async function checkSolved(id: string, body: () => unknown, options: CheckOptions = {}): Promise<boolean> {
   if (typeof id !== "string" || id.trim() === "") throw new RaceLabArgumentError("id", "the exercise's id (a non-empty string)", id);
   if (typeof body !== "function") throw new RaceLabArgumentError("body", "a function that runs the checks", body);
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object such as { hint }", options);
+  checkOptions("options", options, "{ hint }");
   const { hint } = options;
   if (hint !== undefined && typeof hint !== "string") throw new RaceLabArgumentError("hint", "a string", hint);
   const timeoutMs = checkTimeout("timeoutMs", options.timeoutMs, 60_000);

@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { RaceLabArgumentError } from "../core/errors";
-import { checkCount, checkFunction } from "../core/validate";
+import { checkCount, checkFunction, checkOptions } from "../core/validate";
 import { showHtml, showSvg, showText } from "../display/display";
 import { htmlTable, textTable, TableRow } from "../display/table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
@@ -208,9 +208,7 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
  * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded.
  */
 export async function runTrials(options: TrialOptions): Promise<TrialReport> {
-  if (typeof options !== "object" || options === null) {
-    throw new RaceLabArgumentError("options", "an object { demo, variant, trials, expected, run }", options);
-  }
+  checkOptions("options", options, "{ demo, variant, trials, expected, run }");
   const demo = checkName("demo", options.demo);
   const variant = checkName("variant", options.variant);
   const trials = checkCount("trials", options.trials, MAX_TRIALS);
@@ -294,7 +292,7 @@ export async function compareReports(reports: TrialReport[], opts: { title?: str
     throw new RaceLabArgumentError("reports", "an array of 1 to 50 reports returned by runTrials", reports);
   }
   reports.forEach((r, i) => checkReport(r, `reports[${i}]`));
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  checkOptions("options", opts, "{ title }");
   const title = opts.title ?? "unsafe vs safe";
   if (typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
   const rows: TableRow[] = reports.map((r) => ({
@@ -318,7 +316,7 @@ export async function compareReports(reports: TrialReport[], opts: { title?: str
  * ```
  */
 export function showTable(rows: Record<string, unknown>[], opts: { title?: string } = {}): void {
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object such as { title }", opts);
+  checkOptions("options", opts, "{ title }");
   const html = htmlTable(rows, { title: opts.title });
   showHtml(html, textTable(rows, { title: opts.title }));
 }
@@ -333,7 +331,7 @@ export function showTable(rows: Record<string, unknown>[], opts: { title?: strin
  * Warning: async — `await` it so the chart lands in this cell.
  */
 export async function showBarChart(rows: { label: string; value: number; group?: string }[], opts: { title?: string; unit?: string } = {}): Promise<void> {
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object { title, unit }", opts);
+  checkOptions("options", opts, "{ title, unit }");
   const spec = barChartSpec(rows as BarRow[], opts); // validates rows, title and unit
   const unit = opts.unit ? " " + opts.unit : "";
   const text =

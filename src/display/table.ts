@@ -2,6 +2,7 @@
  * Tables of results: a compact HTML table for the notebook and the same table as aligned plain text
  * for terminals and text fallbacks. Every cell is escaped: values come from students' code.
  */
+import { checkOptions } from "../core/validate";
 import { RaceLabArgumentError } from "../core/errors";
 
 /** One row of a table: column name → value. */
@@ -75,9 +76,7 @@ function prepare(rows: unknown, opts: TableOptions | undefined, fn: string): Pre
       throw new RaceLabArgumentError(`rows[${i}]`, "an object (column name → value)", row);
     }
   });
-  if (opts !== undefined && (typeof opts !== "object" || opts === null)) {
-    throw new RaceLabArgumentError(`${fn} options`, "an object such as { title }", opts);
-  }
+  checkOptions(`${fn} options`, opts, "{ title }");
   const { title, columns, maxRows = 1000, highlight } = opts ?? {};
   if (title !== undefined && typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
   if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== "string"))) {

@@ -1,5 +1,5 @@
 // The manager's server process (forked by Manager.start from src/dist/manager/manager-server.js): it owns
-// the objects and runs their methods, one Node thread for every client. See manager.ts for the protocol.
+// the objects and runs their methods, one Node thread for every client. See protocol.ts for the protocol.
 //
 // Every request is handled as soon as it arrives, without waiting for earlier ones to finish: a
 // method that awaits gives way to other calls (from any client) until it resumes. That is what makes
@@ -10,9 +10,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { LockReleaseError } from "../core/errors";
-import { encodeFrame, FrameReader, reviveManagerProxy, type BuiltinKind, type ManagerRequest, type ManagerResponse } from "./manager";
+import { encodeFrame, FrameReader, type BuiltinKind, type ManagerRequest, type ManagerResponse } from "./protocol";
+import { reviveManagerProxy } from "./proxies";
 import { decodeShared, registerSharable, type SharedState } from "../core/shared-object";
-import { errorReport, rebuildFunction } from "../run/travel";
+import { errorReport } from "../run/travel";
+import { provideLibrary, rebuildFunction } from "../run/worker-scope";
+
+// Classes sent with create() see race-lab's names; the library loads when one uses them.
+provideLibrary(() => require("../index"));
 
 // esbuild (tsx) writes `static { __name(this, "Pool") }` into classes; the class arrives without it.
 (globalThis as any).__name ??= (target: object, value: string) => Object.defineProperty(target, "name", { value, configurable: true });

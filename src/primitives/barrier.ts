@@ -3,10 +3,10 @@
 
 import { Condition } from "./condition";
 import { BrokenBarrierError } from "../core/errors";
-import { checkOptions, deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkInteger, checkTimeout } from "../core/validate";
+import { checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
 const STATE = 0;
 const COUNT = 1;
@@ -52,7 +52,7 @@ export class Barrier implements Sharable {
 
   constructor(parties: number, options: BarrierOptions = {}) {
     checkInteger("parties", parties, 1, MAX_PARTIES);
-    options = checkOptions(options, "{ timeoutMs: 5000 }");
+    options = checkOptions("options", options, "{ timeoutMs: 5000 }");
     this.defaultTimeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs);
     this.parties = parties;
     this.cond = new Condition(new Lock());
@@ -282,4 +282,4 @@ export class Barrier implements Sharable {
   }
 }
 
-registerSharable("Barrier", (state) => Barrier.fromSharedState(state));
+registerSharable("Barrier", (state) => Barrier.fromSharedState(state), __filename);

@@ -243,4 +243,4 @@ export class Condition extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("Condition", (state) => Condition.fromSharedState(state));
+registerSharable("Condition", (state) => Condition.fromSharedState(state), __filename);

@@ -116,4 +116,4 @@ export class Event implements Sharable {
   }
 }
 
-registerSharable("Event", (state) => Event.fromSharedState(state));
+registerSharable("Event", (state) => Event.fromSharedState(state), __filename);

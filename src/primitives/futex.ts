@@ -158,10 +158,3 @@ export function mutexIsLocked(view: Int32Array, index: number): boolean {
 export function checkNoArguments(call: string, args: unknown[]): void {
   if (args.length > 0) throw new RaceLabArgumentError(call, "called without arguments", args[0]);
 }
-
-/** Checks an options argument: a plain object (or undefined, read as {}). */
-export function checkOptions<T extends object>(value: T | undefined, example: string): T {
-  if (value === undefined) return {} as T;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new RaceLabArgumentError("options", `an object like ${example}`, value);
-  return value;
-}

@@ -151,4 +151,4 @@ export class Lock extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("Lock", (state) => Lock.fromSharedState(state));
+registerSharable("Lock", (state) => Lock.fromSharedState(state), __filename);

@@ -3,10 +3,10 @@
 
 import { Condition } from "./condition";
 import { RaceLabArgumentError } from "../core/errors";
-import { checkOptions, deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkInteger } from "../core/validate";
+import { checkInteger, checkOptions } from "../core/validate";
 
 // Header slots (Int32). All are read and written only while holding the queue's lock, which orders
 // them between threads; Atomics is used where a lock-free snapshot (qsize, empty) reads them.
@@ -62,7 +62,7 @@ export class Queue<T = unknown> implements Sharable {
   protected data!: Uint8Array;
 
   constructor(options: QueueOptions = {}) {
-    options = checkOptions(options, "{ maxsize: 10 }");
+    options = checkOptions("options", options, "{ maxsize: 10 }");
     const maxsize = checkInteger("options.maxsize", options.maxsize ?? 0, 0, MAX_QUEUE_SIZE);
     const capacity = checkInteger("options.capacityBytes", options.capacityBytes ?? DEFAULT_QUEUE_BYTES, 16, MAX_QUEUE_BYTES);
     this.lock = new Lock();
@@ -292,4 +292,4 @@ export class Queue<T = unknown> implements Sharable {
   }
 }
 
-registerSharable("Queue", (state) => Queue.fromSharedState(state));
+registerSharable("Queue", (state) => Queue.fromSharedState(state), __filename);

@@ -164,4 +164,4 @@ export class RLock extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("RLock", (state) => RLock.fromSharedState(state));
+registerSharable("RLock", (state) => RLock.fromSharedState(state), __filename);

@@ -2,10 +2,10 @@
 // Two Int32 slots: the current count and the initial value (for the bounded check).
 
 import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
-import { checkOptions, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
-import { checkInteger } from "../core/validate";
+import { checkInteger, checkOptions } from "../core/validate";
 
 const COUNT = 0;
 const INITIAL = 1;
@@ -41,7 +41,7 @@ export class Semaphore extends BaseLock implements Sharable {
   constructor(value = 1, options: SemaphoreOptions = {}) {
     super();
     checkInteger("value", value, 0, MAX_SEMAPHORE_VALUE);
-    options = checkOptions(options, "{ bounded: true }");
+    options = checkOptions("options", options, "{ bounded: true }");
     const bounded = options.bounded ?? false;
     if (typeof bounded !== "boolean") throw new RaceLabArgumentError("options.bounded", "true or false", bounded);
     this.view = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
@@ -163,4 +163,4 @@ export class Semaphore extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state));
+registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state), __filename);

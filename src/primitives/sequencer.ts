@@ -2,9 +2,9 @@
 // happens every time — for teaching, and for tests that must not depend on luck.
 
 import { RaceLabError } from "../core/errors";
-import { checkOptions, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkFunction, checkInteger, checkTimeout } from "../core/validate";
+import { checkFunction, checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
 const TURN = 0;
 
@@ -44,7 +44,7 @@ export class Sequencer implements Sharable {
   protected timeoutMs: number;
 
   constructor(options: SequencerOptions = {}) {
-    options = checkOptions(options, "{ timeoutMs: 5000 }");
+    options = checkOptions("options", options, "{ timeoutMs: 5000 }");
     this.timeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs, DEFAULT_STEP_TIMEOUT_MS);
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
@@ -154,4 +154,4 @@ export class Sequencer implements Sharable {
   }
 }
 
-registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state));
+registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state), __filename);

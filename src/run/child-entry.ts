@@ -5,6 +5,10 @@ import { setWorkerContext } from "../core/environment";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./run";
 import { decodeShared } from "../core/shared-object";
 import { errorReport, unpackFunction } from "./travel";
+import { provideLibrary } from "./worker-scope";
+
+// The whole library loads only if the traveled function uses a race-lab name.
+provideLibrary(() => require("../index"));
 
 // A child never outlives its parent: when the IPC channel closes (parent ended, even by SIGKILL), go.
 process.on("disconnect", () => process.exit(1));
@@ -33,7 +37,7 @@ async function go(ready: number): Promise<void> {
   try {
     for (const args of jobs) results.push(await fn!(...args));
   } catch (error) {
-    return send({ type: "error", error: errorReport(error) }, () => process.exit(1));
+    return send({ type: "error", error: errorReport(error, task!.fn.name) }, () => process.exit(1));
   }
   // Exit once the result is written to the channel: stdout to a pipe is synchronous on Linux, so
   // everything printed before has been flushed too.

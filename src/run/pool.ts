@@ -1,6 +1,5 @@
-import { RaceLabArgumentError } from "../core/errors";
 import { RunOptions, encodeArgLists, runJobs } from "./run";
-import { MAX_WORKERS, checkArray, checkCount, checkFunction, checkOneOf, checkTimeout } from "../core/validate";
+import { MAX_WORKERS, checkArray, checkCount, checkFunction, checkOneOf, checkOptions, checkTimeout } from "../core/validate";
 
 /**
  * Options of a {@link Pool}.
@@ -50,14 +49,7 @@ export class Pool {
 
   constructor(workers: number, options: PoolOptions = {}) {
     this.workers = checkCount("workers", workers, MAX_WORKERS);
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-      throw new RaceLabArgumentError("options", "an object like { kind, timeoutMs }", options);
-    }
-    for (const key of Object.keys(options)) {
-      if (!["kind", "timeoutMs", "prefixOutput"].includes(key)) {
-        throw new RaceLabArgumentError(`options.${key}`, "one of the options kind, timeoutMs, prefixOutput", key);
-      }
-    }
+    checkOptions("options", options, "{ kind, timeoutMs }", ["kind", "timeoutMs", "prefixOutput"]);
     this.kind = options.kind === undefined ? "process" : checkOneOf("options.kind", options.kind, ["thread", "process"] as const);
     checkTimeout("options.timeoutMs", options.timeoutMs);
     this.options = { timeoutMs: options.timeoutMs, prefixOutput: options.prefixOutput };

@@ -1,8 +1,3 @@
-import { ChildProcess, fork } from "child_process";
-import * as path from "path";
-import { Readable } from "stream";
-import { Worker } from "worker_threads";
-import { libraryFolder } from "../core/environment";
 import {
   RaceLabArgumentError,
   RunInterruptedError,
@@ -11,8 +6,12 @@ import {
   WorkerFailedError,
 } from "../core/errors";
 import { Destination, encodeForProcess, encodeForThread, decodeShared } from "../core/shared-object";
-import { ErrorReport, TravelingFunction, checkSendable, packFunction } from "./travel";
-import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkTimeout } from "../core/validate";
+import { onInterrupt, atExit } from "../core/lifecycle";
+import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkOptions, checkTimeout } from "../core/validate";
+import { GATE_OPEN, GATE_READY } from "./gate";
+import { alive, delay, type Member, type RunSide, startProcess, startThread } from "./members";
+import type { WorkerMessage, WorkerTask } from "./messages";
+import { TravelingFunction, checkSendable, packFunction } from "./travel";
 
 // Running one function in N worker threads or N child processes, all released together by a start
 // gate, with their output forwarded to the notebook and nothing left behind: on success, on an error
@@ -44,78 +43,12 @@ export interface RunOptions {
  * ```
  */
 export const DEFAULT_RUN_TIMEOUT_MS = 60_000;
-/** How long a child process gets to exit after SIGTERM before SIGKILL. */
-const TERM_GRACE_MS = 300;
-/** How long a worker may linger after returning (open timers, sockets) before it is ended. */
-const LINGER_MS = 1_000;
-/** How long to wait for a worker's last output after it exited. */
-const OUTPUT_DRAIN_MS = 500;
 
-import { GATE_OPEN, GATE_READY } from "./gate";
 export { GATE_OPEN, GATE_READY };
+export type { ChildMessage, WorkerMessage, WorkerTask } from "./messages";
 
-/**
- * What a worker thread or child process is given to do.
- *
- * @internal
- * @example
- * ```ts
- * new Worker(entry, { workerData: { kind: "thread", number: 1, of: 2, fn, jobs: [[1]], gate, gateTimeoutMs } });
- * ```
- */
-export interface WorkerTask {
-  kind: Destination;
-  /** 1-based number of the worker, and how many the run has. */
-  number: number;
-  of: number;
-  fn: TravelingFunction;
-  /** Encoded argument lists, run one after another (a pool worker gets several). */
-  jobs: unknown[][];
-  /** Threads: the start gate, an Int32Array of 2 over this buffer. */
-  gate?: SharedArrayBuffer;
-  /** How long a worker waits at the gate before giving up. */
-  gateTimeoutMs: number;
-}
-
-/**
- * Messages from a worker to the main thread.
- *
- * @internal
- * @example
- * ```ts
- * parentPort.postMessage({ type: "ready" } satisfies WorkerMessage);
- * ```
- */
-export type WorkerMessage =
-  | { type: "ready" }
-  | { type: "result"; results: unknown[] }
-  | { type: "error"; error: ErrorReport };
-
-/**
- * Messages from the main thread to a child process.
- *
- * @internal
- * @example
- * ```ts
- * child.send({ type: "go", ready: 2 } satisfies ChildMessage);
- * ```
- */
-export type ChildMessage = { type: "task"; task: WorkerTask } | { type: "go"; ready: number };
-
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-function checkOptions(opts: unknown): Required<RunOptions> & { labelGiven: boolean } {
-  if (opts === undefined) opts = {};
-  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) {
-    throw new RaceLabArgumentError("opts", "an object like { timeoutMs, prefixOutput, label }", opts);
-  }
-  const o = opts as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!["timeoutMs", "prefixOutput", "label"].includes(key)) {
-      throw new RaceLabArgumentError(`opts.${key}`, "one of the options timeoutMs, prefixOutput, label", key);
-    }
-  }
+function checkRunOptions(opts: unknown): Required<RunOptions> & { labelGiven: boolean } {
+  const o = checkOptions<Record<string, unknown>>("opts", opts, "{ timeoutMs, prefixOutput, label }", ["timeoutMs", "prefixOutput", "label"]);
   const timeoutMs = checkTimeout("opts.timeoutMs", o.timeoutMs, DEFAULT_RUN_TIMEOUT_MS);
   if (timeoutMs < 1) throw new RaceLabArgumentError("opts.timeoutMs", `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`, timeoutMs);
   if (o.prefixOutput !== undefined && typeof o.prefixOutput !== "boolean") {
@@ -167,67 +100,31 @@ export function packForRun(fn: unknown, to: Destination): TravelingFunction {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Active runs, SIGINT and exit
+// Active runs: ended on the kernel's interrupt (SIGINT) and, their child processes, at exit
 
 const active = new Set<Run>();
-let sigintListener: (() => void) | undefined;
-let exitHookInstalled = false;
+let stopInterrupts: (() => void) | undefined;
 
-/** Marks race-lab's SIGINT listeners (runs, Manager), so each can tell whether anyone else handles Ctrl-C. */
-const RACE_LAB_LISTENER = Symbol.for("race-lab.sigint-listener");
-
-function onSigint(): void {
-  // tslab (the kernel) has its own SIGINT listener that rejects the cell; a plain node script does not.
-  const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
+function interruptAll(): void {
   for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
-  if (alone) {
-    // Nobody else handles Ctrl-C: end the children now and let SIGINT do what it always does.
-    killEverythingNow();
-    process.off("SIGINT", onSigint);
-    sigintListener = undefined;
-    process.kill(process.pid, "SIGINT");
-  }
 }
 
-(onSigint as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER] = true;
-
+/** Child processes outlive their parent unless told: at exit, end them (threads end with us). */
 function killEverythingNow(): void {
   for (const run of active) run.killNow();
 }
 
-let sigintPending = false;
-
-function listenForSigint(): void {
-  sigintPending = false;
-  if (active.size > 0 && !sigintListener) {
-    sigintListener = onSigint;
-    process.on("SIGINT", onSigint);
-  }
-}
-
 function track(run: Run): void {
   active.add(run);
-  if (!sigintListener && !sigintPending) {
-    // Not now: a cell's synchronous part runs under vm's breakOnSigint, which takes the SIGINT
-    // listeners away, installs its own handler and, when the part ends, puts back the handler that
-    // was there before it started (the default, which kills the kernel). A listener added meanwhile
-    // would be left without an OS handler, and the next interrupt would kill the kernel. Added
-    // after the cell's synchronous part, it is installed properly.
-    sigintPending = true;
-    setImmediate(listenForSigint);
-  }
-  if (!exitHookInstalled) {
-    // Child processes outlive their parent unless told: at exit, end them (threads end with us).
-    process.on("exit", killEverythingNow);
-    exitHookInstalled = true;
-  }
+  stopInterrupts ??= onInterrupt(interruptAll);
+  atExit(killEverythingNow, "workers");
 }
 
 function untrack(run: Run): void {
   active.delete(run);
-  if (active.size === 0 && sigintListener) {
-    process.off("SIGINT", sigintListener);
-    sigintListener = undefined;
+  if (active.size === 0 && stopInterrupts) {
+    stopInterrupts();
+    stopInterrupts = undefined;
   }
 }
 
@@ -256,7 +153,6 @@ export function runningWorkers(): { threads: number; processes: number } {
   return { threads: alive.thread, processes: alive.process };
 }
 
-const alive = { thread: 0, process: 0 };
 
 /**
  * Ends every run in progress (each rejects with `RunInterruptedError`) and waits until all their
@@ -274,148 +170,12 @@ export async function endAllRuns(): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output forwarding
-
-/** Forwards a worker's output line by line to `write`, prefixed. Resolves when the stream ends. */
-function forwardLines(stream: Readable, write: (text: string) => void, prefix: string): Promise<void> {
-  stream.setEncoding("utf8");
-  let pending = "";
-  stream.on("data", (chunk: string) => {
-    if (!prefix) return write(chunk);
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    if (lines.length > 0) write(lines.map((l) => prefix + l + "\n").join(""));
-  });
-  return new Promise((resolve) => {
-    const done = () => {
-      if (pending) write(prefix + pending + "\n");
-      pending = "";
-      resolve();
-    };
-    stream.once("end", done);
-    stream.once("close", done);
-  });
-}
-
-// process.stdout.write is looked up at each write: tslab swaps it to route output to the running cell.
-const toStdout = (text: string) => void process.stdout.write(text);
-const toStderr = (text: string) => void process.stderr.write(text);
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Lets Node close the handles of an exited worker (their close callbacks run after this turn). */
-function closeCallbacks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-}
-
-// ---------------------------------------------------------------------------------------------
-// One worker of a run
-
-interface Member {
-  readonly number: number;
-  /** "thread 2", "process 1" */
-  readonly name: string;
-  results?: unknown[];
-  /** Stop it now; resolves once it is gone and its output drained. */
-  end(): Promise<void>;
-  /** Stop it now, synchronously, as far as possible (exit, SIGINT). */
-  killNow(): void;
-  /** Threads: no-op (the shared gate releases them). Processes: send "go". */
-  release(ready: number): void;
-  /** Resolves once it exited and its output drained. */
-  readonly gone: Promise<void>;
-}
-
-function entry(file: string): string {
-  return path.join(libraryFolder(), file);
-}
-
-function startThread(run: Run, task: WorkerTask): Member {
-  const name = `thread ${task.number}`;
-  const worker = new Worker(entry("run/worker-entry.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
-  alive.thread++;
-  const prefix = run.prefixOutput ? `[${name}] ` : "";
-  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix), forwardLines(worker.stderr, toStderr, prefix)]);
-  const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
-  const gone = exited.then(() => Promise.race([output, delay(OUTPUT_DRAIN_MS)])).then(closeCallbacks);
-  const member: Member = {
-    number: task.number,
-    name,
-    gone,
-    release: () => undefined,
-    end: async () => {
-      await worker.terminate();
-      await gone;
-    },
-    killNow: () => void worker.terminate(),
-  };
-  worker.on("message", (m: WorkerMessage) => run.onMessage(member, m));
-  worker.on("error", (error) => run.onMessage(member, { type: "error", error: { name: error.name, message: error.message } }));
-  exited.then((code) => {
-    alive.thread--;
-    run.onExit(member, `exit code ${code}`);
-  });
-  return member;
-}
-
-function startProcess(run: Run, task: WorkerTask): Member {
-  const name = `process ${task.number}`;
-  const child: ChildProcess = fork(entry("run/child-entry.js"), [], {
-    stdio: ["pipe", "pipe", "pipe", "ipc"],
-    serialization: "advanced",
-    execArgv: [],
-    // Marks the child as a race-lab worker: its main thread may block (sleepSync, lock.acquire).
-    env: { ...process.env, RACE_LAB_WORKER: "process" },
-  });
-  alive.process++;
-  child.stdin?.end();
-  const prefix = run.prefixOutput ? `[${name}] ` : "";
-  const output = Promise.all([forwardLines(child.stdout!, toStdout, prefix), forwardLines(child.stderr!, toStderr, prefix)]);
-  const exited = new Promise<string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
-  );
-  // Messages still in the IPC channel are delivered before "disconnect": wait for both before
-  // deciding that a child ended without a result.
-  const disconnected = new Promise<void>((resolve) => (child.connected ? child.once("disconnect", resolve) : resolve()));
-  const gone = Promise.all([exited, disconnected])
-    .then(() => Promise.race([output, delay(OUTPUT_DRAIN_MS)]))
-    .then(closeCallbacks);
-  const running = () => child.exitCode === null && child.signalCode === null;
-  const member: Member = {
-    number: task.number,
-    name,
-    gone,
-    release: (ready) => {
-      if (child.connected) child.send({ type: "go", ready } satisfies ChildMessage);
-    },
-    end: async () => {
-      if (running()) {
-        child.kill("SIGTERM");
-        const killer = setTimeout(() => running() && child.kill("SIGKILL"), TERM_GRACE_MS);
-        await exited;
-        clearTimeout(killer);
-      }
-      await gone;
-    },
-    killNow: () => void (running() && child.kill("SIGKILL")),
-  };
-  child.on("message", (m: WorkerMessage) => run.onMessage(member, m));
-  child.on("error", (error) => run.onMessage(member, { type: "error", error: { name: error.name, message: error.message } }));
-  Promise.all([exited, disconnected]).then(([how]) => {
-    alive.process--;
-    run.onExit(member, how);
-  });
-  child.send({ type: "task", task } satisfies ChildMessage);
-  return member;
-}
-
-// ---------------------------------------------------------------------------------------------
 // A run
 
-class Run {
+/** How long a worker may linger after returning (open timers, sockets) before it is ended. */
+const LINGER_MS = 1_000;
+
+class Run implements RunSide {
   readonly members: Member[] = [];
   readonly promise: Promise<unknown[][]>;
   private resolve!: (results: unknown[][]) => void;
@@ -478,8 +238,8 @@ class Run {
         name === "TravelError"
           ? new TravelError(text)
           : new WorkerFailedError(`${member.name} failed: ${name}: ${text}`, member.number, name);
-      // The stack a student needs is the worker's, inside their function, not race-lab's plumbing.
-      const theirs = (message.error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l) && !l.includes(libraryFolder()));
+      // The stack a student needs is the worker's, inside their function (errorReport kept those frames).
+      const theirs = (message.error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
       error.stack = [`${error.name}: ${error.message}`, ...(name === "TravelError" ? [] : theirs)].join("\n");
       void this.fail(error);
     }
@@ -542,7 +302,7 @@ class Run {
  * ```
  */
 export async function runJobs(kind: Destination, fn: unknown, jobsPerWorker: unknown[][][], opts: unknown): Promise<unknown[][]> {
-  const options = checkOptions(opts);
+  const options = checkRunOptions(opts);
   const packed = packForRun(fn, kind);
   checkArray("workers", jobsPerWorker, MAX_WORKERS, 1);
   const run = new Run(kind, options.labelGiven ? options.label : packed.name || "anonymous function", options.prefixOutput, options.timeoutMs);

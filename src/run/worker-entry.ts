@@ -6,6 +6,10 @@ import { GATE_OPEN, GATE_READY } from "./gate";
 import type { WorkerMessage, WorkerTask } from "./run";
 import { decodeShared, encodeForThread } from "../core/shared-object";
 import { errorReport, unpackFunction } from "./travel";
+import { provideLibrary } from "./worker-scope";
+
+// The whole library loads only if the traveled function uses a race-lab name.
+provideLibrary(() => require("../index"));
 
 const task = workerData as WorkerTask;
 const send = (message: WorkerMessage) => parentPort!.postMessage(message);
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
   try {
     for (const args of jobs) results.push(await fn(...args));
   } catch (error) {
-    return send({ type: "error", error: errorReport(error) });
+    return send({ type: "error", error: errorReport(error, task.fn.name) });
   }
   try {
     send({ type: "result", results: encodeForThread(results) });

@@ -1,13 +1,12 @@
 // SharedArray: Python's multiprocessing.Array for worker threads — a fixed-length array of numbers
 // in shared memory, with a lock that travels with it.
 
-import { checkOptions } from "../primitives/futex";
 import { RaceLabArgumentError } from "../core/errors";
 import type { Lock } from "../primitives/lock";
 import type { RLock } from "../primitives/rlock";
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkArray, checkInteger } from "../core/validate";
-import { checkElement, checkTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode } from "./value";
+import { type Destination, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { checkArray, checkInteger, checkOptions } from "../core/validate";
+import { checkElement, checkTypeCode, fromTypedArrayState, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, typedArrayState, TYPE_CODES, type TypeCode } from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
 export const MAX_SHARED_ARRAY_LENGTH = 16 * 1024 * 1024;
@@ -53,7 +52,7 @@ export class SharedArray implements Sharable {
     } else {
       throw new RaceLabArgumentError("lengthOrValues", `a length from 0 to ${MAX_SHARED_ARRAY_LENGTH} or an array of numbers`, lengthOrValues);
     }
-    options = checkOptions(options, "{ lock: true }");
+    options = checkOptions("options", options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.items = new array(new SharedArrayBuffer(length * array.BYTES_PER_ELEMENT));
@@ -159,19 +158,14 @@ export class SharedArray implements Sharable {
 
   /** @internal */
   toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("SharedArray");
-    return { __raceLab: "SharedArray", type: this.type, buffer: this.items.buffer, lock: this.lock ? this.lock.toSharedState(to) : null };
+    return typedArrayState("SharedArray", to, this.type, this.items, this.lock);
   }
 
   /** @internal */
   static fromSharedState(state: SharedState): SharedArray {
-    const a = Object.create(SharedArray.prototype) as SharedArray;
-    const type = state.type as TypeCode;
-    (a as { type: TypeCode }).type = type;
-    a.items = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
-    a.lock = state.lock ? (decodeShared(state.lock) as Lock | RLock) : null;
-    return a;
+    const { type, array, lock } = fromTypedArrayState(state);
+    return Object.assign(Object.create(SharedArray.prototype) as SharedArray, { type, items: array, lock });
   }
 }
 
-registerSharable("SharedArray", (state) => SharedArray.fromSharedState(state));
+registerSharable("SharedArray", (state) => SharedArray.fromSharedState(state), __filename);

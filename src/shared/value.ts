@@ -1,12 +1,11 @@
 // Value: Python's multiprocessing.Value for worker threads — one number in shared memory, plus a
 // lock that travels with it. Also the type codes shared with SharedArray.
 
-import { checkOptions } from "../primitives/futex";
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { Lock } from "../primitives/lock";
 import { RLock } from "../primitives/rlock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
-import { checkOneOf } from "../core/validate";
+import { checkOneOf, checkOptions } from "../core/validate";
 
 /**
  * The element type of a {@link Value} or {@link SharedArray}, with the letters of Python's `array`
@@ -94,6 +93,37 @@ export function noLock(kind: string): RaceLabError {
 }
 
 /**
+ * The shared state of a typed array over shared memory with its optional lock (Value, SharedArray):
+ * threads get the same buffer; processes cannot.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * toSharedState(to) { return typedArrayState("Value", to, this.type, this.cell, this.lock); }
+ * ```
+ */
+export function typedArrayState(kind: string, to: Destination, type: TypeCode, array: IntegerTypedArray | Float64Array | Float32Array, lock: Lock | RLock | null): SharedState {
+  if (to === "process") throw notSharable(kind);
+  return { __raceLab: kind, type, buffer: array.buffer, lock: lock ? lock.toSharedState(to) : null };
+}
+
+/**
+ * Reads back {@link typedArrayState}: the type code, the typed array over the same shared buffer,
+ * and the lock.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const { type, array, lock } = fromTypedArrayState(state);
+ * ```
+ */
+export function fromTypedArrayState(state: SharedState): { type: TypeCode; array: SharedTypedArray; lock: Lock | RLock | null } {
+  const type = state.type as TypeCode;
+  const array = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
+  return { type, array, lock: state.lock ? (decodeShared(state.lock) as Lock | RLock) : null };
+}
+
+/**
  * One number in shared memory (Python's `multiprocessing.Value`), shared by every worker thread it
  * is passed to, with a lock that travels with it (`getLock()`).
  *
@@ -119,7 +149,7 @@ export class Value implements Sharable {
   constructor(type: TypeCode, initial = 0, options: ValueOptions = {}) {
     this.type = checkTypeCode("type", type);
     checkElement("initial", type, initial);
-    options = checkOptions(options, "{ lock: true }");
+    options = checkOptions("options", options, "{ lock: true }");
     this.lock = makeLock(options.lock);
     const array = TYPE_CODES[type].array;
     this.cell = new array(new SharedArrayBuffer(array.BYTES_PER_ELEMENT));
@@ -193,19 +223,14 @@ export class Value implements Sharable {
 
   /** @internal */
   toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Value");
-    return { __raceLab: "Value", type: this.type, buffer: this.cell.buffer, lock: this.lock ? this.lock.toSharedState(to) : null };
+    return typedArrayState("Value", to, this.type, this.cell, this.lock);
   }
 
   /** @internal */
   static fromSharedState(state: SharedState): Value {
-    const v = Object.create(Value.prototype) as Value;
-    const type = state.type as TypeCode;
-    (v as { type: TypeCode }).type = type;
-    v.cell = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
-    v.lock = state.lock ? (decodeShared(state.lock) as Lock | RLock) : null;
-    return v;
+    const { type, array, lock } = fromTypedArrayState(state);
+    return Object.assign(Object.create(Value.prototype) as Value, { type, cell: array, lock });
   }
 }
 
-registerSharable("Value", (state) => Value.fromSharedState(state));
+registerSharable("Value", (state) => Value.fromSharedState(state), __filename);

@@ -11,14 +11,6 @@
  * Event number `seq` lives in slot `seq % C`; once more than C events were recorded the oldest are
  * overwritten (the ring), and `dropped` says how many.
  *
- * Lost updates, precisely. Take the events in sequence order. A read observes the latest write before
- * it. A write W by worker w is BASED on w's latest earlier event: if that is a read R, W builds on the
- * write R observed; if it is w's own write, W builds on it; if w has no earlier event, W is a blind
- * write that builds on nothing. W is STALE (the cause of a lost update) when another worker wrote
- * between W's base event and W: W overwrites writes it never saw. Following "builds on" back from the
- * final write gives the chain of writes whose effects survive. A write is LOST when it is off that
- * chain and some stale write overwrote it. For a counter that every worker increments
- * (`v = read(); write(v + 1)`) from 0, `lostUpdates() === expected - final value`.
  *
  * Warning: the trace records what the workers tell it, in the order their `read`/`write` calls got
  * sequence numbers. Call them immediately next to the real access (`const v = c.value;
@@ -26,8 +18,8 @@
  */
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { Destination, notSharable, registerSharable, Sharable, SharedState } from "../core/shared-object";
-import { renderVegaLite, CHART_COLORS } from "../display/chart";
-import { showMarkdown, showSvg } from "../display/display";
+import { checkOptions } from "../core/validate";
+import { analyzeTrace, type TraceAnalysis, type TraceEvent } from "./analysis";
 
 /**
  * The most events a trace can hold (and the highest worker number it accepts, below).
@@ -45,109 +37,6 @@ const READ = 1;
 const WRITE = 2;
 const NEXT = 0; // header index: next sequence number
 const CAPACITY = 1; // header index: capacity
-
-/** One recorded access. */
-export interface TraceEvent {
-  /** Global order: 0, 1, 2, … across all workers. */
-  seq: number;
-  worker: number;
-  kind: "read" | "write";
-  value: number;
-}
-
-/** An event with what {@link analyzeTrace} found about it. */
-export interface AnalyzedEvent extends TraceEvent {
-  /** For a write: the seq of the event it is based on (its worker's previous event), or null. */
-  base: number | null;
-  /** For a write: the seq of the write it builds on (null: initial value or a blind write). */
-  buildsOn: number | null;
-  /** For a read: the seq of the write it observed (null: the initial value). */
-  observed: number | null;
-  /** For a write: seqs of other workers' writes between its base and itself (it overwrote them unseen). */
-  overwrote: number[];
-  /** A write that overwrote another worker's write it never saw: the cause of a lost update. */
-  stale: boolean;
-  /** A write whose effect was lost: overwritten unseen by a stale write, and off the surviving chain. */
-  lost: boolean;
-}
-
-/** What {@link analyzeTrace} returns. */
-export interface TraceAnalysis {
-  events: AnalyzedEvent[];
-  /** How many writes were lost. */
-  lostUpdates: number;
-  /** How many writes were stale (caused a loss). */
-  staleWrites: number;
-}
-
-/**
- * Finds the stale and lost writes of a sequence of events (see the definition at the top of trace.ts).
- * Events need not be sorted; their `seq` numbers must be distinct.
- *
- * @example
- * ```ts
- * analyzeTrace([
- *   { seq: 0, worker: 1, kind: "read", value: 0 }, { seq: 1, worker: 2, kind: "read", value: 0 },
- *   { seq: 2, worker: 1, kind: "write", value: 1 }, { seq: 3, worker: 2, kind: "write", value: 1 },
- * ]).lostUpdates; // 1: worker 2's write overwrote worker 1's, which it never read
- * ```
- */
-export function analyzeTrace(events: TraceEvent[]): TraceAnalysis {
-  if (!Array.isArray(events)) throw new RaceLabArgumentError("events", "an array of trace events", events);
-  events.forEach((e, i) => {
-    if (
-      typeof e !== "object" || e === null || !Number.isInteger(e.seq) || e.seq < 0 ||
-      !Number.isInteger(e.worker) || (e.kind !== "read" && e.kind !== "write") || typeof e.value !== "number"
-    ) {
-      throw new RaceLabArgumentError(`events[${i}]`, "an event { seq, worker, kind: \"read\" | \"write\", value }", e);
-    }
-  });
-  const sorted = [...events].sort((a, b) => a.seq - b.seq);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].seq === sorted[i - 1].seq) throw new RaceLabArgumentError("events", "events with distinct seq numbers", sorted[i].seq);
-  }
-  const out: AnalyzedEvent[] = sorted.map((e) => ({ ...e, base: null, buildsOn: null, observed: null, overwrote: [], stale: false, lost: false }));
-  const bySeq = new Map(out.map((e) => [e.seq, e]));
-  const lastOf = new Map<number, AnalyzedEvent>(); // worker → its latest event
-  const writes: AnalyzedEvent[] = [];
-  let lastWrite: AnalyzedEvent | null = null;
-  for (const e of out) {
-    if (e.kind === "read") {
-      e.observed = lastWrite ? lastWrite.seq : null;
-    } else {
-      const base = lastOf.get(e.worker);
-      if (base) {
-        e.base = base.seq;
-        e.buildsOn = base.kind === "write" ? base.seq : base.observed;
-        // `writes` is in seq order: find the first write after the base by binary search.
-        let lo = 0;
-        let hi = writes.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (writes[mid].seq > base.seq) hi = mid;
-          else lo = mid + 1;
-        }
-        for (let i = lo; i < writes.length; i++) if (writes[i].worker !== e.worker) e.overwrote.push(writes[i].seq);
-        e.stale = e.overwrote.length > 0;
-      }
-      writes.push(e);
-      lastWrite = e;
-    }
-    lastOf.set(e.worker, e);
-  }
-  const survives = new Set<number>();
-  for (let w: AnalyzedEvent | undefined = lastWrite ?? undefined; w; w = w.buildsOn === null ? undefined : bySeq.get(w.buildsOn)) {
-    if (survives.has(w.seq)) break;
-    survives.add(w.seq);
-  }
-  const overwritten = new Set(out.flatMap((e) => e.overwrote));
-  for (const w of writes) w.lost = !survives.has(w.seq) && overwritten.has(w.seq);
-  return {
-    events: out,
-    lostUpdates: writes.filter((w) => w.lost).length,
-    staleWrites: writes.filter((w) => w.stale).length,
-  };
-}
 
 /**
  * A shared ring buffer of read/write events with a global sequence number. Create it on the main
@@ -174,9 +63,7 @@ export class Trace implements Sharable {
   private readonly kinds: Int32Array;
 
   constructor(options: { capacity?: number } = {}, buffer?: SharedArrayBuffer) {
-    if (typeof options !== "object" || options === null) {
-      throw new RaceLabArgumentError("options", "an object such as { capacity: 10_000 }", options);
-    }
+    checkOptions("options", options, "{ capacity: 10_000 }");
     const capacity = options.capacity ?? 10_000;
     if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_TRACE_CAPACITY) {
       throw new RaceLabArgumentError("capacity", `an integer from 1 to ${MAX_TRACE_CAPACITY}`, capacity);
@@ -284,7 +171,7 @@ export class Trace implements Sharable {
 
   /**
    * Analyses the recorded events: which writes were stale, which were lost (see the definition at
-   * the top of trace.ts).
+   * the top of analysis.ts).
    *
    * @example
    * ```ts
@@ -337,137 +224,4 @@ export class Trace implements Sharable {
   }
 }
 
-registerSharable("Trace", (state) => Trace.fromSharedState(state));
-
-/** Options of {@link showTimeline}. */
-export interface TimelineOptions {
-  title?: string;
-  /**
-   * The most events drawn (default 120, at most 2000): the first ones, or, when the first stale write
-   * comes later, a window starting just before it. The analysis always covers every event.
-   */
-  maxEvents?: number;
-}
-
-// Short labels keep the legend compact; the text legend below the chart explains them.
-const STATUS = ["read", "write", "stale write", "lost write"] as const;
-
-/**
- * Draws the interleaving: one lane per worker, each read (circle) and write (square) at its place in
- * the global order, a line from each write back to the event it was based on, stale writes in orange
- * and lost writes in red; then a short text legend naming the first lost updates. Returns the
- * analysis.
- *
- * @example
- * ```ts
- * const { lostUpdates } = await showTimeline(trace, { title: "two threads, one counter", maxEvents: 60 });
- * ```
- * Warning: async — `await` it. A long trace is cut to `maxEvents`: record few iterations (10–50) to
- * get a readable picture.
- */
-export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOptions = {}): Promise<TraceAnalysis> {
-  if (!(trace instanceof Trace) && !Array.isArray(trace)) throw new RaceLabArgumentError("trace", "a Trace (or an array of events)", trace);
-  if (typeof opts !== "object" || opts === null) throw new RaceLabArgumentError("options", "an object { title, maxEvents }", opts);
-  const { title = "interleaving", maxEvents = 120 } = opts;
-  if (typeof title !== "string") throw new RaceLabArgumentError("title", "a string", title);
-  if (typeof maxEvents !== "number" || !Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 2000) {
-    throw new RaceLabArgumentError("maxEvents", "an integer from 1 to 2000", maxEvents);
-  }
-  const analysis = analyzeTrace(trace instanceof Trace ? trace.events() : trace);
-  const all = analysis.events;
-  if (all.length === 0) {
-    showMarkdown(`**${title}**: the trace is empty — call \`trace.read(worker, value)\` and \`trace.write(worker, value)\` in the workers.`);
-    return analysis;
-  }
-  // Show the first maxEvents events; but when the first stale write comes later than that, start the
-  // window a few events before its read, so the picture shows the race rather than its quiet prelude.
-  const firstStale = all.findIndex((e) => e.stale);
-  let start = 0;
-  if (firstStale >= maxEvents) {
-    const baseIndex = all.findIndex((e) => e.seq === all[firstStale].base);
-    start = Math.max(0, Math.min(baseIndex - 4, all.length - maxEvents));
-  }
-  const shown = all.slice(start, start + maxEvents);
-  const lastSeq = shown[shown.length - 1].seq;
-  const status = (e: AnalyzedEvent) => (e.kind === "read" ? STATUS[0] : e.lost ? STATUS[3] : e.stale ? STATUS[2] : STATUS[1]);
-  const points = shown.map((e) => ({ seq: e.seq, lane: `worker ${e.worker}`, kind: e.kind, value: e.value, status: status(e) }));
-  const windows = shown
-    .filter((e) => e.kind === "write" && e.base !== null)
-    .map((e) => ({ from: e.base, to: e.seq, lane: `worker ${e.worker}`, stale: e.stale }));
-  const lanes = [...new Set(points.map((p) => p.lane))].sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
-  const x = { field: "seq", type: "quantitative", title: "global order (sequence number)", scale: { domain: [shown[0].seq - 0.5, lastSeq + 0.5], nice: false }, axis: { tickMinStep: 1, format: "d" } };
-  const y = { field: "lane", type: "nominal", title: null, sort: lanes };
-  const spec = {
-    title: { text: title, subtitle: `${analysis.lostUpdates} lost update${analysis.lostUpdates === 1 ? "" : "s"}, ${analysis.staleWrites} stale write${analysis.staleWrites === 1 ? "" : "s"}` + (shown.length < all.length ? ` — events #${shown[0].seq} to #${lastSeq} of ${all.length} shown` : "") },
-    // At most 720 px wide, so the chart and its legend fit a notebook's output area.
-    width: Math.min(720, Math.max(320, shown.length * 16)),
-    height: { step: 44 },
-    layer: [
-      {
-        data: { values: windows },
-        mark: { type: "rule", strokeWidth: 2, opacity: 0.7 },
-        encoding: {
-          x: { ...x, field: "from" },
-          x2: { field: "to" },
-          y,
-          // A condition, not a scale: the points' color scale (event status) must stay the only one.
-          color: { condition: { test: "datum.stale", value: CHART_COLORS.stale }, value: "#bbbbbb" },
-        },
-      },
-      {
-        data: { values: points },
-        layer: [
-          {
-            mark: { type: "point", filled: true, size: shown.length > 50 ? 45 : 110, opacity: 1 },
-            encoding: {
-              x,
-              y,
-              shape: { field: "kind", type: "nominal", scale: { domain: ["read", "write"], range: ["circle", "square"] }, title: "access", legend: { orient: "bottom", direction: "horizontal" } },
-              color: { field: "status", type: "nominal", scale: { domain: [...STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event", legend: { orient: "bottom", direction: "horizontal" } },
-              tooltip: [{ field: "seq" }, { field: "lane" }, { field: "kind" }, { field: "value" }, { field: "status" }],
-            },
-          },
-          ...(shown.length <= 45
-            ? [{ mark: { type: "text", dy: -13, fontSize: 10, color: "#222222" }, encoding: { x, y, text: { field: "value" } } }]
-            : []),
-        ],
-      },
-    ],
-  };
-  let svg: string | null = null;
-  try {
-    svg = await renderVegaLite(spec);
-  } catch (e) {
-    showMarkdown(`(timeline chart not available: ${(e as Error).message})`);
-  }
-  const textTimeline = shown
-    .slice(0, 40)
-    .map((e) => `#${e.seq} worker ${e.worker} ${e.kind} ${e.value}${e.lost ? "  (lost)" : e.stale ? "  (stale)" : ""}`)
-    .join("\n");
-  if (svg !== null) showSvg(svg, `${title}\n${textTimeline}${shown.length > 40 ? "\n…" : ""}`);
-  showMarkdown(legend(analysis, trace instanceof Trace ? trace.dropped : 0));
-  return analysis;
-}
-
-function legend(analysis: TraceAnalysis, dropped: number): string {
-  const lines = [
-    "Each lane is one worker; left to right is the order in which the accesses happened. " +
-      "A grey line joins each write to the read it was computed from.",
-    `**Stale write** (orange): another worker wrote between this write's read and the write, so it overwrote a value it never saw. ` +
-      `**Lost write** (red): a write whose effect vanished because a stale write overwrote it.`,
-  ];
-  const bySeq = new Map(analysis.events.map((e) => [e.seq, e]));
-  const examples = analysis.events.filter((e) => e.stale).slice(0, 3);
-  for (const w of examples) {
-    const lostOnes = w.overwrote.map((s) => bySeq.get(s)!).filter((e) => e.lost);
-    if (lostOnes.length === 0) continue;
-    const base = w.base === null ? undefined : bySeq.get(w.base);
-    lines.push(
-      `- worker ${w.worker} ${base?.kind === "read" ? `read ${base.value} (#${base.seq})` : `computed from #${w.base}`} and wrote ${w.value} (#${w.seq}), ` +
-        `erasing ${lostOnes.map((e) => `worker ${e.worker}'s write of ${e.value} (#${e.seq})`).join(", ")}.`,
-    );
-  }
-  lines.push(`**${analysis.lostUpdates}** lost update${analysis.lostUpdates === 1 ? "" : "s"} in this trace.`);
-  if (dropped > 0) lines.push(`(The ring was full: the oldest ${dropped} events were overwritten and are not counted.)`);
-  return lines.join("\n\n");
-}
+registerSharable("Trace", (state) => Trace.fromSharedState(state), __filename);

@@ -19,6 +19,9 @@ import {
   MainThreadBlockError,
   RaceLabArgumentError,
   runFolder,
+  runThreads,
+  RunTimeoutError,
+  WorkerFailedError,
 } from "race-lab";
 import { childPids, isAlive } from "./helpers-run";
 
@@ -177,6 +180,27 @@ test("a holder that dies (SIGKILL) leaves a stale lock that a waiter breaks", as
   assert.equal(lock.locked(), false);
 });
 
+test("a FileLock held by a worker thread that its run ended is free again, and its files are gone", async () => {
+  const dir = runFolder("thread-holder");
+  const lock = new FileLock(path.join(dir, "chosen.lock")); // a chosen path: nothing removes the folder for us
+  // Ended by the run's timeout, and ended because a sibling failed.
+  await assert.rejects(runThreads((l: FileLock) => { l.acquire(); for (;;); }, [[lock]], { timeoutMs: 3000 }), RunTimeoutError);
+  assert.equal(await lock.acquireAsync(2000), true, "the ended thread's lock was never freed");
+  lock.release();
+  const holdThenFail = (l: FileLock, n: number) => {
+    if (n === 1) {
+      l.acquire();
+      for (;;);
+    }
+    while (!l.locked()); // the other thread holds it now
+    throw new Error("sibling fails");
+  };
+  await assert.rejects(runThreads(holdThenFail, [[lock, 1], [lock, 2]], { timeoutMs: 30_000 }), WorkerFailedError);
+  assert.equal(await lock.acquireAsync(2000), true, "the ended thread's lock was never freed");
+  lock.release();
+  assert.deepEqual(fs.readdirSync(dir).filter((name) => /owner-\d+-t\d+-/.test(name)), [], "the threads' owner files are removed");
+});
+
 test("the default lock file is in a fresh per-run temporary folder", () => {
   const a = new FileLock();
   const b = new FileLock();
@@ -190,7 +214,9 @@ test("the default lock file is in a fresh per-run temporary folder", () => {
 
 test("a FileLock travels by path, to processes and to threads", async () => {
   const lock = new FileLock();
-  assert.deepEqual(encodeForProcess([lock])[0], { __raceLab: "FileLock", path: lock.path });
+  const { __module, ...state } = encodeForProcess([lock])[0] as Record<string, unknown>;
+  assert.deepEqual(state, { __raceLab: "FileLock", path: lock.path });
+  assert.match(String(__module), /[\\/]files[\\/]file-lock\.js$/, "the state names the file that defines its kind");
   const revived = decodeShared(encodeForThread([lock])[0]) as FileLock;
   assert.ok(revived instanceof FileLock);
   assert.equal(revived.path, lock.path);

@@ -1,10 +1,15 @@
 // A plain node script (not a kernel): starts a run whose workers wait a long time, then interrupts
-// itself with SIGINT once every worker is going. Usage: node --import tsx helpers-run-sigint.ts thread|process [kill]
-// Prints "WORKERS <pid> <pid>" (child pids, or this pid for threads) before the signal.
-import { runProcesses, runThreads } from "race-lab";
+// itself with SIGINT once every worker is going. Usage: node --import tsx helpers-run-sigint.ts thread|process|folder [kill]
+// Prints "FOLDERS <dir> <dir>" (a run folder and a held FileLock's folder, which must be gone after the
+// signal) and "WORKERS <pid> <pid>" (child pids, or this pid for threads) before the signal. With
+// "folder", no run: the script only holds the folders when it interrupts itself.
+import * as path from "path";
+import { FileLock, runFolder, runProcesses, runThreads } from "race-lab";
 
-const kind = process.argv[2] === "process" ? "process" : "thread";
+const kind = process.argv[2] === "process" ? "process" : process.argv[2] === "folder" ? "folder" : "thread";
 const signal = process.argv[3] === "kill" ? "SIGKILL" : "SIGINT";
+const lock = new FileLock();
+void lock.acquireAsync(1000).then(() => console.log(`FOLDERS ${runFolder("sigint")} ${path.dirname(lock.path)}`));
 const pids: number[] = [];
 const write = process.stdout.write.bind(process.stdout);
 // Watch the forwarded output for each worker's "started" line.
@@ -21,8 +26,10 @@ async function waitLong(): Promise<void> {
   console.log("started", process.pid);
   await new Promise((resolve) => setTimeout(resolve, 60_000));
 }
-const run = kind === "process" ? runProcesses : runThreads;
-run(waitLong, [[], []], { timeoutMs: 120_000 }).then(
+if (kind === "folder") {
+  setTimeout(() => process.kill(process.pid, signal), 200);
+  setTimeout(() => console.log("FINISHED (should not happen)"), 30_000);
+} else (kind === "process" ? runProcesses : runThreads)(waitLong, [[], []], { timeoutMs: 120_000 }).then(
   () => console.log("FINISHED (should not happen)"),
   (error) => console.log("REJECTED", error.name),
 );

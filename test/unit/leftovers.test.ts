@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { RunInterruptedError, RunTimeoutError, WorkerFailedError, activeRuns, endAllRuns, runProcesses, runThreads } from "race-lab";
 import { NOTHING_LEFT, childPids, isAlive, leftovers } from "./helpers-run";
@@ -78,7 +79,7 @@ function runScript(
   kind: string,
   signal: string,
   file = "helpers-run-sigint.ts",
-): Promise<{ code: number | null; signal: string | null; pids: number[]; output: string }> {
+): Promise<{ code: number | null; signal: string | null; pids: number[]; folders: string[]; output: string }> {
   const script = path.join(__dirname, file);
   const child = spawn(process.execPath, ["--import", "tsx", script, kind, signal], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -89,7 +90,8 @@ function runScript(
     child.on("close", (code, sig) => {
       clearTimeout(killer);
       const pids = (/WORKERS (\d+) (\d+)/.exec(output) ?? []).slice(1).map(Number);
-      resolve({ code, signal: sig, pids, output });
+      const folders = (/FOLDERS (\S+) (\S+)/.exec(output) ?? []).slice(1);
+      resolve({ code, signal: sig, pids, folders, output });
     }),
   );
 }
@@ -104,7 +106,19 @@ test("in a plain node script, SIGINT ends the children and then the script, as C
       // SIGKILLed before the script re-raised SIGINT: gone (or a zombie awaiting its new parent).
       await until(() => result.pids.every((pid) => !isAlive(pid)), "the children to be gone", 2_000);
     }
+    assertFoldersGone(result);
   }
+});
+
+function assertFoldersGone(result: { folders: string[]; output: string }): void {
+  assert.equal(result.folders.length, 2, result.output);
+  for (const folder of result.folders) assert.equal(fs.existsSync(folder), false, `${folder} was left behind`);
+}
+
+test("in a plain node script, SIGINT with no run going still removes its temporary folders and lock files", async () => {
+  const result = await runScript("folder", "int");
+  assert.equal(result.signal, "SIGINT", `the script ended by SIGINT: ${result.output}`);
+  assertFoldersGone(result);
 });
 
 test("in the kernel (its own SIGINT listener, cells run by vm with breakOnSigint), an interrupt ends the run, not the kernel", async () => {

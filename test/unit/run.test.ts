@@ -123,6 +123,28 @@ test("a worker that throws ends the run with WorkerFailedError naming it, after 
   }
 });
 
+test("a worker's error keeps the user's own frames (lines of their function) and drops race-lab's and Node's", async () => {
+  // Written as source (not compiled by tsx) so that its lines are known: as a cell's function would be.
+  const explodingWorker = (0, eval)("(function explodingWorker(n) {\n  function inner() {\n    throw new RangeError(`boom ${n}`);\n  }\n  inner();\n})");
+  for (const run of [runThreads, runProcesses]) {
+    const error: Error = await run(explodingWorker, [[1]]).then(() => assert.fail("the run should fail"), (e: Error) => e);
+    const frames = (error.stack ?? "").split("\n").slice(1);
+    assert.deepEqual(frames, ["    at inner (explodingWorker:3:11)", "    at explodingWorker (explodingWorker:5:3)"], error.stack);
+  }
+});
+
+test("errorReport names a traveled function's frames by its own line and column", () => {
+  const fn = raceLab.rebuildFunction("function work() {\n  const x = 1;\n  throw new Error(`at ${x}`);\n}", "work");
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  const report = raceLab.errorReport(thrown, "work");
+  assert.equal(report.stack?.split("\n").slice(0, 2).join("\n"), "Error: at 1\n    at work (work:3:9)");
+});
+
 test("a worker that exits without a result fails the run", async () => {
   await assert.rejects(runThreads(() => process.exit(3), [[]]), /thread 1 stopped \(exit code 3\) before returning a result/);
   await assert.rejects(runProcesses(() => process.exit(4), [[]]), /process 1 stopped \(exit code 4\) before returning a result/);
