@@ -1,71 +1,256 @@
-// Loaded into the tslab kernel by the grader (scripts/grade.mjs) before any student cell runs, and
-// called again right before each test cell. It makes the exercise checks unforgeable by the usual means:
-//   - a student cell that redefines `check` / `expectEqual` / … : the grader re-imports the real ones
-//     right before each test cell (a later import wins in tslab);
-//   - a student cell that replaces race-lab's exports: we freeze them (non-writable, non-configurable)
-//     while the kernel is still untouched;
-//   - student code that switches grading mode off (process.env.RACE_LAB_GRADING) — even from inside the
-//     solution while the check runs: our `check` throws unless the real check resolved to "solved".
-// It is not a sandbox: code in the same process can patch JavaScript's built-ins. docs/INSTRUCTORS.md says so.
+// The grader's judge inside the tslab kernel (scripts/grade.mjs puts `install` in the first cell, before
+// any student code runs, and replaces every test cell by `run(<grade_id>)`). Why each part is here:
+//   - The test cells are compiled here, at install time, from the course's source: nothing the student
+//     runs later (a patched tslab, a fake module in require.cache, a redefined `check`) can change the
+//     code a test runs. A test's free names resolve, in order, to the grader's own check helpers, the
+//     built-ins captured at install, then the notebook's own declarations (tslab's `exports`).
+//   - JavaScript's built-ins are locked before student code runs (holes "Promise.race resolves at once",
+//     "Object.is returns true"): their properties cannot be reassigned or redefined, yet an object that
+//     inherits one may still give itself its own (`err.name = …`, `obj.toString = …` keep working).
+//   - The verdict is written by this module, through a file handle it opened at install time, with a
+//     secret it read (and deleted) before any student code ran. The kernel's reply status comes from
+//     the student's process and is never trusted alone: no signed verdict, no points.
+// It is not a sandbox: code that reads this process's memory (the inspector protocol, a heap
+// snapshot, /proc/self/mem, a native addon) could find the secret. docs/INSTRUCTORS.md says so.
 "use strict";
-const path = require("node:path");
+const fs = require("node:fs");
+const vm = require("node:vm");
 
-let installed = false;
+const GRADER = Symbol.for("race-lab.grader");
 
-/** Freezes race-lab's exercise helpers. `indexPath`: require.resolve("race-lab") as the kernel sees it. */
-function install(indexPath) {
-  if (installed) return;
-  // The same module instance the cells get (Node caches by real path).
-  // dist/course/exercises.js since the library's layer folders; dist/exercises.js before them.
-  const dist = path.dirname(indexPath);
-  const exercises = require([path.join(dist, "course", "exercises.js"), path.join(dist, "exercises.js")].find((f) => require("node:fs").existsSync(f)) ?? path.join(dist, "course", "exercises.js"));
-  const real = {
-    // checkSolved resolves to the verdict (check itself resolves to nothing, so that tslab prints no
-    // stray `true`); an older race-lab had only check, resolving to the verdict.
-    checkSolved: exercises.checkSolved ?? exercises.check,
-    expectEqual: exercises.expectEqual,
-    expectTrue: exercises.expectTrue,
-    expectBetween: exercises.expectBetween,
-    expectChoice: exercises.expectChoice ?? (() => { throw new Error("grading guard: this race-lab has no expectChoice"); }),
-    ExerciseFailedError: exercises.ExerciseFailedError,
-  };
-  for (const [name, value] of Object.entries(real)) {
-    if (typeof value !== "function") throw new Error(`grading guard: race-lab has no ${name}`);
+// Captured now, before any student code: every use below goes through these.
+const { apply: ReflectApply, ownKeys: ReflectOwnKeys, has: ReflectHas, get: ReflectGet } = Reflect;
+const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, freeze, create, hasOwn } = Object;
+const PromiseThen = Promise.prototype.then;
+const writeSync = fs.writeSync;
+const BufferFrom = Buffer.from;
+const BufferConcat = Buffer.concat;
+const JSONStringify = JSON.stringify;
+const StringOf = String;
+const ErrorCtor = Error;
+const TypeErrorCtor = TypeError;
+
+/** The standard built-ins a test may name; a test gets these, not what a student cell put in their place. */
+const INTRINSIC_NAMES = [
+  "Object", "Function", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Math", "JSON", "Reflect",
+  "Promise", "RegExp", "Date", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer",
+  "DataView", "Atomics", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
+  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Proxy",
+  "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent", "undefined",
+  "NaN", "Infinity",
+];
+
+/**
+ * Objects whose properties are locked: constructors and namespaces (their properties become read-only)
+ * and prototypes (their methods become accessors that refuse a write on the prototype itself but let an
+ * inheriting object take its own property, so ordinary code that assigns `this.name` or `obj.toString`
+ * keeps working). Error and its prototype are left alone (Error.prepareStackTrace is legitimately set).
+ */
+function intrinsicsToLock() {
+  const typedArray = getPrototypeOf(Int8Array);
+  const iteratorProto = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
+  const namespaces = [Object, Function, Array, Number, Boolean, String, Symbol, BigInt, Math, JSON, Reflect, Promise,
+    RegExp, Date, Map, Set, WeakMap, WeakSet, ArrayBuffer, SharedArrayBuffer, DataView, Atomics, typedArray,
+    Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
+    Float64Array, BigInt64Array, BigUint64Array];
+  const prototypes = [Object.prototype, Function.prototype, Array.prototype, Number.prototype, Boolean.prototype,
+    String.prototype, Symbol.prototype, BigInt.prototype, Promise.prototype, RegExp.prototype, Date.prototype,
+    Map.prototype, Set.prototype, WeakMap.prototype, WeakSet.prototype, ArrayBuffer.prototype,
+    SharedArrayBuffer.prototype, DataView.prototype, typedArray.prototype, iteratorProto,
+    getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(""[Symbol.iterator]()),
+    getPrototypeOf(new Map()[Symbol.iterator]()), getPrototypeOf(new Set()[Symbol.iterator]()),
+    getPrototypeOf(async function () {}), getPrototypeOf(function* () {}), getPrototypeOf(async function* () {})];
+  for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+    Float32Array, Float64Array, BigInt64Array, BigUint64Array]) prototypes.push(T.prototype);
+  return { namespaces, prototypes };
+}
+
+function lockProperty(obj, key, overridable) {
+  const desc = getOwnPropertyDescriptor(obj, key);
+  if (!desc || !desc.configurable) return;
+  if ("value" in desc && desc.writable && overridable) {
+    const value = desc.value;
+    defineProperty(obj, key, {
+      get() {
+        return value;
+      },
+      set(v) {
+        // Writing on the built-in itself is the trick; writing on an object that inherits it is ordinary code.
+        if (this === obj) throw new TypeErrorCtor(`Cannot change ${StringOf(key)} of a built-in while grading`);
+        defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: desc.enumerable,
+      configurable: false,
+    });
+  } else if ("value" in desc) {
+    defineProperty(obj, key, { value: desc.value, writable: false, enumerable: desc.enumerable, configurable: false });
+  } else {
+    defineProperty(obj, key, { get: desc.get, set: desc.set, enumerable: desc.enumerable, configurable: false });
   }
-  process.env.RACE_LAB_GRADING = "1";
+}
 
-  async function checkSolved(id, body, options) {
+/** Locks the built-ins, and the global names that lead to them. */
+function lockIntrinsics() {
+  const { namespaces, prototypes } = intrinsicsToLock();
+  for (const obj of prototypes) {
+    for (const key of ReflectOwnKeys(obj)) if (key !== "__proto__") lockProperty(obj, key, true);
+    Object.preventExtensions(obj);
+  }
+  for (const obj of namespaces) {
+    for (const key of ReflectOwnKeys(obj)) lockProperty(obj, key, false);
+    Object.preventExtensions(obj);
+  }
+  for (const name of INTRINSIC_NAMES) lockProperty(globalThis, name, false);
+  // The fs binding's write functions: the verdict goes through them (a patched one would see the secret).
+  const binding = process.binding("fs");
+  for (const key of ["writeBuffer", "writeString", "writeBuffers", "open", "close"]) if (hasOwn(binding, key)) lockProperty(binding, key, false);
+}
+
+let state = null;
+
+/**
+ * Called by the grader's first cell. `config`: { secretFile, verdictFile, tests: { gradeId: source },
+ * typescript: path of tslab's TypeScript }. `raceLab`: the course library as the kernel loaded it.
+ */
+function install(config, raceLab) {
+  if (state) throw new ErrorCtor("grading guard: installed twice");
+  const secret = fs.readFileSync(config.secretFile); // bytes: never turned into a string
+  fs.rmSync(config.secretFile, { force: true });
+  const verdictFd = fs.openSync(config.verdictFile, "a");
+
+  // The library's values as loaded now: a test gets these, whatever a student cell does to require.cache.
+  const library = create(null);
+  for (const key of Object.keys(raceLab)) library[key] = raceLab[key];
+  for (const name of ["checkSolved", "expectEqual", "expectTrue", "expectBetween", "ExerciseFailedError", "showHtml"]) {
+    if (typeof library[name] !== "function") throw new ErrorCtor(`grading guard: race-lab has no ${name}`);
+  }
+  freeze(library);
+  // The library's classes and functions: a test builds Values, Locks, Pools… with them, so a student
+  // cell must not be able to redefine their methods (an instance may still take its own property).
+  for (const value of Object.values(library)) {
+    if (typeof value !== "function") continue;
+    for (const key of ReflectOwnKeys(value)) if (key !== "prototype") lockProperty(value, key, false);
+    const proto = value.prototype;
+    if (proto && typeof proto === "object") for (const key of ReflectOwnKeys(proto)) lockProperty(proto, key, true);
+  }
+  const intrinsics = create(null);
+  for (const name of INTRINSIC_NAMES) intrinsics[name] = globalThis[name];
+  const tslabExports = globalThis.__tslab__?.exports;
+  if (!tslabExports) throw new ErrorCtor("grading guard: not running in a tslab kernel");
+
+  const ts = require(config.typescript);
+  const compiled = create(null);
+  for (const gradeId of Object.keys(config.tests)) {
+    const js = ts.transpileModule(config.tests[gradeId], {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, esModuleInterop: true },
+    }).outputText.replace(/^"use strict";\s*/, "");
+    // Sloppy on purpose: `with` gives the test's free names the scope below. Compiled now, run later.
+    compiled[gradeId] = vm.runInThisContext(`(function (__scope) { with (__scope) { return (async () => {\n${js}\n})(); } })`, {
+      filename: `grader:${gradeId}`,
+    });
+  }
+
+  process.env.RACE_LAB_GRADING = "1";
+  lockIntrinsics();
+  state = { secret, verdictFd, library, intrinsics, tslabExports, compiled, ran: create(null) };
+  // The test cells reach run() through this symbol; a student cell that replaces it only loses points.
+  defineProperty(globalThis, GRADER, { value: freeze({ run }), enumerable: false, writable: false, configurable: false });
+}
+
+function writeVerdict(verdict) {
+  const line = BufferConcat([state.secret, BufferFrom(` ${JSONStringify(verdict)}\n`)]);
+  writeSync(state.verdictFd, line);
+}
+
+function describe(e) {
+  if (e instanceof ErrorCtor) return `${StringOf(e.name)}: ${StringOf(e.message)}`;
+  try {
+    return `thrown: ${StringOf(e)}`;
+  } catch {
+    return "thrown: a value that cannot be shown";
+  }
+}
+
+/** The scope of one test run: the grader's check helpers first, then built-ins, then the notebook's names. */
+function scopeFor(run) {
+  const { library, intrinsics, tslabExports } = state;
+  const testRequire = (id) => (id === "race-lab" ? library : require(id));
+  const helpers = create(null);
+  // check / checkSolved: the library's real check (captured at install), with the verdict kept here.
+  helpers.checkSolved = (id, body, options) => {
+    run.checks += 1;
+    run.pending += 1;
     process.env.RACE_LAB_GRADING = "1";
-    // In grading mode a failed check throws. If the student's code (running inside `body`) switched
-    // grading mode off meanwhile, the real check resolves to false instead: fail all the same.
-    const solved = await real.checkSolved(id, body, options);
-    if (solved !== true) throw new real.ExerciseFailedError(`${id}: not solved`);
-    return true;
-  }
-  async function check(id, body, options) {
-    await checkSolved(id, body, options);
-  }
-  const frozen = {
-    check,
-    checkSolved,
-    expectEqual: real.expectEqual,
-    expectTrue: real.expectTrue,
-    expectBetween: real.expectBetween,
-    expectChoice: real.expectChoice,
-    gradingMode: () => true,
+    const settled = library.checkSolved(id, body, options);
+    return new Promise((resolve, reject) => {
+      ReflectApply(PromiseThen, settled, [
+        (solved) => {
+          run.pending -= 1;
+          if (solved === true) return resolve(true);
+          run.failures.push(`ExerciseFailedError: ${StringOf(id)}: not solved`);
+          reject(new library.ExerciseFailedError(`${StringOf(id)}: not solved`));
+        },
+        (e) => {
+          run.pending -= 1;
+          run.failures.push(describe(e));
+          reject(e);
+        },
+      ]);
+    });
   };
-  for (const [name, value] of Object.entries(frozen)) {
-    if (name === "checkSolved" && !exercises.checkSolved) continue;
-    // race-lab's index re-exports these through getters that read this module's exports.
-    Object.defineProperty(exercises, name, { value, enumerable: true, writable: false, configurable: false });
+  helpers.check = (id, body, options) => ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
+  helpers.expectEqual = library.expectEqual;
+  helpers.expectTrue = library.expectTrue;
+  helpers.expectBetween = library.expectBetween;
+  helpers.gradingMode = () => true;
+  helpers.require = testRequire;
+  helpers.exports = create(null);
+  helpers.module = create(null);
+  return new Proxy(create(null), {
+    has: (_t, key) => typeof key === "string" && (key in helpers || key in intrinsics || ReflectHas(tslabExports, key)),
+    get: (_t, key) => {
+      if (typeof key !== "string") return undefined; // Symbol.unscopables: nothing is hidden
+      if (key in helpers) return helpers[key];
+      if (key in intrinsics) return intrinsics[key];
+      return ReflectGet(tslabExports, key);
+    },
+    set: (_t, key, value) => {
+      if (typeof key === "string" && key in helpers) helpers[key] = value;
+      else tslabExports[key] = value;
+      return true;
+    },
+  });
+}
+
+/** Runs the source's test `gradeId` (compiled at install) and writes its verdict. The test cell awaits it. */
+function run(gradeId) {
+  if (!state) throw new ErrorCtor("grading guard: not installed");
+  const test = state.compiled[StringOf(gradeId)];
+  if (!test) throw new ErrorCtor(`grading guard: no test ${StringOf(gradeId)}`);
+  const record = { checks: 0, pending: 0, failures: [] };
+  let finished = false;
+  const finish = (threw) => {
+    if (finished) return;
+    finished = true;
+    const failures = record.failures;
+    let detail = failures.length ? failures[0] : threw;
+    if (!detail && record.checks === 0) detail = "the test made no check";
+    if (!detail && record.pending > 0) detail = "a check had not finished when the test ended";
+    writeVerdict({ gradeId: StringOf(gradeId), passed: !detail, detail: detail ?? "" });
+  };
+  let promise;
+  try {
+    // `this` is an empty object: TypeScript's helpers (`this.__decorate || …`) must not find a student's.
+    promise = ReflectApply(test, create(null), [scopeFor(record)]);
+  } catch (e) {
+    finish(describe(e));
+    throw e;
   }
-  installed = true;
+  // The verdict follows the test's own promise (an async function's: always a real one), through the
+  // captured `then`, so a student's Promise tricks cannot settle it early.
+  ReflectApply(PromiseThen, promise, [() => finish(null), (e) => finish(record.failures.length ? null : describe(e))]);
+  return promise;
 }
 
-/** Run right before each test cell: the guard is in place and grading mode is on. */
-function verify() {
-  if (!installed) throw new Error("grading guard: not installed");
-  process.env.RACE_LAB_GRADING = "1";
-}
-
-module.exports = { install, verify };
+// lockForTest: the lock alone, for the unit test (in a throw-away process: it cannot be undone).
+module.exports = { install, GRADER, lockForTest: lockIntrinsics };

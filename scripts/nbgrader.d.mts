@@ -29,6 +29,8 @@ export function cellText(cell: Cell): string;
 export function sourceLines(text: string): string[];
 export function nbgraderOf(cell: Cell): Record<string, any> | null;
 export function roleOf(cell: Cell): "test" | "solution" | "locked" | null;
+/** The course's source notebooks folder (solutions and hidden tests in). */
+export const COURSE_SOURCE: string;
 export function readNotebook(file: string): Notebook;
 export function enclosingFunctionName(lines: string[], at: number): string | null;
 export function stubSolutions(text: string, where?: string): { text: string; found: number };

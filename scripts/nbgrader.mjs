@@ -7,6 +7,13 @@
 //   locked cell    { locked: true }                        text and demos the student must not change
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The course's source notebooks (solutions and hidden tests in): what the grader grades against and the
+ * release is built from. The one place that names the folder.
+ */
+export const COURSE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "instructor");
 
 /** A file that cannot be graded or released: not a notebook, a broken one, or not from this course. */
 export class NotebookError extends Error {}
@@ -62,7 +69,14 @@ export function readNotebook(file) {
   } catch (e) {
     throw new NotebookError(`${file}: not a notebook: the file is not valid JSON (${e.message})`);
   }
-  if (!nb || typeof nb !== "object" || Array.isArray(nb) || !Array.isArray(nb.cells)) {
+  const isObject = nb && typeof nb === "object" && !Array.isArray(nb);
+  if (isObject && (nb.nbformat === 3 || Array.isArray(nb.worksheets))) {
+    throw new NotebookError(
+      `${file}: an nbformat 3 notebook (an old Jupyter format, from IPython 1-3): open it in Jupyter and save it, ` +
+        `or convert it with \`jupyter nbconvert --to notebook --nbformat 4 ${path.basename(file)}\`, then grade the result`,
+    );
+  }
+  if (!isObject || !Array.isArray(nb.cells)) {
     throw new NotebookError(`${file}: not a notebook: a Jupyter notebook is a JSON object with a list of "cells"`);
   }
   if (nb.nbformat !== 4) throw new NotebookError(`${file}: not a notebook in nbformat 4 (nbformat is ${JSON.stringify(nb.nbformat)})`);
