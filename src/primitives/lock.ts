@@ -6,6 +6,7 @@ import { canBlock } from "../core/environment";
 import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId, mutexIsLocked, mutexLock, mutexLockAsync, mutexTryLock, mutexUnlock, NO_OWNER } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
+import { control } from "./schedule-control";
 
 const STATE = 0;
 const OWNER = 1;
@@ -52,7 +53,8 @@ export class Lock extends BaseLock implements Sharable {
     // The common case first, with nothing else to check: no timeout, a thread that may block, a free
     // lock: mutexTryLock's compareExchange takes it in one indivisible step (two threads that both see
     // it free cannot both take it). Measured in bench/ (lock-throughput) against a reference mutex.
-    if (timeoutMs === undefined && canBlock() && mutexTryLock(this.view, STATE)) {
+    // Not under explore()/replay(): there every acquire must be a scheduling point (forbidMainThreadBlock).
+    if (timeoutMs === undefined && control.current === undefined && canBlock() && mutexTryLock(this.view, STATE)) {
       this.setOwner();
       return true;
     }
