@@ -32,10 +32,10 @@ export function scheduleTableHtml(report: ExploreReport): string {
   const rows = report.schedules.map((s, i) => {
     const steps = s.steps.map((st) => `w${st.worker}:${escapeHtml(st.label)}`).join(" → ");
     const mark = s.anomaly ? "✗" : "✓";
-    return `<tr class="${s.anomaly ? "rl-bad-row" : ""}"><td>${i + 1}</td><td><code>[${s.order.join(", ")}]</code></td><td>${steps}</td>` +
+    return `<tr class="${s.anomaly ? "rl-bad-row" : ""}"><td>${i + 1}</td><td><code>${s.order.join(" ")}</code></td><td>${steps}</td>` +
       `<td>${escapeHtml(outcomeOf(s))}</td><td>${mark}${s.description ? " " + escapeHtml(s.description) : ""}</td></tr>`;
   });
-  return `<table class="rl-schedules"><thead><tr><th>#</th><th>order</th><th>steps</th><th>outcome</th><th>as expected?</th></tr></thead>` +
+  return `<table class="rl-schedules"><thead><tr><th>#</th><th>order (the worker of each step)</th><th>steps</th><th>outcome</th><th>as expected?</th></tr></thead>` +
     `<tbody>${rows.join("")}</tbody></table>`;
 }
 

@@ -70,7 +70,11 @@ def svg_problems(svg):
             if plain and width and text:
                 w = len(text) * font * EM_PER_CHAR
                 anchor = el.get("text-anchor", "start")
-                left = x - (w if anchor == "end" else w / 2 if anchor == "middle" else 0)
+                try:  # a text placed by its own x attribute (hand-drawn SVG) rather than a translate (Vega)
+                    own_x = float(el.get("x", "0").replace("px", ""))
+                except ValueError:
+                    own_x = 0.0
+                left = x + own_x - (w if anchor == "end" else w / 2 if anchor == "middle" else 0)
                 if left < -SLACK_PX or left + w > width + SLACK_PX:
                     problems.append(f"chart text runs past the chart's edge ({width:.0f} px): {text!r}")
         for child in el:
