@@ -22,10 +22,10 @@ What makes a notebook fail (each is reported with its reason):
   race-lab per-run folder (`/tmp/race-lab-*`) still there after the kernel exited;
 - a recorded outcome that breaks the course's promise: an `unsafe` demo that showed its race in
   fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it);
-- with $RACE_LAB_SLOW_CELL_S set (seconds, e.g. 2.0): a code cell that took longer than that, unless it
-  is tagged `slow-by-design` with its reason in the cell's metadata (`"slow_reason": "…"`: the waiting
-  is the lesson), at most one such cell per notebook (see cell_times_report). Without the variable,
-  cells over 2.0 s are listed as warnings: some lessons' cells are still over it (issue 18 is open).
+- a code cell that took longer than 2.0 s (what a student waits for, issue 18), unless it is tagged
+  `slow-by-design` with its reason in the cell's metadata (`"slow_reason": "…"`: the waiting is the
+  lesson), at most one such cell per notebook (see cell_times_report). $RACE_LAB_SLOW_CELL_S sets
+  another limit in seconds (a loaded machine inflates every time); `off` lists slow cells as warnings.
 
 The kernel starts in the notebook's folder and inherits our environment. Each notebook's demos record
 into a file of their own (RACE_LAB_OUTCOMES), appended afterwards to the caller's RACE_LAB_OUTCOMES.
@@ -391,9 +391,11 @@ def cell_times_report(nb, cell_seconds):
     """What a student waits for, per notebook (issue 18): the median, 90th percentile and slowest code
     cell, and a failure for each cell over the slow-cell limit that is not tagged `slow-by-design`
     with a `slow_reason` in its metadata. At most one cell per notebook may be slow by design.
-    The limit is SLOW_CELL_S, or $RACE_LAB_SLOW_CELL_S (a loaded machine inflates every time)."""
-    strict = bool(os.environ.get(SLOW_CELL_VAR))
-    limit = float(os.environ.get(SLOW_CELL_VAR) or SLOW_CELL_S)
+    The limit is SLOW_CELL_S, or $RACE_LAB_SLOW_CELL_S in seconds (a loaded machine inflates every
+    time); with $RACE_LAB_SLOW_CELL_S=off, slow cells are warnings, not failures."""
+    setting = os.environ.get(SLOW_CELL_VAR, "").strip()
+    strict = setting.lower() != "off"
+    limit = float(setting) if strict and setting else SLOW_CELL_S
     failures = []
     warnings = []
     tagged = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and SLOW_TAG in c.metadata.get("tags", [])]
@@ -447,12 +449,21 @@ def main():
     ap.add_argument("--save-executed", metavar="DIR",
                     help="write each executed notebook (with its outputs) to DIR/<its folder>/<its name>")
     args = ap.parse_args()
+    setting = os.environ.get(SLOW_CELL_VAR, "").strip()
+    if setting and setting.lower() != "off":
+        try:
+            if not float(setting) > 0 or float(setting) == float("inf"):
+                raise ValueError
+        except ValueError:
+            print(f"${SLOW_CELL_VAR} is {setting!r}: give the slow-cell limit in seconds (a number above 0, "
+                  "e.g. 3.0), or off to list slow cells as warnings", file=sys.stderr)
+            return 2
     try:
         notebooks = find_notebooks(args.paths or [os.path.join(repo_root, "instructor"), os.path.join(repo_root, "notebooks")])
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return 2
-    if not os.path.isdir(os.path.join(repo_root, ".git")) and args.git_check:
+    if not os.path.exists(os.path.join(repo_root, ".git")) and args.git_check:  # a worktree's .git is a file
         repo_root = None  # not a git checkout: nothing to compare
 
     passed = failed = 0
