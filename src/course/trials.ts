@@ -11,7 +11,8 @@ import { noteTrialProgress } from "../core/interrupt-note";
 import { checkCount, checkFunction, checkOptions } from "../core/validate";
 import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
 import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
-import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, preloadCharts, renderVegaLite, BarRow } from "../display/chart";
+import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
+import { preloadCharts } from "../display/chart-preload";
 import { recordOutcome } from "./outcomes";
 
 /**
@@ -27,8 +28,7 @@ export const MAX_TRIALS = 1000;
 let lesson: string | null = null;
 
 /**
- * Names the notebook whose trials follow, for the recorded outcomes, and starts loading the chart
- * library in the background (the lesson's first chart then does not wait for it).
+ * Names the notebook whose trials follow, for the recorded outcomes (and preloads the charts).
  *
  * @example
  * ```ts

@@ -49,24 +49,6 @@ function loadVega(): Promise<VegaModules> {
 }
 
 /**
- * Starts loading vega and vega-lite, and draws one tiny chart, in the background: the first chart of
- * a lesson then finds them ready instead of waiting about a second for them. The load runs while the
- * kernel waits anyway (between cells, or for a demo's threads or processes). A load that fails is
- * forgotten here: the first real chart reports it.
- *
- * @internal
- * @example
- * ```ts
- * preloadCharts(); // called by setLesson(), at the start of every lesson
- * ```
- */
-export function preloadCharts(): void {
-  loadVega()
-    .then(() => renderVegaLite({ data: { values: [{ x: 1 }] }, mark: "bar", encoding: { x: { field: "x", type: "quantitative" } } }))
-    .catch(() => undefined);
-}
-
-/**
  * Colors (from Tableau 10): readable on white, distinguishable for most color-blind readers. Each
  * means one thing in every chart of the course: red an anomaly (a wrong result, a lost update), blue a
  * result as expected, grey a measurement (a time, a count) that is neither right nor wrong, black the
