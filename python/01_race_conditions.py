@@ -8,8 +8,11 @@ are read. The asyncio version below is the course's JavaScript twist (one thread
 
 Run:  python3 python/01_race_conditions.py          (the original's printout)
       python3 python/01_race_conditions.py --json   (results as JSON, for the notebook)
+      python3 python/01_race_conditions.py --json --with-sleep 0.1
+          (the `with` version sleeps 0.1 s, like the others, instead of the original's 1 s)
 
-Standard library only. Takes about 2 seconds (the original's `with` version sleeps 1 s).
+Standard library only. Takes about 3 seconds (the original's `with` version sleeps 1 s), under a
+second with `--with-sleep 0.1`.
 """
 import asyncio
 import concurrent.futures
@@ -22,6 +25,7 @@ import threading
 import time
 
 QUIET = "--json" in sys.argv
+WITH_SLEEP = float(sys.argv[sys.argv.index("--with-sleep") + 1]) if "--with-sleep" in sys.argv else 1.0
 
 
 def say(text):
@@ -59,7 +63,7 @@ class LockedFakeDatabase:  # the original's "Solving Rase Condition by `Lock`": 
         self._lock.release()  ## release the lock
 
 
-class WithFakeDatabase:  # the original's "Best Practice is using `Lock` with `with`" (it sleeps 1 s)
+class WithFakeDatabase:  # the original's "Best Practice is using `Lock` with `with`" (it sleeps 1 s: WITH_SLEEP)
     def __init__(self):
         self.value = 0
         self._lock = threading.Lock()
@@ -69,7 +73,7 @@ class WithFakeDatabase:  # the original's "Best Practice is using `Lock` with `w
             say(f"{name}: starting update")
             local_copy = self.value
             local_copy += 10
-            time.sleep(1)
+            time.sleep(WITH_SLEEP)
             self.value = local_copy
             say(f"{name}: finishing update")
 

@@ -10,6 +10,7 @@ Run:  python3 python/02_file_write_conflicts.py            (the workbook's print
           (only the two-process run, printing; stdout made block-buffered, as usual for a pipe, or
           unbuffered, as `python -u` / PYTHONUNBUFFERED=1 make it: then `print` writes its text
           and its line end separately, and two processes' messages can share a line)
+      --counts A,B   the two processes' counts instead of the workbook's 1000,2000 (any mode)
 
 Standard library only. Every file lives in a fresh temporary folder, removed at the end.
 """
@@ -22,6 +23,7 @@ import sys
 import tempfile
 
 QUIET = "--json" in sys.argv
+COUNTS = [int(c) for c in sys.argv[sys.argv.index("--counts") + 1].split(",")] if "--counts" in sys.argv else [1000, 2000]
 
 
 def work(max_count, filename, verbose=True):
@@ -76,7 +78,7 @@ def prints(mode):
     with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
         parallel = os.path.join(folder, "parallel.txt")
         with multiprocessing.Pool(processes=2) as p:
-            p.map(functools.partial(work, filename=parallel), [1000, 2000])
+            p.map(functools.partial(work, filename=parallel), COUNTS)
     sys.stdout.flush()
 
 
@@ -91,7 +93,7 @@ def main():
 
         parallel = os.path.join(folder, "parallel.txt")
         with multiprocessing.Pool(processes=2) as p:
-            errors = p.map(functools.partial(work, filename=parallel, verbose=verbose), [1000, 2000])
+            errors = p.map(functools.partial(work, filename=parallel, verbose=verbose), COUNTS)
         parallel_value = read_number(parallel)
 
     if QUIET:
@@ -99,11 +101,11 @@ def main():
             "python": sys.version.split()[0],
             "start_method": multiprocessing.get_start_method(),
             "serial": {"value": serial_value, "expected": 1000},
-            "parallel": {"value": parallel_value, "expected": 3000, "read_errors": errors},
+            "parallel": {"value": parallel_value, "expected": sum(COUNTS), "read_errors": errors},
         }))
     else:
         print(f"one process:   {serial_value} (expected 1000)")
-        print(f"two processes: {parallel_value} (expected 3000), read errors per process: {errors}")
+        print(f"two processes: {parallel_value} (expected {sum(COUNTS)}), read errors per process: {errors}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ both processes, acquired and released by hand). Then the course's additions:
 * the type of `Value`'s default lock (an RLock: its `.value` getter and setter take it too).
 
 Run: ``python3 python/04_shared_value.py``  (the original's printout, five runs each)
-     ``python3 python/04_shared_value.py --json [--trials N] [--sleep-iterations N] [--iterations N]``
+     ``python3 python/04_shared_value.py --json [--trials N] [--sleep-iterations N] [--iterations N]
+     [--demos no_lock,lock1,get_lock,fast]``  (only the demos named; all four by default)
 Standard library only.
 """
 import argparse
@@ -94,6 +95,7 @@ def main():
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--sleep-iterations", type=int, default=1000)
     parser.add_argument("--iterations", type=int, default=100000)
+    parser.add_argument("--demos", default="no_lock,lock1,get_lock,fast", help="the demos to run, comma-separated")
     args = parser.parse_args()
     n = args.sleep_iterations  # passed as an argument: a child started by spawn would not see a global set here
     show = not args.json
@@ -109,7 +111,12 @@ def main():
         "sleep_iterations": n, "fast_iterations": args.iterations,
         "default_lock": type(Value('i', 0).get_lock()).__name__,
     }
-    for name, demo in demos.items():
+    wanted = args.demos.split(",")
+    unknown = [name for name in wanted if name not in demos]
+    if unknown:
+        parser.error(f"unknown demo(s) {', '.join(unknown)}; choose from {', '.join(demos)}")
+    for name in wanted:
+        demo = demos[name]
         if show:
             print(f"--- {name} ---")
         start = time.perf_counter()

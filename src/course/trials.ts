@@ -12,6 +12,7 @@ import { checkCount, checkFunction, checkOptions } from "../core/validate";
 import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
 import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
+import { preloadCharts } from "../display/chart-preload";
 import { recordOutcome } from "./outcomes";
 
 /**
@@ -27,7 +28,7 @@ export const MAX_TRIALS = 1000;
 let lesson: string | null = null;
 
 /**
- * Names the notebook whose trials follow, for the recorded outcomes.
+ * Names the notebook whose trials follow, for the recorded outcomes (and preloads the charts).
  *
  * @example
  * ```ts
@@ -36,6 +37,7 @@ let lesson: string | null = null;
  */
 export function setLesson(name: string): void {
   lesson = checkName("name", name);
+  preloadCharts();   // a lesson draws charts: load the chart library while its first cells run
 }
 
 /**
