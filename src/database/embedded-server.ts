@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -61,9 +61,22 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The uid and gid of `postgres` in /etc/passwd: read, not asked of `id` (two child processes saved). */
+function postgresInPasswd(): { uid: number; gid: number } | undefined {
+  try {
+    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+    const [uid, gid] = (line ?? "").split(":").slice(2, 4).map(Number);
+    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** PostgreSQL refuses to run as root: as root, run it as the user `postgres`, made if missing. */
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return undefined;
+  const known = postgresInPasswd();
+  if (known) return known;
   const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
   try {
     return { uid: id("-u"), gid: id("-g") };
@@ -73,6 +86,26 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     execFileSync("useradd", ["--system", "-g", "postgres", "--no-create-home", "postgres"], { stdio: "ignore" });
     return { uid: id("-u"), gid: id("-g") };
   }
+}
+
+/** initdb processes still running: a process that exits meanwhile ends them before its folders go. */
+const initdbs = new Set<ChildProcess>();
+function endInitdbsNow(): void {
+  for (const child of initdbs) child.kill("SIGKILL");
+}
+
+/** Runs initdb; rejects with its stderr (as execFileSync's error carries it) when it fails. */
+function initCluster(initdb: string, args: string[], owner: { uid: number; gid: number } | undefined): Promise<void> {
+  atExit(endInitdbsNow, "workers");
+  return new Promise((resolve, reject) => {
+    const child = execFile(initdb, args, { encoding: "buffer", maxBuffer: 16 * 1024 * 1024, ...owner }, (error, _stdout, stderr) => {
+      initdbs.delete(child);
+      if (error) reject(Object.assign(error, { stderr }));
+      else resolve();
+    });
+    initdbs.add(child);
+    child.stdin?.end();
+  });
 }
 
 function stopAllNow(): void {
@@ -166,10 +199,10 @@ export class EmbeddedServer {
       }
       const passwordFile = path.join(folder, "password");
       fs.writeFileSync(passwordFile, password + "\n", { mode: 0o644 });
-      execFileSync(initdb, ["-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth", "scram-sha-256",
-        "-E", "UTF8", "--locale", "C", "--no-sync", "--no-instructions"], { stdio: ["ignore", "ignore", "pipe"], ...owner });
+      // Asynchronous, and the free port found meanwhile: the kernel's thread stays free while initdb runs.
+      const [port] = await Promise.all([freePort(), initCluster(initdb, ["-D", data, "-U", "postgres", "--pwfile", passwordFile,
+        "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync", "--no-instructions"], owner)]);
       fs.rmSync(passwordFile);
-      const port = await freePort();
       const log = fs.openSync(path.join(folder, "server.log"), "a");
       const guard = spawn("/bin/sh", ["-c", GUARD_SCRIPT, postgres, "-D", data, "-p", String(port),
         "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
@@ -213,7 +246,7 @@ export class EmbeddedServer {
       } catch (e) {
         await client.end().catch(() => undefined);
         if (Date.now() > deadline) throw new Error(`no connection within ${START_TIMEOUT_MS} ms: ${(e as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, 10)); // a refused connection costs next to nothing
       }
     }
   }
