@@ -77,7 +77,7 @@ async function runLesson(notebook) {
  * "an optional package is missing" (python/README.md), and a port that needs arguments beyond
  * --json (lesson 12's --url and --schema of the database its lesson starts) cannot run on its own.
  */
-function portUnavailable(port, error) {
+export function portUnavailable(port, error) {
   const line = usefulLine(error.stderr ?? "");
   if (error.code === 3) return new Unavailable(`python/${port} cannot run here: ${line}`);
   if (error.code === 2 && /arguments are required/.test(line)) return new Unavailable(`python/${port} needs what its lesson passes: ${line.replace(/^.*error: /, "")}`);
