@@ -8,7 +8,7 @@ import { type BuiltinKind, encodeFrame, FrameReader, type ManagerResponse, type 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  /** performance.now() after which the call fails with `timeoutMessage`. */
+  /** performance.now() after which sweep() fails the call (it waited `timeoutMs`). */
   deadline: number;
   timeoutMs: number;
   call: string;
