@@ -67,11 +67,31 @@ export function runCommand(cmd, args, { cwd = ROOT, timeoutMs = 300_000, env = p
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${cmd} ${args.join(" ")} exited with ${code ?? signal}: ${stderr.trim().slice(-800)}`));
+      if (code === 0) return resolve(stdout);
+      // The first line names the command and the useful line of its stderr (a traceback's last line,
+      // the exception); the tail of stderr follows for whoever reads the whole message.
+      const shown = [cmd, ...args].map((a) => (path.isAbsolute(a) && a.startsWith(ROOT + path.sep) ? path.relative(ROOT, a) : a.replace(/\s+/g, " "))).join(" ");
+      const error = new Error(`${shown} exited with ${code ?? signal}: ${usefulLine(stderr)}\n${stderr.trim().slice(-800)}`);
+      Object.assign(error, { code, signal, stdout, stderr });
+      reject(error);
     });
   });
 }
+
+/**
+ * The line of a failed command's stderr that says what went wrong: a Python traceback's last line
+ * (the exception and its message), otherwise the last line that is not Node's version footer.
+ */
+export function usefulLine(stderr) {
+  const lines = String(stderr).split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() && !/^Node\.js v\d/.test(l));
+  return lines.length ? lines[lines.length - 1].trim() : "(nothing on stderr)";
+}
+
+/**
+ * Thrown by a case's side that cannot run on this machine (a Python port whose optional package is
+ * missing, or that needs a server): its row shows "—" and this note, not an error.
+ */
+export class Unavailable extends Error {}
 
 /** The Python side of a case: bench/python/bench.py CASE, parsed. */
 export async function pythonCase(name, { reps, quick }) {

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PYTHON, ROOT, raceLab, runCommand, summarize } from "./lib.mjs";
+import { PYTHON, ROOT, Unavailable, raceLab, runCommand, summarize } from "./lib.mjs";
 import fileCounter from "./cases/file-counter.mjs";
 import sharedValue from "./cases/shared-value.mjs";
 import poolDecorator from "./cases/pool-decorator.mjs";
@@ -62,6 +62,8 @@ function fmt(x) {
 }
 const rate = (r) => (r === null || r === undefined ? "" : r.toFixed(2));
 const spread = (s) => (s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : "—");
+/** The Python column: its spread, or "—" with the reason when the port cannot run on this machine. */
+const pySpread = (r) => (r.py || !r.pyNote ? spread(r.py) : `— (${r.pyNote})`);
 
 /** TS ÷ Python of the medians, as the metric reads (for M ops/s above 1 means TypeScript is faster). */
 function ratioOf(row) {
@@ -76,7 +78,7 @@ function timeRatioOf(row) {
 
 function textTable(rows) {
   const head = ["case", "variant", "kind", "unit", "TS median (min–max)", "Python median (min–max)", "TS/Py", "TS anomalies", "Py anomalies"];
-  const body = rows.map((r) => [r.case, r.variant, r.kind, r.unit, r.error ? `ERROR: ${r.error}` : spread(r.ts), spread(r.py), fmt(ratioOf(r)), rate(r.ts?.anomalyRate), rate(r.py?.anomalyRate)]);
+  const body = rows.map((r) => [r.case, r.variant, r.kind, r.unit, r.error ? `ERROR: ${r.error}` : spread(r.ts), pySpread(r), fmt(ratioOf(r)), rate(r.ts?.anomalyRate), rate(r.py?.anomalyRate)]);
   const widths = head.map((h, i) => Math.min(70, Math.max(h.length, ...body.map((b) => String(b[i]).length))));
   const line = (cells) => cells.map((c, i) => String(c).slice(0, 70).padEnd(widths[i])).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
@@ -89,7 +91,7 @@ function mdTable(rows) {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
-    out.push(`| ${r.case} | ${esc(r.variant)} | ${r.kind} | ${r.unit} | ${r.error ? `**error**: ${esc(r.error)}` : spread(r.ts)} | ${spread(r.py)} | ${fmt(ratioOf(r))} | ${rate(r.ts?.anomalyRate)} | ${rate(r.py?.anomalyRate)} |`);
+    out.push(`| ${r.case} | ${esc(r.variant)} | ${r.kind} | ${r.unit} | ${r.error ? `**error**: ${esc(r.error)}` : spread(r.ts)} | ${esc(pySpread(r))} | ${fmt(ratioOf(r))} | ${rate(r.ts?.anomalyRate)} | ${rate(r.py?.anomalyRate)} |`);
   }
   return out.join("\n");
 }
@@ -188,8 +190,12 @@ function goals(rows, lessons) {
   const beatsPython = trip?.ts && trip?.py ? trip.ts.median < trip.py.median : false;
   add("proxy round trip ≤ 1.2× the Unix-socket echo (or faster than Python's)", rt === null ? "" : `${fmt(rt)}× (${fmt(trip.ts.median)} vs ${fmt(echo.median)} µs; Python's ${fmt(trip.py?.median)} µs)`, rt === null ? null : rt <= 1.2 || beatsPython);
 
-  const pool = rows.filter((r) => r.case === "pool-decorator" && r.ts && r.py);
-  add("pool-decorator ≤ 2× Python's (every variant)", pool.length ? pool.map((r) => `${r.variant} ${fmt(ratioOf(r))}×`).join(", ") : "", pool.length ? pool.every((r) => ratioOf(r) <= 2) : null);
+  // Held to the goal: the variants as a lesson's cell runs them, with the spare threads up; the
+  // kernel's first run of threads (no spares yet) is shown beside them.
+  const pool = rows.filter((r) => r.case === "pool-decorator" && r.ts && r.py && !r.variant.includes("cold:"));
+  const poolCold = rows.find((r) => r.case === "pool-decorator" && r.ts && r.py && r.variant.includes("cold:"));
+  const coldNote = poolCold ? `; a kernel's first run (no spares yet, lock per update) ${fmt(ratioOf(poolCold))}×` : "";
+  add("pool-decorator ≤ 2× Python's (every variant, spare threads up)", pool.length ? pool.map((r) => `${r.variant} ${fmt(ratioOf(r))}×`).join(", ") + coldNote : "", pool.length ? pool.every((r) => ratioOf(r) <= 2) : null);
 
   const timed = lessons.filter((l) => l.cellTimes);
   if (timed.length) {
@@ -244,6 +250,7 @@ async function runCase(c, opts) {
   let ts = {};
   let py = {};
   let error = null;
+  let pyNote = null; // why the Python side cannot run here (its row shows "—" and this)
   try {
     progress(`${c.name}: TypeScript (${reps} rep${reps > 1 ? "s" : ""})…`);
     ts = await c.ts(ctx);
@@ -251,7 +258,8 @@ async function runCase(c, opts) {
     try {
       py = await c.py(ctx);
     } catch (e) {
-      error = `Python side: ${String(e.message).split("\n")[0].slice(0, 300)}`;
+      if (e instanceof Unavailable) pyNote = e.message;
+      else error = `Python side: ${String(e.message).split("\n")[0].slice(0, 300)}`;
     }
   } catch (e) {
     error = String(e.message).split("\n")[0].slice(0, 300);
@@ -267,6 +275,7 @@ async function runCase(c, opts) {
       higherIsBetter: Boolean(row.higherIsBetter),
       ts: row.ts ? summarize(ts[row.ts]) : null,
       py: row.py ? summarize(py[row.py]) : null,
+      ...(row.py && pyNote ? { pyNote } : {}),
       error,
     });
   }

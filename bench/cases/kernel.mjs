@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { JUPYTER_PYTHON, PYTHON, ROOT, raceLab, runCommand, timed } from "../lib.mjs";
+import { JUPYTER_PYTHON, PYTHON, ROOT, Unavailable, raceLab, runCommand, timed, usefulLine } from "../lib.mjs";
 
 const { readOutcomes } = raceLab;
 const NOTEBOOKS = path.join(ROOT, "instructor");   // the lessons with their solutions: every exercise runs
@@ -56,8 +56,8 @@ async function runLesson(notebook) {
         timeoutMs: 300_000,
       });
     } catch (error) {
-      // The harness exits 1 on a failed notebook; its report is still in the message.
-      output = String(error.message);
+      // The harness exits 1 on a failed notebook; its report is on its stdout, kept in the error.
+      output = `${error.stdout ?? ""}\n${error.message}`;
       failed = true;
     }
     const m = /(PASS|FAIL) [^\n]*: (\d+) cells, (\d+) failures, ([\d.]+) s/.exec(output);
@@ -70,6 +70,18 @@ async function runLesson(notebook) {
   } finally {
     fs.rmSync(path.dirname(outcomes), { recursive: true, force: true });
   }
+}
+
+/**
+ * A port that cannot run on this machine, as opposed to one that failed: status 3 is the ports'
+ * "an optional package is missing" (python/README.md), and a port that needs arguments beyond
+ * --json (lesson 12's --url and --schema of the database its lesson starts) cannot run on its own.
+ */
+export function portUnavailable(port, error) {
+  const line = usefulLine(error.stderr ?? "");
+  if (error.code === 3) return new Unavailable(`python/${port} cannot run here: ${line}`);
+  if (error.code === 2 && /arguments are required/.test(line)) return new Unavailable(`python/${port} needs what its lesson passes: ${line.replace(/^.*error: /, "")}`);
+  return null;
 }
 
 /** One case per lesson notebook present (instructor/NN-*.ipynb); its Python port when there is one. */
@@ -91,8 +103,12 @@ function lessonCases() {
       },
       py: async () => {
         if (!port) return {};
-        const { ms } = await timed(() => runCommand(PYTHON, [path.join(ROOT, "python", port), "--json"], { timeoutMs: 300_000 }));
-        return { port: [{ ms }] };
+        try {
+          const { ms } = await timed(() => runCommand(PYTHON, [path.join(ROOT, "python", port), "--json"], { timeoutMs: 300_000 }));
+          return { port: [{ ms }] };
+        } catch (error) {
+          throw portUnavailable(port, error) ?? error;
+        }
       },
     };
   });

@@ -5,17 +5,29 @@
 // threads started ahead, each serving one run), the way a notebook's second and later runs find them.
 import { pythonCase, raceLab, timed } from "../lib.mjs";
 
-const { keepThreadsReady, runProcesses, runThreads } = raceLab;
+const { keepThreadsReady, runProcesses, runThreads, runningWorkers } = raceLab;
 
 function nothing() {
   return 0;
 }
 
+// A run returns once its thread has returned (the thread ends in the background, ~5-15 ms). Each timed
+// run starts after the previous one's thread is gone, as a cell does after the one before it: else a
+// start would share the 2 cores with the last thread's teardown and read slower than a student sees.
+async function threadsGone() {
+  const deadline = Date.now() + 5_000;
+  while (runningWorkers().threads > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 async function runTs({ reps }) {
   const out = { thread: [], "thread, spares ready": [], process: [] };
   await keepThreadsReady(0); // cold: no spares
-  for (let rep = 0; rep < reps * 2; rep++) out.thread.push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
   for (let rep = 0; rep < reps * 2; rep++) {
+    await threadsGone();
+    out.thread.push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
+  }
+  for (let rep = 0; rep < reps * 2; rep++) {
+    await threadsGone();
     await keepThreadsReady(1); // started, and up, before the clock starts
     out["thread, spares ready"].push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
   }

@@ -86,15 +86,31 @@ def file_counter(locked, reps, quick):
 
 # --- shared-value-sleep / shared-value-nosleep (lesson 04) ---------------------------------------
 
+def deposit_fast_locked(balance, iterations):
+    """The port's fast loop (no sleep) with the Value's own lock around each update: no port has it."""
+    for _ in range(iterations):
+        with balance.get_lock():
+            balance.value = balance.value + 1
+
+
+def withdraw_fast_locked(balance, iterations):
+    for _ in range(iterations):
+        with balance.get_lock():
+            balance.value = balance.value - 1
+
+
 def shared_value(sleep, reps, quick):
     p04 = port("04_shared_value")
     iterations = (20 if quick else 1000) if sleep else (2000 if quick else 100000)
-    pause = 0.001 if sleep else 0
+    if sleep:  # the original's loops: a 1 ms sleep before each update
+        variants = [("unlocked", p04.deposit, p04.withdraw), ("locked", p04.deposit_get_lock, p04.withdraw_get_lock)]
+    else:
+        variants = [("unlocked", p04.deposit_fast, p04.withdraw_fast), ("locked", deposit_fast_locked, withdraw_fast_locked)]
     out = {}
-    for name, add, sub in [("unlocked", p04.deposit, p04.withdraw), ("locked", p04.deposit_locked, p04.withdraw_locked)]:
+    for name, add, sub in variants:
         rows = []
         for _ in range(reps):
-            ms, final = timed(lambda: p04.one_trial(add, sub, iterations, pause))
+            ms, final = timed(lambda: p04.two_processes(add, sub, iterations))
             rows.append({"ms": ms, "observed": final, "anomaly": final != 2000})
         out[name] = rows
     return out
@@ -106,11 +122,13 @@ def pool_decorator(reps, quick):
     p05 = port("05_decorators")
     times = 50 if quick else 500
     out = {}
-    for name, task in [("unlocked", p05.task_unsafe), ("lock per task", p05.task_decorated),
-                       ("lock per update", p05.task_per_update)]:
+    # The TypeScript case runs both pools at once (Promise.all), so the port runs with together=True
+    # (starmap_async): all four tasks overlap. Timed from before the pools start, as on the TS side.
+    for name, key in [("unlocked", "unsafe"), ("lock per task", "whole_task"), ("lock per update", "decorated")]:
         rows = []
         for _ in range(reps):
-            ms, (final, _) = timed(lambda: p05.one_trial(task, times, 0))
+            p05.balance.value = 20000  # the port's module-level Value: forked pools inherit it
+            _, final, ms = p05.one_run(p05.TASKS[key], times, True)
             rows.append({"ms": ms, "observed": final, "anomaly": final != 20000})
         out[name] = rows
     return out

@@ -232,7 +232,8 @@ function classFrom(source: string, name: string): new (...args: any[]) => any {
   return Class;
 }
 
-async function handle(conn: Connection, request: ManagerRequest): Promise<unknown> {
+/** Runs a request; returns its value, or a promise of it when the method is async (or waits). */
+function handle(conn: Connection, request: ManagerRequest): unknown {
   switch (request.op) {
     case "ping":
       return null;
@@ -281,6 +282,10 @@ async function handle(conn: Connection, request: ManagerRequest): Promise<unknow
   }
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
 function reply(conn: Connection, response: ManagerResponse): void {
   if (!conn.open) return;
   let frame: Buffer;
@@ -310,14 +315,22 @@ const server = net.createServer((socket) => {
       return;
     }
     for (const request of requests as ManagerRequest[]) {
-      // Not awaited: a method that awaits lets the next request start (see the top of this file).
-      void (async () => {
-        try {
-          reply(conn, { id: request.id, ok: true, value: await handle(conn, request) });
-        } catch (error) {
-          reply(conn, { id: request.id, ok: false, error: errorReport(error) });
-        }
-      })();
+      let value: unknown;
+      try {
+        value = handle(conn, request);
+      } catch (error) {
+        reply(conn, { id: request.id, ok: false, error: errorReport(error) });
+        continue;
+      }
+      // A method that returned its value is answered now (its result copied as it is now, as
+      // Python's manager pickles it right after the call); one that returned a promise is answered
+      // when it settles, not awaited here: while it awaits, the next request starts (see the top).
+      if (isThenable(value)) {
+        Promise.resolve(value).then(
+          (settled) => reply(conn, { id: request.id, ok: true, value: settled }),
+          (error) => reply(conn, { id: request.id, ok: false, error: errorReport(error) }),
+        );
+      } else reply(conn, { id: request.id, ok: true, value });
     }
   });
   socket.on("error", () => {

@@ -179,13 +179,15 @@ export async function keepThreadsReady(count: number = DEFAULT_SPARE_THREADS): P
     throw new RaceLabArgumentError("count", `an integer from 0 to ${MAX_SPARE_THREADS}`, count);
   }
   wanted = count;
-  while (spares.length > wanted) void spares.pop()!.worker.terminate();
+  // Surplus spares are gone when this returns: a run timed right after keepThreadsReady(0) does not
+  // share the cores with their teardown.
+  const ending = spares.splice(wanted).map((s) => s.worker.terminate());
   topUp();
   // Neither an unref()'d spare nor a pending waitAsync keeps Node alive: hold the process while a
   // script awaits this, or it would exit in the middle of the await.
   const hold = setInterval(() => undefined, 60_000);
   try {
-    await Promise.all(spares.map((s) => s.ready));
+    await Promise.all([...spares.map((s) => s.ready), ...ending]);
   } finally {
     clearInterval(hold);
   }

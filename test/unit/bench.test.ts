@@ -83,3 +83,31 @@ test("--list names every case of issue 9", () => {
   }
   assert.match(r.stdout, /^lesson-0\d /m);
 });
+
+test("the Python side of the lesson 04 and 05 cases runs against the ports as they are", () => {
+  for (const name of ["shared-value-sleep", "shared-value-nosleep", "pool-decorator"]) {
+    const r = spawnSync(process.env.RACE_LAB_BENCH_PYTHON || "python3", [path.join(ROOT, "bench", "python", "bench.py"), name, "--reps", "1", "--quick"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    const variants = JSON.parse(r.stdout).variants;
+    const expected = name === "pool-decorator" ? ["unlocked", "lock per task", "lock per update"] : ["unlocked", "locked"];
+    assert.deepEqual(Object.keys(variants), expected, name);
+    for (const v of expected) assert.equal(variants[v].length, 1, `${name} ${v}`);
+  }
+});
+
+test("a failed command reads as its traceback's last line; a port that cannot run here is a note, not an error", async () => {
+  const lib = await import(path.join(ROOT, "bench", "lib.mjs"));
+  const kernel = await import(path.join(ROOT, "bench", "cases", "kernel.mjs"));
+  const failed = await lib.runCommand("python3", ["-c", "def f():\n    raise ValueError('the useful line')\nf()"]).then(
+    () => assert.fail("should have failed"),
+    (error: Error & { code: number; stderr: string }) => error,
+  );
+  assert.match(failed.message.split("\n")[0], /exited with 1: ValueError: the useful line$/);
+  assert.equal(lib.usefulLine(failed.stderr), "ValueError: the useful line");
+  assert.equal(kernel.portUnavailable("x.py", failed), null, "a crash stays an error");
+  const missing = kernel.portUnavailable("12_x.py", { code: 3, stderr: "psycopg is not installed: pip install 'psycopg[binary]'\n" });
+  assert.ok(missing instanceof lib.Unavailable);
+  assert.match(missing.message, /python\/12_x\.py cannot run here: psycopg is not installed/);
+  const needsArgs = kernel.portUnavailable("12_x.py", { code: 2, stderr: "usage: …\n12_x.py: error: the following arguments are required: --url, --schema\n" });
+  assert.match(needsArgs.message, /needs what its lesson passes: the following arguments are required: --url, --schema/);
+});
