@@ -23,7 +23,7 @@ const program = new Command()
   .option("--check", "write nothing; exit 1 when --out differs from what --source gives")
   .parse();
 const { source, out, check } = program.opts();
-const shown = (file) => path.relative(process.cwd(), file) || ".";
+const shown = (/** @type {string} */ file) => path.relative(process.cwd(), file) || ".";
 
 try {
   const names = readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort();
@@ -69,7 +69,7 @@ try {
   }
   console.log(`released ${built.length} notebook(s) into ${shown(out)}`);
 } catch (e) {
-  if (!(e instanceof NotebookError) && e.code !== "ENOENT") throw e;
-  console.error(`release: ${e.message}`);
+  if (!(e instanceof NotebookError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT") throw e;
+  console.error(`release: ${/** @type {Error} */ (e).message}`);
   process.exit(1);
 }
