@@ -159,7 +159,7 @@ function readOsRelease() {
 
 /**
  * The order in which we try to get a Jupyter, given what we know about this machine. Pure, so the
- * decision is unit-tested (test/unit/course-setup.test.ts) without installing anything.
+ * decision is unit-tested (test/tools/course.test.ts) without installing anything.
  * Students get a private virtual environment first (JupyterLab, no root needed); CI prefers the
  * system's packages when it may install them (fast, and what the harness is tested with).
  * @param {{ debianLike: boolean; root: boolean; hasApt: boolean; hasPython: boolean; ci: boolean }} facts

@@ -5,7 +5,7 @@
 // // END HIDDEN TESTS) are removed, outputs cleared, and the result is written in the committed clean
 // form; nbgrader metadata stays, so the grader (and nbgrader) can match the cells back.
 // The student notebooks are committed (students, `npm start` and Binder open them); `--check` writes
-// nothing and fails when they differ from what the instructor's would give (test/unit/student-notebooks).
+// nothing and fails when they differ from what the instructor's would give (test/course/student-notebooks.test.ts).
 // Both folders sit at the same depth, so the lessons' relative paths (../python/…) and
 // `import … from "race-lab"` work in either.
 import { Command } from "commander";
