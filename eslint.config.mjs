@@ -6,7 +6,7 @@ import tseslint from "typescript-eslint";
 export default defineConfig(
   globalIgnores(["**/dist/", "node_modules/", ".venv/", "release/", "test-artifacts/", "python/", "binder/"]),
   {
-    files: ["**/*.ts", "**/*.mjs", "**/*.js"],
+    files: ["**/*.ts", "**/*.mjs", "**/*.cjs", "**/*.js"],
     extends: [tseslint.configs.recommended],
     rules: {
       // Functions that travel to workers take and return arbitrary values (see docs/DESIGN.md);

@@ -13,6 +13,10 @@ import { ROOT, defaultWhere, ensureJupyter, registerKernel } from "./jupyter.mjs
 
 const WELCOME = "notebooks/00-welcome.ipynb"; // a URL path as well as a file path
 
+/**
+ * Finds (or installs) Jupyter and registers the kernel; returns the Jupyter in use.
+ * @param {{ ci?: boolean; prefix?: string }} [options]
+ */
 function setup({ ci = false, prefix } = {}) {
   if (!existsSync(path.join(ROOT, "node_modules", "race-lab", "dist", "index.js"))) {
     // `npm install` builds it (the "prepare" script); this covers a cleaned src/dist.
@@ -25,6 +29,10 @@ function setup({ ci = false, prefix } = {}) {
   return jupyter;
 }
 
+/**
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 function portFree(port) {
   // Jupyter listens on localhost; try the same address so "in use" means what Jupyter will see.
   return new Promise((resolve) => {
@@ -34,6 +42,7 @@ function portFree(port) {
   });
 }
 
+/** @param {string} value */
 function parsePort(value) {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError("a port is an integer from 1 to 65535.");
@@ -45,6 +54,8 @@ function parsePort(value) {
  * notebooks/, python/ all visible). We set the app's default URL rather than pass the file: the
  * classic Notebook before 7 opens a browser whenever it is given a file, even with --no-browser, and
  * this way the URL Jupyter prints (and opens) leads straight to the notebook in every app.
+ * @param {"lab" | "notebook"} app
+ * @param {string | null} notebookVersion
  */
 function openWelcome(app, notebookVersion) {
   if (app === "lab") return ["--ServerApp.root_dir=" + ROOT, `--LabApp.default_url=/lab/tree/${WELCOME}`];
@@ -54,8 +65,10 @@ function openWelcome(app, notebookVersion) {
   return ["--NotebookApp.notebook_dir=" + ROOT, `--NotebookApp.default_url=/notebooks/${WELCOME}`];
 }
 
+/** @param {{ lab?: boolean; classic?: boolean; browser?: boolean; port?: number }} opts */
 async function start(opts) {
   const jupyter = setup();
+  /** @type {"lab" | "notebook"} */
   let app = jupyter.lab ? "lab" : "notebook";
   if (opts.lab) {
     if (!jupyter.lab) throw new Error(`--lab: JupyterLab is not installed with ${jupyter.path} (install it: python3 -m pip install jupyterlab), or drop --lab.`);
@@ -82,7 +95,7 @@ async function start(opts) {
   console.log("Stop it with Ctrl+C.");
   const child = spawn(jupyter.path, args, { cwd: ROOT, stdio: "inherit" });
   // Ctrl+C reaches Jupyter through the terminal; a plain kill of this wrapper is passed on.
-  for (const sig of ["SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+  for (const sig of /** @type {const} */ (["SIGTERM", "SIGHUP"])) process.on(sig, () => child.kill(sig));
   process.on("SIGINT", () => {}); // Jupyter asks "Shutdown this server?"; let it decide.
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -19,6 +19,23 @@ import path from "node:path";
 import { ROOT, findHarnessPython, kernelSpec } from "./jupyter.mjs";
 import { COURSE_SOURCE, NotebookError, assemble, cellText, loadSources, matchSource, readNotebook, removeHiddenTests, sourceLines } from "./nbgrader.mjs";
 
+/** @typedef {import("./nbgrader.mjs").Cell} Cell */
+/** @typedef {import("./nbgrader.mjs").Source} Source */
+/** @typedef {import("./nbgrader.mjs").Assembled} Assembled */
+/**
+ * One cell as the backend (test/harness/grade_notebook.py) reports it; `verdict` is the judge's, for a test cell.
+ * @typedef {{ index: number; role: string; grade_id: string | null; status: string; error: string | null; verdict?: { passed: boolean; detail: string } | null }} CellResult
+ */
+/**
+ * The backend's RESULT, or why there is none.
+ * @typedef {{ cells: CellResult[]; restarts: { cell: number; reason: string }[]; leftovers: string[]; fatal: string | null; error?: undefined } | { error: string }} BackendRun
+ */
+/** @typedef {{ exercise: string; points: number; maxPoints: number; status: string; detail: string }} Exercise */
+/**
+ * One submission's grades, as printed and written to grades.json.
+ * @typedef {{ submission: string; notebook: string | null; score: number; maxScore: number; exercises: Exercise[]; notes: string[]; processesEnded: string[]; error: string | null; seconds: number }} Graded
+ */
+
 const BACKEND = path.join(ROOT, "test", "harness", "grade_notebook.py");
 const GUARD = path.join(ROOT, "scripts", "grading-guard.cjs");
 // The TypeScript that tslab compiles cells with: the judge compiles the tests with the same one.
@@ -27,8 +44,9 @@ const KERNEL = "race-lab-grader";
 // `npm run grade` runs in the project root; paths the instructor typed are relative to where they typed them.
 const HERE = process.env.INIT_CWD || process.cwd();
 
+/** @param {number} max */
 function seconds(max) {
-  return (value) => {
+  return (/** @type {string} */ value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`a whole number of seconds from 1 to ${max}`);
     return n;
@@ -66,7 +84,7 @@ function privateKernel() {
  * submission dies with it), and `setpriv --pdeathsig` so that it also dies if this process is killed.
  */
 function backendPrefix() {
-  const works = (argv) => spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  const works = (/** @type {string[]} */ argv) => spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: "ignore", timeout: 10_000 }).status === 0;
   const prefix = [];
   if (works(["setpriv", "--pdeathsig", "KILL"])) prefix.push("setpriv", "--pdeathsig", "KILL");
   const unshare = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
@@ -74,23 +92,39 @@ function backendPrefix() {
   return { prefix: namespace ? [...prefix, ...unshare] : prefix, namespace };
 }
 
+/**
+ * @param {string} source
+ * @param {string} role
+ * @param {string | null} [gradeId]
+ * @returns {Cell}
+ */
 function codeCell(source, role, gradeId = null) {
   return { cell_type: "code", execution_count: null, metadata: { race_lab_grading: { role, grade_id: gradeId } }, outputs: [], source: sourceLines(source) };
 }
 
-/** What a test cell sends to the kernel: a call into the judge, which runs the source's test itself. */
+/**
+ * What a test cell sends to the kernel: a call into the judge, which runs the source's test itself.
+ * @param {string} gradeId
+ */
 function judgeCall(gradeId) {
   return `// Race Lab grader: runs the course's test ${gradeId}, as compiled before any student code ran.\nawait Reflect.get(globalThis, Symbol.for("race-lab.grader")).run(${JSON.stringify(gradeId)});`;
 }
 
-/** The notebook the backend runs (setup first; its source is written by the backend), and the tests' sources. */
+/**
+ * The notebook the backend runs (setup first; its source is written by the backend), and the tests' sources.
+ * @param {Source} source
+ * @param {Assembled} assembled
+ */
 function gradingNotebook(source, assembled) {
+  /** @type {Cell[]} */
   const cells = [{ ...codeCell("// Race Lab grader: setup", "setup"), id: "grader-setup" }];
+  /** @type {Record<string, string>} test cell's grade_id → its source, hidden tests in */
   const tests = {};
+  /** @type {Record<number, string>} cell index → the test's source the feedback notebook shows */
   const feedbackSources = {};
   for (const e of assembled.cells) {
     const meta = { ...(e.cell.metadata ?? {}), race_lab_grading: { role: e.role, grade_id: e.gradeId } };
-    if (e.role === "test") {
+    if (e.role === "test" && e.gradeId) {
       tests[e.gradeId] = cellText(e.cell);
       feedbackSources[cells.length] = opts.feedbackHiddenTests ? cellText(e.cell) : removeHiddenTests(cellText(e.cell), e.gradeId);
       cells.push({ ...e.cell, metadata: meta, source: sourceLines(judgeCall(e.gradeId)) });
@@ -109,7 +143,13 @@ function gradingNotebook(source, assembled) {
   return { nb: { ...source.nb, nbformat: 4, nbformat_minor: 5, cells }, tests, feedbackSources };
 }
 
-/** Runs the backend for one submission, with no pipe of ours handed down and a hard wall-clock limit. */
+/**
+ * Runs the backend for one submission, with no pipe of ours handed down and a hard wall-clock limit.
+ * @param {string} python
+ * @param {ReturnType<typeof gradingNotebook>} graded
+ * @param {string | null} feedbackFile
+ * @returns {Promise<BackendRun>}
+ */
 function runBackend(python, graded, feedbackFile) {
   const courseRoot = path.dirname(sourceDir);
   // The kernel's working folder sits beside the course's notebooks folder, so relative paths
@@ -133,6 +173,7 @@ function runBackend(python, graded, feedbackFile) {
     closeSync(logFd);
     running = { child, cwd, work };
     let limitHit = false;
+    /** @type {NodeJS.Timeout | undefined} */
     let killTimer;
     // The backend's pid: unshare's child inside the namespace, else the child itself.
     const backendPid = () => {
@@ -155,7 +196,7 @@ function runBackend(python, graded, feedbackFile) {
       }
       killTimer = setTimeout(() => {
         try {
-          process.kill(-child.pid, "SIGKILL");
+          if (child.pid) process.kill(-child.pid, "SIGKILL");
         } catch {
           // already gone
         }
@@ -189,21 +230,28 @@ function runBackend(python, graded, feedbackFile) {
   });
 }
 
-/** One row per exercise: points only on the judge's signed verdict. */
+/**
+ * One row per exercise: points only on the judge's signed verdict.
+ * @param {Assembled} assembled
+ * @param {{ cells: CellResult[] }} run
+ * @returns {Exercise[]}
+ */
 function score(assembled, run) {
+  /** @type {Map<number, CellResult>} */
   const byIndex = new Map();
   run.cells.forEach((c) => byIndex.set(c.index, c));
+  /** @type {Exercise[]} */
   const exercises = [];
   let index = 1; // cell 0 is the setup cell
   for (const e of assembled.cells) {
-    if (e.role === "test") {
+    if (e.role === "test" && e.gradeId) {
       const cell = byIndex.get(index);
       const status = cell?.status ?? "skipped";
       const verdict = cell?.verdict ?? null;
       const passed = verdict?.passed === true;
       let detail = "";
       if (!passed) {
-        if (status === "timeout") detail = cell.error;
+        if (status === "timeout") detail = cell?.error ?? "";
         else if (verdict) detail = verdict.detail;
         else if (status === "ok") detail = "no verdict from the grader's judge: the submission interfered with the kernel";
         else detail = cell?.error ?? "not run";
@@ -221,8 +269,15 @@ function score(assembled, run) {
   return exercises;
 }
 
+/**
+ * @param {string} python
+ * @param {string} file
+ * @param {Source[]} sources
+ * @returns {Promise<Graded>}
+ */
 async function gradeOne(python, file, sources) {
   const started = Date.now();
+  /** @type {Graded} */
   const result = { submission: file, notebook: null, score: 0, maxScore: 0, exercises: [], notes: [], processesEnded: [], error: null, seconds: 0 };
   try {
     const submission = readNotebook(path.resolve(HERE, file));
@@ -233,7 +288,7 @@ async function gradeOne(python, file, sources) {
     const feedback = outDir ? path.join(outDir, "feedback", file.replace(/^(\.\.?\/)+/, "").replace(/[/\\]/g, "__")) : null;
     if (feedback) mkdirSync(path.dirname(feedback), { recursive: true });
     const run = await runBackend(python, gradingNotebook(source, assembled), feedback);
-    if (run.error) {
+    if (run.error !== undefined) {
       result.exercises = score(assembled, { cells: [] });
       result.error = `grading stopped: ${run.error}`;
     } else {
@@ -253,6 +308,7 @@ async function gradeOne(python, file, sources) {
   return result;
 }
 
+/** @param {Graded} r */
 function printResult(r) {
   const head = r.notebook ? `${r.submission} (${r.notebook}): ${r.score}/${r.maxScore}, ${r.seconds} s` : `${r.submission}: NOT GRADED`;
   console.log(head);
@@ -265,20 +321,26 @@ function printResult(r) {
   if (r.error) console.log(`  error: ${r.error}`);
 }
 
+/** @param {unknown} value */
 function csvField(value) {
   const s = String(value ?? "");
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Written after every submission (each file replaced whole, by a rename), so a stopped run keeps what it graded. */
-function writeGradebook(results) {
+/**
+ * Written after every submission (each file replaced whole, by a rename), so a stopped run keeps what it graded.
+ * @param {string} outDir
+ * @param {Graded[]} results
+ */
+function writeGradebook(outDir, results) {
   mkdirSync(outDir, { recursive: true });
+  /** @type {(string | number | null)[][]} */
   const rows = [["submission", "notebook", "exercise", "points", "max_points", "status", "detail"]];
   for (const r of results) {
     if (r.error && r.exercises.length === 0) rows.push([r.submission, r.notebook ?? "", "", 0, 0, "not graded", r.error]);
     for (const e of r.exercises) rows.push([r.submission, r.notebook, e.exercise, e.points, e.maxPoints, e.status, e.detail]);
   }
-  const put = (name, text) => {
+  const put = (/** @type {string} */ name, /** @type {string} */ text) => {
     const file = path.join(outDir, name);
     writeFileSync(`${file}.partial`, text);
     renameSync(`${file}.partial`, file);
@@ -287,7 +349,8 @@ function writeGradebook(results) {
   put("grades.json", JSON.stringify({ gradedAt: new Date().toISOString(), submissions: results }, null, 2) + "\n");
 }
 
-let sources;
+/** @type {Source[]} */
+let sources = [];
 try {
   sources = loadSources(sourceDir);
   if (sources.length === 0) throw new NotebookError(`${opts.source}: no notebook there has nbgrader exercise cells`);
@@ -303,14 +366,17 @@ if (!python) {
 }
 const jupyterData = privateKernel();
 const backend = backendPrefix();
-/** The submission being graded, ended with us if we are stopped (Ctrl-C reaches only this process: the backend has its own group). */
+/**
+ * The submission being graded, ended with us if we are stopped (Ctrl-C reaches only this process: the backend has its own group).
+ * @type {{ child: import("node:child_process").ChildProcess; cwd: string; work: string } | null}
+ */
 let running = null;
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
     console.error(`grade: stopped (${sig})${outDir ? "; the gradebook holds the submissions graded so far" : ""}`);
     if (running) {
       try {
-        process.kill(-running.child.pid, "SIGKILL"); // with unshare, the namespace and all in it; else the backend's group
+        if (running.child.pid) process.kill(-running.child.pid, "SIGKILL"); // with unshare, the namespace and all in it; else the backend's group
       } catch {
         // already gone
       }
@@ -321,13 +387,14 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.exit(130);
   });
 }
+/** @type {Graded[]} */
 const results = [];
 try {
   for (const file of program.args) {
     const r = await gradeOne(python, file, sources);
     printResult(r);
     results.push(r);
-    if (outDir) writeGradebook(results);
+    if (outDir) writeGradebook(outDir, results);
   }
 } finally {
   rmSync(jupyterData, { recursive: true, force: true });

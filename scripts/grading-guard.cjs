@@ -18,6 +18,15 @@ const vm = require("node:vm");
 
 const GRADER = Symbol.for("race-lab.grader");
 
+/** @typedef {{ secretFile: string; verdictFile: string; typescript: string; tests: Record<string, string> }} GuardConfig */
+/** @typedef {(scope: object) => Promise<unknown>} CompiledTest */
+/** One test run's record: how many checks it started, how many are still running, what failed. */
+/** @typedef {{ checks: number; pending: number; failures: string[] }} RunRecord */
+/**
+ * What install() captured, before any student code ran.
+ * @typedef {{ secret: Buffer; verdictFd: number; library: Record<string, any>; intrinsics: Record<string, unknown>; tslabExports: Record<string | symbol, unknown>; compiled: Record<string, CompiledTest>; ran: Record<string, unknown> }} GuardState
+ */
+
 // Captured now, before any student code: every use below goes through these.
 const { apply: ReflectApply, ownKeys: ReflectOwnKeys, has: ReflectHas, get: ReflectGet } = Reflect;
 const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, freeze, create, hasOwn } = Object;
@@ -65,6 +74,11 @@ function intrinsicsToLock() {
   return { namespaces, prototypes };
 }
 
+/**
+ * @param {object} obj
+ * @param {string | symbol} key
+ * @param {boolean} overridable whether an object that inherits the property may take its own
+ */
 function lockProperty(obj, key, overridable) {
   const desc = getOwnPropertyDescriptor(obj, key);
   if (!desc || !desc.configurable) return;
@@ -74,6 +88,7 @@ function lockProperty(obj, key, overridable) {
       get() {
         return value;
       },
+      /** @this {object} @param {unknown} v */
       set(v) {
         // Writing on the built-in itself is the trick; writing on an object that inherits it is ordinary code.
         if (this === obj) throw new TypeErrorCtor(`Cannot change ${StringOf(key)} of a built-in while grading`);
@@ -102,15 +117,19 @@ function lockIntrinsics() {
   }
   for (const name of INTRINSIC_NAMES) lockProperty(globalThis, name, false);
   // The fs binding's write functions: the verdict goes through them (a patched one would see the secret).
-  const binding = process.binding("fs");
+  // process.binding is deprecated and left out of @types/node, but it is the binding fs itself calls.
+  const binding = /** @type {{ binding(name: string): object }} */ (/** @type {unknown} */ (process)).binding("fs");
   for (const key of ["writeBuffer", "writeString", "writeBuffers", "open", "close"]) if (hasOwn(binding, key)) lockProperty(binding, key, false);
 }
 
+/** @type {GuardState | null} */
 let state = null;
 
 /**
  * Called by the grader's first cell. `config`: { secretFile, verdictFile, tests: { gradeId: source },
  * typescript: path of tslab's TypeScript }. `raceLab`: the course library as the kernel loaded it.
+ * @param {GuardConfig} config
+ * @param {Record<string, any>} raceLab
  */
 function install(config, raceLab) {
   if (state) throw new ErrorCtor("grading guard: installed twice");
@@ -119,6 +138,7 @@ function install(config, raceLab) {
   const verdictFd = fs.openSync(config.verdictFile, "a");
 
   // The library's values as loaded now: a test gets these, whatever a student cell does to require.cache.
+  /** @type {Record<string, any>} */
   const library = create(null);
   for (const key of Object.keys(raceLab)) library[key] = raceLab[key];
   for (const name of ["checkSolved", "expectEqual", "expectTrue", "expectBetween", "ExerciseFailedError", "showHtml"]) {
@@ -133,12 +153,16 @@ function install(config, raceLab) {
     const proto = value.prototype;
     if (proto && typeof proto === "object") for (const key of ReflectOwnKeys(proto)) lockProperty(proto, key, true);
   }
+  /** @type {Record<string, unknown>} */
   const intrinsics = create(null);
-  for (const name of INTRINSIC_NAMES) intrinsics[name] = globalThis[name];
-  const tslabExports = globalThis.__tslab__?.exports;
+  const global = /** @type {Record<string, any>} */ (globalThis);
+  for (const name of INTRINSIC_NAMES) intrinsics[name] = global[name];
+  /** @type {Record<string | symbol, unknown> | undefined} */
+  const tslabExports = global.__tslab__?.exports;
   if (!tslabExports) throw new ErrorCtor("grading guard: not running in a tslab kernel");
 
   const ts = require(config.typescript);
+  /** @type {Record<string, CompiledTest>} */
   const compiled = create(null);
   for (const gradeId of Object.keys(config.tests)) {
     const js = ts.transpileModule(config.tests[gradeId], {
@@ -157,11 +181,14 @@ function install(config, raceLab) {
   defineProperty(globalThis, GRADER, { value: freeze({ run }), enumerable: false, writable: false, configurable: false });
 }
 
+/** @param {{ gradeId: string; passed: boolean; detail: string }} verdict */
 function writeVerdict(verdict) {
+  if (!state) throw new ErrorCtor("grading guard: not installed");
   const line = BufferConcat([state.secret, BufferFrom(` ${JSONStringify(verdict)}\n`)]);
   writeSync(state.verdictFd, line);
 }
 
+/** @param {unknown} e */
 function describe(e) {
   if (e instanceof ErrorCtor) return `${StringOf(e.name)}: ${StringOf(e.message)}`;
   try {
@@ -171,26 +198,31 @@ function describe(e) {
   }
 }
 
-/** The scope of one test run: the grader's check helpers first, then built-ins, then the notebook's names. */
+/**
+ * The scope of one test run: the grader's check helpers first, then built-ins, then the notebook's names.
+ * @param {RunRecord} run
+ */
 function scopeFor(run) {
+  if (!state) throw new ErrorCtor("grading guard: not installed");
   const { library, intrinsics, tslabExports } = state;
-  const testRequire = (id) => (id === "race-lab" ? library : require(id));
+  const testRequire = (/** @type {string} */ id) => (id === "race-lab" ? library : require(id));
+  /** @type {Record<string, any>} */
   const helpers = create(null);
   // check / checkSolved: the library's real check (captured at install), with the verdict kept here.
-  helpers.checkSolved = (id, body, options) => {
+  helpers.checkSolved = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) => {
     run.checks += 1;
     run.pending += 1;
     process.env.RACE_LAB_GRADING = "1";
     const settled = library.checkSolved(id, body, options);
     return new Promise((resolve, reject) => {
       ReflectApply(PromiseThen, settled, [
-        (solved) => {
+        (/** @type {unknown} */ solved) => {
           run.pending -= 1;
           if (solved === true) return resolve(true);
           run.failures.push(`ExerciseFailedError: ${StringOf(id)}: not solved`);
           reject(new library.ExerciseFailedError(`${StringOf(id)}: not solved`));
         },
-        (e) => {
+        (/** @type {unknown} */ e) => {
           run.pending -= 1;
           run.failures.push(describe(e));
           reject(e);
@@ -198,7 +230,7 @@ function scopeFor(run) {
       ]);
     });
   };
-  helpers.check = (id, body, options) => ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
+  helpers.check = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) => ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
   helpers.expectEqual = library.expectEqual;
   helpers.expectTrue = library.expectTrue;
   helpers.expectBetween = library.expectBetween;
@@ -222,14 +254,18 @@ function scopeFor(run) {
   });
 }
 
-/** Runs the source's test `gradeId` (compiled at install) and writes its verdict. The test cell awaits it. */
+/**
+ * Runs the source's test `gradeId` (compiled at install) and writes its verdict. The test cell awaits it.
+ * @param {string} gradeId
+ */
 function run(gradeId) {
   if (!state) throw new ErrorCtor("grading guard: not installed");
   const test = state.compiled[StringOf(gradeId)];
   if (!test) throw new ErrorCtor(`grading guard: no test ${StringOf(gradeId)}`);
+  /** @type {RunRecord} */
   const record = { checks: 0, pending: 0, failures: [] };
   let finished = false;
-  const finish = (threw) => {
+  const finish = (/** @type {string | null} */ threw) => {
     if (finished) return;
     finished = true;
     const failures = record.failures;
@@ -238,6 +274,7 @@ function run(gradeId) {
     if (!detail && record.pending > 0) detail = "a check had not finished when the test ended";
     writeVerdict({ gradeId: StringOf(gradeId), passed: !detail, detail: detail ?? "" });
   };
+  /** @type {Promise<unknown>} */
   let promise;
   try {
     // `this` is an empty object: TypeScript's helpers (`this.__decorate || …`) must not find a student's.
@@ -248,7 +285,7 @@ function run(gradeId) {
   }
   // The verdict follows the test's own promise (an async function's: always a real one), through the
   // captured `then`, so a student's Promise tricks cannot settle it early.
-  ReflectApply(PromiseThen, promise, [() => finish(null), (e) => finish(record.failures.length ? null : describe(e))]);
+  ReflectApply(PromiseThen, promise, [() => finish(null), (/** @type {unknown} */ e) => finish(record.failures.length ? null : describe(e))]);
   return promise;
 }
 

