@@ -118,6 +118,18 @@ test("cell times: a slow cell without slow-by-design fails; so does the tag with
   assert.match(run.out, /cell times: median \d+\.\d\d s, 90th percentile \d+\.\d\d s, slowest \d+\.\d\d s \(cell 1 \[/);
 });
 
+test("cell times: the 2 s limit holds without any setting; RACE_LAB_SLOW_CELL_S=off makes slow cells warnings; a bad value is refused", () => {
+  const env = { ...process.env };
+  delete env.RACE_LAB_SLOW_CELL_S;
+  assertFails(runHarness(["slow-cell.ipynb"], ["--no-git-check"], env), /- cell 1 \[.*\]: took \d+\.\d\d s, over the 2 s limit for a cell/);
+  const off = runHarness(["slow-cell.ipynb"], ["--no-git-check"], { ...env, RACE_LAB_SLOW_CELL_S: "off" });
+  assert.match(off.out, /warning: cell 1 \[.*\]: took \d+\.\d\d s, over the 2 s limit/);
+  assert.doesNotMatch(off.out, /- cell 1 \[.*\]: took/, "with off, a slow cell is not a failure");
+  const bad = runHarness(["slow-cell.ipynb"], ["--no-git-check"], { ...env, RACE_LAB_SLOW_CELL_S: "fast" });
+  assert.equal(bad.code, 2, bad.out);
+  assert.match(bad.out, /\$RACE_LAB_SLOW_CELL_S is 'fast': give the slow-cell limit in seconds/);
+});
+
 test("cell times: one slow cell tagged slow-by-design with its reason passes, and the times are printed", () => {
   const run = runHarness(["slow-by-design.ipynb"], ["--no-git-check"], defaultLimit);
   assert.equal(run.code, 0, run.out);
