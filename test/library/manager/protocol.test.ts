@@ -22,7 +22,7 @@ const shared = { n: 1 };
 const cycle: Record<string, unknown> = { name: "cycle" };
 cycle.self = cycle;
 const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: [2, 3] });
-const sparse = [1, , 3]; // eslint-disable-line no-sparse-arrays
+const sparse = [1, , 3];
 const withExtraKey = Object.assign([1, 2], { extra: "kept by v8" });
 class Point {
   constructor(public x: number, public y: number) {}
