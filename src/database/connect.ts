@@ -1,5 +1,19 @@
-import { Client, ClientConfig, Pool, PoolConfig } from "pg";
+import type { Client, ClientConfig, Pool, PoolConfig } from "pg";
 import { RaceLabArgumentError } from "../core/errors";
+
+/**
+ * The `pg` module, loaded on first use: every worker thread and child process loads race-lab, and
+ * loading pg costs about a third of that; only database lessons need it.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const client = new (pg().Client)({ connectionString });
+ * ```
+ */
+export function pg(): typeof import("pg") {
+  return require("pg");
+}
 
 /**
  * Where one run's tables live: a server and a schema of its own. A plain object, so it travels to
@@ -58,7 +72,7 @@ export function clientSettings(config: DatabaseConfig): ClientConfig {
  * Warning: end it (`await client.end()`) when done: an open connection keeps its process alive.
  */
 export async function connectTo(config: DatabaseConfig): Promise<Client> {
-  const client = new Client(clientSettings(config));
+  const client = new (pg().Client)(clientSettings(config));
   await client.connect();
   return client;
 }
@@ -77,5 +91,5 @@ export async function connectTo(config: DatabaseConfig): Promise<Client> {
  */
 export function poolFor(config: DatabaseConfig, max = 10, extra: PoolConfig = {}): Pool {
   if (!Number.isInteger(max) || max < 1 || max > 90) throw new RaceLabArgumentError("max", "a whole number of connections from 1 to 90", max);
-  return new Pool({ ...clientSettings(config), max, allowExitOnIdle: true, ...extra });
+  return new (pg().Pool)({ ...clientSettings(config), max, allowExitOnIdle: true, ...extra });
 }

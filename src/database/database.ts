@@ -1,7 +1,7 @@
-import { Client, Pool, QueryResult } from "pg";
+import type { Client, Pool, QueryResult } from "pg";
 import { RaceLabArgumentError } from "../core/errors";
 import { atExit, onInterrupt } from "../core/lifecycle";
-import { DatabaseConfig, clientSettings, poolFor } from "./connect";
+import { DatabaseConfig, clientSettings, pg, poolFor } from "./connect";
 import { EmbeddedServer } from "./embedded-server";
 import { createRunSchema, dropRunSchemaNow, newRunConfig } from "./run-schema";
 
@@ -130,7 +130,7 @@ export class Database {
    */
   async connect(): Promise<Client> {
     const session = await this.start();
-    const client = new Client(clientSettings(session.config));
+    const client = new (pg().Client)(clientSettings(session.config));
     session.clients.add(client);
     client.once("end", () => session.clients.delete(client));
     client.on("error", () => undefined); // a connection cut by an interrupt: its queries reject already

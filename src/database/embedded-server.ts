@@ -4,11 +4,11 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { Client } from "pg";
 import { RaceLabError } from "../core/errors";
 import { atExit } from "../core/lifecycle";
 import { removeRunFolder, runFolder } from "../core/temp";
 import { postgresBinaries } from "./binaries";
+import { pg } from "./connect";
 
 // A throwaway PostgreSQL server for one kernel: a fresh cluster in a per-run temporary folder, on a
 // free port of 127.0.0.1, no Unix socket (it would be a stray file in /tmp), stopped and removed by
@@ -236,7 +236,7 @@ export class EmbeddedServer {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (this.guard.exitCode !== null || this.guard.signalCode !== null) throw new Error("the server exited while starting");
-      const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 2_000 });
+      const client = new (pg().Client)({ connectionString: this.url, connectionTimeoutMillis: 2_000 });
       client.on("error", () => undefined);
       try {
         await client.connect();

@@ -1,9 +1,8 @@
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as path from "path";
-import { Client } from "pg";
 import { libraryFolder } from "../core/environment";
-import { DatabaseConfig } from "./connect";
+import { DatabaseConfig, pg } from "./connect";
 
 // A run's own schema on a shared server (DATABASE_URL): a class's students, or a test, share one
 // server without seeing each other's tables. Made at the start, dropped at the end of the run.
@@ -34,7 +33,7 @@ export function newRunConfig(connectionString: string): DatabaseConfig {
  * ```
  */
 export async function createRunSchema(config: DatabaseConfig): Promise<void> {
-  const client = new Client({ connectionString: config.connectionString, application_name: config.applicationName });
+  const client = new (pg().Client)({ connectionString: config.connectionString, application_name: config.applicationName });
   await client.connect();
   try {
     await client.query(`CREATE SCHEMA ${client.escapeIdentifier(config.schema)}`);

@@ -3,7 +3,7 @@
 // FIFO order (no task starves), supports cancelling waiters, and is tiny with no dependencies.
 // No shared memory or Atomics here: within one thread, tasks only switch at `await`.
 
-import { Mutex, type MutexInterface } from "async-mutex";
+import type { Mutex, MutexInterface } from "async-mutex";
 import { NotSharableError, RaceLabArgumentError } from "../core/errors";
 import { type Destination, type Sharable, type SharedState } from "../core/shared-object";
 import type { LegacyMethodDecorator } from "./synchronized";
@@ -30,7 +30,8 @@ export type AsyncLockRelease = () => void;
  * a task that awaits `withLock` inside its own `withLock` waits forever.
  */
 export class AsyncLock implements Sharable {
-  private readonly mutex = new Mutex();
+  // async-mutex is loaded on first use: most threads and processes that load race-lab make no AsyncLock.
+  private readonly mutex: Mutex = new (require("async-mutex") as typeof import("async-mutex")).Mutex();
 
   constructor(...noArguments: []) {
     checkNoArguments("new AsyncLock()", noArguments);

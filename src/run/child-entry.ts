@@ -5,10 +5,12 @@ import { setWorkerContext } from "../core/environment";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./run";
 import { decodeShared } from "../core/shared-object";
 import { errorReport, unpackFunction } from "./travel";
+import { lightLibrary } from "./light-library";
 import { provideLibrary } from "./worker-scope";
 
 // The whole library loads only if the traveled function uses a race-lab name.
-provideLibrary(() => require("../index"));
+// race-lab's names load on first use: most functions sent here need only a few (light-library.ts).
+provideLibrary(() => lightLibrary(() => require("../index")));
 
 // A child never outlives its parent: when the IPC channel closes (parent ended, even by SIGKILL), go.
 process.on("disconnect", () => process.exit(1));

@@ -9,10 +9,12 @@ import type { WorkerMessage, WorkerTask } from "./run";
 import { decodeShared, encodeForThread } from "../core/shared-object";
 import type { SpareWorkerData } from "./spare-threads";
 import { errorReport, unpackFunction } from "./travel";
+import { lightLibrary } from "./light-library";
 import { provideLibrary } from "./worker-scope";
 
 // The whole library loads only if the traveled function uses a race-lab name.
-provideLibrary(() => require("../index"));
+// race-lab's names load on first use: most functions sent here need only a few (light-library.ts).
+provideLibrary(() => lightLibrary(() => require("../index")));
 
 const send = (message: WorkerMessage) => parentPort!.postMessage(message);
 
