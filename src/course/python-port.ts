@@ -38,6 +38,27 @@ function pythonExecutable(): string {
   return process.env.RACE_LAB_PORT_PYTHON || "python3";
 }
 
+/** The interpreter a launcher name stands for, found once per name and process. */
+const interpreters = new Map<string, Promise<{ executable: string; version: string } | null>>();
+
+/**
+ * The Python that runs the ports: its own executable and version, asked once. `python3` may be a
+ * launcher (a pyenv shim is a shell script that costs ~0.3 s per start; conda's and Debian's are the
+ * binary itself), so later runs start `sys.executable` directly. Null when there is no Python.
+ */
+function findPython(): Promise<{ executable: string; version: string } | null> {
+  const launcher = pythonExecutable();
+  let found = interpreters.get(launcher);
+  if (!found) {
+    found = run(launcher, ["-c", "import sys; print(sys.executable); print('Python ' + sys.version.split()[0])"], 10_000).then((r) => {
+      const [executable, version] = r.stdout.trim().split("\n");
+      return r.code === 0 && version ? { executable: executable || launcher, version } : null;
+    });
+    interpreters.set(launcher, found);
+  }
+  return found;
+}
+
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
@@ -76,19 +97,19 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
     throw new RaceLabArgumentError("options.args", "an array of strings", options.args);
   }
   const timeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs, 60_000);
-  const version = await run(pythonExecutable(), ["--version"], 10_000);
+  const interpreter = await findPython();
   const folder = portsFolder();
   const file = folder && path.join(folder, port);
-  if (version.code !== 0 || !file || !fs.existsSync(file)) {
+  if (!interpreter || !file || !fs.existsSync(file)) {
     showText(
-      version.code !== 0
+      !interpreter
         ? "No python3 here: the Python comparison is skipped. The TypeScript results above stand on their own."
         : `No python/${port} found: the Python comparison is skipped.`,
     );
     return null;
   }
   const started = Date.now();
-  const result = await run(pythonExecutable(), [file, ...args], timeoutMs);
+  const result = await run(interpreter.executable, [file, ...args], timeoutMs);
   const ms = Date.now() - started;
   if (result.code !== 0) {
     throw new Error(`python/${port} failed (exit status ${result.code ?? "none: ended after " + timeoutMs + " ms"}):\n${result.stderr.slice(-2000)}`);
@@ -99,8 +120,7 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
   } catch {
     json = undefined;
   }
-  const python = (version.stdout || version.stderr).trim();
-  return { python, port: file, stdout: result.stdout, stderr: result.stderr, ms, json };
+  return { python: interpreter.version, port: file, stdout: result.stdout, stderr: result.stderr, ms, json };
 }
 
 /**

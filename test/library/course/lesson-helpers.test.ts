@@ -4,6 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
 import {
   RaceLabArgumentError,
   TimedLog,
@@ -123,6 +126,28 @@ test("runPythonPort: runs a port, parses its JSON; a bad name is refused", async
   const shown = await captureDisplays(() => showBesidePython("04_shared_value.py", (j) => [{ demo: "get_lock", finals: j.get_lock.finals.join(", ") }],
     { args: ["--trials", "1", "--sleep-iterations", "2", "--iterations", "10"], title: "side by side" }));
   assert.match(shown.bundles.map((b) => b["text/plain"]).join("\n"), /side by side[\s\S]*get_lock\s+2000/);
+});
+
+test("runPythonPort: a launcher (such as a pyenv shim) is asked once, then the interpreter runs directly; no Python is one line", async (t) => {
+  const real = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" });
+  if (real.status !== 0) return t.skip("no python3 on this machine");
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-launcher-"));
+  const launcher = path.join(folder, "python-launcher");
+  fs.writeFileSync(launcher, `#!/bin/sh\necho started >> "${folder}/starts"\nexec "${real.stdout.trim()}" "$@"\n`, { mode: 0o755 });
+  const saved = process.env.RACE_LAB_PORT_PYTHON;
+  try {
+    process.env.RACE_LAB_PORT_PYTHON = launcher;
+    const args = ["--json", "--trials", "1", "--sleep-iterations", "2", "--iterations", "10"];
+    for (let i = 0; i < 2; i++) assert.match((await runPythonPort("04_shared_value.py", { args }))!.python, /^Python 3/);
+    assert.equal(fs.readFileSync(path.join(folder, "starts"), "utf8"), "started\n", "the launcher started once, for two runs");
+    process.env.RACE_LAB_PORT_PYTHON = path.join(folder, "no-such-python");
+    const { bundles } = await captureDisplays(async () => assert.equal(await runPythonPort("04_shared_value.py", { args }), null));
+    assert.match(bundles.map((b) => b["text/plain"]).join("\n"), /No python3 here/);
+  } finally {
+    if (saved === undefined) delete process.env.RACE_LAB_PORT_PYTHON;
+    else process.env.RACE_LAB_PORT_PYTHON = saved;
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test("predict: the guess is shown when made and beside the outcome when revealed", async () => {
