@@ -1,7 +1,7 @@
 """Lesson 09, Python port: the process-safety toolkit, and a bank that must conserve its money.
 
 Each demo runs real processes (multiprocessing) and checks one property:
-  lock         4 processes add 1 to a shared Value 20000 times each: 80000 with a Lock, less without
+  lock         4 processes add 1 to a shared Value 10000 times each: 40000 with a Lock, less without
   rlock        a method that calls another method under the same lock: a plain Lock deadlocks
                (acquire with a timeout reports it), an RLock does not
   semaphore    6 processes use a pool of 2 slots: at most 2 inside with a Semaphore
@@ -22,7 +22,7 @@ import random
 import time
 
 CTX = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-TIMEOUT_S = 0.2  # a lock not acquired in this time is reported as a deadlock
+TIMEOUT_S = 0.1  # a lock not acquired in this time is reported as a deadlock
 
 
 def gated(gate, target, args):
@@ -54,7 +54,7 @@ def add_many(counter, n, use_lock):
 
 def demo_lock(use_lock):
     counter = CTX.Value("i", 0)
-    run_procs(add_many, [(counter, 20000, use_lock)] * 4)
+    run_procs(add_many, [(counter, 10000, use_lock)] * 4)
     return counter.value
 
 
@@ -212,7 +212,7 @@ def main():
     started = time.perf_counter()
     report = {
         "lesson": "09-process-safety",
-        "counterNoLock": demo_lock(False), "counterLock": demo_lock(True), "counterExpected": 80000,
+        "counterNoLock": demo_lock(False), "counterLock": demo_lock(True), "counterExpected": 40000,
         "reentryLock": demo_rlock("lock"), "reentryRLock": demo_rlock("rlock"),
         "mostInsideNoSemaphore": demo_semaphore(False), "mostInsideSemaphore": demo_semaphore(True),
         "conditionTotal": demo_condition(), "conditionExpected": 200 * 201 // 2,
