@@ -11,6 +11,7 @@ import { libraryFolder } from "../core/environment";
 import { showTable } from "./trials";
 import { showText } from "../display/display";
 import { checkTimeout } from "../core/validate";
+import { findPython } from "./python-interpreter";
 
 /** What {@link runPythonPort} ran and got. */
 export interface PythonRun {
@@ -34,30 +35,6 @@ export interface PythonPortOptions {
   timeoutMs?: number;
 }
 
-function pythonExecutable(): string {
-  return process.env.RACE_LAB_PORT_PYTHON || "python3";
-}
-
-/** The interpreter a launcher name stands for, found once per name and process. */
-const interpreters = new Map<string, Promise<{ executable: string; version: string } | null>>();
-
-/**
- * The Python that runs the ports: its own executable and version, asked once. `python3` may be a
- * launcher (a pyenv shim is a shell script that costs ~0.3 s per start; conda's and Debian's are the
- * binary itself), so later runs start `sys.executable` directly. Null when there is no Python.
- */
-function findPython(): Promise<{ executable: string; version: string } | null> {
-  const launcher = pythonExecutable();
-  let found = interpreters.get(launcher);
-  if (!found) {
-    found = run(launcher, ["-c", "import sys; print(sys.executable); print('Python ' + sys.version.split()[0])"], 10_000).then((r) => {
-      const [executable, version] = r.stdout.trim().split("\n");
-      return r.code === 0 && version ? { executable: executable || launcher, version } : null;
-    });
-    interpreters.set(launcher, found);
-  }
-  return found;
-}
 
 function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -12,7 +12,7 @@ import { checkCount, checkFunction, checkOptions } from "../core/validate";
 import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
 import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
-import { preloadCharts } from "../display/chart-preload";
+import { preloadLessonTools } from "./lesson-start";
 import { recordOutcome } from "./outcomes";
 
 /**
@@ -37,7 +37,7 @@ let lesson: string | null = null;
  */
 export function setLesson(name: string): void {
   lesson = checkName("name", name);
-  preloadCharts();   // a lesson draws charts: load the chart library while its first cells run
+  preloadLessonTools();   // load the charts and find Python while the lesson's first cells run
 }
 
 /**
