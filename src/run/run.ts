@@ -8,7 +8,7 @@ import {
 import { Destination, encodeForProcess, encodeForThread, decodeShared } from "../core/shared-object";
 import { onInterrupt, atExit } from "../core/lifecycle";
 import { noteInterruptedWorkers } from "../core/interrupt-note";
-import { endSpareThreads, replaceSpareThreads } from "./spare-threads";
+import { endSpareThreads, replaceSpareThreads, sparesStarted } from "./spare-threads";
 import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkOptions, checkTimeout } from "../core/validate";
 import { GATE_OPEN, GATE_READY } from "./gate";
 import { alive, delay, type Member, type RunSide, startProcess, startThread } from "./members";
@@ -233,7 +233,9 @@ class Run implements RunSide {
     if (this.settled) return;
     if (message.type === "ready") {
       this.ready++;
-      if (this.ready === this.members.length) this.openGate();
+      // Spare threads still starting (replacing the ones the last run took) would share the cores
+      // with the workers' race: two racers on two cores, one descheduled, never overlap.
+      if (this.ready === this.members.length) void sparesStarted().then(() => this.settled || this.openGate());
     } else if (message.type === "result") {
       member.results = decodeShared(message.results) as unknown[];
       member.idle = message.idle === true;

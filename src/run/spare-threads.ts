@@ -147,6 +147,20 @@ export async function endSpareThreads(): Promise<void> {
 }
 
 /**
+ * Resolves once no spare thread is still starting (at once when every spare is up). A run opens its
+ * start gate after this, so that its workers do not share the cores with spares being started.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * await sparesStarted();
+ * ```
+ */
+export function sparesStarted(): Promise<void> {
+  return Promise.all(spares.map((s) => s.ready)).then(() => undefined);
+}
+
+/**
  * How many spare threads are started and waiting for a run.
  *
  * @example
