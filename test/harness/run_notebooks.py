@@ -24,7 +24,8 @@ What makes a notebook fail (each is reported with its reason):
   fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it);
 - a code cell that took longer than 2.0 s (what a student waits for, issue 18), unless it is tagged
   `slow-by-design` with its reason in the cell's metadata (`"slow_reason": "…"`: the waiting is the
-  lesson), at most one such cell per notebook (see cell_times_report). $RACE_LAB_SLOW_CELL_S sets
+  lesson), at most one such cell per notebook (see cell_times_report); when slow cells are a
+  notebook's only failures it runs once more, and the second run decides. $RACE_LAB_SLOW_CELL_S sets
   another limit in seconds (a loaded machine inflates every time); `off` lists slow cells as warnings.
 
 The kernel starts in the notebook's folder and inherits our environment. Each notebook's demos record
@@ -70,6 +71,7 @@ GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel 
 SLOW_CELL_VAR = "RACE_LAB_SLOW_CELL_S"
 SLOW_CELL_S = 2.0  # the longest a code cell may take, unless tagged slow-by-design (issue 18)
 SLOW_TAG = "slow-by-design"
+SLOW_FAILURE = re.compile(r"cell \d+ \[.*\]: took [\d.]+ s, over the [\d.]+ s limit for a cell")
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -476,6 +478,12 @@ def main():
             # ("Socket is blocked by a bind or unbind operation", EBUSY): no cell ran, so one more start
             # tests the same thing. A second failure counts.
             print(f"  the kernel did not start ({failures[0]}); starting it once more", flush=True)
+            cells, failures, seconds = run_notebook(path, args, repo_root)
+        if failures and all(SLOW_FAILURE.match(f) for f in failures):
+            # A cell's time varies from run to run by a few tenths of a second: a cell just over the
+            # limit once may be under it the next time. A cell is judged by the better of two runs; a
+            # second run with any failure counts, so a cell that is slow every time still fails.
+            print(f"  only the time of {len(failures)} cell(s) failed; running the notebook once more", flush=True)
             cells, failures, seconds = run_notebook(path, args, repo_root)
         verdict = "PASS" if not failures else "FAIL"
         print(f"{verdict} {shown}: {cells} cells, {len(failures)} failures, {seconds:.1f} s", flush=True)

@@ -130,6 +130,13 @@ test("cell times: the 2 s limit holds without any setting; RACE_LAB_SLOW_CELL_S=
   assert.match(bad.out, /\$RACE_LAB_SLOW_CELL_S is 'fast': give the slow-cell limit in seconds/);
 });
 
+test("cell times: when slow cells are the only failures the notebook runs once more, and a cell slow every time still fails", () => {
+  const run = runHarness(["slow-cell-only.ipynb"], ["--no-git-check"], defaultLimit);
+  assertFails(run, /- cell 1 \[.*\]: took \d+\.\d\d s, over the 2 s limit for a cell/);
+  assert.match(run.out, /only the time of 1 cell\(s\) failed; running the notebook once more/);
+  assert.equal((run.out.match(/cell times: /g) ?? []).length, 2, "two runs, two reports");
+});
+
 test("cell times: one slow cell tagged slow-by-design with its reason passes, and the times are printed", () => {
   const run = runHarness(["slow-by-design.ipynb"], ["--no-git-check"], defaultLimit);
   assert.equal(run.code, 0, run.out);
