@@ -136,6 +136,8 @@ test("children exit by themselves when their parent is killed (SIGKILL, no clean
   assert.equal(result.signal, "SIGKILL");
   assert.equal(result.pids.length, 2, result.output);
   await until(() => result.pids.every((pid) => !isAlive(pid)), "orphaned children to exit on disconnect", 10_000);
+  // A SIGKILLed script cleans up nothing: its run folder and lock folder are this test's to remove.
+  for (const folder of result.folders) fs.rmSync(folder, { recursive: true, force: true });
 });
 
 test("children are ended when the parent exits while a run is going", async () => {
