@@ -3,7 +3,6 @@
  * the TypeScript ones. Python is optional: without `python3` (or without the python/ folder) the
  * helpers say so in one line and return null, and the lesson goes on.
  */
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RaceLabArgumentError } from "../core/errors";
@@ -11,7 +10,7 @@ import { libraryFolder } from "../core/environment";
 import { showTable } from "./trials";
 import { showText } from "../display/display";
 import { checkTimeout } from "../core/validate";
-import { findPython } from "./python-interpreter";
+import { findPython, runPython } from "./python-interpreter";
 
 /** What {@link runPythonPort} ran and got. */
 export interface PythonRun {
@@ -35,15 +34,6 @@ export interface PythonPortOptions {
   timeoutMs?: number;
 }
 
-
-function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && code === null ? String(error.message) : "") });
-    });
-  });
-}
 
 /** The python/ folder of the course: next to the notebooks' folder, or above the library's build. */
 function portsFolder(): string | undefined {
@@ -86,7 +76,7 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
     return null;
   }
   const started = Date.now();
-  const result = await run(interpreter.executable, [file, ...args], timeoutMs);
+  const result = await runPython(interpreter.executable, [file, ...args], timeoutMs);
   const ms = Date.now() - started;
   if (result.code !== 0) {
     throw new Error(`python/${port} failed (exit status ${result.code ?? "none: ended after " + timeoutMs + " ms"}):\n${result.stderr.slice(-2000)}`);
