@@ -32,6 +32,20 @@ test("a run takes the spares that are up, and each spare serves one run only: no
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
+test("a spare's warm-up (the task's steps run once, Value's module loaded) leaves nothing a run can see", async () => {
+  const look = () => ({
+    globals: Object.getOwnPropertyNames(globalThis).sort(),
+    resources: process.getActiveResourcesInfo().filter((r) => r !== "MessagePort"),
+    env: process.env.RACE_LAB_WORKER ?? null,
+  });
+  await keepThreadsReady(0);
+  const [cold] = await runThreads(look, [[]]);
+  await keepThreadsReady(1);
+  const [spare] = await runThreads(look, [[]]);
+  assert.deepEqual(spare, cold);
+  await keepThreadsReady(0);
+});
+
 test("spares are started again in the background after a run took them", async () => {
   await keepThreadsReady(1);
   await runThreads(() => 0, [[]]);
