@@ -3,12 +3,15 @@
 // - Atomics.add on the same counter (one hardware read-modify-write: the bound any lock is measured against),
 // - a minimal reference mutex over Atomics (compareExchange to take it; exchange, and notify only when
 //   someone sleeps, to give it back: Drepper's "mutex #2"), the limit for a lock written in JavaScript,
-// - that reference mutex plus owner checks as race-lab's Lock does them (store our id on taking, compare
-//   it on release), which prices the owner checks on their own,
+// - that reference mutex with owner checks as race-lab's Lock does them (src/primitives/owner-word.ts:
+//   the word holds the holder's id instead of 1, a sleeper sets its low bit with compareExchange, and a
+//   release compares the id before freeing it), which prices the owner checks on their own,
 // - Python's multiprocessing.Lock in 1, 2, 4 processes.
 // Every lock variant guards the same `counter.value += 1`. Each worker times its own loop after the
 // start gate; rate = all operations / the slowest worker. The variants take turns within each
-// repetition, so a change in the machine's load hits them all alike.
+// repetition, so a change in the machine's load hits them all alike. Contended rates swing by ±30%
+// from one repetition to the next (who hands the lock to whom is up to the scheduler), so a full run
+// takes 15 short repetitions rather than 5 long ones: the medians then hold to a few percent.
 import { pythonCase, raceLab } from "../lib.mjs";
 
 const { Lock, Value, runThreads } = raceLab;
@@ -43,13 +46,23 @@ function hammer(lock, counter, times, variant, mutexBuffer) {
       give();
     }
   } else if (variant === "reference mutex + owner checks") {
+    // The owner in the word, as Lock keeps it: 0 free, else the holder's id, low bit = maybe sleepers.
+    const me = (threadId + 1) * 2;
     for (let i = 0; i < times; i++) {
-      take();
-      m[1] = threadId; // the owner, as Lock stores it (a plain store ordered by the compareExchange)
+      if (Atomics.compareExchange(m, 0, 0, me) !== 0) {
+        for (;;) {
+          const word = Atomics.load(m, 0);
+          if (word === 0) {
+            if (Atomics.compareExchange(m, 0, 0, me | 1) === 0) break;
+          } else if ((word & 1) !== 0 || Atomics.compareExchange(m, 0, word, word | 1) === word) {
+            Atomics.wait(m, 0, word | 1); // sleeps only while the word is still "held, sleepers"
+          }
+        }
+      }
       counter.value += 1;
-      if (m[1] !== threadId) throw new Error("release by a thread that does not hold the lock");
-      m[1] = -1;
-      give();
+      // The owner check: a plain read (only this thread writes its own id), then exchange frees it.
+      if ((m[0] & ~1) !== me) throw new Error("release by a thread that does not hold the lock");
+      if ((Atomics.exchange(m, 0, 0) & 1) !== 0) Atomics.notify(m, 0, 1);
     }
   } else {
     for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1);
@@ -67,9 +80,10 @@ async function runTs({ reps, quick }) {
     for (const variant of VARIANTS) out[key(variant, threads)] = [];
     for (let rep = 0; rep < reps; rep++) {
       for (const variant of VARIANTS) {
-        // Sized so that one repetition's loop takes ~50-200 ms (a fifth of that in a quick run: enough
-        // for the JIT to have compiled the loop, so the ratios already read true).
-        const times = (variant === "Atomics.add" ? 4_000_000 : 1_000_000) / (quick ? 5 : 1);
+        // Sized so that one repetition's loop takes ~40-400 ms (a fifth of that in a quick run: enough
+        // for the JIT to have compiled the loop, so the ratios already read true). Uncontended loops are
+        // longer: the few milliseconds before V8 optimizes the loop would otherwise weigh in their rate.
+        const times = (variant === "Atomics.add" ? 4 : 1) * (threads === 1 ? 1_000_000 : 300_000) / (quick ? 5 : 1);
         const lock = new Lock();
         const counter = new Value("i", 0);
         const mutexBuffer = new SharedArrayBuffer(8);
@@ -95,7 +109,7 @@ export default [
   {
     name: "lock-throughput",
     title: "acquire/release (+1) per second on one lock, 1/2/4 contending workers, beside a reference mutex and Atomics.add",
-    reps: { full: 5, quick: 1 },
+    reps: { full: 15, quick: 1 },
     rows,
     ts: runTs,
     py: (ctx) => pythonCase("lock-throughput", ctx),

@@ -1,16 +1,15 @@
 // Lock: Python's threading.Lock over a SharedArrayBuffer, so it works between worker threads.
-// Two Int32 slots: the mutex state (see futex.ts) and the owner's threadId.
+// One Int32 slot, the lock word: free, or the holder's id and whether anyone sleeps (owner-word.ts).
 
 import { LockReleaseError } from "../core/errors";
 import { canBlock } from "../core/environment";
-import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId, mutexIsLocked, mutexLock, mutexLockAsync, mutexTryLock, mutexUnlock, NO_OWNER } from "./futex";
+import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId } from "./futex";
+import { MY_WORD_ID, wordLock, wordLockAsync, wordOwner, wordTryLock, wordUnlock } from "./owner-word";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { control } from "./schedule-control";
 
-const STATE = 0;
-const OWNER = 1;
-const SLOTS = 2;
+const WORD = 0;
 
 /**
  * A mutual-exclusion lock shared between worker threads (Python's `threading.Lock`). Pass it to
@@ -29,14 +28,13 @@ const SLOTS = 2;
  * between threads. Not re-entrant: acquiring it twice in one thread waits for itself (use `RLock`).
  */
 export class Lock extends BaseLock implements Sharable {
-  /** @internal The shared slots: [state, owner]. */
+  /** @internal The shared lock word (owner-word.ts). */
   protected view: Int32Array;
 
   constructor(...noArguments: []) {
     super();
     checkNoArguments("new Lock()", noArguments);
-    this.view = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-    this.view[OWNER] = NO_OWNER; // not yet shared with anyone: a plain write is enough
+    this.view = new Int32Array(new SharedArrayBuffer(4)); // 0: free
   }
 
   /**
@@ -51,18 +49,17 @@ export class Lock extends BaseLock implements Sharable {
    */
   acquire(timeoutMs?: number): boolean {
     // The common case first, with nothing else to check: no timeout, a thread that may block, a free
-    // lock: mutexTryLock's compareExchange takes it in one indivisible step (two threads that both see
-    // it free cannot both take it). Measured in bench/ (lock-throughput) against a reference mutex.
+    // lock: one compareExchange takes it and records us as its owner (owner-word.ts). Kept this small
+    // so that V8 inlines it into the caller's loop (measured in bench/ANALYSIS.md, lock-throughput).
     // Not under explore()/replay(): there every acquire must be a scheduling point (forbidMainThreadBlock).
-    if (timeoutMs === undefined && control.current === undefined && canBlock() && mutexTryLock(this.view, STATE)) {
-      this.setOwner();
-      return true;
-    }
+    if (timeoutMs === undefined && control.current === undefined && canBlock() && wordTryLock(this.view, WORD)) return true;
+    return this.acquireSlowly(timeoutMs);
+  }
+
+  private acquireSlowly(timeoutMs: number | undefined): boolean {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     forbidMainThreadBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
-    const got = timeoutMs === 0 ? mutexTryLock(this.view, STATE) : mutexLock(this.view, STATE, deadline);
-    if (got) this.setOwner();
-    return got;
+    return timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordLock(this.view, WORD, deadline);
   }
 
   /**
@@ -75,10 +72,7 @@ export class Lock extends BaseLock implements Sharable {
    * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
    */
   async acquireAsync(timeoutMs?: number): Promise<boolean> {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    const got = await mutexLockAsync(this.view, STATE, deadline);
-    if (got) this.setOwner();
-    return got;
+    return wordLockAsync(this.view, WORD, deadlineOf("timeoutMs", timeoutMs));
   }
 
   /**
@@ -91,23 +85,9 @@ export class Lock extends BaseLock implements Sharable {
    * ```
    */
   release(): void {
-    const view = this.view;
-    // Only the owner can have written its own id here, and it clears it before unlocking, so seeing
-    // our id means we hold the lock (no separate look at the state is needed). An atomic read: never
-    // a torn value, and on x64 as cheap as a plain one (measured: the owner checks cost ~0-10%).
-    if (Atomics.load(view, OWNER) !== myThreadId) {
-      throw new LockReleaseError(
-        `lock.release(): this thread (id ${myThreadId}) does not hold the lock — it was never acquired here, ` +
-          `or it was already released. Release exactly once, in a finally block, or use withLock(fn).`,
-      );
-    }
-    // Clear the owner before unlocking: once unlocked, the next owner writes its id, and ours must
-    // not overwrite it (a stale-owner race).
-    // A plain store is enough: the exchange in mutexUnlock is a full barrier that publishes it before
-    // anyone can take the lock, and a thread only ever compares the slot with its own id, which no
-    // other thread writes (measured in bench/: two fewer barriers make acquire/release ~40% cheaper).
-    view[OWNER] = NO_OWNER;
-    mutexUnlock(view, STATE);
+    // wordUnlock frees the lock only if its word holds our id: a release by another thread, or a
+    // second one, changes nothing and is reported.
+    if (!wordUnlock(this.view, WORD)) throw notHeld();
   }
 
   /**
@@ -119,13 +99,19 @@ export class Lock extends BaseLock implements Sharable {
    * ```
    */
   locked(): boolean {
-    return mutexIsLocked(this.view, STATE);
+    // One atomic read: a whole, current word, though the answer can be outdated at once.
+    return Atomics.load(this.view, WORD) !== 0;
   }
 
   /** @internal Whether the calling thread holds the lock (Condition needs this). */
   isOwnedByMe(): boolean {
-    // An atomic read of the owner slot; only this thread could have stored its own id there.
-    return mutexIsLocked(this.view, STATE) && Atomics.load(this.view, OWNER) === myThreadId;
+    // Only this thread writes its own id into the word, so equality is a reliable answer.
+    return (Atomics.load(this.view, WORD) & ~1) === MY_WORD_ID;
+  }
+
+  /** @internal The threadId holding the lock, undefined when it is free (a snapshot; deadlock reports). */
+  ownerThreadId(): number | undefined {
+    return wordOwner(this.view, WORD);
   }
 
   /** @internal Condition.wait: release completely, returning what restoreAfterWait needs. */
@@ -144,12 +130,6 @@ export class Lock extends BaseLock implements Sharable {
     await this.acquireAsync();
   }
 
-  private setOwner(): void {
-    // A plain store: the compareExchange that took the lock ordered it, an aligned Int32 write never
-    // tears, and the only reader that acts on equality is this thread itself (see release()).
-    this.view[OWNER] = myThreadId;
-  }
-
   /** @internal The shared state that travels to a worker thread. */
   toSharedState(to: Destination): SharedState {
     if (to === "process") throw notSharable("Lock");
@@ -162,6 +142,13 @@ export class Lock extends BaseLock implements Sharable {
     lock.view = new Int32Array(state.buffer as SharedArrayBuffer);
     return lock;
   }
+}
+
+function notHeld(): LockReleaseError {
+  return new LockReleaseError(
+    `lock.release(): this thread (id ${myThreadId}) does not hold the lock — it was never acquired here, ` +
+      `or it was already released. Release exactly once, in a finally block, or use withLock(fn).`,
+  );
 }
 
 registerSharable("Lock", (state) => Lock.fromSharedState(state), __filename);

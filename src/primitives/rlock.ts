@@ -116,6 +116,12 @@ export class RLock extends BaseLock implements Sharable {
     return mutexIsLocked(this.view, STATE) && Atomics.load(this.view, OWNER) === myThreadId;
   }
 
+  /** @internal The threadId holding the lock, undefined when it is free (a snapshot; deadlock reports). */
+  ownerThreadId(): number | undefined {
+    const owner = Atomics.load(this.view, OWNER);
+    return owner === NO_OWNER ? undefined : owner;
+  }
+
   /** @internal Condition.wait: release every level at once; returns the depth to restore. */
   releaseForWait(): number {
     // We own the lock, so no other thread writes DEPTH; atomic so others' snapshots never tear.

@@ -5,8 +5,6 @@
 import { Lock } from "../primitives/lock";
 import { RLock } from "../primitives/rlock";
 
-/** The owner slot of Lock and RLock (see lock.ts / rlock.ts): the holder's threadId, -1 when free. */
-const OWNER_SLOT = 1;
 const MAX_DEPTH = 6;
 
 /**
@@ -90,11 +88,11 @@ export function nameResources(argLists: unknown[][], names: Record<string, unkno
   const known = new Map<string, KnownResource>();
   const named = new Map<object, KnownResource>();
   argLists.forEach((args, w) => {
-    for (const { path, object, buffer } of findResources(args, String(w))) {
+    for (const { path, object } of findResources(args, String(w))) {
       let resource = named.get(object);
       if (!resource) {
         const name = byObject.get(object) ?? nestedName(path, known) ?? defaultName(object, counts);
-        resource = { name, owner: ownerReader(object, buffer) };
+        resource = { name, owner: ownerReader(object) };
         named.set(object, resource);
       }
       known.set(path, resource);
@@ -117,12 +115,8 @@ function defaultName(object: object, counts: Map<string, number>): string {
   return `${kind} ${n}`;
 }
 
-function ownerReader(object: object, buffer: SharedArrayBuffer): () => number | undefined {
-  if (!(object instanceof Lock || object instanceof RLock)) return () => undefined;
-  const view = new Int32Array(buffer);
-  return () => {
-    // An atomic read: the owner slot is written by worker threads (they are all parked now).
-    const owner = Atomics.load(view, OWNER_SLOT);
-    return owner < 0 ? undefined : owner;
-  };
+function ownerReader(object: object): () => number | undefined {
+  // The workers are all parked when a deadlock is reported: the lock's own atomic read of its owner.
+  if (object instanceof Lock || object instanceof RLock) return () => object.ownerThreadId();
+  return () => undefined;
 }

@@ -88,6 +88,38 @@ describe("Lock", () => {
     assert.throws(() => lock.release(), LockReleaseError);
   });
 
+  test("the lock word names its holder, and a waiter that marked itself asleep is woken by the release", async () => {
+    const lock = new Lock();
+    const word = (lock as unknown as { view: Int32Array }).view; // the lock word (src/primitives/owner-word.ts)
+    const ctl = new SharedArrayBuffer(8); // [0]: the holder's threadId once it holds the lock; [1]: 1 = release now
+    const flags = new Int32Array(ctl);
+    const run = inThreads((lock: Lock, ctl: SharedArrayBuffer, role: string) => {
+      const flags = new Int32Array(ctl);
+      if (role === "holder") {
+        lock.acquire();
+        Atomics.store(flags, 0, require("node:worker_threads").threadId);
+        Atomics.notify(flags, 0);
+        while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 20_000);
+        lock.release();
+        return true;
+      }
+      while (Atomics.load(flags, 0) === 0) Atomics.wait(flags, 0, 0, 20_000);
+      // Held: it spins, marks itself asleep and sleeps with no timeout of its own; only the release's
+      // wake-up lets it on (without one, the run's timeout would end the test).
+      const got = lock.acquire();
+      lock.release();
+      return got;
+    }, [[lock, ctl, "holder"], [lock, ctl, "waiter"]], 10_000);
+    while (Atomics.load(flags, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(lock.ownerThreadId(), Atomics.load(flags, 0));
+    while ((Atomics.load(word, 0) & 1) === 0) await new Promise((resolve) => setTimeout(resolve, 1)); // the waiter's mark
+    Atomics.store(flags, 1, 1);
+    Atomics.notify(flags, 1);
+    assert.deepEqual(await run, [true, true]);
+    assert.equal(lock.locked(), false);
+    assert.equal(lock.ownerThreadId(), undefined);
+  });
+
   test("a plain Lock acquired twice by one thread deadlocks on itself; the timeout ends it", async () => {
     const [again] = await inThreads((lock: Lock) => {
       lock.acquire();
