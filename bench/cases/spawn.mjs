@@ -5,7 +5,7 @@
 // threads started ahead, each serving one run), the way a notebook's second and later runs find them.
 import { pythonCase, raceLab, timed } from "../lib.mjs";
 
-const { keepThreadsReady, runProcesses, runThreads, runningWorkers } = raceLab;
+const { keepThreadsReady, Lock, runProcesses, runThreads, runningWorkers, Value } = raceLab;
 
 function nothing() {
   return 0;
@@ -20,7 +20,7 @@ async function threadsGone() {
 }
 
 async function runTs({ reps }) {
-  const out = { thread: [], "thread, spares ready": [], process: [] };
+  const out = { thread: [], "thread, spares ready": [], "thread, spares ready, Value + Lock": [], process: [] };
   await keepThreadsReady(0); // cold: no spares
   for (let rep = 0; rep < reps * 2; rep++) {
     await threadsGone();
@@ -30,6 +30,14 @@ async function runTs({ reps }) {
     await threadsGone();
     await keepThreadsReady(1); // started, and up, before the clock starts
     out["thread, spares ready"].push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
+  }
+  // As a lesson's cell runs most often: the thread is given shared objects (their modules must be
+  // loaded in the thread before it can rebuild them: the spare loads Value's while it waits).
+  for (let rep = 0; rep < reps * 2; rep++) {
+    await threadsGone();
+    await keepThreadsReady(1);
+    const args = [new Value("i", 0), new Lock()];
+    out["thread, spares ready, Value + Lock"].push({ ms: (await timed(() => runThreads(nothing, [args]))).ms });
   }
   await keepThreadsReady(); // the default again, for the cases that follow
   for (let rep = 0; rep < reps; rep++) out.process.push({ ms: (await timed(() => runProcesses(nothing, [[]]))).ms });
@@ -44,6 +52,7 @@ export default [
     rows: [
       { variant: "worker thread (vs threading.Thread)", ts: "thread", py: "thread", kind: "cost", unit: "ms", bar: "spawn" },
       { variant: "worker thread, spares ready (vs threading.Thread)", ts: "thread, spares ready", py: "thread", kind: "cost", unit: "ms" },
+      { variant: "worker thread, spares ready, given a Value and a Lock (vs threading.Thread)", ts: "thread, spares ready, Value + Lock", py: "thread", kind: "cost", unit: "ms" },
       { variant: "child process (vs multiprocessing fork)", ts: "process", py: "process (fork)", kind: "cost", unit: "ms" },
       { variant: "child process (vs multiprocessing spawn)", ts: "process", py: "process (spawn)", kind: "cost", unit: "ms" },
     ],
