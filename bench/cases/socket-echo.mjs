@@ -17,11 +17,20 @@ process.stdin.on("end", () => process.exit(0)); // the parent went away or is do
 process.stdin.resume();
 `;
 
-/** µs per round trip of a `bytes`-byte message, after `warmup` untimed ones. */
-export async function socketEchoMicros({ calls, bytes = 48, warmup = 100 }) {
+/**
+ * Starts the echo server and connects to it. `roundTrips(calls)` returns µs per round trip of a
+ * `bytes`-byte message (the first call warms up with `warmup` untimed ones); `close()` ends the server
+ * and removes its folder. Kept open across blocks, so that echo and proxy blocks can take turns.
+ */
+export async function openSocketEcho({ bytes = 48, warmup = 100 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-echo-"));
   const socketPath = path.join(dir, "echo.sock");
   const server = spawn(process.execPath, ["-e", SERVER, socketPath], { stdio: ["pipe", "pipe", "inherit"] });
+  const close = () => {
+    server.stdin.end();
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     await new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -46,15 +55,22 @@ export async function socketEchoMicros({ calls, bytes = 48, warmup = 100 }) {
       waiting = resolve;
       socket.write(message);
     });
-    for (let i = 0; i < warmup; i++) await roundTrip();
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await roundTrip();
-    const us = ((performance.now() - t0) * 1000) / calls;
-    socket.destroy();
-    return us;
-  } finally {
-    server.stdin.end();
-    server.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
+    let warm = false;
+    return {
+      async roundTrips(calls) {
+        if (!warm) for (let i = 0; i < warmup; i++) await roundTrip();
+        warm = true;
+        const t0 = performance.now();
+        for (let i = 0; i < calls; i++) await roundTrip();
+        return ((performance.now() - t0) * 1000) / calls;
+      },
+      close() {
+        socket.destroy();
+        close();
+      },
+    };
+  } catch (error) {
+    close();
+    throw error;
   }
 }

@@ -26,14 +26,15 @@ async function runTs({ reps }) {
     await threadsGone();
     out.thread.push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
   }
-  for (let rep = 0; rep < reps * 2; rep++) {
+  // Six times as many as the cold runs: each takes ~2 ms, and a single slow wake-up moves a median of ten.
+  for (let rep = 0; rep < reps * 6; rep++) {
     await threadsGone();
     await keepThreadsReady(1); // started, and up, before the clock starts
     out["thread, spares ready"].push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
   }
   // As a lesson's cell runs most often: the thread is given shared objects (their modules must be
   // loaded in the thread before it can rebuild them: the spare loads Value's while it waits).
-  for (let rep = 0; rep < reps * 2; rep++) {
+  for (let rep = 0; rep < reps * 6; rep++) {
     await threadsGone();
     await keepThreadsReady(1);
     const args = [new Value("i", 0), new Lock()];
