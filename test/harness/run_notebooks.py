@@ -443,7 +443,7 @@ def main():
                     help="seconds a cell may run (default 120, or $RACE_LAB_CELL_TIMEOUT)")
     ap.add_argument("--kernel", default="tslab", help="kernel name (default tslab)")
     ap.add_argument("--no-outcome-check", dest="outcome_check", action="store_false",
-                    help="do not judge recorded outcomes (unsafe >= 90% anomalies, safe none)")
+                    help="do not judge recorded outcomes (unsafe >= 90%% anomalies, safe none)")
     ap.add_argument("--no-git-check", dest="git_check", action="store_false",
                     help="do not compare `git status` before and after each notebook")
     ap.add_argument("--no-rendered-check", dest="rendered_check", action="store_false",
