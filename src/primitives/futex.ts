@@ -103,8 +103,17 @@ export function wake(view: Int32Array, index: number, count = Infinity): void {
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
-/** How many times a blocking acquire re-checks a held lock before it goes to sleep. */
-const SPIN_ROUNDS = 100;
+/**
+ * How many times a blocking acquire re-checks a held lock before it goes to sleep (this mutex's and
+ * Lock's lock word, owner-word.ts).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * for (let spin = 0; spin < SPIN_ROUNDS; spin++) if (Atomics.load(view, i) === 0 && tryTake()) return true;
+ * ```
+ */
+export const SPIN_ROUNDS = 100;
 
 /** One attempt to take the mutex; never blocks. */
 export function mutexTryLock(view: Int32Array, index: number): boolean {

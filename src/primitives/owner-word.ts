@@ -10,12 +10,10 @@
 // separate owner slot in bench/ANALYSIS.md). RLock keeps futex.ts's three-state mutex, with a depth
 // and an owner slot beside it.
 
-import { myThreadId, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { myThreadId, sleepWhile, sleepWhileAsync, SPIN_ROUNDS, wake } from "./futex";
 
 const FREE = 0;
 const SLEEPERS = 1;
-/** How many times a blocking acquire re-reads a held lock before it goes to sleep. */
-const SPIN_ROUNDS = 100;
 
 /**
  * This thread's id in a lock word.
@@ -67,7 +65,8 @@ export function wordLock(view: Int32Array, index: number, deadline: number): boo
   for (;;) {
     const seen = markSleepers(view, index);
     if (seen === FREE) return true;
-    if (sleepWhile(view, index, seen, deadline) === "timed-out") return lastTry(view, index);
+    // The deadline passed: the lock may have been freed right then, so one last indivisible try.
+    if (sleepWhile(view, index, seen, deadline) === "timed-out") return takeMarked(view, index);
   }
 }
 
@@ -85,7 +84,7 @@ export async function wordLockAsync(view: Int32Array, index: number, deadline: n
   for (;;) {
     const seen = markSleepers(view, index);
     if (seen === FREE) return true;
-    if ((await sleepWhileAsync(view, index, seen, deadline)) === "timed-out") return lastTry(view, index);
+    if ((await sleepWhileAsync(view, index, seen, deadline)) === "timed-out") return takeMarked(view, index);
   }
 }
 
@@ -97,8 +96,7 @@ function markSleepers(view: Int32Array, index: number): number {
   for (;;) {
     const word = Atomics.load(view, index);
     if (word === FREE) {
-      // Taken with SLEEPERS set: others may still be asleep, and our release must wake one of them.
-      if (Atomics.compareExchange(view, index, FREE, ME | SLEEPERS) === FREE) return FREE;
+      if (takeMarked(view, index)) return FREE;
       continue;
     }
     // compareExchange, not a plain store: a release between our read and our write must not be
@@ -109,8 +107,11 @@ function markSleepers(view: Int32Array, index: number): number {
   }
 }
 
-/** The deadline passed: the lock may have been freed right then, so one last indivisible try. */
-function lastTry(view: Int32Array, index: number): boolean {
+/**
+ * Takes a free lock with SLEEPERS set, as a thread that has waited must: others may still be asleep,
+ * and our release must wake one of them. compareExchange, so two takers cannot both win.
+ */
+function takeMarked(view: Int32Array, index: number): boolean {
   return Atomics.compareExchange(view, index, FREE, ME | SLEEPERS) === FREE;
 }
 
