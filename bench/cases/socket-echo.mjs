@@ -26,7 +26,7 @@ export async function openSocketEcho({ bytes = 48, warmup = 100 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-echo-"));
   const socketPath = path.join(dir, "echo.sock");
   const server = spawn(process.execPath, ["-e", SERVER, socketPath], { stdio: ["pipe", "pipe", "inherit"] });
-  const close = () => {
+  const stopServer = () => {
     server.stdin.end();
     server.kill();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -66,11 +66,11 @@ export async function openSocketEcho({ bytes = 48, warmup = 100 } = {}) {
       },
       close() {
         socket.destroy();
-        close();
+        stopServer();
       },
     };
   } catch (error) {
-    close();
+    stopServer();
     throw error;
   }
 }

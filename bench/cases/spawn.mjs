@@ -27,18 +27,15 @@ async function runTs({ reps }) {
     out.thread.push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
   }
   // Six times as many as the cold runs: each takes ~2 ms, and a single slow wake-up moves a median of ten.
-  for (let rep = 0; rep < reps * 6; rep++) {
-    await threadsGone();
-    await keepThreadsReady(1); // started, and up, before the clock starts
-    out["thread, spares ready"].push({ ms: (await timed(() => runThreads(nothing, [[]]))).ms });
-  }
-  // As a lesson's cell runs most often: the thread is given shared objects (their modules must be
+  // Then as a lesson's cell runs most often: the thread is given shared objects (their modules must be
   // loaded in the thread before it can rebuild them: the spare loads Value's while it waits).
-  for (let rep = 0; rep < reps * 6; rep++) {
-    await threadsGone();
-    await keepThreadsReady(1);
-    const args = [new Value("i", 0), new Lock()];
-    out["thread, spares ready, Value + Lock"].push({ ms: (await timed(() => runThreads(nothing, [args]))).ms });
+  for (const [row, args] of [["thread, spares ready", () => []], ["thread, spares ready, Value + Lock", () => [new Value("i", 0), new Lock()]]]) {
+    for (let rep = 0; rep < reps * 6; rep++) {
+      await threadsGone();
+      await keepThreadsReady(1); // started, and up, before the clock starts
+      const given = args();
+      out[row].push({ ms: (await timed(() => runThreads(nothing, [given]))).ms });
+    }
   }
   await keepThreadsReady(); // the default again, for the cases that follow
   for (let rep = 0; rep < reps; rep++) out.process.push({ ms: (await timed(() => runProcesses(nothing, [[]]))).ms });
