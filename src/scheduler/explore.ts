@@ -56,7 +56,7 @@ export type Replayed = Schedule;
 
 async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promise<T> {
   const packed = packForRun(o.fn, "thread");
-  const team = await Team.start(packed, o.workers, packed.name || "anonymous function", o.timeoutMs + o.stepTimeoutMs);
+  const team = await Team.start(packed, o.workers, packed.name || "anonymous function", { parkLimitMs: o.timeoutMs + o.stepTimeoutMs, valuePoints: o.valuePoints });
   try {
     return await body(team);
   } catch (error) {

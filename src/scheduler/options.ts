@@ -51,6 +51,12 @@ export interface ExploreOptions {
   stepTimeoutMs?: number;
   /** How long the whole exploration may take; it stops there and says so (default 60 000 ms). */
   timeoutMs?: number;
+  /**
+   * Makes every read and every write of a `Value`'s `.value` in the workers a scheduling point too
+   * (default false: only `s.point(…)` and blocking calls are). `x.value += 1` is then two steps, and
+   * the lost update between them is found without writing a point by hand.
+   */
+  valuePoints?: boolean;
 }
 
 /**
@@ -79,6 +85,7 @@ export interface Checked {
   seed: number;
   stepTimeoutMs: number;
   timeoutMs: number;
+  valuePoints: boolean;
   order?: number[];
 }
 
@@ -87,7 +94,7 @@ export const MAX_CONTROLLED_WORKERS = 8;
 /** The most schedules one exploration may run. */
 export const MAX_SCHEDULES = 1_000_000;
 
-const KEYS = ["fn", "workers", "setup", "expected", "mode", "maxSchedules", "schedules", "seed", "stepTimeoutMs", "timeoutMs"];
+const KEYS = ["fn", "workers", "setup", "expected", "mode", "maxSchedules", "schedules", "seed", "stepTimeoutMs", "timeoutMs", "valuePoints"];
 
 /** @internal Checks explore()'s (or, with `withOrder`, replay()'s) options. */
 export function checkExploreOptions(options: unknown, withOrder: boolean): Checked {
@@ -117,7 +124,9 @@ export function checkExploreOptions(options: unknown, withOrder: boolean): Check
     seed: o.seed === undefined ? 1 : checkInteger("options.seed", o.seed, 0, 2 ** 32 - 1),
     stepTimeoutMs: checkTimeout("options.stepTimeoutMs", o.stepTimeoutMs, 5000),
     timeoutMs: checkTimeout("options.timeoutMs", o.timeoutMs, 60_000),
+    valuePoints: (o.valuePoints ?? false) as boolean,
   };
+  if (typeof checked.valuePoints !== "boolean") throw new RaceLabArgumentError("options.valuePoints", "true or false", o.valuePoints);
   if (checked.stepTimeoutMs < 1) throw new RaceLabArgumentError("options.stepTimeoutMs", "a number of milliseconds from 1 up", checked.stepTimeoutMs);
   if (checked.timeoutMs < 1) throw new RaceLabArgumentError("options.timeoutMs", "a number of milliseconds from 1 up", checked.timeoutMs);
   if (!withOrder && (o.schedules !== undefined || o.seed !== undefined) && mode !== "random") {

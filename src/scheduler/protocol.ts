@@ -24,17 +24,23 @@ export const ABORT = 3;
  * @internal
  * @example
  * ```ts
- * new Worker(entry, { workerData: { worker: 0, fn, control, parkLimitMs: 60_000 } satisfies TeamTask });
+ * new Worker(entry, { workerData: { worker: 0, fn, control, parkLimitMs: 60_000, valuePoints: false } satisfies TeamTask });
  * ```
  */
-export interface TeamTask {
+export interface TeamTask extends WorkerSettings {
   /** 0-based: the number that appears in schedules' `order`. */
   worker: number;
   fn: TravelingFunction;
   /** This worker's Int32Array of CONTROL_SLOTS over this buffer. */
   control: SharedArrayBuffer;
+}
+
+/** @internal What every worker of a team is told alike. */
+export interface WorkerSettings {
   /** The longest a worker waits to be chosen before it gives up (the exploration's own timeout). */
   parkLimitMs: number;
+  /** Whether each read and write of a Value's `.value` is a scheduling point (explore's `valuePoints`). */
+  valuePoints: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import { libraryFolder } from "../core/environment";
 import { onInterrupt } from "../core/lifecycle";
 import { RunInterruptedError, WorkerFailedError } from "../core/errors";
 import type { TravelingFunction } from "../run/travel";
-import { ABORT, COMMAND, CONTROL_SLOTS, GRANT, type JobMessage, type ParkMessage, type TeamTask } from "./protocol";
+import { ABORT, COMMAND, CONTROL_SLOTS, GRANT, type JobMessage, type ParkMessage, type TeamTask, type WorkerSettings } from "./protocol";
 
 /** A team's threads alive right now, all teams together. */
 let aliveThreads = 0;
@@ -80,7 +80,7 @@ function timer(ms: number): { promise: Promise<"timeout">; cancel(): void } {
  * @internal
  * @example
  * ```ts
- * const team = await Team.start(packed, 2, "increment", 60_000);
+ * const team = await Team.start(packed, 2, "increment", { parkLimitMs: 60_000, valuePoints: false });
  * team.send(0, encodedArgs[0]); const parked = await team.next(0, 5_000);
  * ```
  */
@@ -98,11 +98,11 @@ export class Team {
   private constructor(readonly label: string) {}
 
   /** Starts the threads and waits until each has rebuilt the function. */
-  static async start(fn: TravelingFunction, count: number, label: string, parkLimitMs: number): Promise<Team> {
+  static async start(fn: TravelingFunction, count: number, label: string, settings: WorkerSettings): Promise<Team> {
     const team = new Team(label);
     track(team);
     try {
-      for (let w = 0; w < count; w++) team.spawn(w, fn, parkLimitMs);
+      for (let w = 0; w < count; w++) team.spawn(w, fn, settings);
       for (let w = 0; w < count; w++) {
         const first = await team.next(w, Infinity);
         if (first === "timeout" || first.type !== "ready") throw team.workerError(w, first);
@@ -114,9 +114,9 @@ export class Team {
     return team;
   }
 
-  private spawn(w: number, fn: TravelingFunction, parkLimitMs: number): void {
+  private spawn(w: number, fn: TravelingFunction, settings: WorkerSettings): void {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-    const task: TeamTask = { worker: w, fn, control, parkLimitMs };
+    const task: TeamTask = { worker: w, fn, control, ...settings };
     const worker = new Worker(path.join(libraryFolder(), "scheduler", "worker.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
     aliveThreads++;
     // process.stdout.write is looked up at each write: tslab swaps it to route output to the running cell.

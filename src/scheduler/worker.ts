@@ -28,6 +28,10 @@ class WorkerController implements Controller {
 
   constructor(private readonly resources: Map<SharedArrayBuffer, string>) {}
 
+  valueAccess(access: "read" | "write"): void {
+    if (task.valuePoints) this.point(`${access} .value`);
+  }
+
   point(label: string): void {
     this.label = String(label);
     this.park({ type: "point", label: this.label });

@@ -2,6 +2,7 @@
 // lock that travels with it. Also the type codes shared with SharedArray.
 
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
+import { control } from "../primitives/schedule-control";
 import { Lock } from "../primitives/lock";
 import { RLock } from "../primitives/rlock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
@@ -191,6 +192,8 @@ export class Value<T extends TypeCode = IntegerTypeCode> implements Sharable {
    * Warning: `v.value += 1` loses updates when threads do it at once: use `getLock()`.
    */
   get value(): number {
+    // Under explore's valuePoints, the read is a step of its own (a lost update can then fall between it and the write).
+    control.current?.valueAccess("read");
     if (TYPE_CODES[this.type].integer) {
       // Atomics.load: the read is whole and current (no torn or stale value). It is NOT a lock:
       // another thread may change the number right after we read it.
@@ -203,6 +206,7 @@ export class Value<T extends TypeCode = IntegerTypeCode> implements Sharable {
 
   set value(x: number) {
     checkElement("value", this.type, x);
+    control.current?.valueAccess("write");
     if (TYPE_CODES[this.type].integer) {
       // Atomics.store: other threads see the whole new number (no torn write). It does not stop a
       // write from overwriting someone else's update made since our read — that needs the lock.

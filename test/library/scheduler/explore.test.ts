@@ -288,3 +288,45 @@ test("a timed wait times out only when nothing else can happen (two lock orders 
   assert.ok(report.schedules.some((s) => s.observed === 0), "in the serial ones nobody does");
   nothingLeft();
 });
+
+// `x.value += 1` with no point of its own: a read and a write of the Value, one step unless
+// valuePoints makes each access a point.
+function plainIncrement(x: Value) {
+  x.value += 1;
+}
+
+function lockedPlainIncrement(x: Value, lock: Lock) {
+  lock.withLock(() => {
+    x.value += 1;
+  });
+}
+
+const plainSetup = () => {
+  const x = new Value("i", 0);
+  const lock = new Lock();
+  return { args: [[x, lock], [x, lock]], observe: () => x.value };
+};
+
+test("valuePoints: `x.value += 1` is one step without it (no anomaly seen) and two with it (the lost update found)", async () => {
+  const blind = await explore({ fn: plainIncrement, workers: 2, setup: plainSetup, expected: 2 });
+  assert.equal(blind.anomalies, 0, "without valuePoints the read and the write are one step");
+  const seen = await explore({ fn: plainIncrement, workers: 2, setup: plainSetup, expected: 2, valuePoints: true });
+  assert.equal(seen.complete, true);
+  assert.ok(seen.anomalies > 0, "the read and the write of another worker fall between");
+  const lost = seen.schedules.find((s) => s.anomaly);
+  assert.equal(lost?.observed, 1);
+  assert.ok(lost?.steps.some((step) => /read \.value/.test(JSON.stringify(step))), "steps name the access");
+  nothingLeft();
+});
+
+test("valuePoints: the same increment under a lock explores to zero anomalies", async () => {
+  const report = await explore({ fn: lockedPlainIncrement, workers: 2, setup: plainSetup, expected: 2, valuePoints: true });
+  assert.equal(report.complete, true);
+  assert.equal(report.anomalies, 0);
+  assert.ok(report.schedules.length > 1);
+  nothingLeft();
+});
+
+test("valuePoints must be true or false", async () => {
+  await assert.rejects(explore({ fn: plainIncrement, workers: 2, setup: plainSetup, valuePoints: "yes" as unknown as boolean }), (e: unknown) => e instanceof RaceLabArgumentError && /options\.valuePoints/.test(String(e)));
+});
