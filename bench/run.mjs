@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench: every lesson's workload in TypeScript (race-lab, as students run it) and in its
-// Python port, back to back on this machine; then the bar of issue 9 read against the numbers.
+// Python port, back to back on this machine; then the bar (each lesson's workload against Python and the hardware) read against the numbers.
 //
 // Usage: node bench/run.mjs [--quick] [--json] [--cases a,b] [--reps N] [--out DIR] [--list]
 //   --quick   tiny sizes, one repetition, no kernel/lesson cases unless named (a smoke run)
@@ -96,7 +96,7 @@ function mdTable(rows) {
   return out.join("\n");
 }
 
-// --- the bar of issue 9 ----------------------------------------------------------------------------
+// --- the bar: each workload against Python and the hardware ----------------------------------------------------------------------------
 
 function find(rows, kase, variantStart) {
   return rows.find((r) => r.case === kase && r.variant.startsWith(variantStart));
@@ -134,7 +134,7 @@ function bars(rows, lessons) {
   add("spawn: a worker thread in ≤ 50 ms", th?.ts ? `${fmt(th.ts.median)} ms (median; min ${fmt(th.ts.min)})` : "", th?.ts ? th.ts.median <= 50 : null);
 
   const ex = find(rows, "explore", "20 schedules");
-  add("explore: 20 schedules in ≤ 2 s (issue 15)", ex?.ts ? `${fmt(ex.ts.median)} ms (median; max ${fmt(ex.ts.max)})` : "", ex?.ts ? ex.ts.median <= 2000 : null);
+  add("explore: 20 schedules in ≤ 2 s", ex?.ts ? `${fmt(ex.ts.median)} ms (median; max ${fmt(ex.ts.max)})` : "", ex?.ts ? ex.ts.median <= 2000 : null);
 
   const ks = find(rows, "kernel-start", "start → first cell's output");
   add("kernel-start: first cell's output ≤ 3 s", ks?.ts ? `${fmt(ks.ts.median / 1000)} s (median; ipykernel ${fmt((ks.py?.median ?? NaN) / 1000)} s)` : "", ks?.ts ? ks.ts.median <= 3000 : null);
@@ -159,9 +159,9 @@ function bars(rows, lessons) {
   return out;
 }
 
-// --- the goals of issue 18 --------------------------------------------------------------------------
+// --- the goals: what the student waits for --------------------------------------------------------------------------
 
-/** Each goal of issue 18 beside its figure: met / MISSED / not measured. */
+/** Each goal of what the student waits for beside its figure: met / MISSED / not measured. */
 function goals(rows, lessons) {
   const out = [];
   const add = (goal, measured, ok) => out.push({ goal, measured, verdict: ok === null ? "not measured" : ok ? "met" : "MISSED" });
@@ -300,13 +300,13 @@ function resultsMarkdown(result, svgName) {
     `- load average (1 min) at start ${result.load.start.toFixed(2)}, at end ${result.load.end.toFixed(2)}: above ${m.cores} means other work shared the cores during the run, and every timing is inflated by it`,
     `- whole run: ${result.seconds.toFixed(0)} s`,
     "",
-    "## The bar (issue 9)",
+    "## The bar (each lesson's workload against Python and the hardware)",
     "",
     "| bar | measured | verdict |",
     "| --- | --- | --- |",
     ...b.map((x) => `| ${x.bar} | ${x.measured.replace(/\|/g, "\\|")} | ${x.verdict} |`),
     "",
-    "## The goals (issue 18)",
+    "## The goals (what the student waits for)",
     "",
     "| goal | measured | verdict |",
     "| --- | --- | --- |",
@@ -406,9 +406,9 @@ async function report(result, opts) {
   } else {
     console.log(`\n${m.cores} cores, Node ${m.node}, Python ${m.python}; load ${result.load.start.toFixed(1)} → ${result.load.end.toFixed(1)}; ${result.seconds.toFixed(0)} s\n`);
     console.log(textTable(rows));
-    console.log("\nThe bar (issue 9):");
+    console.log("\nThe bar (each lesson's workload against Python and the hardware):");
     for (const b of result.bars) console.log(`  ${b.verdict.padEnd(12)} ${b.bar}: ${b.measured}`);
-    console.log("\nThe goals (issue 18):");
+    console.log("\nThe goals (what the student waits for):");
     for (const g of result.goals) console.log(`  ${g.verdict.padEnd(12)} ${g.goal}: ${g.measured}`);
   }
   return rows.some((r) => r.error) ? 1 : 0;

@@ -1,4 +1,4 @@
-// explore: issue 15's speed target. Two workers of three points each (20 schedules) explored on real
+// explore: the explorer's speed target (20 schedules in ≤ 2 s). Two workers of three points each (20 schedules) explored on real
 // worker threads, reused across schedules; the time includes starting and ending the threads. No
 // Python counterpart: Python has no such tool in the lessons.
 import { raceLab, timed } from "../lib.mjs";

@@ -63,7 +63,7 @@ async function runLesson(notebook) {
     const m = /(PASS|FAIL) [^\n]*: (\d+) cells, (\d+) failures, ([\d.]+) s/.exec(output);
     if (!m) throw new Error(`the harness printed no result for ${notebook}: ${output.slice(-500)}`);
     const records = fs.existsSync(outcomes) ? readOutcomes(outcomes) : [];
-    // The harness's cell times (issue 18): median, 90th percentile, slowest, and the cells over its limit.
+    // The harness's cell times (what a student waits for): median, 90th percentile, slowest, and the cells over its limit.
     const t = /cell times: median ([\d.]+) s, 90th percentile ([\d.]+) s, slowest ([\d.]+) s \((cell \d+)[^\n]*?(, slow-by-design)?\); limit/.exec(output);
     const cellTimes = t ? { median: Number(t[1]), p90: Number(t[2]), slowest: Number(t[3]), slowestCell: t[4], slowestTagged: Boolean(t[5]), overLimit: (output.match(/over the [\d.]+ s limit for a cell/g) ?? []).length } : null;
     return { ms: Number(m[4]) * 1000, passed: m[1] === "PASS" && !failed, cells: Number(m[2]), failures: Number(m[3]), records, cellTimes, report: output.trim().split("\n").slice(-6).join("\n") };

@@ -278,7 +278,7 @@ class Run implements RunSide {
     if (this.members.every((m) => m.idle)) {
       // Every thread returned, flushed its output and has nothing left to run: return now, as a
       // thread's join would, and let them end in the background. Until they are gone (milliseconds)
-      // runningWorkers() counts them and they keep the process alive, as before: a notify they sent
+      // runningWorkers() counts them and they keep the process alive: a notify they sent
       // to an Atomics.waitAsync of this thread is still delivered.
       for (const m of this.members) m.returned();
       void ended.then(replaceSpareThreads);

@@ -75,8 +75,7 @@ async function main(task: WorkerTask): Promise<void> {
  * it is called and Node reads and compiles a module the first time it is required, in every new
  * thread. So the spare runs a task's steps once on a tiny function (rebuild, decode, encode) and
  * loads the module of the shared objects most runs are given (Value, which brings Lock and RLock).
- * Measured in bench/ANALYSIS.md: runThreads of an empty function with a spare ready 2.5 → 1.6 ms, and
- * of one given a Value and a Lock 8.6 → 2.5 ms. Nothing of it is kept: no state, no output.
+ * What it saves is measured in bench/ANALYSIS.md ("runThreads with spares ready"). Nothing of it is kept: no state, no output.
  */
 function warmUp(): void {
   const fn = unpackFunction({ source: "function warmUp(x) { return x; }", name: "warmUp", bound: [] });

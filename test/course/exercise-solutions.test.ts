@@ -1,4 +1,4 @@
-// The lessons' checks test the idea, not one way of writing it (issue 17 §2): graded as an instructor
+// The lessons' checks test the idea, not one way of writing it: graded as an instructor
 // would (scripts/grade.mjs, the lesson sources' hidden tests), a student notebook whose solution
 //   - runs 02-ex2's two counts one after the other (3000, no read errors, but no race) earns nothing
 //     for that exercise: the check requires the two processes to run at the same time;

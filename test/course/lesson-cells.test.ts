@@ -1,4 +1,4 @@
-// A student's cell reads like the Python it mirrors: short, with the plumbing in the library (issue 13).
+// A student's cell reads like the Python it mirrors: short, with the plumbing in the library.
 // Counted over both versions of every lesson: no code cell over 25 lines, and the course's median
 // code cell under 12 lines. A cell that grows past the limit fails here, naming the lesson and cell.
 import assert from "node:assert/strict";

@@ -26,7 +26,7 @@ const CHROMIUM = process.env.RACE_LAB_CHROMIUM ?? "/usr/bin/chromium";
 const WELCOME = "notebooks/00-welcome.ipynb";
 // Repository-relative; another notebook (e.g. a failing fixture, to see this test fail) can be named.
 const LESSON = process.env.RACE_LAB_E2E_LESSON ?? "notebooks/04-shared-value.ipynb";
-// The lesson whose explorer the student clicks through (issue 15); "" skips that part.
+// The lesson whose explorer the student clicks through; "" skips that part.
 const EXPLORER_LESSON = process.env.RACE_LAB_E2E_EXPLORER ?? "notebooks/11-you-are-the-scheduler.ipynb";
 const START_TIMEOUT_MS = 120_000; // setup (kernel check) + the server's start
 const RUN_ALL_TIMEOUT_MS = 300_000; // one notebook's "run all"; the harness sees 04 take about a minute

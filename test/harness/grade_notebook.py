@@ -15,7 +15,7 @@ RESULT: {"cells": [{index, role, grade_id, status, error, text, seconds, resent,
          "restarts": [...], "leftovers": [...], "fatal"}; status is ok, error, abort, timeout, dead or
          skipped; verdict is the judge's {passed, detail} for a test cell, or null when none came.
 
-How a cell runs (the rules of issue 7):
+How a cell runs (so that a submission cannot fake or hide its result):
 - one execute request at a time; after a reply that is not ok we wait out tslab's 200 ms abort window
   before the next request, and a cell answered `abort` anyway is sent once more;
 - a cell past the timeout: interrupt (the course library ends its threads and children on SIGINT),

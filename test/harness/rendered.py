@@ -3,7 +3,7 @@
 Used by run_notebooks.py on every notebook it runs (so every lesson, both versions), and usable alone:
     rendered.py EXECUTED.ipynb ...   (prints the problems; exit 1 when there are any)
 
-The rules (issue 17, §3):
+The rules (what a student must be able to read in every lesson):
 - an SVG chart is at most MAX_WIDTH px wide, and none of its text is cut off ("…") or runs past its
   edges (estimated from the text's position, anchor and font size: a chart that hides its legend or
   its labels hides the point);

@@ -22,7 +22,7 @@ What makes a notebook fail (each is reported with its reason):
   race-lab per-run folder (`/tmp/race-lab-*`) still there after the kernel exited;
 - a recorded outcome that breaks the course's promise: an `unsafe` demo that showed its race in
   fewer than 90% of its trials, or a `safe` demo that went wrong at all (--no-outcome-check skips it);
-- a code cell that took longer than 2.0 s (what a student waits for, issue 18), unless it is tagged
+- a code cell that took longer than 2.0 s (what a student should wait at most), unless it is tagged
   `slow-by-design` with its reason in the cell's metadata (`"slow_reason": "…"`: the waiting is the
   lesson), at most one such cell per notebook (see cell_times_report); when slow cells are a
   notebook's only failures it runs once more, and the second run decides. $RACE_LAB_SLOW_CELL_S sets
@@ -69,7 +69,7 @@ ABORT_WINDOW_S = 0.25  # tslab aborts requests for 200 ms after an error; wait p
 POLL_S = 0.05
 GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel is gone
 SLOW_CELL_VAR = "RACE_LAB_SLOW_CELL_S"
-SLOW_CELL_S = 2.0  # the longest a code cell may take, unless tagged slow-by-design (issue 18)
+SLOW_CELL_S = 2.0  # the longest a code cell may take, unless tagged slow-by-design: what a student should wait at most
 SLOW_TAG = "slow-by-design"
 SLOW_FAILURE = re.compile(r"cell \d+ \[.*\]: took [\d.]+ s, over the [\d.]+ s limit for a cell")
 
@@ -390,7 +390,7 @@ def percentile(sorted_xs, q):
 
 
 def cell_times_report(nb, cell_seconds):
-    """What a student waits for, per notebook (issue 18): the median, 90th percentile and slowest code
+    """What a student waits for, per notebook: the median, 90th percentile and slowest code
     cell, and a failure for each cell over the slow-cell limit that is not tagged `slow-by-design`
     with a `slow_reason` in its metadata. At most one cell per notebook may be slow by design.
     The limit is SLOW_CELL_S, or $RACE_LAB_SLOW_CELL_S in seconds (a loaded machine inflates every

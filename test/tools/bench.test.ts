@@ -51,7 +51,7 @@ test("--quick --json on three cases: both sides measured, the bar read, RESULTS.
 
     const md = readFileSync(path.join(out, "RESULTS.md"), "utf8");
     assert.match(md, /QUICK smoke run/);
-    assert.match(md, /## The goals \(issue 18\)/);
+    assert.match(md, /## The goals \(what the student waits for\)/);
     assert.match(md, /\| file-counter-unlocked \| unlocked \| unsafe \| ms \|/);
     assert.match(md, /!\[TypeScript time ÷ Python time\]\(results\.svg\)/);
     assert.match(readFileSync(path.join(out, "results.svg"), "utf8"), /^<svg/);
@@ -75,7 +75,7 @@ test("a quick run without --out writes nothing; bad usage exits 1 naming the pro
   assert.match(badReps.stderr, /--reps takes an integer/);
 });
 
-test("--list names every case of issue 9", () => {
+test("--list names every case of the benchmark", () => {
   const r = bench(["--list"]);
   assert.equal(r.code, 0, r.stderr);
   for (const name of ["file-counter-unlocked", "file-counter-locked", "shared-value-sleep", "shared-value-nosleep", "pool-decorator", "no-gil", "manager-rpc", "lock-throughput", "spawn", "kernel-start"]) {

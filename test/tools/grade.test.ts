@@ -6,7 +6,7 @@
 //   tampered  an edited locked cell, a redefined check helper, grading mode switched off from inside the
 //             solution, an edited test cell and a deleted one → graded as if untouched
 //   chaos     an endless loop, then a failing test, then a passing solution that leaves processes behind
-// A second run grades seven hostile submissions, one per hole of issue 14 (each a trick that once
+// A second run grades seven hostile submissions, one per hole (each a trick that once
 // earned marks, escaped the cleanup or stalled the run): each must score zero for its trick, the run
 // must go on, nothing may be left running, and the gradebook must be written after each submission.
 // The tests below read its grades.json, its printed table, and look for leftover processes.
@@ -215,11 +215,11 @@ test("processes a submission leaves running are ended, and nothing of the grader
   assert.deepEqual(readdirSync(COURSE).filter((f) => f.startsWith(".grading-")), [], "the kernels' working folders are removed");
 });
 
-// --- hostile submissions: the seven holes of issue 14 ---------------------------------------------
+// --- hostile submissions: the seven holes ---------------------------------------------
 
 /** A cell a student adds right before the cell `gradeId`. */
 const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<string, string> }> = {
-  // 1. A fake race-lab in require.cache whose check passes everything (the old guard re-imported it).
+  // 1. A fake race-lab in require.cache whose check passes everything (a guard that re-imports race-lab would use it).
   "h1-require-cache": {
     before: ["demo-ex1-solution", 'const fakeLib = { ...require("race-lab"), check: async () => {}, checkSolved: async () => true, expectEqual: () => {}, expectTrue: () => {} };\nrequire.cache[require.resolve("race-lab")].exports = fakeLib;'],
   },
