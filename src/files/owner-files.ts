@@ -2,7 +2,7 @@
 // with its pid per folder of locks, hidden beside the locks (`.file.lock.owner-<pid>-<random>`), and
 // acquiring = link(ownerFile, lockPath), which atomically fails with EEXIST while someone holds it
 // (the classic NFS-safe lockfile trick); releasing = unlink(lockPath). Why this way, measured against
-// flock, O_EXCL files and proper-lockfile: bench/ANALYSIS.md, "FileLock".
+// flock, O_EXCL files and the proper-lockfile package (measured, not used): bench/ANALYSIS.md, "FileLock".
 //
 // A default lock's per-run folder takes the owner files away with it, even when a child was killed
 // (SIGKILL skips exit handlers); in a folder of your own, a killed process's owner file is swept by
