@@ -97,7 +97,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=100000)
     parser.add_argument("--demos", default="no_lock,lock1,get_lock,fast", help="the demos to run, comma-separated")
     args = parser.parse_args()
-    n = args.sleep_iterations  # passed as an argument: a child started by spawn would not see a global set here
+    n = args.sleep_iterations  # passed as an argument: a child started by spawn or forkserver would not see a global set here
     show = not args.json
 
     demos = {

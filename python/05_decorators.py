@@ -21,14 +21,17 @@ Two facts about the original that the lesson teaches:
   that never happens. The race is between the two depositing processes, then between the two
   withdrawing ones. (``--together`` uses ``starmap_async`` for both pools, so that all four overlap.)
 * The children find ``balance`` and ``simple_lock`` as globals because the pools *fork* the parent:
-  they inherit the very same shared Value and Lock. Under ``spawn`` or ``forkserver`` (the POSIX
-  default from Python 3.14) each child imports the module again and makes its own Value and Lock,
-  and the parent's balance never moves. This port asks for ``fork`` explicitly.
+  they inherit the very same shared Value and Lock. That is the ``fork`` start method, Linux's
+  default up to Python 3.13. Under ``spawn`` (Windows, macOS) a child is a fresh interpreter that
+  imports the module again; under ``forkserver`` (Linux's default from 3.14) it is forked by a server
+  process that was itself started fresh, not from the parent. Either way the children use a Value
+  and a Lock made again outside the parent, and the parent's balance never moves. This port asks
+  for ``fork`` unless ``--start-method`` names another (``--start-method spawn`` shows the above).
 
 Like the original, the balance is not reset between runs: each run prints ``before`` and ``after``.
 
-Run: ``python3 python/05_decorators.py [--json] [--trials N] [--times N] [--together]``
-Standard library only (POSIX: it needs the ``fork`` start method).
+Run: ``python3 python/05_decorators.py [--json] [--trials N] [--times N] [--together] [--start-method M]``
+Standard library only (POSIX: the default ``fork`` start method is not on Windows).
 """
 import argparse
 import json
@@ -134,13 +137,13 @@ TASKS = {
 }
 
 
-def one_run(tasks, times, together):
-    """One run of the original's example: returns (before, after, ms)."""
+def one_run(tasks, times, together, start_method="fork"):
+    """One run of the original's example: returns (before, after, ms, the balance after the deposits)."""
     deposit_fn, withdraw_fn = tasks
     amount = [10, 10]
     times_list = [times, times]
     before = balance.value
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context(start_method)
     start = time.perf_counter()
     with ctx.Pool(2) as pd, ctx.Pool(2) as pw:
         if together:
@@ -150,8 +153,11 @@ def one_run(tasks, times, together):
             w.get(60)
         else:
             pd.starmap(deposit_fn, zip(amount, times_list))    # blocks: every deposit is done ...
+            deposited = balance.value
             pw.starmap(withdraw_fn, zip(amount, times_list))   # ... before the first withdrawal
-    return before, balance.value, (time.perf_counter() - start) * 1000
+    if together:
+        deposited = None  # the phases overlap: there is no moment after the deposits only
+    return before, balance.value, (time.perf_counter() - start) * 1000, deposited
 
 
 def main():
@@ -160,27 +166,34 @@ def main():
     parser.add_argument("--trials", type=int, default=5, help="runs per variant (the original: 5)")
     parser.add_argument("--times", type=int, default=500, help="updates per task (the original: 500)")
     parser.add_argument("--together", action="store_true", help="starmap_async: deposits and withdrawals overlap")
+    parser.add_argument("--start-method", default="fork", choices=["fork", "spawn", "forkserver"],
+                        help="how the pools start their processes (default fork, as the original relied on)")
     args = parser.parse_args()
 
-    results = {"python": sys.version.split()[0], "trials": args.trials, "times": args.times, "together": args.together}
+    results = {"python": sys.version.split()[0], "trials": args.trials, "times": args.times, "together": args.together,
+               "start_method": args.start_method}
     for name, tasks in TASKS.items():
         balance.value = 20000
-        runs = [one_run(tasks, args.times, args.together) for _ in range(args.trials)]
+        runs = [one_run(tasks, args.times, args.together, args.start_method) for _ in range(args.trials)]
         results[name] = {
             "before": [r[0] for r in runs],
             "after": [r[1] for r in runs],
             "drift": [r[1] - r[0] for r in runs],
             "ms": [round(r[2], 1) for r in runs],
+            "after_deposits": [r[3] for r in runs],
         }
     if args.json:
         print(json.dumps(results))
         return
     print(f"Python {results['python']}, {args.times} updates of 10 per task"
-          + (", deposits and withdrawals at the same time" if args.together else ""))
+          + (", deposits and withdrawals at the same time" if args.together else "")
+          + f", start method {args.start_method}")
     for name in TASKS:
         print(f"--- {name} ---")
-        for before, after in zip(results[name]["before"], results[name]["after"]):
+        for before, after, mid in zip(results[name]["before"], results[name]["after"], results[name]["after_deposits"]):
             print(f"before: {before}")
+            if args.start_method != "fork" and mid is not None:
+                print(f"(after the deposits: {mid}: the children's deposits went to their own balance)")
             print(f"after: {after}")
 
 

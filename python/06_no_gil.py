@@ -16,7 +16,8 @@ workers on a SharedArrayBuffer.
 
 ``--switch-interval S`` sets ``sys.setswitchinterval(S)``: how long a thread may hold the GIL before
 it is asked to hand it over (default 0.005 s). A shorter interval means more hand-overs, so the split
-version loses updates in every trial; ``plain`` still loses none on 3.10-3.12.
+version's window is hit far more often (with the default, a short trial may finish within one
+interval and lose nothing); ``plain`` still loses none on 3.10-3.12.
 
 Run: ``python3 python/06_no_gil.py [--json] [--threads N] [--iterations N] [--trials N] [--switch-interval S]``
 Standard library only.

@@ -64,8 +64,8 @@ function checkFinite(name: string, value: unknown): number {
   return value;
 }
 
-/** What one trial's `run` may return: the observed number, or it with a detail to keep. */
-export type TrialResult = number | { observed: number; detail?: unknown };
+/** What one trial's `run` may return: the observed number, or it with a detail to keep and the trial's ms when timed elsewhere (in threads). */
+export type TrialResult = number | { observed: number; detail?: unknown; ms?: number };
 
 /** How long a series of trials runs before it shows its progress. */
 const PROGRESS_AFTER_MS = 3000;
@@ -94,7 +94,7 @@ export interface TrialRow {
   expected: number;
   observed: number;
   anomaly: boolean;
-  /** How long the trial took, in milliseconds. */
+  /** How long the trial took, in milliseconds (the `ms` that `run` returned, if it did). */
   ms: number;
   /** What `run` returned as `detail`, if anything. */
   detail?: unknown;
@@ -128,14 +128,15 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-function readResult(result: unknown, trial: number): { observed: number; detail?: unknown } {
+function readResult(result: unknown, trial: number): { observed: number; detail?: unknown; ms?: number } {
   if (typeof result === "number" && Number.isFinite(result)) return { observed: result };
   if (typeof result === "object" && result !== null && "observed" in result) {
-    const { observed, detail } = result as { observed: unknown; detail?: unknown };
+    const { observed, detail, ms } = result as { observed: unknown; detail?: unknown; ms?: unknown };
     checkFinite(`the observed value of trial ${trial}`, observed);
-    return detail === undefined ? { observed: observed as number } : { observed: observed as number, detail };
+    if (ms !== undefined && !(checkFinite(`the ms of trial ${trial}`, ms) >= 0)) throw new RaceLabArgumentError(`the ms of trial ${trial}`, "milliseconds, from 0 up", ms);
+    return { observed: observed as number, ...(detail === undefined ? {} : { detail }), ...(ms === undefined ? {} : { ms: ms as number }) };
   }
-  throw new RaceLabArgumentError(`the value run(${trial}) returned`, "a finite number or { observed: number, detail? }", result);
+  throw new RaceLabArgumentError(`the value run(${trial}) returned`, "a finite number or { observed: number, detail?, ms? }", result);
 }
 
 /**
@@ -281,8 +282,8 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
       if (e instanceof RunInterruptedError && rows.length > 0 && show) await makeReport(demo, variant, expected, rows).show();
       throw e;
     }
-    const ms = performance.now() - start;
-    const { observed, detail } = readResult(result, trial);
+    // Work timed elsewhere (inside threads, by playRounds) brings its own ms: the wait here is not the work.
+    const { observed, detail, ms = performance.now() - start } = readResult(result, trial);
     const anomaly = isAnomaly(observed, expected);
     if (typeof anomaly !== "boolean") throw new RaceLabArgumentError("the value isAnomaly returned", "true or false", anomaly);
     const row: TrialRow = { trial, expected, observed, anomaly, ms };

@@ -81,6 +81,16 @@ test("run may return { observed, detail }, and isAnomaly decides what counts", a
   assert.deepEqual(r.rows.map((row) => row.anomaly), [false, false, true]);
 });
 
+test("run may return the ms of work timed elsewhere: the report's times are those, not the wait for run", async () => {
+  // Rounds played earlier in threads: run returns at once, and without its ms every trial would read ~0 ms.
+  const r = await runTrials({ demo: "rounds", variant: "safe", trials: 3, expected: 1, run: (t) => ({ observed: 1, ms: 100 * t }), ...quiet });
+  assert.deepEqual(r.rows.map((row) => row.ms), [100, 200, 300]);
+  assert.equal(r.medianMs, 200);
+  for (const ms of [-1, Number.NaN, "5"]) {
+    await assert.rejects(runTrials({ demo: "rounds", variant: "safe", trials: 1, expected: 1, run: () => ({ observed: 1, ms } as never), ...quiet }), /the ms of trial 1/);
+  }
+});
+
 test("trials run one after another, never overlapping", async () => {
   let running = 0;
   let most = 0;
