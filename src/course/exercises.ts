@@ -249,15 +249,26 @@ export async function checkSolved(id: string, body: () => unknown, options: Chec
     return true;
   }
   // A stub reads "not solved yet (the exercise still has its stub)"; any other failure gives its reason.
-  const why = stub ? ` (${reason})` : ` — ${reason}`;
+  const why = endSentence(stub ? ` (${reason})` : ` — ${reason}`);
   const hint = nextHint(id, single, steps);
   const hintText = hint ? ` Hint: ${hint}` : "";
+  // Jupyter typesets $…$ in HTML output as math: SQL's $1 … $2 in a reason or hint must stay text.
   showHtml(
-    `<div style="color:#c62828"><b>✘ ${escapeHtml(id)}: not solved yet</b>${escapeHtml(why)}.` +
-      (hint ? ` <i>Hint: ${escapeHtml(hint)}</i>` : "") +
+    `<div class="tex2jax_ignore mathjax_ignore" style="color:#c62828"><b>✘ ${escapeHtml(id)}: not solved yet</b>${withCode(why)}` +
+      (hint ? ` <i>Hint: ${withCode(hint)}</i>` : "") +
       `</div>`,
-    `✘ ${id}: not solved yet${why}.${hintText}`,
+    `✘ ${id}: not solved yet${why}${hintText}`,
   );
   if (gradingMode()) throw new ExerciseFailedError(`${id}: not solved — ${reason}`);
   return false;
+}
+
+/** Ends a sentence with a full stop unless it already ends with one (or with "?", "!", or one inside a parenthesis). */
+function endSentence(text: string): string {
+  return /[.!?]["')\]]*$/.test(text) ? text : `${text}.`;
+}
+
+/** Escaped HTML in which `code` spans (the hints' backticks) are shown as code. */
+function withCode(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
 }

@@ -114,6 +114,18 @@ test("in Jupyter the verdict is HTML (escaped) with a text fallback", async () =
   });
 });
 
+test("a verdict ends one sentence once, shows `code` as code, and keeps $1 … $2 from being typeset as math", async () => {
+  await inMode(false, async () => {
+    const { bundles } = await captureDisplays(async () => {
+      await checkSolved("sql", () => expectTrue(false, "the renewal (it checks the owner.)"), { hint: "compare with `token = $1 AND owner = $2`" });
+    });
+    const html = bundles[0]["text/html"];
+    assert.match(html, /class="tex2jax_ignore mathjax_ignore"/, "MathJax 2 and 3 skip the verdict");
+    assert.match(html, /<code>token = \$1 AND owner = \$2<\/code>/);
+    assert.doesNotMatch(bundles[0]["text/plain"], /\.\)\.|\.\./, "no doubled full stop");
+  });
+});
+
 test("exercise functions reject bad input", async () => {
   await assert.rejects(check("", () => {}), /^RaceLabArgumentError: id must be the exercise's id/);
   await assert.rejects(check("x", "body" as never), /^RaceLabArgumentError: body must be a function/);
