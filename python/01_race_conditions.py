@@ -1,10 +1,11 @@
 """Lesson 01 port: the FakeDatabase race of the original, with threads, and the asyncio twist.
 
-The original (shared/python-lessons/3-fake-database-race.txt) runs two `update` calls in threads
-(`ThreadPoolExecutor.map`), each reading `self.value`, sleeping 0.1 s with `time.sleep`, and writing
+The original, the Python lesson "Race Condition" (3-fake-database-race.txt), runs two `update`
+calls in threads (`ThreadPoolExecutor.map`), each reading `self.value`, sleeping 0.1 s with `time.sleep`, and writing
 the copy back: 10 instead of 20. A `threading.Lock` (by hand, then with `with`) gives 20. Its "red
 note": an exception inside a function given to `executor.map` is raised only when `map`'s results
-are read. The asyncio version below is the course's JavaScript twist (one thread, `await`).
+are read. The original has no asyncio: the asyncio version below is the course's own, the Python
+side of its JavaScript twist (one thread, `await`).
 
 Run:  python3 python/01_race_conditions.py          (the original's printout)
       python3 python/01_race_conditions.py --json   (results as JSON, for the notebook)

@@ -1,15 +1,17 @@
 """Lesson 02 port: the "Locks!" workbook's file counter, in one process and in two.
 
-`work` is the workbook's function (shared/python-lessons/2-locks-workbook.txt) with two additions,
+`work` is the function of the workbook "Locks!" (2-locks-workbook.txt) with two additions,
 marked below: it counts its read errors and returns the count, and `verbose=False` silences its
 prints (the notebook counts instead of scrolling).
 
 Run:  python3 python/02_file_write_conflicts.py            (the workbook's printout, flush=True)
       python3 python/02_file_write_conflicts.py --json     (results as JSON, for the notebook)
-      python3 python/02_file_write_conflicts.py --prints buffered|unbuffered
-          (only the two-process run, printing; stdout made block-buffered, as usual for a pipe, or
-          unbuffered, as `python -u` / PYTHONUNBUFFERED=1 make it: then `print` writes its text
-          and its line end separately, and two processes' messages can share a line)
+      python3 python/02_file_write_conflicts.py --prints unbuffered,buffered
+          (only the two-process run, printing, once per mode named, each after a line "== MODE ==";
+          `print` hands sys.stdout its text and its line end as two writes. Block-buffered (as usual
+          for a pipe): with flush=True both leave in one os.write, so lines never mix. Unbuffered (as
+          `python -u` / PYTHONUNBUFFERED=1 make it): each piece is its own os.write, and two
+          processes' messages can share a line)
       --counts A,B   the two processes' counts instead of the workbook's 1000,2000 (any mode)
 
 Standard library only. Every file lives in a fresh temporary folder, removed at the end.
@@ -73,18 +75,23 @@ def set_stdout(mode):
         sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw))
 
 
-def prints(mode):
-    set_stdout(mode)
-    with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
-        parallel = os.path.join(folder, "parallel.txt")
-        with multiprocessing.Pool(processes=2) as p:
-            p.map(functools.partial(work, filename=parallel), COUNTS)
-    sys.stdout.flush()
+def prints(modes):
+    for mode in modes:
+        set_stdout(mode)
+        print(f"== {mode} ==", flush=True)
+        with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
+            parallel = os.path.join(folder, "parallel.txt")
+            with multiprocessing.Pool(processes=2) as p:
+                p.map(functools.partial(work, filename=parallel), COUNTS)
+        sys.stdout.flush()
 
 
 def main():
     if "--prints" in sys.argv:
-        return prints(sys.argv[sys.argv.index("--prints") + 1])
+        modes = sys.argv[sys.argv.index("--prints") + 1].split(",")
+        if not set(modes) <= {"buffered", "unbuffered"}:
+            sys.exit(f"--prints: buffered, unbuffered or both (comma-separated), not {','.join(modes)}")
+        return prints(modes)
     verbose = not QUIET
     with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
         serial = os.path.join(folder, "serial.txt")

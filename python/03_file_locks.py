@@ -1,6 +1,6 @@
 """Lesson 03 port: a file lock makes the two counting processes exact, and what such a lock is.
 
-The workbook (shared/python-lessons/2-locks-workbook.txt) locks `work` with
+The workbook "Locks!" (2-locks-workbook.txt) locks `work` with
 `fasteners.interprocess_locked`. fasteners is a PyPI package (`pip install fasteners`), not part of
 the standard library. On Linux and macOS its InterProcessLock opens the lock file and takes
 `fcntl.lockf(f, LOCK_EX | LOCK_NB)` on it, sleeping between tries (0.01 s growing to 0.1 s) until it
@@ -11,7 +11,12 @@ It also shows what a lockf lock is:
 * the OS releases it when the holding process dies: a crashed holder blocks nobody;
 * it belongs to the process: two threads of one process both "get" it (it does not exclude them);
 * the workbook's snippet `@interproess_locked('/tmp/tmp_lock')` names a function that does not exist;
-* under the `fork` start method a child does not re-import the main module; under `spawn` it does.
+* which process ran the main module's top level for a child, per start method: under `fork` the
+  parent (the child is its copy); under `spawn` the child itself; under `forkserver` the fork server
+  from Python 3.13.8 / 3.14.1 on (it preloads `__main__` once, and each child is forked from it),
+  the child itself before those versions (the preload was dead code: CPython issue gh-126631).
+  Defaults: fork on Linux up to 3.13, forkserver on POSIX other than macOS from 3.14, spawn on
+  Windows and on macOS (from 3.8).
 
 Run:  python3 python/03_file_locks.py          (readable output)
       python3 python/03_file_locks.py --json   (results as JSON, for the notebook)
@@ -117,7 +122,7 @@ def run(folder, name, fn):
     filename = os.path.join(folder, f"{name}.txt")
     lock_path = os.path.join(folder, f"{name}.lock")
     started = time.perf_counter()
-    if fn is None:  # the serial baseline: one process, all 3000 increments
+    if fn is None:  # the serial baseline: one process doing all the increments
         errors = [work(sum(COUNTS), filename)]
     else:
         with Pool(2) as pool:
@@ -180,16 +185,20 @@ def workbook_snippet():
         return f"{type(error).__name__}: {error}"
 
 
-def report_import(_):
-    return IMPORTED_IN == os.getpid()
+def main_module_ran_in(parent_pid):
+    """Which process ran this module's top level for the child that calls this."""
+    if IMPORTED_IN == os.getpid():
+        return "the child itself"
+    return "the parent (the child is its fork)" if IMPORTED_IN == parent_pid else "another process: the fork server"
 
 
 def reimports():
-    """Does a child process run this module's top level again? Under fork: no. Under spawn: yes."""
+    """Per start method: did the child run the main module again, or get it from its parent or the fork server?"""
     result = {}
-    for method in ("fork", "spawn"):
-        with multiprocessing.get_context(method).Pool(1) as pool:
-            result[method] = pool.map(report_import, [0])[0]
+    for method in ("fork", "spawn", "forkserver"):
+        if method in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context(method).Pool(1) as pool:
+                result[method] = pool.map(main_module_ran_in, [os.getpid()])[0]
     return result
 
 
@@ -204,7 +213,7 @@ def main():
         results["two_threads"] = two_threads(folder)
     results["fasteners_installed"] = fasteners is not None
     results["workbook_snippet"] = workbook_snippet()
-    results["child_reimports_main_module"] = reimports()
+    results["main_module_ran_in"] = reimports()
     if QUIET:
         print(json.dumps(results))
         return
@@ -217,7 +226,8 @@ def main():
     say(f"a holder that crashed: lock free at once? {results['crashed_holder']['lock_free_after_crash']}")
     say(f"two threads of one process both got the lock? {results['two_threads']['both_threads_got_it']}")
     say(f"the workbook's snippet: {results['workbook_snippet']}")
-    say(f"a child re-imports the main module: {results['child_reimports_main_module']}")
+    for method, who in results["main_module_ran_in"].items():
+        say(f"under {method}, the main module was run by {who}")
 
 
 if __name__ == "__main__":

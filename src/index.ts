@@ -39,6 +39,7 @@ export * from "./primitives/synchronized";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
 export * from "./files/interprocess-locked";
+export * from "./files/meet";
 export * from "./manager/errors";
 export * from "./manager/protocol";
 export type { ProxyAddress } from "./manager/client";
