@@ -10,6 +10,7 @@ export * from "./display/table";
 export * from "./display/chart";
 export * from "./course/outcomes";
 export * from "./course/trials";
+export { setLesson, currentLesson } from "./course/lesson-start";
 export * from "./trace/analysis";
 export * from "./trace/trace";
 export * from "./trace/timeline";

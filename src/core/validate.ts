@@ -112,3 +112,19 @@ export function checkOptions<T extends object>(name: string, value: unknown, exa
   }
   return value as T;
 }
+
+/**
+ * Checks a name or label: a non-empty string of at most `max` characters.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const demo = checkText("demo", options.demo);
+ * ```
+ */
+export function checkText(name: string, value: unknown, max = 200): string {
+  if (typeof value !== "string" || value.trim() === "" || value.length > max) {
+    throw new RaceLabArgumentError(name, `a non-empty string of at most ${max} characters`, value);
+  }
+  return value;
+}

@@ -1,8 +1,37 @@
-// What a lesson will need soon, started in the background when it names itself (setLesson): the
-// chart library (its first load takes about a second) and the Python that runs its ports (a launcher
-// such as a pyenv shim takes a few hundred ms to answer). Neither blocks the cell that asks.
+// The lesson this kernel runs: setLesson names it (recorded outcomes carry the name) and starts, in the
+// background, what the lesson will need soon: the chart library (its first load takes about a second)
+// and the Python that runs its ports (a launcher such as a pyenv shim takes a few hundred ms to
+// answer). Neither blocks the cell that asks.
+import { checkText } from "../core/validate";
 import { preloadCharts } from "../display/chart-preload";
 import { preloadPython } from "./python-interpreter";
+
+let lesson: string | null = null;
+
+/**
+ * Names the notebook whose trials follow, for the recorded outcomes (and preloads the charts).
+ *
+ * @example
+ * ```ts
+ * setLesson("02-file-write-conflicts");
+ * ```
+ */
+export function setLesson(name: string): void {
+  lesson = checkText("name", name);
+  preloadLessonTools(); // load the charts and find Python while the lesson's first cells run
+}
+
+/**
+ * The lesson set by {@link setLesson}, or null.
+ *
+ * @example
+ * ```ts
+ * currentLesson(); // "02-file-write-conflicts"
+ * ```
+ */
+export function currentLesson(): string | null {
+  return lesson;
+}
 
 /**
  * Starts loading the chart library and finding the ports' Python, without waiting for either.

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { currentLesson } from "./trials";
+import { currentLesson } from "./lesson-start";
 
 const DECLARES = (name: string) => new RegExp(`^\\s*(?:export\\s+)?(?:async\\s+)?(?:function\\*?|class|const|let|var|interface|type)\\s+${name.replace(/\$/g, "\\$")}\\b`, "m");
 

@@ -8,11 +8,11 @@
 import { performance } from "node:perf_hooks";
 import { RaceLabArgumentError, RunInterruptedError } from "../core/errors";
 import { noteTrialProgress } from "../core/interrupt-note";
-import { checkCount, checkFunction, checkOptions } from "../core/validate";
+import { checkCount, checkFunction, checkOptions, checkText } from "../core/validate";
 import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
 import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
 import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
-import { preloadLessonTools } from "./lesson-start";
+import { currentLesson } from "./lesson-start";
 import { recordOutcome } from "./outcomes";
 
 /**
@@ -24,40 +24,6 @@ import { recordOutcome } from "./outcomes";
  * ```
  */
 export const MAX_TRIALS = 1000;
-
-let lesson: string | null = null;
-
-/**
- * Names the notebook whose trials follow, for the recorded outcomes (and preloads the charts).
- *
- * @example
- * ```ts
- * setLesson("02-file-write-conflicts");
- * ```
- */
-export function setLesson(name: string): void {
-  lesson = checkName("name", name);
-  preloadLessonTools();   // load the charts and find Python while the lesson's first cells run
-}
-
-/**
- * The lesson set by {@link setLesson}, or null.
- *
- * @example
- * ```ts
- * currentLesson(); // "02-file-write-conflicts"
- * ```
- */
-export function currentLesson(): string | null {
-  return lesson;
-}
-
-function checkName(name: string, value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "" || value.length > 200) {
-    throw new RaceLabArgumentError(name, "a non-empty string of at most 200 characters", value);
-  }
-  return value;
-}
 
 function checkFinite(name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw new RaceLabArgumentError(name, "a finite number", value);
@@ -246,8 +212,8 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
  */
 export async function runTrials(options: TrialOptions): Promise<TrialReport> {
   options = checkOptions<TrialOptions>("options", options, "{ demo, variant, trials, expected, run }");
-  const demo = checkName("demo", options.demo);
-  const variant = checkName("variant", options.variant);
+  const demo = checkText("demo", options.demo);
+  const variant = checkText("variant", options.variant);
   const trials = checkCount("trials", options.trials, MAX_TRIALS);
   const expected = checkFinite("expected", options.expected);
   const run = checkFunction("run", options.run) as TrialOptions["run"];
@@ -310,7 +276,7 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
 function makeReport(demo: string, variant: string, expected: number, rows: TrialRow[]): TrialReport {
   const anomalies = rows.filter((r) => r.anomaly).length;
   const report: TrialReport = {
-    notebook: lesson,
+    notebook: currentLesson(),
     demo,
     variant,
     trials: rows.length,
