@@ -1,18 +1,27 @@
 """Lesson 07, Python port: a connection pool hosted in a manager's server process.
 
-A puzzle from a Q&A site: ten connections live in a `ConnectionPool` inside a `BaseManager`
-server; eleven client processes each call `get()` through a proxy. `get()` reads the last ready
-connection, pops it and moves it to the leased list -- with no lock. The asker expected duplicate
-ids and saw none. The pool is not shared: only proxies to it are, and every call is a remote
-procedure call whose cost dwarfs the window between the read and the pop.
+A puzzle from a Q&A site ("Unexpected multiprocessing behavior with omitted lock", Stack Overflow):
+ten connections live in a `ConnectionPool` inside a `BaseManager` server; eleven client processes
+each call `get()` through a proxy. `get()` reads the last ready connection, pops it and moves it to
+the leased list -- with no lock. The asker expected duplicate ids and saw none. The pool is not
+shared: only proxies to it are, and every call is a remote procedure call.
 
 Python's manager serves each client connection in its own *thread*, so the unlocked `get()` runs in
-several threads at once. Whether two can interleave between the read and the pop depends on where
-the interpreter may switch threads: since CPython 3.10 only on entry to a function, at a backward
-jump and after a call, and there is none between ``ready[-1]`` and ``pop()`` -- so on 3.10+ with the
-GIL it does not race at all; before 3.10, or on the free-threaded build (3.13t), it can, rarely.
-Widen the window with a random sleep (which releases the GIL) and nearly every client leases the
-same connection.
+several threads. Whether two can interleave between the read and the pop depends on where the
+interpreter may switch threads: since CPython 3.10 (bpo-29988) only after a call returns and at the
+backward jump of a loop (and, since 3.11, at a function's start), and there is none between
+``ready[-1]`` and ``pop()`` -- so on 3.10 and later, with the GIL, the no-delay version cannot race.
+Before 3.10, or on the free-threaded build (3.13t and later), it can, but rarely: the window is tiny
+next to a proxy round trip.
+
+Three windows between the read and the pop:
+* ``no delay``: the asker's `get()`.
+* ``random delay``: a random sleep up to --max-delay-ms (the answer used 100 ms): the sleep releases
+  the GIL, so other clients' calls run in the window -- likely, not certain (a call that arrives after
+  the others' sleeps ended finds nothing to race with).
+* ``held open``: the window waits at a ``threading.Barrier`` until every client's call has read
+  (at most 5 s): every client reads the same last connection, every trial.
+and the fix, ``locked``: a lock around read-pop-append and a bounded semaphore (the random delay).
 
 Run:  python3 python/07_managers_and_proxies.py [--json] [--max-delay-ms 20] [--trials 10]
 Standard library only.
@@ -21,7 +30,9 @@ Standard library only.
 import argparse
 import json
 import multiprocessing as mp
+import platform
 import random
+import sys
 import threading
 import time
 from multiprocessing.managers import BaseManager
@@ -31,14 +42,19 @@ CLIENTS = 11
 
 
 class ConnectionPool:
-    """Ten connection ids; `get()` leases one. `locked=True` is the fixed version."""
+    """Ten connection ids; `get()` leases one. `locked=True` is the fixed version.
 
-    def __init__(self, size=POOL_SIZE, max_delay_s=0.0, locked=False):
+    `window`: 0 for none, a number of seconds for a random sleep up to it, or "hold" to wait at a
+    barrier until `clients` calls have read."""
+
+    def __init__(self, size=POOL_SIZE, window=0.0, locked=False, clients=CLIENTS):
         self.ready = list(range(size))
         self.leased = []
-        self.max_delay_s = max_delay_s
-        # The fix: a lock makes read-pop-append one step; a bounded semaphore counts free slots,
-        # so a client beyond the tenth is refused cleanly instead of racing for an empty list.
+        self.window = window
+        self.held = threading.Barrier(clients) if window == "hold" else None
+        # The fix: a lock makes read-pop-append one step; a semaphore whose initial count is the pool's
+        # size counts free slots, so a client beyond the tenth is refused cleanly. Bounded: a release
+        # above that initial count raises ValueError (it catches a connection given back twice).
         self.lock = threading.Lock() if locked else None
         self.slots = threading.BoundedSemaphore(size) if locked else None
 
@@ -54,8 +70,13 @@ class ConnectionPool:
         if not self.ready:
             raise RuntimeError("no connections available")
         conn = self.ready[-1]  # read ...
-        if self.max_delay_s:
-            time.sleep(random.uniform(0, self.max_delay_s))  # ... the window, widened ...
+        if self.held is not None:
+            try:
+                self.held.wait(timeout=5)  # ... the window held open until every client has read ...
+            except threading.BrokenBarrierError:
+                pass  # a client that never came: go on rather than hang
+        elif self.window:
+            time.sleep(random.uniform(0, self.window))  # ... or a random sleep ...
         self.ready.pop()  # ... pop: another thread may have popped in between
         self.leased.append(conn)
         return conn
@@ -87,8 +108,8 @@ def context():
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
-def one_trial(manager, ctx, max_delay_s, locked):
-    pool = manager.ConnectionPool(POOL_SIZE, max_delay_s, locked)
+def one_trial(manager, ctx, window, locked):
+    pool = manager.ConnectionPool(POOL_SIZE, window, locked, CLIENTS)
     results = ctx.Queue()
     clients = [ctx.Process(target=client, args=(pool, results)) for _ in range(CLIENTS)]
     for p in clients:
@@ -104,7 +125,7 @@ def one_trial(manager, ctx, max_delay_s, locked):
 
 
 def round_trip_us(manager, calls=2000):
-    pool = manager.ConnectionPool(POOL_SIZE, 0.0, False)
+    pool = manager.ConnectionPool(POOL_SIZE, 0.0, False, CLIENTS)
     pool.ping()
     start = time.perf_counter()
     for _ in range(calls):
@@ -120,18 +141,21 @@ def main():
     args = parser.parse_args()
 
     ctx = context()
+    delay_s = args.max_delay_ms / 1000
     demos = []
     with PoolManager(ctx=ctx) as manager:
         rtt = round_trip_us(manager)
-        wide_trials = max(1, args.trials // 2)
-        for name, variant, delay_ms, locked, trials in [
-            ("pool.get() through proxies, no delay", "rare", 0.0, False, args.trials),
-            (f"pool.get() with a random delay up to {args.max_delay_ms:g} ms", "unsafe", args.max_delay_ms, False, wide_trials),
-            ("pool.get() with a lock and a semaphore in the server", "safe", args.max_delay_ms, True, wide_trials),
+        few = max(1, args.trials // 2)
+        for key, variant, name, window, locked, trials in [
+            ("no delay", "natural", "pool.get() through proxies, no delay", 0.0, False, args.trials),
+            ("random delay", "natural", f"a random delay up to {args.max_delay_ms:g} ms", delay_s, False, few),
+            ("held open", "unsafe", "the window held open until every client has read", "hold", False, few),
+            ("locked", "safe", "a lock and a bounded semaphore in the server", delay_s, True, few),
         ]:
             started = time.perf_counter()
-            rows = [one_trial(manager, ctx, delay_ms / 1000, locked) for _ in range(trials)]
+            rows = [one_trial(manager, ctx, window, locked) for _ in range(trials)]
             demos.append({
+                "key": key,
                 "demo": name,
                 "variant": variant,
                 "trials": trials,
@@ -141,13 +165,15 @@ def main():
                 "errors": [r["errors"] for r in rows],
                 "ms": round((time.perf_counter() - started) * 1000),
             })
-    report = {"lesson": "07-managers-and-proxies", "roundTripUs": round(rtt, 1), "demos": demos}
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    report = {"lesson": "07-managers-and-proxies", "python": platform.python_version(), "gil": gil,
+              "roundTripUs": round(rtt, 1), "demos": demos}
     if args.json:
         print(json.dumps(report))
         return
-    print(f"one proxy call round trip: {rtt:.1f} us")
+    print(f"Python {report['python']} ({'with' if gil else 'without'} the GIL); one proxy call round trip: {rtt:.1f} us")
     for d in demos:
-        print(f"{d['variant']:>6}  {d['demo']}: duplicates in {d['anomalies']}/{d['trials']} trials "
+        print(f"{d['key']:>12} ({d['variant']})  {d['demo']}: duplicates in {d['anomalies']}/{d['trials']} trials "
               f"(per trial {d['duplicates']}, lost {d['lost']}, errors {d['errors']}, {d['ms']} ms)")
 
 

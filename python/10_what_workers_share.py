@@ -1,26 +1,32 @@
-"""Lesson 10 in Python: what a thread, a forked process and a spawned process share.
+"""Lesson 10 in Python: what a thread and a process started by fork, spawn or forkserver share.
 
 The Python side of notebooks/10-what-workers-share.ipynb. Three questions, asked of two workers of
-each kind: ``threading.Thread``s, ``multiprocessing`` processes started with ``fork``, and ones
-started with ``spawn``:
+each kind: ``threading.Thread``s, and ``multiprocessing`` processes started with ``fork`` (the child
+is a copy of the parent), ``spawn`` (a fresh interpreter) and ``forkserver`` (forked from a server
+process that was itself started fresh, the first time one is needed). The default start method is
+``fork`` on Linux up to Python 3.13 and ``forkserver`` from 3.14; ``spawn`` on macOS (since 3.8)
+and Windows:
 
 * ``globals``: the parent sets a global ``visits = 41``, then starts two workers that each do
   ``visits += 1`` and report what they saw. Threads share the global (the parent sees 43 after);
   a forked child gets a *copy* (it sees 41, counts to 42, and the parent keeps 41); a spawned
   child starts a fresh interpreter that imports this module again, so it sees the module's
-  initial 0, not the 41 the parent set under ``if __name__ == "__main__"``.
+  initial 0, not the 41 the parent set under ``if __name__ == "__main__"``. A forkserver child is
+  forked from the server, not from the parent: it too sees the module's 0 (the server imported the
+  main module when it started).
 * ``files``: the parent opens a file and hands its descriptor *number* to the workers, which ask
   the OS what that number refers to. A thread is in the same process: the same open file. A forked
   child inherited a copy of the descriptor table: the same open file. A spawned child is a new
   program: the descriptor was not inherited (Python opens files non-inheritable, PEP 446), so the
-  number is either not open there or names some other file the new interpreter opened.
+  number is either not open there or names some other file the new interpreter opened. The same
+  for a forkserver child: its memory and descriptors come from the server, not from the parent.
 * ``arguments``: the parent passes a list to both workers; each appends to it. Threads got the very
-  object (the parent's list grows to 3); a process got a copy (pickled for ``spawn``, the forked
-  memory for ``fork``), and the parent's list is unchanged.
+  object (the parent's list grows to 3); a process got a copy (the forked memory for ``fork``,
+  pickled for ``spawn`` and ``forkserver``), and the parent's list is unchanged.
 
 Run: ``python3 python/10_what_workers_share.py [--json]``. Standard library only; every file it
-writes lives in a fresh temporary folder that is removed at the end. ``fork`` is skipped where the
-OS has none (Windows).
+writes lives in a fresh temporary folder that is removed at the end. ``fork`` and ``forkserver``
+are skipped where the OS has none (Windows).
 """
 import argparse
 import json
@@ -60,7 +66,7 @@ class ThreadReport:
 
 
 def run_workers(how, target, args_list):
-    """Runs one worker per argument tuple as `how` ("thread", "fork" or "spawn"); returns their reports."""
+    """Runs one worker per argument tuple as `how` ("thread", "fork", "spawn" or "forkserver"); returns their reports."""
     if how == "thread":
         report = ThreadReport()
         workers = [threading.Thread(target=target, args=(*args, report)) for args in args_list]
@@ -86,9 +92,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     options = parser.parse_args()
 
-    kinds = ["thread", "spawn"]
-    if "fork" in mp.get_all_start_methods():
-        kinds.insert(1, "fork")
+    kinds = [k for k in ["thread", "fork", "spawn", "forkserver"] if k == "thread" or k in mp.get_all_start_methods()]
     folder = tempfile.mkdtemp(prefix="race-lab-10-")
     results = {"python": sys.version.split()[0], "default_start_method": mp.get_start_method(), "kinds": kinds}
     try:
@@ -119,7 +123,7 @@ def main():
     print(f"Python {results['python']} (default start method here: {results['default_start_method']})")
     for how in kinds:
         r = results[how]
-        print(f"{how:>6}: workers saw visits = {r['globals_seen']}, left {r['globals_left']}; "
+        print(f"{how:>10}: workers saw visits = {r['globals_seen']}, left {r['globals_left']}; "
               f"the parent has {r['parent_after']}. fd: {r['file']}. "
               f"list: {r['worker_list_length']} items in the worker, {r['parent_list_length']} in the parent")
 

@@ -1,10 +1,13 @@
 // The manager's server process (forked by Manager.start from src/dist/manager/manager-server.js): it owns
-// the objects and runs their methods, one Node thread for every client. See protocol.ts for the protocol.
+// the objects and runs their methods, for every client, on its one thread and one event loop. See
+// protocol.ts for the protocol.
 //
 // Every request is handled as soon as it arrives, without waiting for earlier ones to finish: a
-// method that awaits gives way to other calls (from any client) until it resumes. That is what makes
-// a method with an `await` between "read the list" and "pop it" race, as in Python's manager, whose
-// threads (one per connection) interleave the same way.
+// method runs to its end or to its first `await` before the next request starts, and a method that
+// awaits gives way to other calls (from any client) until it resumes. So a method with an `await`
+// between "read the list" and "pop it" races, and one without cannot. Python's manager differs: it
+// runs each connection's calls in a thread of its own, which may interleave wherever the interpreter
+// switches threads.
 
 import * as fs from "fs";
 import * as net from "net";
