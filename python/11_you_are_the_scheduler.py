@@ -6,6 +6,8 @@ worker takes the next one. Every schedule of two workers is run, on real threads
 program from the start for each one (depth-first over the choices).
 
   lost-update    two unlocked increments: 6 schedules, 4 lose an update
+  one-step       `x += 1` after a single point: 2 schedules, none bad -- a step is indivisible
+                 here, so the read and the write inside it can never be split (the model's blind spot)
   locked         the same under a Lock: every schedule the lock allows ends with 2
   two-locks      a then b against b then a: some schedules deadlock
 
@@ -141,6 +143,16 @@ def lost_update():
     return [increment, increment], lambda: box["x"]
 
 
+def one_step():
+    """The increment as one step: the read and the write with no point between them."""
+    box = {"x": 0}
+
+    def increment(ctl, me):
+        ctl.point(me)
+        box["x"] += 1
+    return [increment, increment], lambda: box["x"]
+
+
 def locked():
     box, lock = {"x": 0}, threading.Lock()
 
@@ -172,7 +184,8 @@ def main():
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
     results = []
-    for name, program, expected in [("lost-update", lost_update, 2), ("locked", locked, 2), ("two-locks", two_locks, 0)]:
+    for name, program, expected in [("lost-update", lost_update, 2), ("one-step", one_step, 2), ("locked", locked, 2),
+                                     ("two-locks", two_locks, 0)]:
         found = explore(program)
         bad = sum(1 for observed, deadlock in found.values() if deadlock or observed != expected)
         deadlocks = sum(1 for _, deadlock in found.values() if deadlock)

@@ -87,7 +87,12 @@ async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promis
  * ```
  * Warning: the number of schedules grows very fast (two workers of n steps each: (2n)!/(n!)²). Keep
  * programs tiny, or use `mode: "random"`. `fn` must do the same thing every time it is given the
- * same choices (no Math.random, no clock), or the search cannot retrace its steps.
+ * same choices (no Math.random, no clock), or the search cannot retrace its steps. Only the schedules
+ * of this model are run: code between two points is one indivisible step (release(), set(), notify()
+ * and Value reads and writes are no points, unless `valuePoints`); each worker's code before its first
+ * point runs before the schedule starts, worker 0's first; a timed wait times out only where no worker
+ * can go on; sleeps and clocks are not modelled; a schedule is judged by its end (safety), so a worker
+ * that could wait forever while others go on (starvation) is not reported.
  */
 export async function explore(options: ExploreOptions): Promise<ExploreReport> {
   const o = checkExploreOptions(options, false);
@@ -97,6 +102,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
     const deadline = Date.now() + o.timeoutMs;
     let runs = 0;
     let stoppedBy: ExploreReport["stoppedBy"];
+    let endless = false;
     const keep = (schedule: Schedule) => {
       const key = schedule.order.join(",");
       if (!found.has(key)) found.set(key, schedule);
@@ -108,7 +114,12 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
           stoppedBy = "timeoutMs";
           break;
         }
-        keep((await runSchedule(team, o, (enabled) => enabled[Math.floor(random() * enabled.length)])).schedule);
+        const ran = await runSchedule(team, o, (enabled) => enabled[Math.floor(random() * enabled.length)], deadline);
+        if (ran.unfinished) {
+          [stoppedBy, endless] = ["timeoutMs", true];
+          break;
+        }
+        keep(ran.schedule);
         runs++;
       }
     } else {
@@ -137,7 +148,11 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
           }
           return follow[decision];
         };
-        const { schedule, decisions } = await runSchedule(team, o, choose);
+        const { schedule, decisions, unfinished } = await runSchedule(team, o, choose, deadline);
+        if (unfinished) {
+          [stoppedBy, endless] = ["timeoutMs", true];
+          break;
+        }
         keep(schedule);
         runs++;
         prefix = undefined;
@@ -155,7 +170,9 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
     const anomalies = schedules.filter((s) => s.anomaly).length;
     const deadlocks = schedules.filter((s) => s.deadlock).length;
     const complete = o.mode === "exhaustive" && stoppedBy === undefined;
-    const stopped = stoppedBy === "maxSchedules" ? ` (stopped at maxSchedules = ${o.maxSchedules}: there are more)` : stoppedBy === "timeoutMs" ? ` (stopped at timeoutMs = ${o.timeoutMs}: there are more)` : "";
+    const unended = endless ? "; one schedule had not ended (a worker that waits by looping around a point can be chosen forever)" : "";
+    const stopped =
+      stoppedBy === "maxSchedules" ? ` (stopped at maxSchedules = ${o.maxSchedules}: there are more)` : stoppedBy === "timeoutMs" ? ` (stopped at timeoutMs = ${o.timeoutMs}: there are more${unended})` : "";
     const summary =
       `${schedules.length} ${o.mode === "random" ? `distinct schedules in ${runs} random runs (seed ${o.seed})` : "schedules"}${stopped}: ` +
       `${anomalies} went wrong${deadlocks > 0 ? ` (${deadlocks} deadlocked)` : ""}.`;

@@ -49,7 +49,10 @@ export interface ExploreOptions {
   seed?: number;
   /** How long one step may take before it counts as stuck (default 5000 ms). */
   stepTimeoutMs?: number;
-  /** How long the whole exploration may take; it stops there and says so (default 60 000 ms). */
+  /**
+   * How long the whole exploration may take; it stops there and says so (default 60 000 ms). A
+   * schedule that has not ended by then (a worker spinning around a point) is stopped too.
+   */
   timeoutMs?: number;
   /**
    * Makes every read and every write of a `Value`'s `.value` in the workers a scheduling point too

@@ -3,7 +3,7 @@
 // A worker waiting in a primitive can go on only once the slot it sleeps on has changed.
 
 import { isDeepStrictEqual } from "util";
-import { RaceLabError, RunTimeoutError, TravelError } from "../core/errors";
+import { RaceLabError, RunTimeoutError, TravelError, WorkerFailedError } from "../core/errors";
 import { encodeArgLists } from "../run/run";
 import { describeDeadlock, type WaitFor } from "./deadlock";
 import { checkSetup, type Checked } from "./options";
@@ -78,6 +78,8 @@ export type Choose = (enabled: number[], decision: number, why: (w: number) => s
 export interface Ran {
   schedule: Schedule;
   decisions: { enabled: number[]; chosen: number }[];
+  /** True when the deadline came before the schedule ended: its workers were unwound, and it is no finding. */
+  unfinished?: boolean;
 }
 
 function parked(team: Team, w: number, message: ParkMessage): Parked {
@@ -93,6 +95,10 @@ function parked(team: Team, w: number, message: ParkMessage): Parked {
     case "failed":
       // A function that cannot run at all (a name that did not travel) is not a finding of one schedule.
       if (message.error.name === "TravelError") throw new TravelError(message.error.message);
+      // Nor is a stub left in it (notImplemented): the exercise is unsolved, not wrong in some schedules.
+      if (message.error.name === "NotImplementedError") {
+        throw new WorkerFailedError(`worker ${w} called a stub: ${message.error.message}`, w + 1, "NotImplementedError");
+      }
       return { kind: "failed", error: `worker ${w}: ${message.error.name}: ${message.error.message}` };
     default:
       throw team.workerError(w, message);
@@ -131,10 +137,10 @@ function sameWait(before: Parked, after: Parked): boolean {
  * @internal
  * @example
  * ```ts
- * const { schedule } = await runSchedule(team, checked, (enabled) => enabled[0]);
+ * const { schedule } = await runSchedule(team, checked, (enabled) => enabled[0], Date.now() + 60_000);
  * ```
  */
-export async function runSchedule(team: Team, o: Checked, choose: Choose): Promise<Ran> {
+export async function runSchedule(team: Team, o: Checked, choose: Choose, deadline = Infinity): Promise<Ran> {
   const prepared = checkSetup(o.setup(), o.workers);
   const encoded = encodeArgLists("setup().args", prepared.args, "thread");
   const observe = () => {
@@ -167,6 +173,17 @@ export async function runSchedule(team: Team, o: Checked, choose: Choose): Promi
   const steps: ScheduleStep[] = [];
   const decisions: Ran["decisions"] = [];
   for (;;) {
+    // A worker that waits by looping around a point (a spin-wait) makes a schedule without end when
+    // it is always the one chosen: the exploration's time limit ends it here.
+    if (Date.now() > deadline) {
+      for (const [w, p] of states.entries()) {
+        if (p.kind !== "point" && p.kind !== "block") continue;
+        team.abort(w);
+        states[w] = await next(w, `worker ${w}, told to stop at the time limit,`);
+      }
+      const schedule: Schedule = { order, observed: observe(), anomaly: false, deadlock: false, start, steps };
+      return { schedule, decisions, unfinished: true };
+    }
     let enabled = states.flatMap((p, w) => (canGo(p) ? [w] : []));
     let command = GO;
     if (enabled.length === 0) {

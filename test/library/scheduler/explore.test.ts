@@ -1,10 +1,11 @@
-// Tests of explore() / replay(): the contract of issue 15, primitives cooperating under control,
+// Tests of explore() / replay(): what they promise, primitives cooperating under control,
 // deadlocks with their cycle, seeded random mode, bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Lock,
   NotControlledError,
+  WorkerFailedError,
   Queue,
   RaceLabArgumentError,
   Scheduler,
@@ -329,4 +330,44 @@ test("valuePoints: the same increment under a lock explores to zero anomalies", 
 
 test("valuePoints must be true or false", async () => {
   await assert.rejects(explore({ fn: plainIncrement, workers: 2, setup: plainSetup, valuePoints: "yes" as unknown as boolean }), (e: unknown) => e instanceof RaceLabArgumentError && /options\.valuePoints/.test(String(e)));
+});
+
+test("a schedule without end (a worker spinning around a point) is stopped at timeoutMs, and the report says so", async () => {
+  // The first schedule explored always chooses worker 0, which spins forever waiting for worker 1.
+  function spinUntilSet(who: number, flag: Value, s: Scheduler) {
+    if (who === 1) {
+      s.point("set");
+      flag.value = 1;
+      return;
+    }
+    while (flag.value === 0) s.point("spin");
+  }
+  const started = Date.now();
+  const report = await explore({
+    fn: spinUntilSet,
+    workers: 2,
+    timeoutMs: 300,
+    setup: () => {
+      const flag = new Value("i", 0);
+      return { args: [[0, flag], [1, flag]], observe: () => flag.value };
+    },
+  });
+  assert.ok(Date.now() - started < 10_000, "it ended soon after its time limit");
+  assert.equal(report.complete, false);
+  assert.equal(report.stoppedBy, "timeoutMs");
+  assert.match(report.summary, /one schedule had not ended/);
+  nothingLeft();
+});
+
+test("a stub left in the function (notImplemented) fails the exploration as a stub, not as a schedule gone wrong", async () => {
+  function unsolved(x: Value, s: Scheduler) {
+    s.point("start");
+    x.value = 1;
+    require("race-lab").notImplemented("unsolved");
+  }
+  await assert.rejects(
+    explore({ ...options, fn: unsolved }),
+    (e: unknown) => e instanceof WorkerFailedError && e.causeName === "NotImplementedError" && /called a stub/.test(e.message),
+  );
+  nothingLeft();
 });
