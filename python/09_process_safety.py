@@ -2,15 +2,19 @@
 
 Each demo runs real processes (multiprocessing) and checks one property:
   lock         4 processes add 1 to a shared Value 10000 times each: 40000 with a Lock, less without
-  rlock        a method that calls another method under the same lock: a plain Lock deadlocks
-               (acquire with a timeout reports it), an RLock does not
-  semaphore    6 processes use a pool of 2 slots: at most 2 inside with a Semaphore
+  release      a threading.Lock released by a thread, and a multiprocessing.Lock released by a
+               process, that did not acquire it: Python allows both (the course's Lock refuses)
+  rlock        a method that calls another method under the same lock: a plain Lock deadlocks on
+               itself (acquire with a timeout reports "timed out"), an RLock does not
+  semaphore    6 processes use a pool of 2 slots; inside, each waits (at most 200 ms) until three
+               are in: 3 or more without a semaphore, at most 2 with one
   condition    a producer and a consumer hand over 200 items through a Condition
   barrier      3 processes work in 3 phases; nobody starts a phase before all finished the last
   owner        a controlling process owns a counter; the others send it messages on a Queue
-  bank         10 accounts of 100; transfers between them; total must stay 1000.
-               per-account locks taken in inconsistent order deadlock (detected by timeout);
-               taking them in account order fixes it
+  bank         10 accounts of 100; transfers between them; total must stay 1000. Forced: two
+               processes both read account 0 before either writes it (1010 at the end); by
+               chance: random transfers without locks. Per-account locks taken in inconsistent
+               order deadlock (a timeout reports it); taking them in account order fixes it
 Run:  python3 python/09_process_safety.py [--json]
 Standard library only.
 """
@@ -19,10 +23,11 @@ import argparse
 import json
 import multiprocessing as mp
 import random
+import threading
 import time
 
 CTX = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-TIMEOUT_S = 0.1  # a lock not acquired in this time is reported as a deadlock
+TIMEOUT_S = 0.1  # a lock not acquired in this time is reported as "timed out"
 
 
 def gated(gate, target, args):
@@ -58,12 +63,45 @@ def demo_lock(use_lock):
     return counter.value
 
 
+# --- who may release a Lock -------------------------------------------------------------------
+def release_in_another_thread():
+    """A threading.Lock acquired here and released by another thread: allowed in Python."""
+    lock = threading.Lock()
+    lock.acquire()
+    outcome = {}
+
+    def releaser():
+        try:
+            lock.release()
+            outcome["released"] = True
+        except RuntimeError:
+            outcome["released"] = False
+
+    t = threading.Thread(target=releaser)
+    t.start()
+    t.join(timeout=5)
+    return outcome.get("released", False)
+
+
+def release_lock(lock, released):
+    lock.release()  # this process never acquired it
+    released.value = 1
+
+
+def release_in_another_process():
+    """A multiprocessing.Lock acquired by this process and released by a child: allowed too."""
+    lock, released = CTX.Lock(), CTX.Value("i", 0)
+    lock.acquire()
+    run_procs(release_lock, [(lock, released)])
+    return released.value == 1 and lock.acquire(timeout=1)
+
+
 # --- RLock ------------------------------------------------------------------------------------
 def deposit_and_log(lock, result):
     """deposit() holds the lock and calls log_balance(), which takes it again."""
     with lock:
         if not lock.acquire(timeout=TIMEOUT_S):  # log_balance() takes the same lock
-            result.value = 0  # deadlocked: a plain Lock does not know its holder
+            result.value = 0  # timed out: a plain Lock is not re-entrant, we wait for ourselves
             return
         lock.release()
         result.value = 1
@@ -73,18 +111,21 @@ def demo_rlock(kind):
     lock = CTX.RLock() if kind == "rlock" else CTX.Lock()
     result = CTX.Value("i", -1)
     run_procs(deposit_and_log, [(lock, result)])
-    return "ok" if result.value == 1 else "deadlocked"
+    return "ok" if result.value == 1 else "timed out"
 
 
 # --- Semaphore --------------------------------------------------------------------------------
-def use_slot(slots, inside, most, use_semaphore):
+def use_slot(slots, inside, most, meet, use_semaphore):
     if use_semaphore:
         slots.acquire()
     try:
         with inside.get_lock():
             inside.value += 1
             most.value = max(most.value, inside.value)
-        time.sleep(0.01)  # using the connection
+        try:
+            meet.wait(timeout=0.2)  # the forced race: stay inside until three are in
+        except threading.BrokenBarrierError:
+            pass  # broken: no third could come in
         with inside.get_lock():
             inside.value -= 1
     finally:
@@ -93,8 +134,8 @@ def use_slot(slots, inside, most, use_semaphore):
 
 
 def demo_semaphore(use_semaphore):
-    slots, inside, most = CTX.BoundedSemaphore(2), CTX.Value("i", 0), CTX.Value("i", 0)
-    run_procs(use_slot, [(slots, inside, most, use_semaphore)] * 6)
+    slots, inside, most, meet = CTX.BoundedSemaphore(2), CTX.Value("i", 0), CTX.Value("i", 0), CTX.Barrier(3)
+    run_procs(use_slot, [(slots, inside, most, meet, use_semaphore)] * 6)
     return most.value
 
 
@@ -169,18 +210,21 @@ def demo_owner():
 
 
 # --- the bank -----------------------------------------------------------------------------------
-def transfers(accounts, locks, pairs, mode, deadlocks, seed):
+def transfers(accounts, locks, pairs, mode, timed_out, seed, meet):
     rng = random.Random(seed)
     for src, dst in pairs:
-        amount = rng.randint(1, 10)
-        if mode == "none":
-            accounts[src] -= amount
+        amount = 10 if mode == "forced" else rng.randint(1, 10)
+        if mode in ("none", "forced"):
+            balance = accounts[src]
+            if mode == "forced":
+                meet.wait(timeout=5)  # both processes have read the source account
+            accounts[src] = balance - amount
             accounts[dst] += amount
             continue
         first, second = (min(src, dst), max(src, dst)) if mode == "ordered" else (src, dst)
         locks[first].acquire()
         if not locks[second].acquire(timeout=TIMEOUT_S):
-            deadlocks.value += 1  # each holds one lock and waits for the other's: give up
+            timed_out.value += 1  # each holds one lock and waits for the other's: give up
             locks[first].release()
             return
         accounts[src] -= amount
@@ -192,17 +236,19 @@ def transfers(accounts, locks, pairs, mode, deadlocks, seed):
 def demo_bank(mode, n_accounts=10, per_process=20000):
     accounts = CTX.Array("i", [100] * n_accounts, lock=False)
     locks = [CTX.Lock() for _ in range(n_accounts)]
-    deadlocks = CTX.Value("i", 0)
+    timed_out, meet = CTX.Value("i", 0), CTX.Barrier(2)
     arg_lists = []
     for me in range(2):
         rng = random.Random(me)
         if mode == "none":
             pairs = [tuple(rng.sample(range(n_accounts), 2)) for _ in range(per_process)]
+        elif mode == "forced":  # both move 10 out of account 0: one to 1, one to 2
+            pairs = [(0, 1 + me)]
         else:  # one process moves money 0->1, the other 1->0: the classic opposite order
             pairs = [(0, 1) if me == 0 else (1, 0)] * per_process
-        arg_lists.append((accounts, locks, pairs, mode, deadlocks, me))
+        arg_lists.append((accounts, locks, pairs, mode, timed_out, me, meet))
     run_procs(transfers, arg_lists)
-    return {"total": sum(accounts[:]), "deadlocked": deadlocks.value > 0}
+    return {"total": sum(accounts[:]), "timedOut": timed_out.value > 0}
 
 
 def main():
@@ -213,12 +259,13 @@ def main():
     report = {
         "lesson": "09-process-safety",
         "counterNoLock": demo_lock(False), "counterLock": demo_lock(True), "counterExpected": 40000,
+        "releasedByOtherThread": release_in_another_thread(), "releasedByOtherProcess": release_in_another_process(),
         "reentryLock": demo_rlock("lock"), "reentryRLock": demo_rlock("rlock"),
         "mostInsideNoSemaphore": demo_semaphore(False), "mostInsideSemaphore": demo_semaphore(True),
         "conditionTotal": demo_condition(), "conditionExpected": 200 * 201 // 2,
         "barrierPhasesInOrder": demo_barrier(),
         "ownerCount": demo_owner(), "ownerExpected": 2000,
-        "bankNoLocks": demo_bank("none"), "bankInconsistentOrder": demo_bank("inconsistent"),
+        "bankForced": demo_bank("forced"), "bankNoLocks": demo_bank("none"), "bankInconsistentOrder": demo_bank("inconsistent"),
         "bankOrdered": demo_bank("ordered"), "bankExpected": 1000,
     }
     report["ms"] = round((time.perf_counter() - started) * 1000)

@@ -163,8 +163,11 @@ export class Condition extends BaseLock implements Sharable {
     while (!result) {
       const ms = remaining(deadline);
       if (ms === 0) break;
-      this.wait(ms === Infinity ? undefined : ms);
+      const woken = this.wait(ms === Infinity ? undefined : ms);
       result = predicate();
+      // A wait that timed out has used up what was left: look once more, then stop. (Under explore a
+      // time-out is granted when nobody else can go on; looping on the clock would wait it out for real.)
+      if (!woken) break;
     }
     return result;
   }
@@ -184,8 +187,9 @@ export class Condition extends BaseLock implements Sharable {
     while (!result) {
       const ms = remaining(deadline);
       if (ms === 0) break;
-      await this.waitAsync(ms === Infinity ? undefined : ms);
+      const woken = await this.waitAsync(ms === Infinity ? undefined : ms);
       result = predicate();
+      if (!woken) break; // timed out: as in waitFor
     }
     return result;
   }
