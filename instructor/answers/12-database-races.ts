@@ -190,6 +190,23 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>): Prom
   }
 }`,
       },
+      {
+        name: "gives up after 3 attempts",
+        why: "A retry that stops long before the 20 attempts the exercise asks for: a busy server's transaction gives up while a retry would still succeed.",
+        code: `import { solutionCell } from "race-lab";
+solutionCell("12-ex2");
+async function serializable(c: Client, body: (c: Client) => Promise<void>, attemptsLeft = 3): Promise<void> {
+  await c.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+  try {
+    await body(c);
+    await c.query("COMMIT");
+  } catch (error) {
+    await c.query("ROLLBACK");
+    if ((error as { code?: string }).code === "40001" && attemptsLeft > 1) return serializable(c, body, attemptsLeft - 1);
+    throw error;
+  }
+}`,
+      },
     ],
     right: [
       {
