@@ -67,7 +67,9 @@ def read_number(filename):
 
 
 def set_stdout(mode):
-    """Replaces sys.stdout by one that is block-buffered or unbuffered (forked children inherit it)."""
+    """Replaces sys.stdout by one that is block-buffered or unbuffered. Each pool worker calls it too
+    (the pool's initializer): a forked child would inherit the parent's, but spawn and forkserver
+    children (the default start method on Linux from Python 3.14) start with a fresh sys.stdout."""
     raw = open(sys.stdout.fileno(), "wb", buffering=0, closefd=False)
     if mode == "unbuffered":
         sys.stdout = io.TextIOWrapper(raw, write_through=True)
@@ -81,7 +83,7 @@ def prints(modes):
         print(f"== {mode} ==", flush=True)
         with tempfile.TemporaryDirectory(prefix="race-lab-02-") as folder:
             parallel = os.path.join(folder, "parallel.txt")
-            with multiprocessing.Pool(processes=2) as p:
+            with multiprocessing.Pool(processes=2, initializer=set_stdout, initargs=(mode,)) as p:
                 p.map(functools.partial(work, filename=parallel), COUNTS)
         sys.stdout.flush()
 

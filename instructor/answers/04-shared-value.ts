@@ -47,6 +47,20 @@ function safeTransact(balance: Value, amount: number, times: number): void {
     ],
     right: [
       {
+        name: "the Value's lock around a write through typed",
+        why: "The Value's own lock held around the read and the write: another thread's update cannot fall between them, however the number is written.",
+        code: `import { solutionCell } from "race-lab";
+solutionCell("04-ex1");
+function safeTransact(balance: Value, amount: number, times: number): void {
+  const lock = balance.getLock();
+  for (let i = 0; i < times; i++) {
+    lock.withLock(() => {
+      balance.typed[0] = balance.typed[0] + amount;
+    });
+  }
+}`,
+      },
+      {
         name: "Atomics.add",
         why: "One atomic read-modify-write per update: no other write can fall between its read and its write.",
         code: `import { solutionCell } from "race-lab";
