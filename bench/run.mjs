@@ -281,7 +281,7 @@ async function runCase(c, opts) {
       error,
     });
   }
-  const extra = c.lesson ? { lesson: { name: c.name, ms: ts.notebook?.[0]?.ms, passed: ts.notebook?.[0]?.passed, records: ts.notebook?.[0]?.records ?? [], cellTimes: ts.notebook?.[0]?.cellTimes ?? null, report: ts.notebook?.[0]?.report } } : {};
+  const extra = c.lesson ? { lesson: { name: c.name, ms: ts.notebook?.[0]?.ms, passed: ts.notebook?.[0]?.passed, records: ts.notebook?.[0]?.records ?? [], cellTimes: ts.notebook?.[0]?.cellTimes ?? null, memory: ts.notebook?.[0]?.memory ?? null, report: ts.notebook?.[0]?.report } } : {};
   return { name: c.name, title: c.title, reps, seconds: (Date.now() - started) / 1000, rows, ...extra };
 }
 
@@ -328,12 +328,14 @@ function resultsMarkdown(result, svgName) {
     "",
   ];
   if (lessons.length) {
-    lines.push("## Lessons through the harness", "", "| lesson | seconds | harness | cells: median / 90th pct / slowest (s) | unsafe demos: anomalies/trials |", "| --- | --- | --- | --- | --- |");
+    lines.push("## Lessons through the harness", "", "Kernel memory: the kernel process's resident and peak resident memory (VmRSS, VmHWM) at the end of the lesson, and the resident memory of the processes it started then (a lesson's PostgreSQL).", "",
+      "| lesson | seconds | harness | cells: median / 90th pct / slowest (s) | kernel MiB: resident / peak / its processes | unsafe demos: anomalies/trials |", "| --- | --- | --- | --- | --- | --- |");
     for (const l of lessons) {
       const unsafe = (l.records ?? []).filter((r) => r.variant === "unsafe").map((r) => `${r.demo}: ${r.anomalies}/${r.trials}`).join("; ");
       const c = l.cellTimes;
       const cells = c ? `${fmt(c.median)} / ${fmt(c.p90)} / ${fmt(c.slowest)} (${c.slowestCell}${c.slowestTagged ? ", slow-by-design" : ""})` : "—";
-      lines.push(`| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${cells} | ${unsafe.replace(/\|/g, "\\|")} |`);
+      const mem = l.memory ? `${fmt(l.memory.residentMiB)} / ${fmt(l.memory.peakMiB)} / ${fmt(l.memory.childrenMiB)}` : "—";
+      lines.push(`| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${cells} | ${mem} | ${unsafe.replace(/\|/g, "\\|")} |`);
     }
     const missing = LESSON_NAMES.filter((n) => !lessons.some((l) => l.name === n));
     lines.push("", missing.length ? `Not run (no such notebook yet, or not chosen): ${missing.join(", ")}.` : "Every notebook 00–09 ran.", "");

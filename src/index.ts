@@ -17,6 +17,7 @@ export * from "./trace/timeline";
 export * from "./course/exercises";
 export * from "./course/solution-cell";
 export * from "./core/environment";
+export * from "./core/cores";
 export * from "./run/function-source";
 export * from "./run/worker-scope";
 export * from "./run/partial";

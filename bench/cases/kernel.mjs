@@ -66,7 +66,10 @@ async function runLesson(notebook) {
     // The harness's cell times (what a student waits for): median, 90th percentile, slowest, and the cells over its limit.
     const t = /cell times: median ([\d.]+) s, 90th percentile ([\d.]+) s, slowest ([\d.]+) s \((cell \d+)[^\n]*?(, slow-by-design)?\); limit/.exec(output);
     const cellTimes = t ? { median: Number(t[1]), p90: Number(t[2]), slowest: Number(t[3]), slowestCell: t[4], slowestTagged: Boolean(t[5]), overLimit: (output.match(/over the [\d.]+ s limit for a cell/g) ?? []).length } : null;
-    return { ms: Number(m[4]) * 1000, passed: m[1] === "PASS" && !failed, cells: Number(m[2]), failures: Number(m[3]), records, cellTimes, report: output.trim().split("\n").slice(-6).join("\n") };
+    // The kernel's memory just before it shut down (the harness reads /proc): what one open lesson holds.
+    const k = /kernel memory: resident ([\d.]+) MiB, peak ([\d.]+) MiB, its processes ([\d.]+) MiB/.exec(output);
+    const memory = k ? { residentMiB: Number(k[1]), peakMiB: Number(k[2]), childrenMiB: Number(k[3]) } : null;
+    return { ms: Number(m[4]) * 1000, passed: m[1] === "PASS" && !failed, cells: Number(m[2]), failures: Number(m[3]), records, cellTimes, memory, report: output.trim().split("\n").slice(-6).join("\n") };
   } finally {
     fs.rmSync(path.dirname(outcomes), { recursive: true, force: true });
   }
@@ -99,7 +102,7 @@ function lessonCases() {
       rows: [{ variant: file.replace(/\.ipynb$/, ""), ts: "notebook", py: port ? "port" : null, kind: "cost", unit: "ms", bar: "lesson" }],
       ts: async () => {
         const r = await runLesson(path.join(NOTEBOOKS, file));
-        return { notebook: [{ ms: r.ms, passed: r.passed, records: r.records, cellTimes: r.cellTimes, report: r.report }] };
+        return { notebook: [{ ms: r.ms, passed: r.passed, records: r.records, cellTimes: r.cellTimes, memory: r.memory, report: r.report }] };
       },
       py: async () => {
         if (!port) return {};

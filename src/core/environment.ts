@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMainThread as workerThreadsIsMain, threadId } from "worker_threads";
+import { type CoreLimit, usableCores } from "./cores";
 
 /**
  * What this machine can run in parallel, and what we run on. Lessons print it first, because every
@@ -9,12 +10,19 @@ import { isMainThread as workerThreadsIsMain, threadId } from "worker_threads";
  *
  * @example
  * ```ts
- * const info: MachineInfo = machineInfo(); // { cores: 2, node: "20.20.2", … }
+ * const info: MachineInfo = machineInfo(); // { cores: 2, coresLimitedBy: "availableParallelism", node: "20.20.2", … }
  * ```
  */
 export interface MachineInfo {
-  /** Cores Node may run threads on at the same time (`os.availableParallelism()`). */
+  /**
+   * Cores this process may really keep busy at once: the smallest of the cgroup's CPU quota, the
+   * affinity mask and `os.availableParallelism()`, or `RACE_LAB_CORES` when set (see {@link usableCores}).
+   */
   cores: number;
+  /** Which limit set `cores`: "cgroup quota", "affinity", "availableParallelism" or "override". */
+  coresLimitedBy: CoreLimit;
+  /** The cgroup's CPU quota in CPUs (may be fractional), when one is set. */
+  cpuQuota?: number;
   /** Node.js version, e.g. "20.20.2". */
   node: string;
   platform: string;
@@ -27,23 +35,29 @@ export interface MachineInfo {
 }
 
 /**
- * Describes this machine: cores, Node version, platform, memory, CPU model, tslab version.
+ * Describes this machine: cores (and which limit set them), Node version, platform, memory, CPU
+ * model, tslab version.
  *
  * @example
  * ```ts
  * const { cores } = machineInfo();
  * console.log(`${cores} cores: up to ${cores} threads truly run at once`);
  * ```
+ * Warning: throws a RaceLabArgumentError when `RACE_LAB_CORES` is set to something that is not an
+ * integer from 1 to 1024.
  */
 export function machineInfo(): MachineInfo {
+  const usable = usableCores();
   const info: MachineInfo = {
-    cores: os.availableParallelism(),
+    cores: usable.cores,
+    coresLimitedBy: usable.limitedBy,
     node: process.versions.node,
     platform: os.platform(),
     arch: os.arch(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     cpuModel: os.cpus()[0]?.model?.trim() || "unknown",
   };
+  if (usable.quota !== undefined) info.cpuQuota = usable.quota;
   const tslab = tslabVersion();
   if (tslab) info.tslab = tslab;
   return info;
@@ -67,14 +81,14 @@ function tslabVersion(): string | undefined {
  * @example
  * ```ts
  * showMachine();
- * // cores      2
+ * // cores      2 (all this machine offers)
  * // node       20.20.2 …
  * ```
  */
 export function showMachine(): void {
   const info = machineInfo();
   const rows: [string, string][] = [
-    ["cores", String(info.cores)],
+    ["cores", `${info.cores} (${coresNote(info)})`],
     ["node", info.node],
     ["platform", `${info.platform} ${info.arch}`],
     ["memory", `${info.memoryGiB} GiB`],
@@ -83,6 +97,14 @@ export function showMachine(): void {
   if (info.tslab) rows.push(["tslab", info.tslab]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   console.log(rows.map(([k, v]) => k.padEnd(width) + v).join("\n"));
+}
+
+function coresNote(info: MachineInfo): string {
+  const quota = info.cpuQuota === undefined ? "" : `CPU quota ${Number(info.cpuQuota.toFixed(2))}`;
+  if (info.coresLimitedBy === "override") return "set by RACE_LAB_CORES";
+  if (info.coresLimitedBy === "cgroup quota") return `limited by the container's ${quota}`;
+  if (info.coresLimitedBy === "affinity") return "limited by this process's CPU affinity";
+  return quota ? `${quota}` : "all this machine offers";
 }
 
 /**

@@ -206,6 +206,38 @@ def preview(source, width=60):
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
+def kernel_memory(pid):
+    """The kernel's memory as Linux counts it, read from /proc just before it shuts down: resident
+    (VmRSS) and peak resident (VmHWM) of the kernel process, and the resident memory of the processes
+    it started (a lesson's PostgreSQL, child processes still up), in MiB; None off Linux."""
+    def status(p):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                return dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+        except OSError:
+            return None
+    def mib(fields, key):
+        return round(int(fields.get(key, "0 kB").split()[0]) / 1024, 1)
+    own = status(pid)
+    if own is None:
+        return None
+    parents = {}
+    for entry in os.listdir("/proc"):
+        fields = status(entry) if entry.isdigit() else None
+        if fields and "PPid" in fields:
+            parents[int(entry)] = (int(fields["PPid"]), mib(fields, "VmRSS"))
+    def descends(p):
+        seen = set()
+        while p in parents and p not in seen:
+            seen.add(p)
+            p = parents[p][0]
+            if p == pid:
+                return True
+        return False
+    children = sum(rss for p, (_, rss) in parents.items() if p != pid and descends(p))
+    return {"resident": mib(own, "VmRSS"), "peak": mib(own, "VmHWM"), "children": round(children, 1)}
+
+
 def run_notebook(path, args, repo_root):
     nb = nbformat.read(path, as_version=4)
     folder = os.path.dirname(os.path.abspath(path))
@@ -290,6 +322,10 @@ def run_notebook(path, args, repo_root):
                     # cell by cell would. (Jupyter's Run All sends the next cell at once, and tslab
                     # aborts it: prefer catching and showing an error inside the cell.)
                     time.sleep(ABORT_WINDOW_S)
+            memory = kernel_memory(client.km.provisioner.pid)
+            if memory:
+                print(f"  kernel memory: resident {memory['resident']} MiB, peak {memory['peak']} MiB, "
+                      f"its processes {memory['children']} MiB", flush=True)
     except Exception as exc:  # kernel would not start, bad notebook, …
         failures.append(f"could not run: {type(exc).__name__}: {exc}")
     finally:

@@ -39,6 +39,9 @@ test("a good notebook passes: typed code, top-level await, an expected error, a 
   const run = runHarness(["good.ipynb"]);
   assert.equal(run.code, 0, run.out);
   assert.match(run.out, /PASS \S*good\.ipynb: 5 cells, 0 failures, \d+\.\d s/);
+  // The kernel's memory, read from /proc before it shuts down (the benchmark reads this line).
+  const memory = /kernel memory: resident ([\d.]+) MiB, peak ([\d.]+) MiB, its processes [\d.]+ MiB/.exec(run.out);
+  assert.ok(memory && Number(memory[1]) > 10 && Number(memory[2]) >= Number(memory[1]), run.out);
   assert.equal(run.lastLine, "1 passed, 0 failed");
 });
 
