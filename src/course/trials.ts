@@ -201,8 +201,10 @@ async function showReport(report: TrialReport): Promise<void> {
     htmlTable(rows, { title, highlight }) +
     `</div>`;
   showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
+  const anomalies = report.rows.filter((r) => r.anomaly).length;
   await showChart(
     {
+      description: `Two charts of ${report.demo} — ${report.variant}: observed minus expected per trial, and how often each value was observed; ${anomalies} of ${report.rows.length} trials differ from the expected ${report.expected}.`,
       hconcat: [
         perTrialSpec(report.rows, { title: `${report.variant}: observed per trial` }),
         histogramSpec(report.rows.map((r) => r.observed), { expected: report.expected, title: "how often each value was observed" }),
