@@ -49,7 +49,7 @@ test("an interrupt: one line saying what ended and how many trials were done; th
 
 test("after an interrupt, a report the interrupted cell did not make is named as such, without a stack", async () => {
   const { compareReports } = await import("race-lab");
-  const plain = await compareReports([undefined as never]).catch((e: Error) => e);
+  const plain = (await compareReports([undefined as never]).catch((e: Error) => e)) as Error;
   assert.match(plain.message, /^reports\[0\] is undefined, not a report returned by runTrials: the cell that makes it did not finish \(interrupted\?\): run the cell that makes it again, then this one\.$/);
   // The same module as interruptSummary's (the source, not the built library): it names the interrupted cell.
   const { RaceLabArgumentError } = await import("../../../src/core/errors");
