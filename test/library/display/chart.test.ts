@@ -173,3 +173,10 @@ test("chart functions reject bad input", async () => {
   assert.throws(() => barChartSpec([{ label: "a", value: 1, group: 2 }] as never), /rows\[0\]\.group must be a string/);
   assert.throws(() => comparisonSpec([]), /^RaceLabArgumentError: reports must be a non-empty array/);
 });
+
+test("a table's title sits above it as wide as it needs, not in a caption as narrow as the table", async () => {
+  const { htmlTable } = await import("race-lab");
+  const html = htmlTable([{ trial: 1, observed: 2 }], { title: "✘ counter — unsafe: 9 of 10 trials showed the anomaly" });
+  assert.doesNotMatch(html, /<caption/);
+  assert.match(html, /^<div style="[^"]*font-weight:bold[^"]*">✘ counter — unsafe: 9 of 10 trials showed the anomaly<\/div><table aria-label="✘ counter — unsafe: 9 of 10 trials showed the anomaly"/);
+});
