@@ -227,6 +227,8 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
     return;
   }
   showSvg(svg, text);
+  // The chart in one line of text under it: for whoever cannot see it, and for a quick read.
+  if (typeof spec.description === "string") showHtml(`<div style="font-size:12px;color:#333333;margin:0 0 6px">${escapeHtml(spec.description)}</div>`, spec.description);
 }
 
 /**
