@@ -139,6 +139,12 @@ function replaceInterruptTrace(): void {
     const names = lines.join("");
     if (names.includes("Cannot find name '")) {
       try {
+        // A name the interrupted cell was to make: tslab keeps no name of a cell that did not finish.
+        const cell = lastInterruptedCell();
+        const unmade = [...names.matchAll(/Cannot find name '([\w$]+)'/g)].map((m) => m[1]).filter((n) => cell?.names.includes(n));
+        if (cell && unmade.length) {
+          call(to, `Tip: ${[...new Set(unmade)].map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`);
+        }
         const tips = [...new Set(lines.map((l) => missingNameTip(l)).filter(Boolean))];
         for (const tip of tips) call(to, tip);
       } catch {
