@@ -8,7 +8,10 @@ import path from "node:path";
 /** @typedef {import("./nbgrader.mjs").Notebook} Notebook */
 
 const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
-const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0.4" };
+// Exactly what the tslab kernel reports in its kernel_info_reply (tslab 1.0.22 says TypeScript "3.7.2",
+// whatever compiler it runs): JupyterLab writes the kernel's language_info into the notebook when it
+// connects, and any difference would make every untouched notebook "modified".
+export const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "3.7.2" };
 
 /**
  * @param {unknown} value

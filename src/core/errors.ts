@@ -1,3 +1,8 @@
+import { unfinishedCellAdvice } from "./interrupt-note";
+
+/** What an argument made by an earlier cell is described as: "a report returned by runTrials". */
+const FROM_EARLIER_CELL = /\b(returned|made|given) by\b|\bresult of\b/;
+
 /**
  * Errors thrown by race-lab. Each one says what went wrong in the words a student needs,
  * and most say what to do instead.
@@ -32,7 +37,11 @@ export class RaceLabArgumentError extends RaceLabError {
     /** What was passed. */
     readonly got: unknown,
   ) {
-    super(`${argument} must be ${allowed} (got ${describe(got)})`);
+    // undefined where a value an earlier cell makes belongs: that cell did not finish (an interrupt
+    // leaves its `const`s undefined), and that is what the student needs to hear.
+    super(got === undefined && FROM_EARLIER_CELL.test(allowed)
+      ? `${argument} is undefined, not ${allowed}: ${unfinishedCellAdvice()}.`
+      : `${argument} must be ${allowed} (got ${describe(got)})`);
   }
 }
 

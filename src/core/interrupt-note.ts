@@ -1,12 +1,14 @@
 /**
- * What the student reads when they interrupt the kernel (■): one line saying what stopped — "Interrupted:
- * ended 2 processes; 12 of 200 trials done" — instead of tslab's stack trace of its own internal
- * "Interrupted asynchronously" error (cell-watch.ts swaps the one for the other). The runs and
- * `runTrials` note here what they were doing.
+ * What the student reads when they interrupt the kernel (■): what stopped — "Interrupted: ended 2
+ * processes; 12 of 200 trials done" — and which cell to run again, instead of tslab's stack trace of
+ * its own internal "Interrupted asynchronously" error (cell-watch.ts swaps the one for the other). The
+ * runs and `runTrials` note here what they were doing; cell-watch.ts notes each cell's source.
  */
 
 let ended = { threads: 0, processes: 0 };
 let trials: { done: number; of: number; label: string } | null = null;
+let running: { source: string } | null = null;
+let interrupted: { firstLine: string; names: string[] } | null = null;
 
 /**
  * Notes that the kernel's interrupt ended `count` workers of one run (called by the runs' SIGINT listener).
@@ -33,21 +35,98 @@ export function noteTrialProgress(progress: { done: number; of: number; label: s
   trials = progress;
 }
 
-const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 /**
- * The line that replaces tslab's interrupt stack trace, and forgets what it reported.
+ * Notes the source of the cell the kernel runs now (called by cell-watch.ts at the start of each run).
  *
  * @example
  * ```ts
- * interruptSummary(); // "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe)."
+ * noteCellSource("const unsafe = await runTrials({ … });");
+ * ```
+ */
+export function noteCellSource(source: string): void {
+  running = { source };
+}
+
+const TOP_LEVEL_NAME = /^(?:export\s+)?(?:const|let|var)\s+(?:\{([^}]*)\}|\[([^\]]*)\]|([\w$]+))/gm;
+
+/**
+ * The names a cell declares at its top level with const, let or var (the ones an interrupt leaves undefined).
+ *
+ * @example
+ * ```ts
+ * topLevelNames("const unsafe = await runTrials({ … });"); // ["unsafe"]
+ * ```
+ */
+export function topLevelNames(source: string): string[] {
+  const names: string[] = [];
+  for (const m of source.matchAll(TOP_LEVEL_NAME)) {
+    if (m[3]) names.push(m[3]);
+    else for (const part of (m[1] ?? m[2] ?? "").split(",")) {
+      const name = /([\w$]+)\s*(?:=.*)?$/.exec(part.trim())?.[1];
+      if (name) names.push(name);
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** The cell's first line of code, shortened: how the student finds it again. */
+function firstLineOf(source: string): string {
+  const line = (source.split("\n").find((l) => l.trim() !== "" && !/^\s*(\/\/|\/\*|\*)/.test(l)) ?? "").trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const quoteNames = (names: string[]) => names.map((n) => `\`${n}\``).join(", ");
+
+/**
+ * The line that replaces tslab's interrupt stack trace, and forgets what it reported: what ended, how
+ * far the trials came, and that this cell must run again (naming the values it did not make).
+ *
+ * @example
+ * ```ts
+ * interruptSummary(); // "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe). …"
  * ```
  */
 export function interruptSummary(): string {
   const parts: string[] = [];
   const workers = [ended.processes ? count(ended.processes, "process", "processes") : "", ended.threads ? count(ended.threads, "thread", "threads") : ""].filter(Boolean);
   parts.push(workers.length ? `ended ${workers.join(" and ")}` : "no process or thread was running");
-  if (trials) parts.push(`${trials.done} of ${trials.of} trials done (${trials.label}); the table of those follows`);
+  if (trials) parts.push(`${trials.done} of ${trials.of} trials done (${trials.label}), not kept`);
   ended = { threads: 0, processes: 0 };
-  return `Interrupted: ${parts.join("; ")}. Cells queued after this one did not run.`;
+  trials = null;
+  let rerun = "";
+  if (running) {
+    const names = topLevelNames(running.source);
+    interrupted = { firstLine: firstLineOf(running.source), names };
+    rerun = names.length
+      ? ` This cell did not finish, so ${quoteNames(names)} ${names.length === 1 ? "has" : "have"} no value: run this cell again before the cells that use ${names.length === 1 ? "it" : "them"}.`
+      : " This cell did not finish: run it again if later cells need what it does.";
+  }
+  return `Interrupted: ${parts.join("; ")}.${rerun} Cells queued after this one did not run.`;
+}
+
+/**
+ * What to tell a student whose cell got `undefined` where a value made by an earlier cell belongs:
+ * that cell did not finish (interrupted?) and must run again. Names the interrupted cell when there was one.
+ *
+ * @example
+ * ```ts
+ * unfinishedCellAdvice(); // "the cell that makes it did not finish (interrupted?): run the cell that makes it again, then this one"
+ * ```
+ */
+export function unfinishedCellAdvice(): string {
+  const which = interrupted ? ` (the interrupted one starts \`${interrupted.firstLine}\`)` : "";
+  return `the cell that makes it did not finish (interrupted?): run the cell that makes it again${which}, then this one`;
+}
+
+/**
+ * The interrupted cell of this kernel, if any: its first line and the names it left without a value.
+ *
+ * @example
+ * ```ts
+ * lastInterruptedCell()?.names; // ["unsafe"]
+ * ```
+ */
+export function lastInterruptedCell(): { firstLine: string; names: string[] } | null {
+  return interrupted;
 }

@@ -7,12 +7,14 @@
  *   - `executor.js` calls `metadata.getCodeMetadata(src)` first thing with the cell's source, before it
  *     compiles it: what the cell says (we note which solution cells it holds).
  * Both are looked up through the modules' export objects at call time, so replacing them there is
- * seen. A third place: on an interrupt (■) tslab prints the stack trace of its internal "Interrupted
- * asynchronously" error to stderr (`process.stderr.write`, which it sets per cell); we print one line
- * saying what stopped instead (core/interrupt-note.ts). Outside a tslab kernel (workers, child
+ * seen. A third place: what tslab prints to stderr (`process.stderr.write`, which it sets per cell). On
+ * an interrupt (■) it prints the stack trace of its internal "Interrupted asynchronously" error; we
+ * print what stopped and which cell to run again instead (core/interrupt-note.ts). A cell's compile
+ * errors come one write each: we print each once, the one to fix first on top. race-lab's own errors
+ * lose their stack (the library's inside, not the student's code). Outside a tslab kernel (workers, child
  * processes, scripts, tests) nothing is watched.
  */
-import { interruptSummary } from "../core/interrupt-note";
+import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice } from "../core/interrupt-note";
 import { missingNameTip } from "./missing-name";
 
 const SOLUTION_CELL = /\bsolutionCell\(\s*["']([\w-]+)["']\s*\)/g;
@@ -57,6 +59,7 @@ function install(): void {
     // The first call after a run begins carries the cell's source; later ones are completions.
     if (sourcePending && typeof src === "string") {
       sourcePending = false;
+      noteCellSource(src);
       for (const m of src.matchAll(SOLUTION_CELL)) asked.set(m[1], runs);
     }
     return (getCodeMetadata as (...a: unknown[]) => unknown)(src, ...rest);
@@ -66,19 +69,106 @@ function install(): void {
 }
 
 const TSLAB_INTERRUPT = "Error: Interrupted asynchronously";
+/** One compile error as tslab prints it: "[file ]line:column - message". */
+const DIAGNOSTIC = /^(?:\S+ )?(\d+):(\d+) - ([^]*?)\n?$/;
+/** race-lab's own errors, as console.error prints them: the name, the message, then the stack. */
+const LIBRARY_ERROR = /^(RaceLab\w*Error|Run\w*Error|WorkerError|MainThreadBlockError|NotImplementedError|\w*TimeoutError)(?: \[[^\]]*\])?: /;
+
+/**
+ * What to print for one cell's compile errors: each once, the one to fix first on top, no echoes.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * orderDiagnostics(["1:19 - Cannot find name 'Entry'.", "1:19 - Exported variable 'x' has or is using private name 'Entry'."]);
+ * ```
+ */
+export function orderDiagnostics(lines: string[]): string[] {
+  const unique = [...new Set(lines.map((l) => (l.endsWith("\n") ? l : `${l}\n`)))];
+  const missing = new Set([...unique.join("").matchAll(/Cannot find name '([\w$]+)'/g)].map((m) => m[1]));
+  // "Exported variable 'x' has or is using private name 'Entry'" only repeats "Cannot find name 'Entry'"
+  // (tslab exports every name of a cell and emits its declaration): the student fixes the one, the other goes.
+  const kept = unique.filter((l) => {
+    const privateName = /has or is using private name '([\w$]+)'/.exec(l);
+    return !privateName || !missing.has(privateName[1]);
+  });
+  const rank = (l: string): number => {
+    const text = DIAGNOSTIC.exec(l)?.[3] ?? l;
+    // Syntax first (the parser's complaint is the cause of the rest), then what follows from a body
+    // that does not parse or return (a "must return a value" goes once the typo is fixed).
+    if (/expected\.$|^Unknown keyword|^Unterminated|^Invalid character|^Unexpected|^Declaration or statement expected/.test(text)) return 0;
+    if (/must return a value|lacks ending return statement|Not all code paths return a value|has or is using private name/.test(text)) return 2;
+    return 1;
+  };
+  const position = (l: string): number => {
+    const m = DIAGNOSTIC.exec(l);
+    return m ? Number(m[1]) * 100_000 + Number(m[2]) : Number.MAX_SAFE_INTEGER;
+  };
+  return kept.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l) - rank(b.l) || position(a.l) - position(b.l) || a.i - b.i).map((x) => x.l);
+}
+
+/**
+ * race-lab's error without its stack: the stack is the library's inside, never the student's code.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * withoutLibraryStack("RaceLabArgumentError: … \n    at checkReport (…)"); // "RaceLabArgumentError: …\n"
+ * ```
+ */
+export function withoutLibraryStack(text: string): string {
+  if (!LIBRARY_ERROR.test(text)) return text;
+  const at = text.search(/\n\s+at /);
+  return at < 0 ? text : `${text.slice(0, at)}\n`;
+}
 
 function replaceInterruptTrace(): void {
   const stderr = process.stderr;
   let write = stderr.write;
+  const call = (fn: typeof write, text: string) => (fn as (...a: unknown[]) => boolean).call(stderr, text);
+  // Compile errors of one cell come one write each, in one synchronous loop: held for a microtask
+  // (still before tslab ends the cell) and printed together, in order, through that cell's stream.
+  let pending: string[] = [];
+  let pendingWrite: typeof write | null = null;
+  const flush = () => {
+    const lines = orderDiagnostics(pending);
+    const to = pendingWrite ?? write;
+    pending = [];
+    pendingWrite = null;
+    for (const line of lines) call(to, line);
+    const names = lines.join("");
+    if (names.includes("Cannot find name '")) {
+      try {
+        // A name the interrupted cell was to make: tslab keeps no name of a cell that did not finish.
+        const cell = lastInterruptedCell();
+        const unmade = [...names.matchAll(/Cannot find name '([\w$]+)'/g)].map((m) => m[1]).filter((n) => cell?.names.includes(n));
+        if (cell && unmade.length) {
+          call(to, `Tip: ${[...new Set(unmade)].map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`);
+        }
+        const tips = [...new Set(lines.map((l) => missingNameTip(l)).filter(Boolean))];
+        for (const tip of tips) call(to, tip);
+      } catch {
+        // a tip is a nicety: the errors themselves went through as they were
+      }
+    }
+  };
   const filtered = function (this: unknown, chunk: unknown, ...rest: unknown[]): boolean {
     let text = chunk;
+    if (typeof chunk === "string" && DIAGNOSTIC.test(chunk) && chunk.indexOf("\n") >= chunk.length - 1) {
+      if (pendingWrite === null) {
+        pendingWrite = write;
+        queueMicrotask(flush);
+      }
+      pending.push(chunk);
+      return true;
+    }
     if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary() + "\n";
-    else if (typeof chunk === "string" && chunk.includes("Cannot find name '")) {
-      // A compile error about a name the lesson defines in a cell not run yet: say which cell.
-      try {
-        text = chunk + missingNameTip(chunk);
-      } catch {
-        // a tip is a nicety: the error itself goes through as it was
+    else if (typeof chunk === "string") {
+      text = withoutLibraryStack(chunk);
+      // A value an interrupted cell did not make, used by the student's own code: say so.
+      const cell = lastInterruptedCell();
+      if (cell && /^TypeError: Cannot read properties of undefined/.test(chunk)) {
+        text = `${text as string}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
       }
     }
     return (write as (...a: unknown[]) => boolean).call(stderr, text, ...rest);

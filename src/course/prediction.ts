@@ -62,16 +62,22 @@ export class Prediction {
     return this.record.guess;
   }
 
+  /** Whether the guess matched what the run gave: null before `reveal`, false without a guess. */
+  get matched(): boolean | null {
+    if (!("observed" in this.record)) return null;
+    return this.record.matched ?? false;
+  }
+
   /**
    * Shows the guess beside `observed` (a number, a word, yes/no) and records the outcome. Returns
-   * whether the guess matched (false without a guess).
+   * nothing, so that a cell ending with it prints nothing more: read {@link Prediction.matched}.
    *
    * @example
    * ```ts
    * guess.reveal(unsafeReport.anomalies);
    * ```
    */
-  reveal(observed: unknown): boolean {
+  reveal(observed: unknown): void {
     this.record.observed = observed;
     const { question, guess } = this.record;
     if (guess === null) {
@@ -79,7 +85,7 @@ export class Prediction {
         `**${question}** — the run gave **${format(observed)}**. You wrote no prediction: next time put your guess ` +
           "in the `predict(…)` cell (instead of `null`) *before* running the demo.",
       );
-      return false;
+      return;
     }
     const matched = matches(guess, observed);
     this.record.matched = matched;
@@ -87,7 +93,6 @@ export class Prediction {
       `**${question}** — you predicted **${format(guess)}**; the run gave **${format(observed)}**. ` +
         (matched ? "✔ As you predicted." : "✘ Not what you predicted: the next cells explain why."),
     );
-    return matched;
   }
 }
 

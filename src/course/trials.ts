@@ -167,8 +167,10 @@ async function showReport(report: TrialReport): Promise<void> {
     htmlTable(rows, { title, highlight }) +
     `</div>`;
   showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
+  const anomalies = report.rows.filter((r) => r.anomaly).length;
   await showChart(
     {
+      description: `Two charts of ${report.demo} — ${report.variant}: observed minus expected per trial, and how often each value was observed; ${anomalies} of ${report.rows.length} trials differ from the expected ${report.expected}.`,
       hconcat: [
         perTrialSpec(report.rows, { title: `${report.variant}: observed per trial` }),
         histogramSpec(report.rows.map((r) => r.observed), { expected: report.expected, title: "how often each value was observed" }),
@@ -191,6 +193,8 @@ async function showChart(spec: Record<string, unknown>, text: string): Promise<v
     return;
   }
   showSvg(svg, text);
+  // The chart in one line of text under it: for whoever cannot see it, and for a quick read.
+  if (typeof spec.description === "string") showHtml(`<div style="font-size:12px;color:#333333;margin:0 0 6px">${escapeHtml(spec.description)}</div>`, spec.description);
 }
 
 /**

@@ -1,13 +1,15 @@
 import type { Client, Pool, QueryResult } from "pg";
-import { RaceLabArgumentError } from "../core/errors";
+import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { atExit, onInterrupt } from "../core/lifecycle";
 import { DatabaseConfig, clientSettings, pg, poolFor } from "./connect";
 import { EmbeddedServer } from "./embedded-server";
 import { createRunSchema, dropRunSchemaNow, newRunConfig } from "./run-schema";
 
-// The kernel's database: started on first use, ended at exit, on SIGTERM and on an interrupt (SIGINT).
-// Without DATABASE_URL it is a server of our own (EmbeddedServer); with it, a schema of our own on
-// that server. Either way the lesson sees one schema, and nothing of it outlives the kernel.
+// The kernel's database: started on first use, ended at exit and on SIGTERM. An interrupt (SIGINT)
+// ends the connections the interrupted cell may have left waiting (and their locks), never the server
+// or its tables: the next cell works on the same ones. Without DATABASE_URL it is a server of our own
+// (EmbeddedServer, in its own session so the kernel's SIGINT does not reach it); with it, a schema of
+// our own on that server. Either way the lesson sees one schema, and nothing of it outlives the kernel.
 
 interface Session {
   config: DatabaseConfig;
@@ -21,6 +23,45 @@ interface Session {
   shared?: Pool;
   /** Set once ended: ending twice does nothing. */
   ended?: boolean;
+  /** After an interrupt: the run's connections being ended. Nothing is handed out before it settles. */
+  recovering?: Promise<void>;
+}
+
+/** How long ending the run's connections after an interrupt may take before the next use goes on. */
+const RECOVER_TIMEOUT_MS = 10_000;
+
+/**
+ * After an interrupt: ends every connection of the run (its application name) on the server — a
+ * query the interrupted cell left running, a transaction holding locks, a process's connection —
+ * and the pools and clients handed out. The server, the schema and its tables stay.
+ */
+function endConnectionsAfterInterrupt(session: Session): void {
+  const clients = [...session.clients];
+  const pools = [...session.pools, ...(session.shared ? [session.shared] : [])];
+  session.clients.clear();
+  session.pools.clear();
+  session.shared = undefined;
+  const admin = new (pg().Client)({ connectionString: session.config.connectionString, connectionTimeoutMillis: 5_000 });
+  admin.on("error", () => undefined);
+  const terminate = (async () => {
+    await admin.connect();
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", [session.config.applicationName]);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, RECOVER_TIMEOUT_MS);
+    timer.unref();
+  });
+  session.recovering = Promise.race([terminate, timeout])
+    .catch(() => undefined)
+    .finally(() => {
+      clearTimeout(timer);
+      void admin.end().catch(() => undefined);
+      for (const client of clients) void client.end().catch(() => undefined);
+      // A pool's end waits for clients checked out of it: not awaited (their backends are gone).
+      for (const pool of pools) void pool.end().catch(() => undefined);
+      session.recovering = undefined;
+    });
 }
 
 async function openSession(): Promise<Session> {
@@ -62,8 +103,8 @@ function endSessionNow(session: Session): void {
  * await db.query("CREATE TABLE accounts (id text PRIMARY KEY, balance int)");
  * const client = await db.connect();
  * ```
- * Warning: an interrupt (SIGINT) ends the session: the server stops (or the schema is dropped) and
- * every table is gone. The next use starts afresh, so each demo makes its own tables.
+ * Warning: an interrupt (SIGINT) ends every connection of the run — `db.connect()`'s clients, pools,
+ * the connections of threads and processes — but keeps the server and its tables: connect again.
  */
 export class Database {
   private session: Promise<Session> | undefined;
@@ -90,10 +131,33 @@ export class Database {
   private watch(): void {
     // In the "workers" phase: before the "files" phase removes the server's run folder.
     atExit(this.endAtExit, "workers");
-    this.stopListening ??= onInterrupt(() => this.endNow());
+    this.stopListening ??= onInterrupt(() => this.afterInterrupt());
   }
 
-  /** Ends the session now (exit, interrupt): synchronous. */
+  /** On an interrupt: the connections end, the session (server, schema, tables) stays. */
+  private afterInterrupt(): void {
+    const pending = this.session;
+    if (!pending) return;
+    const settled = settledValues.get(pending);
+    if (settled) endConnectionsAfterInterrupt(settled);
+    // A session still starting goes on starting: nothing of it was handed out yet.
+  }
+
+  /** The open session, once any clean-up after an interrupt is done; a server that died is said so. */
+  private async ready(): Promise<Session> {
+    const session = await this.start();
+    if (session.recovering) await session.recovering;
+    if (session.server && !session.server.isRunning) {
+      this.endNow();
+      throw new RaceLabError(
+        `The kernel's PostgreSQL server (port ${session.server.port}) has stopped, and its tables with it. ` +
+          "Run this lesson's cells again from the one that makes its tables (the next use starts a new, empty server).",
+      );
+    }
+    return session;
+  }
+
+  /** Ends the session now (exit, SIGTERM): synchronous. */
   private endNow(): void {
     this.stopListening?.();
     this.stopListening = undefined;
@@ -116,7 +180,7 @@ export class Database {
    * ```
    */
   async config(): Promise<DatabaseConfig> {
-    return { ...(await this.start()).config };
+    return { ...(await this.ready()).config };
   }
 
   /**
@@ -129,7 +193,7 @@ export class Database {
    * Warning: each connection is its own session on the server: its own transaction, its own locks.
    */
   async connect(): Promise<Client> {
-    const session = await this.start();
+    const session = await this.ready();
     const client = new (pg().Client)(clientSettings(session.config));
     session.clients.add(client);
     client.once("end", () => session.clients.delete(client));
@@ -148,7 +212,7 @@ export class Database {
    * ```
    */
   async pool(max = 10): Promise<Pool> {
-    const session = await this.start();
+    const session = await this.ready();
     const pool = poolFor(session.config, max);
     pool.on("error", () => undefined);
     session.pools.add(pool);
@@ -168,7 +232,7 @@ export class Database {
   async query(text: string, params: unknown[] = []): Promise<QueryResult> {
     if (typeof text !== "string" || text.trim() === "") throw new RaceLabArgumentError("text", "an SQL statement", text);
     if (!Array.isArray(params)) throw new RaceLabArgumentError("params", "an array of values for $1, $2, …", params);
-    const session = await this.start();
+    const session = await this.ready();
     session.shared ??= poolFor(session.config, 4).on("error", () => undefined);
     return session.shared.query(text, params);
   }
@@ -182,7 +246,7 @@ export class Database {
    * ```
    */
   async describe(): Promise<string> {
-    const session = await this.start();
+    const session = await this.ready();
     const { rows } = await this.query("SHOW server_version");
     return `PostgreSQL ${rows[0].server_version}: ${session.source}, schema ${session.config.schema}`;
   }
@@ -238,8 +302,8 @@ let theDatabase: Database | undefined;
  * const db = database();
  * console.log(await db.describe());
  * ```
- * Warning: on an interrupt the session ends (server stopped or schema dropped): demos make their own
- * tables, so the next cell works on a fresh one.
+ * Warning: on an interrupt the run's connections end (their locks go with them); the server and its
+ * tables stay, so the next cell works on the same ones.
  */
 export function database(): Database {
   theDatabase ??= new Database();

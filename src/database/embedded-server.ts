@@ -206,7 +206,15 @@ export class EmbeddedServer {
       const log = fs.openSync(path.join(folder, "server.log"), "a");
       const guard = spawn("/bin/sh", ["-c", GUARD_SCRIPT, postgres, "-D", data, "-p", String(port),
         "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
-        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"], { stdio: ["pipe", log, log], env: { ...process.env, RACE_LAB_PG_FOLDER: folder }, ...owner });
+        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"], {
+        stdio: ["pipe", log, log],
+        env: { ...process.env, RACE_LAB_PG_FOLDER: folder },
+        // Its own session and process group: Jupyter's interrupt signals the kernel's whole group, and
+        // SIGINT would stop the server (a fast shutdown) and its guard. It still ends with us: stopNow
+        // at exit, or the guard when our pipe closes.
+        detached: true,
+        ...owner,
+      });
       fs.closeSync(log);
       // Neither the shell nor its pipe may keep a finished kernel alive: the exit hook stops the server.
       guard.unref();

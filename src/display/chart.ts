@@ -49,7 +49,9 @@ function loadVega(): Promise<VegaModules> {
 }
 
 /**
- * Colors (from Tableau 10): readable on white, distinguishable for most color-blind readers. Each
+ * Colors (Okabe and Ito's palette, made to stay apart for readers with any common colour-vision
+ * deficiency; a test checks the pairs that carry meaning under simulated deuteranopia, protanopia and
+ * tritanopia). Charts never rely on colour alone: timelines give each status a shape too. Each
  * means one thing in every chart of the course: red an anomaly (a wrong result, a lost update), blue a
  * result as expected, grey a measurement (a time, a count) that is neither right nor wrong, black the
  * expected value; a timeline's reads, writes and stale writes have colours of their own. Categories
@@ -61,14 +63,14 @@ function loadVega(): Promise<VegaModules> {
  * ```
  */
 export const CHART_COLORS = {
-  ok: "#4c78a8",
-  anomaly: "#e45756",
+  ok: "#0072b2",
+  anomaly: "#d55e00",
   expected: "#222222",
   measure: "#8c8c8c",
-  read: "#72b7b2",
-  write: "#54a24b",
-  stale: "#f58518",
-  lost: "#e45756",
+  read: "#56b4e9",
+  write: "#009e73",
+  stale: "#e69f00",
+  lost: "#d55e00",
 } as const;
 
 /**
@@ -80,7 +82,7 @@ export const CHART_COLORS = {
  * renderVegaLite({ ...spec, encoding: { color: { field: "group", scale: { range: [...GROUP_COLORS] } } } });
  * ```
  */
-export const GROUP_COLORS = ["#b279a2", "#eeca3b", "#9d755d", "#54a24b", "#ff9da6", "#72b7b2"] as const;
+export const GROUP_COLORS = ["#cc79a7", "#e69f00", "#009e73", "#56b4e9", "#f0e442", "#000000"] as const;
 
 /** The widest a chart may be, legend included: the width of a notebook's output area. */
 export const MAX_CHART_WIDTH = 900;
@@ -115,16 +117,33 @@ export async function renderVegaLite(spec: VegaLiteSpec): Promise<string> {
     throw new RaceLabArgumentError("spec", "a Vega-Lite specification object", spec);
   }
   const { vega, vegaLite } = await loadVega();
-  const full = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", ...spec, config: { ...CONFIG, ...(spec.config as object) } };
+  const description = describeChart(spec);
+  const full = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", ...spec, description, config: { ...CONFIG, ...(spec.config as object) } };
   // Vega logs its warnings with console.warn, which would land in the student's cell as noise; keep
   // errors only (they also reject the promise).
   const compiled = vegaLite.compile(full, { logger: vega.logger(vega.Error) }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
   try {
-    return await view.toSVG();
+    return withAltText(await view.toSVG(), description);
   } finally {
     view.finalize();
   }
+}
+
+/** A chart's description: the spec's own, else its title; what a screen reader says for the image. */
+function describeChart(spec: VegaLiteSpec): string {
+  if (typeof spec.description === "string" && spec.description.trim() !== "") return spec.description.trim();
+  const title = spec.title as string | { text?: unknown } | undefined;
+  const text = typeof title === "string" ? title : typeof title?.text === "string" ? title.text : "";
+  return text ? `Chart: ${text}` : "Chart";
+}
+
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/** The SVG as an image with a name: role="img", aria-label and a <title> carrying the description. */
+function withAltText(svg: string, description: string): string {
+  const text = escapeXml(description);
+  return svg.replace(/^<svg\b([^>]*)>/, `<svg$1 role="img" aria-label="${text}"><title>${text}</title>`);
 }
 
 function checkNumbers(name: string, values: unknown): number[] {
@@ -185,7 +204,11 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
     });
   }
   const subtitle = expected === undefined ? "" : `dashed line: the expected value, ${expected}`;
-  return { title: { text: title, subtitle }, width: 240, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
+  const off = expected === undefined ? 0 : values.filter((v) => v !== expected).length;
+  const description =
+    `Histogram of ${values.length} observed values, from ${Math.min(...values)} to ${Math.max(...values)}` +
+    (expected === undefined ? "." : `; ${off} of ${values.length} differ from the expected ${expected}.`);
+  return { title: { text: title, subtitle }, description, width: 240, height: 160, layer: layers, resolve: { scale: { x: "shared" } } };
 }
 
 /** One trial as charted by {@link perTrialSpec}. */
@@ -230,8 +253,10 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
   };
   const tooltip = [{ field: "trial" }, { field: "observed" }, { field: "expected" }, { field: "difference" }];
   const yAxis = values.every((v) => Number.isInteger(v.difference)) ? { axis: COUNT_AXIS } : {};
+  const anomalies = points.filter((p) => p.anomaly).length;
   return {
     title: { text: title, subtitle: "0 = the expected value" },
+    description: `Per-trial chart of observed minus expected over ${points.length} trials: ${anomalies} ${anomalies === 1 ? "trial" : "trials"} with the anomaly, ${points.length - anomalies} as expected.`,
     width: Math.min(300, Math.max(160, points.length * 14)),
     height: 160,
     data: { values },
@@ -290,17 +315,25 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
     text: `${Number.isInteger(r.value) ? r.value : r.value.toFixed(r.value >= 100 ? 0 : 2)}${unit ? " " + unit : ""}`,
   }));
   const y = { field: "label", type: "nominal", title: null, sort: null };
+  // Values a hundredfold apart (a local sum beside a locked counter): on a linear axis the small ones
+  // are slivers. A log axis shows each bar's order of magnitude, and says so in its title.
+  const positive = values.map((v) => v.value).filter((v) => v > 0);
+  const log = positive.length === values.length && Math.max(...positive) / Math.min(...positive) >= 100;
   const encoding: Record<string, unknown> = {
     y,
-    x: { field: "value", type: "quantitative", title: unit || "value" },
+    x: log
+      ? { field: "value", type: "quantitative", title: `${unit || "value"} (log scale)`, scale: { type: "log" } }
+      : { field: "value", type: "quantitative", title: unit || "value" },
   };
   if (grouped) {
     encoding.yOffset = { field: "group", type: "nominal", sort: null };
     encoding.color = { field: "group", type: "nominal", title: null, scale: { range: [...GROUP_COLORS] }, legend: { orient: "bottom" } };
   }
   const groupCount = grouped ? new Set(values.map((v) => v.group)).size : 1;
+  const listed = values.slice(0, 12).map((v) => `${v.label}${v.group ? ` (${v.group})` : ""} ${v.text}`).join("; ");
   return {
     title,
+    description: `Bar chart${title ? ` of ${title}` : ""}: ${listed}${values.length > 12 ? "; …" : ""}.`,
     width: 320,
     height: { step: grouped ? Math.max(12, 36 / groupCount) : 22 },
     data: { values },
@@ -308,7 +341,7 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
       { mark: grouped ? { type: "bar" } : { type: "bar", color: CHART_COLORS.measure }, encoding },
       {
         mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 },
-        encoding: { y, x: { field: "value", type: "quantitative" }, text: { field: "text" }, ...(grouped ? { yOffset: encoding.yOffset } : {}) },
+        encoding: { y, x: encoding.x, text: { field: "text" }, ...(grouped ? { yOffset: encoding.yOffset } : {}) },
       },
     ],
   };
@@ -389,6 +422,7 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
   });
   return {
     title,
+    description: `Comparison of ${values.length} runs: ` + values.map((v) => `${v.label}: ${v.anomalyText} trials with the anomaly, median ${v.msText}`).join("; ") + ".",
     data: { values },
     hconcat: [
       panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", CHART_COLORS.anomaly, true, [0, 100]),

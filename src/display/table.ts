@@ -120,12 +120,15 @@ export function htmlTable(rows: TableRow[], opts?: TableOptions): string {
     })
     .join("");
   const more = hidden > 0 ? `<tr><td colspan="${columns.length}" style="${cell}">… ${hidden} more rows</td></tr>` : "";
-  const caption = opts?.title
-    ? `<caption style="text-align:left;font-weight:bold;padding:2px 0">${escapeHtml(opts.title)}</caption>`
+  // The title goes above the table, not in a <caption>: a caption is as wide as its table, and a long
+  // title over a narrow table wraps into a column of short lines. The table names itself by it.
+  const title = opts?.title
+    ? `<div style="font-weight:bold;font-size:12px;font-family:sans-serif;padding:2px 0;max-width:880px">${escapeHtml(opts.title)}</div>`
     : "";
+  const label = opts?.title ? ` aria-label="${escapeHtml(opts.title)}"` : "";
   return (
-    `<table style="border-collapse:collapse;font-size:12px;font-family:sans-serif;margin:4px 0">` +
-    `${caption}<thead><tr>${head}</tr></thead><tbody>${body}${more}</tbody></table>`
+    `${title}<table${label} style="border-collapse:collapse;font-size:12px;font-family:sans-serif;margin:4px 0">` +
+    `<thead><tr>${head}</tr></thead><tbody>${body}${more}</tbody></table>`
   );
 }
 

@@ -74,16 +74,17 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
     .map((e) => `#${e.seq} worker ${e.worker} ${e.kind} ${e.value}${e.lost ? "  (lost)" : e.stale ? "  (stale)" : ""}`)
     .join("\n");
   if (svg !== null) showSvg(svg, `${title}\n${textTimeline}${shown.length > 40 ? "\n…" : ""}`);
-  showMarkdown(legend(analysis, trace instanceof Trace ? trace.dropped : 0));
+  // Under the chart: what it shows in one line, then how to read it.
+  showMarkdown(`${svg !== null ? `${spec.description as string}\n\n` : ""}${legend(analysis, trace instanceof Trace ? trace.dropped : 0)}`);
   return analysis;
 }
 
 function legend(analysis: TraceAnalysis, dropped: number): string {
   const lines = [
     "Each lane is one worker; left to right is the order in which the accesses happened. " +
-      "A grey line joins each write to the read it was computed from.",
-    `**Stale write** (orange): another worker wrote between this write's read and the write, so it overwrote a value it never saw. ` +
-      `**Lost write** (red): a write whose effect vanished because a stale write overwrote it.`,
+      "A line joins each write to the read it was computed from.",
+    `**Stale write** (orange triangle, its line dashed): another worker wrote between this write's read and the write, so it overwrote a value it never saw. ` +
+      `**Lost write** (red cross): a write whose effect vanished because a stale write overwrote it. Reads are circles, other writes squares.`,
   ];
   const bySeq = new Map(analysis.events.map((e) => [e.seq, e]));
   const examples = analysis.events.filter((e) => e.stale).slice(0, 3);

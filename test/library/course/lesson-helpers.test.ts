@@ -153,10 +153,19 @@ test("runPythonPort: a launcher (such as a pyenv shim) is asked once, then the i
 test("predict: the guess is shown when made and beside the outcome when revealed", async () => {
   const { bundles } = await captureDisplays(() => {
     const exact = predict("final value", 20);
-    assert.equal(exact.reveal(10), false);
-    assert.equal(predict("trials that lose an update", [5, 10]).reveal(10), true);
-    assert.equal(predict("which explanation", "B").reveal("b"), true);
-    assert.equal(predict("not guessed yet", null).reveal(3), false);
+    assert.equal(exact.matched, null, "not revealed yet");
+    // reveal returns nothing: a cell ending with it prints no stray true/false under the outcome.
+    assert.equal(exact.reveal(10), undefined);
+    assert.equal(exact.matched, false);
+    const range = predict("trials that lose an update", [5, 10]);
+    range.reveal(10);
+    assert.equal(range.matched, true);
+    const word = predict("which explanation", "B");
+    word.reveal("b");
+    assert.equal(word.matched, true);
+    const none = predict("not guessed yet", null);
+    none.reveal(3);
+    assert.equal(none.matched, false);
   });
   const text = bundles.map((b) => b["text/plain"]).join("\n");
   assert.match(text, /your guess, recorded: \*\*20\*\*/);

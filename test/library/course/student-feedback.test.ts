@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeDetail, runTrials } from "race-lab";
 import { RunInterruptedError } from "race-lab";
-import { interruptSummary, noteInterruptedWorkers, noteTrialProgress } from "../../../src/core/interrupt-note";
+import { interruptSummary, noteCellSource, noteInterruptedWorkers, noteTrialProgress, topLevelNames } from "../../../src/core/interrupt-note";
+import { orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
 import { captureDisplays } from "../helpers/display";
 
 test("a safe run whose every trial gave the expected value is one line of text, not a table and two flat charts", async () => {
@@ -13,7 +14,7 @@ test("a safe run whose every trial gave the expected value is one line of text, 
   assert.match(bundles[0]["text/plain"], /^✔ counter — safe: 0 of 5 trials showed the anomaly \(0%\), median .* per trial: every trial gave 2000, as expected\.$/);
   assert.doesNotMatch(bundles[0]["text/html"], /<table|<svg/);
   const wrongOnce = await captureDisplays(() => runTrials({ demo: "counter", variant: "safe", trials: 3, expected: 2, run: (t) => (t === 2 ? 1 : 2), isAnomaly: () => false }));
-  assert.equal(wrongOnce.bundles.length, 2, "a value other than the expected one is still shown in full");
+  assert.equal(wrongOnce.bundles.length, 3, "a value other than the expected one is still shown in full: table, chart, its summary");
 });
 
 test("a trial's detail reads as words in the table, never as JSON", async () => {
@@ -27,10 +28,13 @@ test("a trial's detail reads as words in the table, never as JSON", async () => 
 test("an interrupt: one line saying what ended and how many trials were done; the finished trials are still shown", async () => {
   noteTrialProgress({ done: 12, of: 200, label: "counter — unsafe" });
   noteInterruptedWorkers("process", 2);
-  assert.equal(interruptSummary(), "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe); the table of those follows. Cells queued after this one did not run.");
-  noteTrialProgress(null);
+  noteCellSource("// the unsafe counter\nconst unsafe = await runTrials({ demo: \"counter\" });");
+  const summary = interruptSummary();
+  assert.equal(summary, "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe), not kept. This cell did not finish, so `unsafe` has no value: run this cell again before the cells that use it. Cells queued after this one did not run.");
+  assert.doesNotMatch(summary, /follows/, "it promises nothing it does not show");
   noteInterruptedWorkers("thread", 1);
-  assert.equal(interruptSummary(), "Interrupted: ended 1 thread. Cells queued after this one did not run.", "counts are reset after each report");
+  noteCellSource("await showTimeline(log);");
+  assert.equal(interruptSummary(), "Interrupted: ended 1 thread. This cell did not finish: run it again if later cells need what it does. Cells queued after this one did not run.", "counts are reset after each report");
 
   const { bundles } = await captureDisplays(() =>
     assert.rejects(
@@ -41,6 +45,41 @@ test("an interrupt: one line saying what ended and how many trials were done; th
   const table = bundles.find((b) => "text/html" in b && /<table/.test(b["text/html"]));
   assert.ok(table, "the three finished trials are shown");
   assert.equal((table["text/html"].match(/<tr/g) ?? []).length, 4, "a header and three trials");
+});
+
+test("after an interrupt, a report the interrupted cell did not make is named as such, without a stack", async () => {
+  const { compareReports } = await import("race-lab");
+  const plain = (await compareReports([undefined as never]).catch((e: Error) => e)) as Error;
+  assert.match(plain.message, /^reports\[0\] is undefined, not a report returned by runTrials: the cell that makes it did not finish \(interrupted\?\): run the cell that makes it again, then this one\.$/);
+  // The same module as interruptSummary's (the source, not the built library): it names the interrupted cell.
+  const { RaceLabArgumentError } = await import("../../../src/core/errors");
+  noteCellSource("const unsafe = await runTrials({ demo: \"counter\" });");
+  interruptSummary();
+  const error = new RaceLabArgumentError("reports[0]", "a report returned by runTrials", undefined);
+  assert.equal(error.message, "reports[0] is undefined, not a report returned by runTrials: the cell that makes it did not finish (interrupted?): run the cell that makes it again (the interrupted one starts `const unsafe = await runTrials({ demo: \"counter\" });`), then this one.");
+  assert.doesNotMatch(error.message, /\.\.|\)\.\)/, "no doubled punctuation");
+  const printed = withoutLibraryStack(`${error.stack}\n  argument: 'reports[0]'\n}`);
+  assert.equal(printed, `RaceLabArgumentError: ${error.message}\n`);
+  assert.equal(withoutLibraryStack("TypeError: x is not a function\n    at <anonymous>:1:1"), "TypeError: x is not a function\n    at <anonymous>:1:1", "only race-lab's own errors lose their stack");
+  assert.deepEqual(topLevelNames("const { a, b: c } = f();\nlet [d, e] = g();\n  const inner = 1;\nexport const x = 2;"), ["a", "c", "d", "e", "x"]);
+});
+
+test("a cell's compile errors: each once, the one to fix first on top, no private-name echo of a missing name", () => {
+  assert.deepEqual(orderDiagnostics([
+    "1:30 - A function whose declared type is neither 'void' nor 'any' must return a value.\n",
+    "1:48 - Unknown keyword or identifier. Did you mean 'return'?\n",
+    "1:48 - Cannot find name 'retrun'.\n",
+    "1:48 - Cannot find name 'retrun'.\n",
+    "1:48 - Cannot find name 'retrun'.\n",
+  ]), [
+    "1:48 - Unknown keyword or identifier. Did you mean 'return'?\n",
+    "1:48 - Cannot find name 'retrun'.\n",
+    "1:30 - A function whose declared type is neither 'void' nor 'any' must return a value.\n",
+  ]);
+  assert.deepEqual(orderDiagnostics([
+    "1:19 - Cannot find name 'Entry'.\n",
+    "1:19 - Exported variable 'lastUnfenced' has or is using private name 'Entry'.\n",
+  ]), ["1:19 - Cannot find name 'Entry'.\n"]);
 });
 
 test("hints go one step further with each failed check; a multiple-choice check never names the answer", async () => {

@@ -178,14 +178,16 @@ test("outside Jupyter, runTrials prints a text table and a text stand-in for the
   assert.doesNotMatch(out, /<(table|svg)/);
 });
 
-test("inside Jupyter, runTrials sends an HTML table and an SVG chart, each with a text/plain fallback", async () => {
+test("inside Jupyter, runTrials sends an HTML table, an SVG chart and its one-line summary, each with a text/plain fallback", async () => {
   const { bundles, stdout } = await captureDisplays(async () => {
     assert.equal(inJupyter(), true);
     await runTrials({ demo: "<b>counter</b>", variant: "unsafe", trials: 4, expected: 2, run: (t) => (t === 2 ? 1 : 2) });
   });
   assert.equal(stdout, "", "nothing is printed as plain text in Jupyter");
-  assert.equal(bundles.length, 2);
-  const [table, chart] = bundles;
+  assert.equal(bundles.length, 3);
+  const [table, chart, summary] = bundles;
+  assert.match(summary["text/plain"], /^Two charts of <b>counter<\/b> — unsafe: .*; 1 of 4 trials differ from the expected 2\.$/);
+  assert.match(summary["text/html"], /&lt;b&gt;counter/, "escaped in HTML");
   assert.deepEqual(Object.keys(table).sort(), ["text/html", "text/plain"]);
   assert.match(table["text/html"], /<table[\s\S]*<th[^>]*>observed<\/th>[\s\S]*<\/table>/);
   assert.match(table["text/html"], /&lt;b&gt;counter&lt;\/b&gt;/, "the demo's name is escaped");
@@ -198,7 +200,7 @@ test("inside Jupyter, runTrials sends an HTML table and an SVG chart, each with 
   assert.match(chart["text/plain"], /expected 2/);
 });
 
-test("compareReports, showTable and showBarChart show a table and a chart", async () => {
+test("compareReports, showTable and showBarChart show a table and a chart with its one-line summary", async () => {
   const a = await runTrials({ demo: "counter", variant: "unsafe", trials: 2, expected: 2, run: () => 1, ...quiet });
   const b = await runTrials({ demo: "counter", variant: "safe", trials: 2, expected: 2, run: () => 2, ...quiet });
   const { bundles } = await captureDisplays(async () => {
@@ -206,12 +208,14 @@ test("compareReports, showTable and showBarChart show a table and a chart", asyn
     showTable([{ primitive: "Lock", ms: 12.345 }], { title: "timings" });
     await showBarChart([{ label: "Lock", value: 12.5 }, { label: "none", value: 3 }], { title: "time", unit: "ms" });
   });
-  assert.deepEqual(bundles.map((x) => Object.keys(x).sort()[0]), ["text/html", "image/svg+xml", "text/html", "image/svg+xml"]);
+  assert.deepEqual(bundles.map((x) => Object.keys(x).sort()[0]), ["text/html", "image/svg+xml", "text/html", "text/html", "image/svg+xml", "text/html"]);
   assert.match(bundles[0]["text/html"], /100%[\s\S]*0%/, "anomaly rates of both reports");
   assert.match(bundles[1]["image/svg+xml"], /unsafe[\s\S]*safe/);
-  assert.match(bundles[2]["text/html"], /12\.35/);
-  assert.match(bundles[3]["image/svg+xml"], />12\.50 ms</);
-  assert.match(bundles[3]["text/plain"], /Lock: 12\.50 ms/);
+  assert.match(bundles[2]["text/plain"], /^Comparison of 2 runs: unsafe: 2 of 2 trials with the anomaly/);
+  assert.match(bundles[3]["text/html"], /12\.35/);
+  assert.match(bundles[4]["image/svg+xml"], />12\.50 ms</);
+  assert.match(bundles[4]["text/plain"], /Lock: 12\.50 ms/);
+  assert.equal(bundles[5]["text/plain"], "Bar chart of time: Lock 12.50 ms; none 3 ms.");
 });
 
 test("show helpers: one display_data with a text fallback in Jupyter, plain text outside", async () => {

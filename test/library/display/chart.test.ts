@@ -24,6 +24,32 @@ test("renderVegaLite returns a standalone SVG with a white background", async ()
   assert.match(svg, /<\/svg>$/);
 });
 
+test("every chart is described: a description in its spec, role=img, aria-label and <title> in its SVG", async () => {
+  const specs = [
+    histogramSpec([1990, 2000, 2000], { expected: 2000 }),
+    perTrialSpec([{ trial: 1, observed: 1990, expected: 2000, anomaly: true }]),
+    barChartSpec([{ label: "Lock", value: 120 }], { title: "time", unit: "ms" }),
+    comparisonSpec([{ demo: "d", variant: "unsafe", anomalies: 1, trials: 2, anomalyRate: 0.5, medianMs: 3 } as never]),
+  ];
+  for (const spec of specs) {
+    assert.equal(typeof spec.description, "string", JSON.stringify(spec).slice(0, 80));
+    const svg = await renderVegaLite(spec);
+    const text = (spec.description as string).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    assert.ok(svg.startsWith("<svg ") && svg.includes(`role="img" aria-label="${text}"><title>${text}</title>`), svg.slice(0, 300));
+  }
+  assert.match(specs[0].description as string, /^Histogram of 3 observed values, from 1990 to 2000; 1 of 3 differ from the expected 2000\.$/);
+  const untitled = await renderVegaLite({ title: "a & b", data: { values: [{ x: 1 }] }, mark: "point", encoding: { x: { field: "x", type: "quantitative" } } });
+  assert.match(untitled, /aria-label="Chart: a &amp; b"><title>Chart: a &amp; b<\/title>/, "a spec without one is described by its title");
+});
+
+test("bar chart: values a hundredfold apart go on a log axis that says so", async () => {
+  const spec = barChartSpec([{ label: "local sum", value: 900 }, { label: "Lock", value: 2 }], { unit: "M updates/s" }) as { layer: { encoding: { x: { scale?: { type: string }; title?: string } } }[] };
+  assert.equal(spec.layer[0].encoding.x.scale?.type, "log");
+  assert.equal(spec.layer[0].encoding.x.title, "M updates/s (log scale)");
+  const near = barChartSpec([{ label: "a", value: 90 }, { label: "b", value: 2 }]) as typeof spec;
+  assert.equal(near.layer[0].encoding.x.scale, undefined, "a linear axis when the values are close enough");
+});
+
 test("histogram: one bar per observed value with its count, and the expected value as a dashed rule", async () => {
   const svg = await renderVegaLite(histogramSpec([1990, 2000, 2000, 1987, 2000], { expected: 2000, title: "counts" }));
   const bars = markLabels(svg, "bar").map((b) => [b["observed value"], b.trials, b.anomaly]);
@@ -61,7 +87,7 @@ test("per-trial chart: one bar per trial at observed − expected, colored by an
     ["3", "-500", "anomaly"],
   ]);
   assert.equal(markLabels(svg, "tick").length, 3);
-  assert.match(svg, /fill="#e45756"/, "anomalies in red");
+  assert.ok(svg.includes(`fill="${CHART_COLORS.anomaly}"`), "anomalies in the anomaly colour");
 });
 
 test("bar chart: labelled values with their unit; grouped when rows have groups", async () => {
@@ -146,4 +172,11 @@ test("chart functions reject bad input", async () => {
   assert.throws(() => barChartSpec([{ label: "a" }] as never), /^RaceLabArgumentError: rows\[0\]\.value must be a finite number/);
   assert.throws(() => barChartSpec([{ label: "a", value: 1, group: 2 }] as never), /rows\[0\]\.group must be a string/);
   assert.throws(() => comparisonSpec([]), /^RaceLabArgumentError: reports must be a non-empty array/);
+});
+
+test("a table's title sits above it as wide as it needs, not in a caption as narrow as the table", async () => {
+  const { htmlTable } = await import("race-lab");
+  const html = htmlTable([{ trial: 1, observed: 2 }], { title: "✘ counter — unsafe: 9 of 10 trials showed the anomaly" });
+  assert.doesNotMatch(html, /<caption/);
+  assert.match(html, /^<div style="[^"]*font-weight:bold[^"]*">✘ counter — unsafe: 9 of 10 trials showed the anomaly<\/div><table aria-label="✘ counter — unsafe: 9 of 10 trials showed the anomaly"/);
 });

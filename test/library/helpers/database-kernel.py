@@ -1,7 +1,9 @@
-"""Drives a real tslab kernel through jupyter_client, as Jupyter does: a cell starts the kernel's
-PostgreSQL and runs a long query; the kernel is interrupted (the cell fails, the kernel lives on and
-the server is gone); a second cell starts a new server and runs a long query; the kernel is restarted
-mid-cell (the old kernel's server is gone, and its folder). Prints one JSON object of findings.
+"""Drives a real tslab kernel through jupyter_client, as Jupyter does (its interrupt signals the
+kernel's whole process group): a cell starts the kernel's PostgreSQL, makes a table and runs a long
+query; the kernel is interrupted (the cell fails, the kernel lives on, the long query's backend is
+ended, the server survives); the next cell reads the table on the same server, then runs a long query;
+the kernel is restarted mid-cell (the old kernel's server is gone, and its folder). Prints one JSON
+object of findings.
 Usage: python3 test/library/helpers/database-kernel.py NOTEBOOK_FOLDER"""
 import json
 import os
@@ -15,8 +17,13 @@ MARKER = uuid.uuid4().hex
 os.environ["RACE_LAB_HARNESS_RUN"] = MARKER  # runFolder() tags its folders with it
 CELL = ('import { database } from "race-lab";\n'
         'const db = database();\n'
-        'await db.query("SELECT 1");\n'
+        'await db.query("CREATE TABLE IF NOT EXISTS kept (n int)");\n'
         'await db.query("SELECT pg_sleep(60)");')
+# `db` and the import of the interrupted cell are gone with it (tslab keeps a cell's names only when
+# it finishes): the next cell asks for the database again, and must get the same one.
+AFTER = ('import { database } from "race-lab";\n'
+         'const { rows } = await database().query("SELECT count(*) AS n FROM kept");\n'
+         'if (rows.length !== 1) throw new Error("no table");')
 
 
 def stat(pid):
@@ -54,6 +61,12 @@ def cmdline(pid):
 
 def is_postgres(pid):
     return b"postgres" in cmdline(pid)
+
+
+def is_postmaster(pid):
+    # the postmaster keeps its command line; backends retitle themselves "postgres: …"
+    line = cmdline(pid)
+    return line.split(b"\0")[0].endswith(b"/postgres") and b"\0-D\0" in line
 
 
 def alive(pid):
@@ -101,11 +114,16 @@ def main():
     try:
         msg_id, pids = start_long_cell(km, kc)
         found["first_server"] = pids
+        postmasters = [p for p in pids if is_postmaster(p)]
+        sleeping = [p for p in pids if b"SELECT" in cmdline(p)]
         km.interrupt_kernel()
         found["interrupted_cell"] = reply_to(kc, msg_id, 60)
-        found["gone_after_interrupt"] = wait_for(lambda: not any(alive(p) for p in pids), 10)
+        found["long_query_ended"] = bool(sleeping) and wait_for(lambda: not any(alive(p) for p in sleeping), 15)
         time.sleep(0.3)  # past tslab's abort window after the failed cell
         found["kernel_alive_after_interrupt"] = reply_to(kc, kc.execute("1 + 1"), 60)
+        found["table_read_after_interrupt"] = reply_to(kc, kc.execute(AFTER), 60)
+        found["server_survived_interrupt"] = len(postmasters) == 1 and alive(postmasters[0])
+        found["postmasters_after_interrupt"] = len([p for p in descendants(km.provisioner.pid) if is_postmaster(p)])
 
         msg_id, pids = start_long_cell(km, kc)
         found["second_server"] = pids

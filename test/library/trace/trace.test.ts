@@ -225,6 +225,12 @@ test("showTimeline draws one lane per worker, lost and stale writes highlighted,
   assert.deepEqual(points.filter((p) => p.status === "lost write").map((p) => p.seq), ["2"]);
   assert.deepEqual(points.filter((p) => p.status.startsWith("stale")).map((p) => p.seq), ["3"]);
   assert.match(svg, />1 lost update, 1 stale write</);
+  // Named for a screen reader, and each status told apart by shape as well as colour.
+  assert.match(svg, /^<svg [^>]*role="img" aria-label="Timeline: 6 events of 2 workers \(worker 1, worker 2\) in global order 0 to 5; 3 reads, 1 write, 1 stale write, 1 lost write\."><title>Timeline: /);
+  const shapeOf = (status: string) => new RegExp(`<path [^>]*aria-label="[^"]*status: ${status}[^"]*"[^>]*d="([^"]+)"`).exec(svg)?.[1];
+  const shapes = ["read", "write", "stale write", "lost write"].map(shapeOf);
+  assert.ok(shapes.every(Boolean), "a point of each status");
+  assert.equal(new Set(shapes.map((d) => d!.replace(/[\d.-]+/g, "n"))).size, 4, "four different shapes");
   assert.match(bundles[0]["text/plain"], /#2 worker 1 write 1 {2}\(lost\)/);
   assert.match(bundles[1]["text/markdown"], /worker 2 read 0 \(#1\) and wrote 1 \(#3\), erasing worker 1's write of 1 \(#2\)/);
   // maxEvents cuts the picture, not the analysis
