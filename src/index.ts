@@ -8,6 +8,7 @@ export * from "./core/shared-object";
 export * from "./display/display";
 export * from "./display/table";
 export * from "./display/chart";
+export * from "./course/trial-charts";
 export * from "./course/outcomes";
 export * from "./course/trials";
 export { setLesson, currentLesson } from "./course/lesson-start";

@@ -11,7 +11,8 @@ import { noteTrialProgress } from "../core/interrupt-note";
 import { checkCount, checkFunction, checkOptions, checkText } from "../core/validate";
 import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
 import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
-import { barChartSpec, comparisonSpec, histogramSpec, perTrialSpec, renderVegaLite, BarRow } from "../display/chart";
+import { barChartSpec, renderVegaLite, BarRow } from "../display/chart";
+import { comparisonSpec, histogramSpec, perTrialSpec } from "./trial-charts";
 import { currentLesson } from "./lesson-start";
 import { recordOutcome } from "./outcomes";
 
