@@ -59,6 +59,10 @@ export * from "./database/connect";
 export * from "./database/run-schema";
 export * from "./database/database";
 export * from "./database/pause";
+export * from "./transactions/statements";
+export * from "./transactions/options";
+export * from "./transactions/interleaving";
+export * from "./transactions/explore-transactions";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);
