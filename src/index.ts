@@ -63,6 +63,9 @@ export * from "./transactions/statements";
 export * from "./transactions/options";
 export * from "./transactions/interleaving";
 export * from "./transactions/explore-transactions";
+export * from "./transactions/history";
+export * from "./transactions/checker";
+export * from "./transactions/cycle-view";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

@@ -79,10 +79,9 @@ export function summarizeLevel(level: IsolationLevel, interleavings: Interleavin
 async function withSessions<T>(o: CheckedTransactions, body: (sessions: Sessions) => Promise<T>): Promise<T> {
   const sessions = await Sessions.open(o.transactions.length, o.timeoutMs);
   try {
-    const result = await body(sessions);
-    return result;
+    return await body(sessions);
   } finally {
-    await sessions.clear().catch(() => undefined);
+    // Ends statements still running or waiting (their backends are terminated), then the connections.
     await sessions.end();
   }
 }
@@ -151,7 +150,6 @@ export async function exploreTransactions(options: TransactionsOptions): Promise
           return follow[decision];
         };
         const { interleaving, decisions } = await runInterleaving(sessions, o, level, choose);
-        await sessions.clear();
         found.push(interleaving);
         prefix = undefined;
         for (let i = decisions.length - 1; i >= 0; i--) {

@@ -127,9 +127,10 @@ export async function runInterleaving(sessions: Sessions, o: CheckedTransactions
     answered.push({ transaction: t, statement: flight.statement, rows: rows.length });
     if (prepared.records) {
       recorded.push({ transaction: t, statement: flight.statement, kind: prepared.records.kind, ...(prepared.records.write ? { write: prepared.records.write } : {}), table: prepared.records.table, rows });
-      if (prepared.records.kind === "write" && xids[t] === null) {
-        const { rows: x } = await sessions.monitor.query("SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE pid = $1", [sessions.pids[t]]);
-        xids[t] = (x[0]?.xid as string | null) ?? null;
+      if (prepared.records.kind === "write" && xids[t] === null && rows.length > 0) {
+        // A row this transaction inserted or updated carries its id as xmin; a deleted row, its writer's.
+        if (prepared.records.write !== "delete") xids[t] = String(rows[0][XMIN_COLUMN]);
+        else xids[t] = ((await sessions.monitor.query("SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE pid = $1", [sessions.pids[t]])).rows[0]?.xid as string | null) ?? null;
       }
     }
     if (prepared.ends) {
