@@ -66,6 +66,7 @@ export * from "./transactions/explore-transactions";
 export * from "./transactions/history";
 export * from "./transactions/checker";
 export * from "./transactions/cycle-view";
+export * from "./transactions/hermitage";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);
