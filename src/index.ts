@@ -67,6 +67,7 @@ export * from "./transactions/history";
 export * from "./transactions/checker";
 export * from "./transactions/cycle-view";
 export * from "./transactions/hermitage";
+export * from "./transactions/report-view";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

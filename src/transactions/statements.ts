@@ -107,7 +107,7 @@ function prepareStatement(statement: unknown, where: string): PreparedStatement 
   }
   if (s.label !== undefined && typeof s.label !== "string") throw new RaceLabArgumentError(`${where}.label`, "a string", s.label);
   const text = s.sql.trim();
-  if (/^\s*(begin|start\s+transaction|set\s+transaction)\b/i.test(text)) {
+  if (/^\s*(begin|start\s+transaction)\b/i.test(text)) {
     throw new RaceLabArgumentError(where, "a statement inside the transaction: leave BEGIN out, the explorer begins each transaction at the level it explores", statement);
   }
   const end = ENDS.exec(text);
