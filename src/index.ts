@@ -68,6 +68,7 @@ export * from "./transactions/checker";
 export * from "./transactions/cycle-view";
 export * from "./transactions/hermitage";
 export * from "./transactions/report-view";
+export * from "./transactions/transaction-explorer";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);
