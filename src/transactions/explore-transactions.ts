@@ -1,7 +1,7 @@
 // exploreTransactions(): every interleaving of 2-3 real transactions' statements, on the kernel's
 // PostgreSQL, at each isolation level asked for. replayTransactions(): one interleaving again.
 
-import { RaceLabError } from "../core/errors";
+import { RaceLabError, RunInterruptedError } from "../core/errors";
 import { type ChooseTransaction, type Interleaving, runInterleaving } from "./interleaving";
 import { type CheckedTransactions, checkTransactionsOptions, type IsolationLevel, type ReplayTransactionsOptions, type TransactionsOptions } from "./options";
 import { Sessions } from "./sessions";
@@ -80,6 +80,10 @@ async function withSessions<T>(o: CheckedTransactions, body: (sessions: Sessions
   const sessions = await Sessions.open(o.transactions.length, o.timeoutMs);
   try {
     return await body(sessions);
+  } catch (error) {
+    // An interrupt also ends the kernel's database session: whatever failed first, say why.
+    if (sessions.wasInterrupted && !(error instanceof RunInterruptedError)) throw new RunInterruptedError("exploring transactions was interrupted");
+    throw error;
   } finally {
     // Ends statements still running or waiting (their backends are terminated), then the connections.
     await sessions.end();

@@ -80,6 +80,11 @@ export class Sessions {
     }
   }
 
+  /** Whether an interrupt (SIGINT) came during the exploration. */
+  get wasInterrupted(): boolean {
+    return this.interrupted;
+  }
+
   /** Throws if the exploration ran out of time or was interrupted. */
   checkTime(what: string): void {
     if (this.interrupted) throw new RunInterruptedError(`exploring transactions was interrupted (${what})`);
