@@ -14,6 +14,7 @@ import { type History, checkHistoryShape } from "./history";
  * ```ts
  * const e: DependencyEdge = { from: "T1", to: "T2", kind: "rw", key: "test:1" };
  * ```
+ * Warning: an edge joins committed transactions only; an aborted transaction's reads and writes make none.
  */
 export interface DependencyEdge {
   from: string;
@@ -31,6 +32,7 @@ export interface DependencyEdge {
  * ```ts
  * const a: Anomaly = { name: "G-single", cycle: ["T1", "T2", "T1"], edges: [...], text: "T1 —rw test:2→ T2 —wr test:1→ T1" };
  * ```
+ * Warning: one example cycle per kind and per strongly connected part is reported, not every cycle.
  */
 export interface Anomaly {
   name: "G0" | "G1a" | "G1b" | "G1c" | "G-single" | "lost update" | "G2-item" | "G2";
@@ -46,6 +48,7 @@ export interface Anomaly {
  * ```ts
  * const verdict = checkHistory(history); // { ok: false, anomalies: [{ name: "lost update", … }], … }
  * ```
+ * Warning: `ok` speaks of the recorded operations only: what was not recorded (a predicate's missed rows) cannot make a cycle.
  */
 export interface HistoryVerdict {
   /** No anomaly: the committed transactions could have run one at a time. */
@@ -66,6 +69,7 @@ const keyOfValue = (value: unknown) => JSON.stringify(value) ?? "undefined";
  * ```ts
  * cycleText(verdict.anomalies[0].edges!);
  * ```
+ * Warning: it reads the edges in the order given: pass a cycle's edges as the checker returned them.
  */
 export function cycleText(edges: DependencyEdge[]): string {
   if (edges.length === 0) return "";

@@ -16,6 +16,7 @@ import { Sessions } from "./sessions";
  * ```ts
  * report.levels["REPEATABLE READ"].verdict; // "aborts"
  * ```
+ * Warning: the verdict says what happened in these interleavings of these transactions, not what the level guarantees for others.
  */
 export interface LevelSummary {
   level: IsolationLevel;
@@ -39,6 +40,7 @@ export interface LevelSummary {
  * const report = await exploreTransactions(options);
  * console.log(report.summary); // "20 interleavings at READ COMMITTED: 3 broke the check …"
  * ```
+ * Warning: `perSecond` includes opening the connections and making the tables: a short exploration reads slower than a long one.
  */
 export interface TransactionsReport {
   name: string;
@@ -63,6 +65,7 @@ export interface TransactionsReport {
  * ```ts
  * summarizeLevel("SERIALIZABLE", report.interleavings.filter((i) => i.level === "SERIALIZABLE"), true).verdict;
  * ```
+ * Warning: give it one level's interleavings only; mixing levels mixes their verdicts.
  */
 export function summarizeLevel(level: IsolationLevel, interleavings: Interleaving[], complete: boolean): LevelSummary {
   const aborts: Record<string, number> = {};

@@ -16,6 +16,7 @@ import type { Row } from "./statements";
  * const p4 = HERMITAGE_TESTS.find((t) => t.id === "P4")!;
  * const report = await exploreTransactions({ ...p4.options, levels: ["READ COMMITTED"] });
  * ```
+ * Warning: some transactions are shortened from Hermitage's (see HERMITAGE_TESTS): compare marks, not SQL.
  */
 export interface HermitageTest {
   id: string;
@@ -164,12 +165,21 @@ export const HERMITAGE_TESTS: HermitageTest[] = [
  * ```ts
  * hermitageMark("aborts"); // "✓"
  * ```
+ * Warning: ✓ hides how a level prevents an anomaly (blocking, aborting or snapshots): keep the verdict beside it.
  */
 export function hermitageMark(verdict: "anomaly" | "aborts" | "blocks" | "prevented"): "✓" | "—" {
   return verdict === "anomaly" ? "—" : "✓";
 }
 
-/** The levels of Hermitage's PostgreSQL column, in its order. */
+/**
+ * The levels of Hermitage's PostgreSQL column, in its order.
+ *
+ * @example
+ * ```ts
+ * HERMITAGE_LEVELS.map((level) => hermitageMark(row.verdicts[level]!)).join(" ");
+ * ```
+ * Warning: READ UNCOMMITTED is left out: PostgreSQL runs it as READ COMMITTED.
+ */
 export const HERMITAGE_LEVELS: IsolationLevel[] = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"];
 
 /**
@@ -179,6 +189,7 @@ export const HERMITAGE_LEVELS: IsolationLevel[] = ["READ COMMITTED", "REPEATABLE
  * ```ts
  * const row: HermitageRow = { test: "P4", verdicts: { "READ COMMITTED": "anomaly" }, reports: {} };
  * ```
+ * Warning: each level's report is the same object (one exploration per test): filter its interleavings by level.
  */
 export interface HermitageRow {
   test: string;
@@ -196,7 +207,7 @@ export interface HermitageRow {
  * const rows = await exploreHermitage({ ids: ["P4", "G2-item"] });
  * showTable(rows.map((r) => ({ test: r.test, ...r.verdicts })));
  * ```
- * Warning: the whole list is about a thousand interleavings: tens of seconds on a small machine.
+ * Warning: the whole list is about 800 interleavings: seconds to tens of seconds on a small machine.
  */
 export async function exploreHermitage(options: { ids?: string[]; levels?: IsolationLevel[]; timeoutMs?: number } = {}): Promise<HermitageRow[]> {
   if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { ids?, levels?, timeoutMs? }", options);

@@ -17,6 +17,7 @@ import { type Row, XMIN_COLUMN } from "./statements";
  * ```ts
  * const ops: HistoryOperation[] = [{ type: "read", key: "x", value: 0 }, { type: "write", key: "x", value: 1 }];
  * ```
+ * Warning: a value names a version only if no other write of the same key wrote it.
  */
 export interface HistoryOperation {
   type: "read" | "write";
@@ -32,6 +33,7 @@ export interface HistoryOperation {
  * ```ts
  * const t: HistoryTransaction = { id: "T1", committed: true, ops: [{ type: "write", key: "x", value: 1 }] };
  * ```
+ * Warning: list committed transactions in commit order (or give the history a versionOrder).
  */
 export interface HistoryTransaction {
   id: string;

@@ -17,6 +17,7 @@ import { type Row, XMIN_COLUMN } from "./statements";
  * ```ts
  * const step: TransactionStep = { transaction: 1, statement: 0, label: "UPDATE test SET value = 12 WHERE id = 1", waiting: [{ transaction: 1, for: ["T1"] }], answered: [] };
  * ```
+ * Warning: `waiting` is who waits once the step settled; a statement that waits answers in the `answered` of a later step.
  */
 export interface TransactionStep {
   transaction: number;
@@ -36,6 +37,7 @@ export interface TransactionStep {
  * ```ts
  * const r: RecordedStatement = { transaction: 0, statement: 0, kind: "read", table: "test", rows: [{ __xmin: "755", id: 1, value: 10 }] };
  * ```
+ * Warning: only plain statements are recorded (see recordingForm); rows a predicate did not match leave no record.
  */
 export interface RecordedStatement {
   transaction: number;
@@ -53,6 +55,7 @@ export interface RecordedStatement {
  * ```ts
  * const bad = report.interleavings.find((i) => i.held === false); // { order: [0, 1, 0, 1, …], transactions: […], state: { test: […] }, … }
  * ```
+ * Warning: `state` is read after every transaction ended: rows written by an aborted transaction are not in it.
  */
 export interface Interleaving {
   level: IsolationLevel;

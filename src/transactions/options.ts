@@ -4,7 +4,15 @@ import { RaceLabArgumentError } from "../core/errors";
 import { checkInteger, checkTimeout } from "../core/validate";
 import { type PreparedTransaction, prepareTransactions, type Row, type TransactionSpec } from "./statements";
 
-/** The isolation levels PostgreSQL runs (READ UNCOMMITTED is accepted by the server and runs as READ COMMITTED). */
+/**
+ * The isolation levels PostgreSQL runs (READ UNCOMMITTED is accepted by the server and runs as READ COMMITTED).
+ *
+ * @example
+ * ```ts
+ * ISOLATION_LEVELS.includes("SERIALIZABLE"); // true
+ * ```
+ * Warning: READ UNCOMMITTED is not among them: PostgreSQL accepts it and runs READ COMMITTED.
+ */
 export const ISOLATION_LEVELS = ["READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"] as const;
 
 /**
@@ -25,6 +33,7 @@ export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
  * ```ts
  * const t: TransactionOutcome = { name: "T2", status: "aborted", code: "40001", message: "could not serialize access due to concurrent update", results: [[{ id: 1, value: 10 }], undefined, undefined] };
  * ```
+ * Warning: `results` leave out the `__xmin` column the explorer adds to recorded statements.
  */
 export interface TransactionOutcome {
   name: string;
@@ -47,6 +56,7 @@ export interface TransactionOutcome {
  * ```ts
  * const check = (run: CheckInput) => run.state.test.find((r) => r.id === 1)?.value === 12;
  * ```
+ * Warning: `state` comes back as JSON: bigint and numeric columns arrive as numbers, dates as strings.
  */
 export interface CheckInput {
   state: Record<string, Row[]>;
@@ -94,6 +104,7 @@ export interface TransactionsOptions {
  * ```ts
  * const again = await replayTransactions({ ...options, level: "READ COMMITTED", order: [0, 1, 1, 0] });
  * ```
+ * Warning: the order must fit: a transaction that waits for a lock or has finished cannot take a step.
  */
 export interface ReplayTransactionsOptions extends Omit<TransactionsOptions, "levels" | "maxInterleavings"> {
   /** The transaction that takes each step (as in an interleaving's `order`). */

@@ -20,6 +20,7 @@ function compactState(state: Interleaving["state"]): string {
  * ```ts
  * interleavingRow(report.interleavings[0]); // { level: "READ COMMITTED", order: "T1 T1 T1 T2 T2 T2", waited: "", ended: "T1 ✔ T2 ✔", … }
  * ```
+ * Warning: the final rows are shortened to their values: column names are left out.
  */
 export function interleavingRow(i: Interleaving): Record<string, string> {
   if (typeof i !== "object" || i === null || !Array.isArray(i.order) || !Array.isArray(i.steps)) {

@@ -13,6 +13,7 @@ import { RaceLabArgumentError } from "../core/errors";
  * ```ts
  * const row: Row = { id: 1, value: 10 };
  * ```
+ * Warning: bigint and numeric columns come from pg as strings: convert them with Number() before arithmetic.
  */
 export type Row = Record<string, unknown>;
 
@@ -64,7 +65,15 @@ export interface PreparedTransaction {
   statements: PreparedStatement[];
 }
 
-/** The column the explorer adds to recorded statements: the writer of the row version. */
+/**
+ * The column the explorer adds to recorded statements: the writer of the row version.
+ *
+ * @example
+ * ```ts
+ * const writer = row[XMIN_COLUMN]; // "755": the transaction that wrote this version
+ * ```
+ * Warning: results handed to checks and params functions leave this column out.
+ */
 export const XMIN_COLUMN = "__xmin";
 
 const ENDS = /^\s*(commit|end|rollback|abort)\s*;?\s*$/i;
