@@ -23,8 +23,9 @@ import lockThroughput from "./cases/lock-throughput.mjs";
 import spawnCase from "./cases/spawn.mjs";
 import kernel from "./cases/kernel.mjs";
 import exploreCase from "./cases/explore.mjs";
+import transactionsCase from "./cases/transactions.mjs";
 
-const CASES = [...fileCounter, ...sharedValue, ...poolDecorator, ...noGil, ...managerRpc, ...lockThroughput, ...spawnCase, ...kernel, ...exploreCase];
+const CASES = [...fileCounter, ...sharedValue, ...poolDecorator, ...noGil, ...managerRpc, ...lockThroughput, ...spawnCase, ...kernel, ...exploreCase, ...transactionsCase];
 const LESSON_NAMES = Array.from({ length: 10 }, (_, i) => `lesson-0${i}`);
 
 function usage(message) {
@@ -135,6 +136,13 @@ function bars(rows, lessons) {
 
   const ex = find(rows, "explore", "20 schedules");
   add("explore: 20 schedules in ≤ 2 s", ex?.ts ? `${fmt(ex.ts.median)} ms (median; max ${fmt(ex.ts.max)})` : "", ex?.ts ? ex.ts.median <= 2000 : null);
+
+  const txRow = find(rows, "transactions", "P4 at READ COMMITTED");
+  add("transactions: one Hermitage row at one level ≤ 2 s", txRow?.ts ? `${fmt(txRow.ts.median)} ms (median; max ${fmt(txRow.ts.max)})` : "", txRow?.ts ? txRow.ts.median <= 2000 : null);
+  const txTable = find(rows, "transactions", "the whole Hermitage table");
+  add("transactions: the whole Hermitage table ≤ 20 s", txTable?.ts ? `${fmt(txTable.ts.median / 1000)} s (median; max ${fmt(txTable.ts.max / 1000)} s)` : "", txTable?.ts ? txTable.ts.median <= 20_000 : null);
+  const txCheck = find(rows, "transactions", "checkHistory");
+  add("transactions: checkHistory on 10 000 transactions ≤ 1 s", txCheck?.ts ? `${fmt(txCheck.ts.median)} ms (median; max ${fmt(txCheck.ts.max)})` : "", txCheck?.ts ? txCheck.ts.median <= 1000 : null);
 
   const ks = find(rows, "kernel-start", "start → first cell's output");
   add("kernel-start: first cell's output ≤ 3 s", ks?.ts ? `${fmt(ks.ts.median / 1000)} s (median; ipykernel ${fmt((ks.py?.median ?? NaN) / 1000)} s)` : "", ks?.ts ? ks.ts.median <= 3000 : null);

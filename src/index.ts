@@ -63,6 +63,16 @@ export * from "./database/connect";
 export * from "./database/run-schema";
 export * from "./database/database";
 export * from "./database/pause";
+export * from "./transactions/statements";
+export * from "./transactions/options";
+export * from "./transactions/interleaving";
+export * from "./transactions/explore-transactions";
+export * from "./transactions/history";
+export * from "./transactions/checker";
+export * from "./transactions/cycle-view";
+export * from "./transactions/hermitage";
+export * from "./transactions/report-view";
+export * from "./transactions/transaction-explorer";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

@@ -28,6 +28,8 @@ const WELCOME = "notebooks/00-welcome.ipynb";
 const LESSON = process.env.RACE_LAB_E2E_LESSON ?? "notebooks/04-shared-value.ipynb";
 // The lesson whose explorer the student clicks through; "" skips that part.
 const EXPLORER_LESSON = process.env.RACE_LAB_E2E_EXPLORER ?? "notebooks/11-you-are-the-scheduler.ipynb";
+// The lesson whose transaction explorer the student clicks through; "" skips that part.
+const TX_EXPLORER_LESSON = process.env.RACE_LAB_E2E_TX_EXPLORER ?? "notebooks/14-hermitage-live.ipynb";
 const START_TIMEOUT_MS = 120_000; // setup (kernel check) + the server's start
 const RUN_ALL_TIMEOUT_MS = 300_000; // one notebook's "run all"; the harness sees 04 take about a minute
 
@@ -502,11 +504,32 @@ async function clickThroughExplorer(page: Page, app: App, screenshot: string): P
   assert.match(await explorer.locator(".rl-state").innerText(), /shared state: 2/);
 }
 
+/**
+ * In a lesson that ran: the first transaction explorer went live, "show me a broken interleaving"
+ * plays a lost update to its end (the check failed, the checker names the cycle), and choosing the
+ * transactions by hand plays the serial order to a check that held.
+ */
+async function clickThroughTransactionExplorer(page: Page, app: App, screenshot: string): Promise<void> {
+  const explorer = page.locator(inNotebook(app, ".rl-tx-explorer")).first();
+  await explorer.scrollIntoViewIfNeeded();
+  await explorer.locator(".rl-live").waitFor({ state: "visible", timeout: 15_000 });
+  assert.equal(await explorer.locator(".rl-static").isVisible(), false, "the static table gives way to the live explorer");
+  await explorer.locator("button.rl-bad").click();
+  const outcome = explorer.locator(".rl-outcome");
+  await outcome.waitFor({ state: "visible", timeout: 15_000 });
+  assert.match(await outcome.innerText(), /the check failed/);
+  assert.match(await explorer.locator(".rl-verdict").innerText(), /lost update/);
+  await page.screenshot({ path: screenshot });
+  await explorer.locator("button.rl-restart").click();
+  for (const t of [0, 0, 0, 1, 1, 1]) await explorer.locator(`button.rl-go[data-tx="${t}"]`).click();
+  assert.match(await outcome.innerText(), /the check held/);
+}
+
 test("student path: npm start, open the welcome notebook and a lesson, run all; tables and charts render, no errors", { timeout: 900_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium is needed at ${CHROMIUM} (Debian: apt-get install chromium), or set RACE_LAB_CHROMIUM`);
   assert.ok(existsSync(path.join(ROOT, LESSON)), `the lesson ${LESSON} exists`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  const before = new Map([WELCOME, LESSON, ...(EXPLORER_LESSON ? [EXPLORER_LESSON] : [])].map((nb) => [nb, readFileSync(path.join(ROOT, nb))]));
+  const before = new Map([WELCOME, LESSON, ...(EXPLORER_LESSON ? [EXPLORER_LESSON] : []), ...(TX_EXPLORER_LESSON ? [TX_EXPLORER_LESSON] : [])].map((nb) => [nb, readFileSync(path.join(ROOT, nb))]));
   const profile = mkdtempSync(path.join(tmpdir(), "race-lab-e2e-chromium-"));
   const labDir = mkdtempSync(path.join(tmpdir(), "race-lab-e2e-lab-"));
   const course = await startCourse(await freePort(), labDir);
@@ -558,6 +581,13 @@ test("student path: npm start, open the welcome notebook and a lesson, run all; 
       const played = await studentRunsNotebook(context, course, explorerUrl, EXPLORER_LESSON, shot, (page, app) => clickThroughExplorer(page, app, shot));
       console.log(`${EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, explorer clicked through a bad schedule`);
       assert.deepEqual(played.errors, [], `${EXPLORER_LESSON}: no cell shows an error`);
+    }
+    if (TX_EXPLORER_LESSON) {
+      const txUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, TX_EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
+      const shot = path.join(ARTIFACTS, `e2e-tx-explorer-${welcome.app}.png`);
+      const played = await studentRunsNotebook(context, course, txUrl, TX_EXPLORER_LESSON, shot, (page, app) => clickThroughTransactionExplorer(page, app, shot));
+      console.log(`${TX_EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, transaction explorer clicked through a lost update`);
+      assert.deepEqual(played.errors, [], `${TX_EXPLORER_LESSON}: no cell shows an error`);
     }
   } catch (err) {
     console.log(`npm start's output:\n${course.output().slice(-4000)}`);

@@ -1,0 +1,215 @@
+// showTransactionExplorer(report): step through explored transactions by hand, as lesson 11's
+// explorer steps through threads: one column per transaction (its statements, the next one marked,
+// what each returned, whether it waits and for whom, its id, snapshot and locks as the server said),
+// one button per transaction that can move, and at the end how each ended, the final rows, the
+// check and the history checker's verdict with its cycle. Every explored interleaving travels inside
+// the output (no kernel round trip); without JavaScript the static table of interleavings stays.
+
+import { RaceLabArgumentError } from "../core/errors";
+import { showBundle } from "../display/display";
+import { escapeHtml } from "../display/table";
+import { checkHistory } from "./checker";
+import { cycleSvg } from "./cycle-view";
+import type { TransactionsReport } from "./explore-transactions";
+import { historyOf } from "./history";
+import { interleavingRow } from "./report-view";
+
+const compact = (rows: Record<string, unknown>[] | undefined) => (rows === undefined ? "" : rows.length === 0 ? "no rows" : rows.map((r) => `(${Object.values(r).map(String).join(", ")})`).join(" "));
+
+// The browser side: plain ES2017 for JupyterLab 4 and the classic Notebook 6. It finds its own
+// container (from the script element, else by id, else again shortly: JupyterLab may run the
+// script before the output is on the page), builds each level's tree of orders, and redraws on clicks.
+const SCRIPT = String.raw`
+(function () {
+  var me = document.currentScript, tries = 0;
+  function start() {
+    var root = (me && me.closest && me.closest(".rl-tx-explorer")) || document.getElementById("__ID__");
+    if (!root) { if (tries++ < 50) setTimeout(start, 100); return; }
+    if (!root.getAttribute("data-live")) attach(root);
+  }
+  start();
+  function attach(root) {
+  var data = JSON.parse(root.querySelector("script.rl-data").textContent);
+  root.setAttribute("data-live", "1");
+  var trees = {};
+  data.runs.forEach(function (run, i) {
+    var node = trees[run.level] || (trees[run.level] = { children: {}, run: null });
+    run.order.forEach(function (t, k) {
+      if (!node.children[t]) node.children[t] = { children: {}, run: null, first: i, k: k };
+      node = node.children[t];
+    });
+    node.run = i;
+  });
+  var level = data.levels[0], path = [], badIndex = -1, timer = null;
+  function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); }
+  function nodeAt(p) { var n = trees[level]; for (var i = 0; i < p.length; i++) n = n.children[p[i]]; return n; }
+  function anyRun(node) { while (node.run === null) { node = node.children[Object.keys(node.children)[0]]; } return data.runs[node.run]; }
+  function render() {
+    var node = nodeAt(path), run = anyRun(node), k = path.length, t, s, i;
+    var h = '<div class="rl-head"><b>' + esc(data.title) + "</b> — " + esc(level) + "</div>";
+    if (data.levels.length > 1) {
+      h += "<div>";
+      data.levels.forEach(function (l) { h += '<button class="rl-level' + (l === level ? " rl-on" : "") + '" data-level="' + esc(l) + '">' + esc(l) + "</button> "; });
+      h += "</div>";
+    }
+    // What had answered by step k, and who waits after it.
+    var answered = {}, waiting = {};
+    for (i = 0; i < k; i++) run.steps[i].answered.forEach(function (a) { answered[a.transaction + ":" + a.statement] = a; });
+    if (k > 0) run.steps[k - 1].waiting.forEach(function (w) { waiting[w.transaction] = w["for"]; });
+    var taken = data.transactions.map(function () { return 0; });
+    for (i = 0; i < k; i++) taken[path[i]]++;
+    var details = k > 0 ? run.steps[k - 1].details : null;
+    h += '<div class="rl-cols">';
+    for (t = 0; t < data.transactions.length; t++) {
+      var tx = data.transactions[t], ended = null;
+      for (s = 0; s < tx.statements.length; s++) { var a = answered[t + ":" + s]; if (a && a.error) ended = "aborted: " + a.error; }
+      if (!ended && taken[t] === tx.statements.length && answered[t + ":" + (tx.statements.length - 1)]) ended = tx.statements[tx.statements.length - 1] === "ROLLBACK" ? "rolled back" : "committed";
+      var state = ended ? ended : waiting[t] ? "waits for " + waiting[t].join(", ") : node.children[t] ? "can move" : "";
+      h += '<div class="rl-col"><div class="rl-worker">' + esc(tx.name) + ' <span class="' + (waiting[t] ? "rl-wait" : ended && ended.indexOf("aborted") === 0 ? "rl-wrong" : "") + '">' + esc(state) + "</span></div><ol>";
+      for (s = 0; s < tx.statements.length; s++) {
+        var done = answered[t + ":" + s], sent = s < taken[t], here = s === taken[t] && !ended;
+        var note = done ? (done.error ? " ✘ " + done.error : " → " + run.results[t][s]) : sent ? " … waiting" : "";
+        h += '<li class="' + (here ? "rl-here" : sent ? "rl-sent" : "") + '"><code>' + esc(tx.statements[s]) + "</code>" + esc(note) + "</li>";
+      }
+      h += "</ol>";
+      if (details) h += '<div class="rl-detail">xid ' + esc(details[t].xid || "none yet") + ", snapshot xmin " + esc(details[t].snapshotXmin || "none") + "<br>locks: " + esc(details[t].locks.join("; ") || "none") + "</div>";
+      h += "</div>";
+    }
+    h += "</div><div class='rl-buttons'>";
+    Object.keys(node.children).forEach(function (c) { h += '<button class="rl-go" data-tx="' + c + '">' + esc(data.transactions[c].name) + " runs its next statement</button> "; });
+    if (node.run !== null) {
+      var r = data.runs[node.run];
+      h += '<div class="rl-outcome ' + (r.held === false ? "rl-wrong" : "rl-right") + '">' + esc(r.ended) + " · final rows " + esc(r.final) + (r.held === false ? " · ✗ the check failed" : r.held ? " · ✓ the check held" : "") + "</div>";
+      h += '<div class="rl-verdict">checker: ' + esc(r.verdict) + "</div>" + (r.svg || "");
+    }
+    h += '<br><button class="rl-back"' + (path.length ? "" : " disabled") + ">back</button> <button class='rl-restart'>start again</button> ";
+    h += "<button class='rl-bad'" + (data.bad[level].length ? "" : " disabled") + ">show me a broken interleaving</button></div>";
+    live.innerHTML = h;
+  }
+  function stop() { if (timer) { clearInterval(timer); timer = null; } }
+  var live = document.createElement("div");
+  live.className = "rl-live";
+  root.querySelector(".rl-static").style.display = "none";
+  root.appendChild(live);
+  live.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button") : null;
+    if (!b) return;
+    stop();
+    if (b.classList.contains("rl-go")) path.push(Number(b.getAttribute("data-tx")));
+    else if (b.classList.contains("rl-back")) path.pop();
+    else if (b.classList.contains("rl-restart")) path = [];
+    else if (b.classList.contains("rl-level")) { level = b.getAttribute("data-level"); path = []; badIndex = -1; }
+    else if (b.classList.contains("rl-bad")) {
+      var bad = data.bad[level];
+      badIndex = (badIndex + 1) % bad.length;
+      var order = data.runs[bad[badIndex]].order;
+      path = [];
+      timer = setInterval(function () { if (path.length >= order.length) return stop(); path.push(order[path.length]); render(); }, 350);
+    }
+    render();
+  });
+  render();
+  }
+})();
+`;
+
+const STYLE = `
+.rl-tx-explorer { font-family: sans-serif; font-size: 13px; }
+.rl-tx-explorer .rl-cols { display: flex; gap: 12px; flex-wrap: wrap; }
+.rl-tx-explorer .rl-col { border: 1px solid #ccc; border-radius: 4px; padding: 4px 8px; min-width: 300px; max-width: 520px; }
+.rl-tx-explorer ol { margin: 4px 0; padding-left: 22px; }
+.rl-tx-explorer li { margin: 2px 0; }
+.rl-tx-explorer .rl-here { background: #ffe08a; font-weight: bold; }
+.rl-tx-explorer .rl-sent { color: #555; }
+.rl-tx-explorer .rl-wait { color: #a05a00; font-weight: bold; }
+.rl-tx-explorer .rl-worker { font-weight: bold; }
+.rl-tx-explorer .rl-detail { font-size: 11px; color: #444; margin-top: 4px; }
+.rl-tx-explorer button { margin: 4px 4px 4px 0; padding: 3px 10px; cursor: pointer; }
+.rl-tx-explorer button.rl-on { font-weight: bold; }
+.rl-tx-explorer .rl-wrong { color: #b00020; font-weight: bold; }
+.rl-tx-explorer .rl-right { color: #1b7f3b; font-weight: bold; }
+.rl-tx-explorer table { border-collapse: collapse; margin-top: 6px; }
+.rl-tx-explorer td, .rl-tx-explorer th { border: 1px solid #ddd; padding: 2px 8px; text-align: left; }
+`;
+
+/**
+ * The transaction explorer's HTML: the static table of interleavings, and the script that turns it
+ * into the stepper.
+ *
+ * @example
+ * ```ts
+ * const html = transactionExplorerHtml(report, { title: "the lost update" });
+ * ```
+ * Warning: every interleaving travels inside the page (with the checker's verdict on each): keep
+ * explorations to a few hundred interleavings.
+ */
+export function transactionExplorerHtml(report: TransactionsReport, options: { title?: string } = {}): string {
+  if (typeof report !== "object" || report === null || !Array.isArray((report as TransactionsReport).interleavings) || report.interleavings.length === 0) {
+    throw new RaceLabArgumentError("report", "what exploreTransactions returned (with at least one interleaving)", report);
+  }
+  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { title }", options);
+  if (options.title !== undefined && typeof options.title !== "string") throw new RaceLabArgumentError("options.title", "a string", options.title);
+  const title = options.title ?? report.name;
+  const levels = [...new Set(report.interleavings.map((i) => i.level))];
+  const runs = report.interleavings.map((i) => {
+    const row = interleavingRow(i);
+    const verdict = checkHistory(historyOf(i));
+    const cycle = verdict.anomalies.find((a) => a.edges);
+    return {
+      level: i.level,
+      order: i.order,
+      steps: i.steps.map((s) => ({ answered: s.answered, waiting: s.waiting, ...(s.details ? { details: s.details } : {}) })),
+      results: i.transactions.map((t) => t.results.map((r) => compact(r))),
+      ended: row.ended,
+      final: row["final rows"],
+      held: i.held,
+      verdict: verdict.ok ? verdict.summary : verdict.anomalies.map((a) => `${a.name}: ${a.text}`).join("; "),
+      svg: cycle ? cycleSvg(cycle) : "",
+    };
+  });
+  const data = {
+    title,
+    levels,
+    transactions: report.transactions,
+    runs,
+    bad: Object.fromEntries(levels.map((l) => [l, runs.flatMap((r, i) => (r.level === l && r.held === false ? [i] : []))])),
+  };
+  const id = `rl-tx-explorer-${Math.random().toString(36).slice(2, 10)}`;
+  // JSON inside a script element: "<" escaped, so no "</script>" in the data can end it early.
+  const json = JSON.stringify(data).replace(/</g, "\\u003c");
+  const rows = report.interleavings.map((i, n) => {
+    const r = interleavingRow(i);
+    return `<tr><td>${n + 1}</td><td>${escapeHtml(r.level)}</td><td>${escapeHtml(r.order)}</td><td>${escapeHtml(r.waited)}</td><td>${escapeHtml(r.ended)}</td><td>${escapeHtml(r["final rows"])}</td><td>${escapeHtml(r.check)}</td></tr>`;
+  });
+  const table = `<table><thead><tr><th>#</th><th>level</th><th>order</th><th>waited</th><th>ended</th><th>final rows</th><th>check</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  return `<div class="rl-tx-explorer" id="${id}"><style>${STYLE}</style>` +
+    `<div class="rl-static"><b>${escapeHtml(title)}</b> — ${escapeHtml(report.summary)}${table}` +
+    `<p><i>(The interactive explorer needs JavaScript: run the notebook in JupyterLab or Jupyter Notebook.)</i></p></div>` +
+    `<script type="application/json" class="rl-data">${json}</script>` +
+    `<script>${SCRIPT.replace("__ID__", id)}</script></div>`;
+}
+
+/**
+ * Shows explored transactions as an interactive stepper: pick which transaction runs its next
+ * statement; see each one's statements (the next marked, what each returned), whether it waits and
+ * for whom, and — when the exploration ran with `details: true` — its transaction id, snapshot and
+ * locks as the server reported them; at the end how each transaction ended, the final rows, the
+ * check, and the history checker's verdict with its cycle. "Show me a broken interleaving" plays one.
+ *
+ * @example
+ * ```ts
+ * const report = await exploreTransactions({ ...options, details: true });
+ * showTransactionExplorer(report, { title: "the lost update" });
+ * ```
+ * Warning: the whole report travels inside the output; without JavaScript (GitHub, nbviewer) it is a
+ * table of the interleavings.
+ */
+export function showTransactionExplorer(report: TransactionsReport, options: { title?: string } = {}): void {
+  const html = transactionExplorerHtml(report, options);
+  const lines = report.interleavings.slice(0, 30).map((i) => {
+    const r = interleavingRow(i);
+    return `${r.level}: ${r.order} → ${r.ended}, ${r["final rows"]} ${r.check}`;
+  });
+  const more = report.interleavings.length > 30 ? `\n… (${report.interleavings.length - 30} more)` : "";
+  showBundle({ "text/html": html, "text/plain": `${report.summary}\n${lines.join("\n")}${more}` });
+}
