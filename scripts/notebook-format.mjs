@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 
-/** @typedef {import("./nbgrader.mjs").Cell} Cell */
-/** @typedef {import("./nbgrader.mjs").Notebook} Notebook */
+/** @typedef {import("../grader/notebook.mjs").Cell} Cell */
+/** @typedef {import("../grader/notebook.mjs").Notebook} Notebook */
 
 const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
 const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "5.0.4" };

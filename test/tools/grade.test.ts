@@ -1,4 +1,4 @@
-// The autograder (scripts/grade.mjs → test/harness/grade_notebook.py → tslab), end to end on the fixture
+// The autograder (grader/cli.mjs → grader/backend.py → tslab), end to end on the fixture
 // course test/fixtures/grading/notebooks/grading-demo.ipynb (three exercises: 2 + 1 + 1 points).
 // One grader run grades four submissions, each in its own fresh kernel (five kernels: one restart):
 //   source    the instructor's notebook                     → full marks
@@ -15,7 +15,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Cell, type Notebook, assemble, cellText, readNotebook, sourceLines } from "../../scripts/nbgrader.mjs";
+import { assemble } from "../../grader/assemble.mjs";
+import { type Cell, type Notebook, cellText, readNotebook, sourceLines } from "../../grader/notebook.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "test", "fixtures", "grading");
@@ -48,7 +49,7 @@ interface Run {
 function grade(files: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}, limitMs = 240_000): Promise<Run> {
   // Asynchronous, so that this process can watch for the submissions' processes while it runs.
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--source", SOURCE_DIR, ...extra, ...files], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, ...extra, ...files], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -244,7 +245,7 @@ const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<st
   "h5-daemon": {
     solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3015 &) ; true"], { env: {}, detached: true, stdio: "ignore" }).unref();\n  return "42";\n}' },
   },
-  // 6. The same daemon holding the kernel's stdio (once: grade.mjs waited for the pipes to close).
+  // 6. The same daemon holding the kernel's stdio (the grader must not wait for those pipes to close).
   "h6-daemon-stdio": {
     solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3016 &) ; true"], { env: {}, detached: true, stdio: "inherit" }).unref();\n  return "42";\n}' },
   },
@@ -367,7 +368,7 @@ test("a submission past --limit is stopped as a whole, reported, and leaves noth
 
 test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was graded, and leaves nothing running", async () => {
   const out = path.join(WORK, "interrupted-out");
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
+  const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
   let text = "";
   child.stdout.on("data", (d) => (text += d));
   child.stderr.on("data", (d) => (text += d));
@@ -472,7 +473,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
   const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
   const run = (files: string[]) =>
     new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
+      const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
@@ -489,7 +490,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
 test("the judge locks the built-ins: a patch fails, ordinary code that sets its own toString or name still works", () => {
   // In a child process (the lock is for good): the broken variant first, then the lock.
   const script = `"use strict";
-    const guard = require(${JSON.stringify(path.join(ROOT, "scripts", "grading-guard.cjs"))});
+    const guard = require(${JSON.stringify(path.join(ROOT, "grader", "judge.cjs"))});
     const realIs = Object.is;
     Object.is = () => true;
     const before = Object.is(1, 2);
