@@ -88,6 +88,21 @@ export function closeBackend(backend) {
   rmSync(backend.jupyterData, { recursive: true, force: true });
 }
 
+/**
+ * The job (schema: job) for one assembled submission, validated.
+ * @param {GradingJob} graded
+ * @param {{ cwd: string; work: string; timeout: number; feedbackFile: string | null }} where
+ */
+export function jobFor(graded, { cwd, work, timeout, feedbackFile }) {
+  const job = {
+    notebook: graded.nb, cwd, timeout, kernel: KERNEL, notebook_out: feedbackFile,
+    feedback_sources: graded.feedbackSources, work,
+    judge: { guard: JUDGE, typescript: TYPESCRIPT, tests: graded.tests },
+  };
+  validate("job", job);
+  return job;
+}
+
 /** @param {string} file */
 function tailOf(file) {
   try {
@@ -113,12 +128,7 @@ export function runJob(backend, graded, feedbackFile) {
   const jobFile = path.join(work, "job.json");
   const resultFile = path.join(work, "result.json");
   const log = path.join(work, "backend.log");
-  const job = {
-    notebook: graded.nb, cwd, timeout: backend.timeout, kernel: KERNEL, notebook_out: feedbackFile ?? null,
-    feedback_sources: graded.feedbackSources, work,
-    judge: { guard: JUDGE, typescript: TYPESCRIPT, tests: graded.tests },
-  };
-  validate("job", job);
+  const job = jobFor(graded, { cwd, work, timeout: backend.timeout, feedbackFile });
   writeFileSync(jobFile, JSON.stringify(job));
   const logFd = openSync(log, "w");
   return new Promise((resolve) => {

@@ -1,11 +1,13 @@
 // The autograder (grader/cli.mjs → grader/backend.py → tslab), end to end on the fixture
 // course test/fixtures/grading/notebooks/grading-demo.ipynb (three exercises: 2 + 1 + 1 points).
-// One grader run grades four submissions, each in its own fresh kernel (five kernels: one restart):
+// One grader run grades five submissions, each in its own fresh kernel (six kernels: one restart):
 //   source    the instructor's notebook                     → full marks
 //   release   the student notebook as released             → zero
 //   tampered  an edited locked cell, a redefined check helper, grading mode switched off from inside the
 //             solution, an edited test cell and a deleted one → graded as if untouched
 //   chaos     an endless loop, then a failing test, then a passing solution that leaves processes behind
+//   reordered exercise 2 moved before exercise 1, and a cell of the student's before a test cell: each
+//             exercise still gets its own test's verdict (results are matched by grade_id)
 // A second run grades seven hostile submissions, one per hole (each a trick that once
 // earned marks, escaped the cleanup or stalled the run): each must score zero for its trick, the run
 // must go on, nothing may be left running, and the gradebook must be written after each submission.
@@ -143,7 +145,16 @@ before(async () => {
       '  return "42";\n}',
   );
 
-  const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb")];
+  const reordered = readNotebook(SOURCE);
+  // Exercise 2's heading, solution and test moved before exercise 1's; a cell of the student's right
+  // before exercise 1's test; exercise 1 answered wrong. Scoring by position would hand a verdict to
+  // the wrong exercise.
+  const exercise2 = reordered.cells.splice(reordered.cells.indexOf(byId(reordered, "demo-md-04")), 3);
+  reordered.cells.splice(reordered.cells.indexOf(byId(reordered, "demo-md-03")), 0, ...exercise2);
+  write(reordered, "demo-ex1-solution", "function quadruple(n: number): number {\n  return 0;\n}");
+  insertBefore(reordered, "demo-ex1-test", "const studentsOwnCell = 1;");
+
+  const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb"), save(reordered, "reordered.ipynb")];
   // As if another clone had run `npm run setup` last: kernel "tslab" is someone else's. The grader
   // uses a kernelspec of its own, so this changes nothing.
   const otherClone = path.join(WORK, "other-clone-jupyter");
@@ -168,7 +179,7 @@ function scores(name: string): Record<string, string> {
 test("the grader ran every submission and printed a score table", () => {
   assert.equal(main.code, 0, main.out);
   assert.match(main.out, /grading-demo\.ipynb \(grading-demo\.ipynb\): 4\/4, [\d.]+ s\n {2}demo-ex1-test +2\/2 {2}passed\n/);
-  assert.match(main.out, /graded 4 submission\(s\); gradebook in /);
+  assert.match(main.out, /graded 5 submission\(s\); gradebook in /);
 });
 
 test("the source notebook grades to full marks", () => {
@@ -204,6 +215,13 @@ test("an endless loop times out, the kernel is restarted, and grading goes on: a
   assert.match(r.exercises[0].detail, /timed out after 8 s/);
   assert.match(r.exercises[1].detail, /countVowels|vowels in race: expected 2, got 99/);
   assert.ok(r.notes.includes("kernel restarted: timed out after 8 s"), r.notes.join("\n"));
+});
+
+test("reordered cells and a cell inserted before a test: each exercise is scored by its own test (grade_id, not position)", () => {
+  assert.deepEqual(scores("reordered"), { "demo-ex1-test": "0/2 failed", "demo-ex2-test": "1/1 passed", "demo-ex3-test": "1/1 passed" });
+  const r = results.get("reordered")!;
+  assert.deepEqual(r.exercises.map((e) => e.exercise), ["demo-ex2-test", "demo-ex1-test", "demo-ex3-test"], "rows in the submission's order");
+  assert.match(r.exercises[1].detail, /quadruple\(3\): expected 12, got 0/);
 });
 
 test("processes a submission leaves running are ended, and nothing of the grader's stays behind", () => {
@@ -397,7 +415,7 @@ test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was grad
 test("grades.csv has one row per exercise and submission, for a gradebook", () => {
   const lines = csv.trim().split("\n");
   assert.equal(lines[0], "submission,notebook,exercise,points,max_points,status,detail");
-  assert.equal(lines.length, 1 + 4 * 3);
+  assert.equal(lines.length, 1 + 5 * 3);
   assert.ok(lines.some((l) => /tampered\.ipynb,grading-demo\.ipynb,demo-ex3-test,1,1,passed,$/.test(l)), csv);
   assert.ok(existsSync(path.join(WORK, "out", "feedback")), "the executed notebooks are kept as feedback");
   for (const f of readdirSync(path.join(WORK, "out", "feedback"))) {
