@@ -56,7 +56,7 @@ def on_sigterm(signum, frame):
 def setup_source(judge, secret_file, verdict_file):
     config = {"secretFile": secret_file, "verdictFile": verdict_file, "typescript": judge["typescript"], "tests": judge["tests"]}
     return ("// Race Lab grader: installs the judge before any student code runs (grader/judge.cjs).\n"
-            f"require({json.dumps(judge['guard'])}).install({json.dumps(config)}, require(\"race-lab\"));")
+            f"require({json.dumps(judge['module'])}).install({json.dumps(config)}, require(\"race-lab\"));")
 
 
 def grading_of(cell):

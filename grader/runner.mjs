@@ -97,7 +97,7 @@ export function jobFor(graded, { cwd, work, timeout, feedbackFile }) {
   const job = {
     notebook: graded.nb, cwd, timeout, kernel: KERNEL, notebook_out: feedbackFile,
     feedback_sources: graded.feedbackSources, work,
-    judge: { guard: JUDGE, typescript: TYPESCRIPT, tests: graded.tests },
+    judge: { module: JUDGE, typescript: TYPESCRIPT, tests: graded.tests },
   };
   validate("job", job);
   return job;

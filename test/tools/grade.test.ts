@@ -8,8 +8,8 @@
 //   chaos     an endless loop, then a failing test, then a passing solution that leaves processes behind
 //   reordered exercise 2 moved before exercise 1, and a cell of the student's before a test cell: each
 //             exercise still gets its own test's verdict (results are matched by grade_id)
-// A second run grades seven hostile submissions, one per hole (each a trick that once
-// earned marks, escaped the cleanup or stalled the run): each must score zero for its trick, the run
+// A second run grades seven hostile submissions, one per hole (each a trick that would earn marks,
+// escape the cleanup or stall the run without its defence): each must score zero for its trick, the run
 // must go on, nothing may be left running, and the gradebook must be written after each submission.
 // The tests below read its grades.json, its printed table, and look for leftover processes.
 import { before, after, test } from "node:test";

@@ -90,7 +90,7 @@ test("roles and statuses come from the schema: naming one it does not define thr
   assert.throws(() => ROLE.guard, /has no value "guard"/);
 });
 
-/** The way results were once matched to exercises, kept as what the grade_id test must tell apart. */
+/** Matching results to exercises by position (setup cell first): the broken variant the grade_id test must tell apart. */
 function scoreByPosition(assembled: ReturnType<typeof assemble>, cells: CellResult[]) {
   const byIndex = new Map(cells.map((c) => [c.index, c]));
   return assembled.cells.flatMap((e, i) => {
