@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 
-/** @typedef {import("./nbgrader.mjs").Cell} Cell */
-/** @typedef {import("./nbgrader.mjs").Notebook} Notebook */
+/** @typedef {import("../grader/notebook.mjs").Cell} Cell */
+/** @typedef {import("../grader/notebook.mjs").Notebook} Notebook */
 
 const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
 // Exactly what the tslab kernel reports in its kernel_info_reply (tslab 1.0.22 says TypeScript "3.7.2",

@@ -12,7 +12,9 @@ import { Command } from "commander";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "./jupyter.mjs";
-import { NotebookError, leaks, readNotebook, releaseNotebook, roleOf, testCells } from "./nbgrader.mjs";
+import { NotebookError, readNotebook, roleOf, testCells } from "../grader/notebook.mjs";
+import { leaks, releaseNotebook } from "../grader/release-notebook.mjs";
+import { ROLE } from "../grader/schema.mjs";
 import { cleanNotebookText } from "./notebook-format.mjs";
 
 const program = new Command()
@@ -63,7 +65,7 @@ try {
   for (const { name, nb, text } of built) {
     writeFileSync(path.join(out, name), text);
     const tests = testCells(nb);
-    const solutions = nb.cells.filter((c) => roleOf(c) === "solution").length;
+    const solutions = nb.cells.filter((c) => roleOf(c) === ROLE.solution).length;
     const points = tests.reduce((sum, t) => sum + t.points, 0);
     console.log(`${shown(path.join(out, name))}: ${tests.length} graded test(s), ${points} point(s), ${solutions} solution cell(s) stubbed`);
   }

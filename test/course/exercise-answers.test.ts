@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Cell, type Notebook, readNotebook, sourceLines } from "../../scripts/nbgrader.mjs";
+import { type Cell, type Notebook, readNotebook, sourceLines } from "../../grader/notebook.mjs";
 import type { Answer, LessonAnswers } from "../../instructor/answers/answers";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,5 +1,5 @@
 // The lessons' checks test the idea, not one way of writing it: graded as an instructor
-// would (scripts/grade.mjs, the lesson sources' hidden tests), a student notebook whose solution
+// would (grader/cli.mjs, the lesson sources' hidden tests), a student notebook whose solution
 //   - runs 02-ex2's two counts one after the other (3000, no read errors, but no race) earns nothing
 //     for that exercise: the check requires the two processes to run at the same time;
 //   - fixes 04-ex1 with `Atomics.add` instead of the Value's lock earns full marks, as does the lock.
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Notebook, readNotebook, sourceLines } from "../../scripts/nbgrader.mjs";
+import { type Notebook, readNotebook, sourceLines } from "../../grader/notebook.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORK = path.join(ROOT, "test-artifacts", `exercise-solutions-${process.pid}`);
@@ -62,7 +62,7 @@ before(async () => {
   ];
   const out = path.join(WORK, "out");
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--timeout", "120", "--out", out, ...files], { cwd: ROOT });
+    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "120", "--out", out, ...files], { cwd: ROOT });
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     const timer = setTimeout(() => child.kill("SIGTERM"), 600_000);

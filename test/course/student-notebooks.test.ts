@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cellText, nbgraderOf, readNotebook, roleOf } from "../../scripts/nbgrader.mjs";
+import { cellText, nbgraderOf, readNotebook, roleOf } from "../../grader/notebook.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const INSTRUCTOR = path.join(ROOT, "instructor");

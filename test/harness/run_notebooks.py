@@ -39,15 +39,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The process watcher and the kernel's abort window are the grader's, shared with it (grader/).
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "grader"))
 import rendered  # noqa: E402  (beside this file)
 
 try:
@@ -62,117 +62,16 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
     )
     sys.exit(2)
 
-MARKER_VAR = "RACE_LAB_HARNESS_RUN"
+from kernel import ABORT_WINDOW_S  # noqa: E402
+from processes import MARKER_VAR, ProcessWatcher, kill_all  # noqa: E402
+
 OUTCOMES_VAR = "RACE_LAB_OUTCOMES"
 UNSAFE_MIN_RATE = 0.9
-ABORT_WINDOW_S = 0.25  # tslab aborts requests for 200 ms after an error; wait past it after an expected one
-POLL_S = 0.05
 GRACE_S = 3.0  # time given to processes to exit by themselves after the kernel is gone
 SLOW_CELL_VAR = "RACE_LAB_SLOW_CELL_S"
 SLOW_CELL_S = 2.0  # the longest a code cell may take, unless tagged slow-by-design: what a student should wait at most
 SLOW_TAG = "slow-by-design"
 SLOW_FAILURE = re.compile(r"cell \d+ \[.*\]: took [\d.]+ s, over the [\d.]+ s limit for a cell")
-
-
-# --- processes ---------------------------------------------------------------------------------
-
-def proc_stat(pid):
-    """(ppid, starttime, state) of a live process, or None. starttime tells a pid reused later apart."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    rest = data[data.rindex(")") + 2:].split()
-    return int(rest[1]), rest[19], rest[0]
-
-
-def all_pids():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def has_marker(pid, marker):
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as f:
-            return f"{MARKER_VAR}={marker}".encode() in f.read().split(b"\0")
-    except OSError:
-        return False
-
-
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip() or "?"
-    except OSError:
-        return "?"
-
-
-class ProcessWatcher:
-    """Records every descendant of the kernel while it runs, by polling /proc.
-
-    A process that detaches (setsid, double fork) is reparented away from the kernel, so we also
-    mark the kernel's environment: whatever inherits it is found after shutdown by its marker.
-    """
-
-    def __init__(self, marker):
-        self.marker = marker
-        self.root = None
-        self.seen = {}  # pid -> starttime
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def start(self, root_pid):
-        self.root = root_pid
-        self._thread.start()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            self.scan()
-            self._stop.wait(POLL_S)
-
-    def scan(self):
-        children = {}
-        stats = {}
-        for pid in all_pids():
-            st = proc_stat(pid)
-            if st:
-                stats[pid] = st
-                children.setdefault(st[0], []).append(pid)
-        todo = list(children.get(self.root, []))
-        while todo:
-            pid = todo.pop()
-            if pid not in self.seen and pid in stats:
-                self.seen[pid] = stats[pid][1]
-            todo.extend(children.get(pid, []))
-
-    def stop(self):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def leftovers(self):
-        """Processes of this run still alive (zombies do not count: they hold no resources but a pid)."""
-        alive = {}
-        for pid, start in self.seen.items():
-            st = proc_stat(pid)
-            if st and st[1] == start and st[2] != "Z":
-                alive[pid] = cmdline(pid)
-        me = os.getpid()
-        for pid in all_pids():
-            if pid != me and pid not in alive and has_marker(pid, self.marker):
-                st = proc_stat(pid)
-                if st and st[2] != "Z":
-                    alive[pid] = cmdline(pid)
-        return alive
-
-
-def kill_all(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 # --- git -----------------------------------------------------------------------------------------

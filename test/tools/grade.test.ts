@@ -1,13 +1,15 @@
-// The autograder (scripts/grade.mjs → test/harness/grade_notebook.py → tslab), end to end on the fixture
+// The autograder (grader/cli.mjs → grader/backend.py → tslab), end to end on the fixture
 // course test/fixtures/grading/notebooks/grading-demo.ipynb (three exercises: 2 + 1 + 1 points).
-// One grader run grades four submissions, each in its own fresh kernel (five kernels: one restart):
+// One grader run grades five submissions, each in its own fresh kernel (six kernels: one restart):
 //   source    the instructor's notebook                     → full marks
 //   release   the student notebook as released             → zero
 //   tampered  an edited locked cell, a redefined check helper, grading mode switched off from inside the
 //             solution, an edited test cell and a deleted one → graded as if untouched
 //   chaos     an endless loop, then a failing test, then a passing solution that leaves processes behind
-// A second run grades seven hostile submissions, one per hole (each a trick that once
-// earned marks, escaped the cleanup or stalled the run): each must score zero for its trick, the run
+//   reordered exercise 2 moved before exercise 1, and a cell of the student's before a test cell: each
+//             exercise still gets its own test's verdict (results are matched by grade_id)
+// A second run grades seven hostile submissions, one per hole (each a trick that would earn marks,
+// escape the cleanup or stall the run without its defence): each must score zero for its trick, the run
 // must go on, nothing may be left running, and the gradebook must be written after each submission.
 // The tests below read its grades.json, its printed table, and look for leftover processes.
 import { before, after, test } from "node:test";
@@ -15,7 +17,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Cell, type Notebook, assemble, cellText, readNotebook, sourceLines } from "../../scripts/nbgrader.mjs";
+import { assemble } from "../../grader/assemble.mjs";
+import { type Cell, type Notebook, cellText, readNotebook, sourceLines } from "../../grader/notebook.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "test", "fixtures", "grading");
@@ -48,7 +51,7 @@ interface Run {
 function grade(files: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}, limitMs = 240_000): Promise<Run> {
   // Asynchronous, so that this process can watch for the submissions' processes while it runs.
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--source", SOURCE_DIR, ...extra, ...files], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, ...extra, ...files], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -142,7 +145,16 @@ before(async () => {
       '  return "42";\n}',
   );
 
-  const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb")];
+  const reordered = readNotebook(SOURCE);
+  // Exercise 2's heading, solution and test moved before exercise 1's; a cell of the student's right
+  // before exercise 1's test; exercise 1 answered wrong. Scoring by position would hand a verdict to
+  // the wrong exercise.
+  const exercise2 = reordered.cells.splice(reordered.cells.indexOf(byId(reordered, "demo-md-04")), 3);
+  reordered.cells.splice(reordered.cells.indexOf(byId(reordered, "demo-md-03")), 0, ...exercise2);
+  write(reordered, "demo-ex1-solution", "function quadruple(n: number): number {\n  return 0;\n}");
+  insertBefore(reordered, "demo-ex1-test", "const studentsOwnCell = 1;");
+
+  const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb"), save(reordered, "reordered.ipynb")];
   // As if another clone had run `npm run setup` last: kernel "tslab" is someone else's. The grader
   // uses a kernelspec of its own, so this changes nothing.
   const otherClone = path.join(WORK, "other-clone-jupyter");
@@ -167,7 +179,7 @@ function scores(name: string): Record<string, string> {
 test("the grader ran every submission and printed a score table", () => {
   assert.equal(main.code, 0, main.out);
   assert.match(main.out, /grading-demo\.ipynb \(grading-demo\.ipynb\): 4\/4, [\d.]+ s\n {2}demo-ex1-test +2\/2 {2}passed\n/);
-  assert.match(main.out, /graded 4 submission\(s\); gradebook in /);
+  assert.match(main.out, /graded 5 submission\(s\); gradebook in /);
 });
 
 test("the source notebook grades to full marks", () => {
@@ -203,6 +215,13 @@ test("an endless loop times out, the kernel is restarted, and grading goes on: a
   assert.match(r.exercises[0].detail, /timed out after 8 s/);
   assert.match(r.exercises[1].detail, /countVowels|vowels in race: expected 2, got 99/);
   assert.ok(r.notes.includes("kernel restarted: timed out after 8 s"), r.notes.join("\n"));
+});
+
+test("reordered cells and a cell inserted before a test: each exercise is scored by its own test (grade_id, not position)", () => {
+  assert.deepEqual(scores("reordered"), { "demo-ex1-test": "0/2 failed", "demo-ex2-test": "1/1 passed", "demo-ex3-test": "1/1 passed" });
+  const r = results.get("reordered")!;
+  assert.deepEqual(r.exercises.map((e) => e.exercise), ["demo-ex2-test", "demo-ex1-test", "demo-ex3-test"], "rows in the submission's order");
+  assert.match(r.exercises[1].detail, /quadruple\(3\): expected 12, got 0/);
 });
 
 test("processes a submission leaves running are ended, and nothing of the grader's stays behind", () => {
@@ -244,7 +263,7 @@ const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<st
   "h5-daemon": {
     solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3015 &) ; true"], { env: {}, detached: true, stdio: "ignore" }).unref();\n  return "42";\n}' },
   },
-  // 6. The same daemon holding the kernel's stdio (once: grade.mjs waited for the pipes to close).
+  // 6. The same daemon holding the kernel's stdio (the grader must not wait for those pipes to close).
   "h6-daemon-stdio": {
     solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3016 &) ; true"], { env: {}, detached: true, stdio: "inherit" }).unref();\n  return "42";\n}' },
   },
@@ -367,7 +386,7 @@ test("a submission past --limit is stopped as a whole, reported, and leaves noth
 
 test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was graded, and leaves nothing running", async () => {
   const out = path.join(WORK, "interrupted-out");
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
+  const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
   let text = "";
   child.stdout.on("data", (d) => (text += d));
   child.stderr.on("data", (d) => (text += d));
@@ -396,7 +415,7 @@ test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was grad
 test("grades.csv has one row per exercise and submission, for a gradebook", () => {
   const lines = csv.trim().split("\n");
   assert.equal(lines[0], "submission,notebook,exercise,points,max_points,status,detail");
-  assert.equal(lines.length, 1 + 4 * 3);
+  assert.equal(lines.length, 1 + 5 * 3);
   assert.ok(lines.some((l) => /tampered\.ipynb,grading-demo\.ipynb,demo-ex3-test,1,1,passed,$/.test(l)), csv);
   assert.ok(existsSync(path.join(WORK, "out", "feedback")), "the executed notebooks are kept as feedback");
   for (const f of readdirSync(path.join(WORK, "out", "feedback"))) {
@@ -472,7 +491,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
   const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
   const run = (files: string[]) =>
     new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, "scripts", "grade.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
+      const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
@@ -489,7 +508,7 @@ test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_
 test("the judge locks the built-ins: a patch fails, ordinary code that sets its own toString or name still works", () => {
   // In a child process (the lock is for good): the broken variant first, then the lock.
   const script = `"use strict";
-    const guard = require(${JSON.stringify(path.join(ROOT, "scripts", "grading-guard.cjs"))});
+    const guard = require(${JSON.stringify(path.join(ROOT, "grader", "judge.cjs"))});
     const realIs = Object.is;
     Object.is = () => true;
     const before = Object.is(1, 2);

@@ -1,4 +1,4 @@
-// The student release (scripts/release.mjs, scripts/nbgrader.mjs): solutions become stubs that throw
+// The student release (scripts/release.mjs, grader/release-notebook.mjs, grader/solutions.mjs): solutions become stubs that throw
 // "not implemented yet" and keep the function type-correct, hidden tests go, outputs go, nbgrader
 // metadata stays. The released fixture must run top to bottom without a failed cell (run through the
 // notebook harness, a real tslab kernel); the real lessons must release without leaking anything.
@@ -7,18 +7,9 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import {
-  NotebookError,
-  cellText,
-  enclosingFunctionName,
-  leaks,
-  readNotebook,
-  releaseNotebook,
-  removeHiddenTests,
-  roleOf,
-  stubSolutions,
-  testCells,
-} from "../../scripts/nbgrader.mjs";
+import { NotebookError, cellText, readNotebook, roleOf, testCells } from "../../grader/notebook.mjs";
+import { leaks, releaseNotebook } from "../../grader/release-notebook.mjs";
+import { enclosingFunctionName, removeHiddenTests, stubSolutions } from "../../grader/solutions.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const FIXTURE_DIR = path.join(ROOT, "test", "fixtures", "grading", "notebooks");

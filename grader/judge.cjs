@@ -1,12 +1,14 @@
-// The grader's judge inside the tslab kernel (scripts/grade.mjs puts `install` in the first cell, before
-// any student code runs, and replaces every test cell by `run(<grade_id>)`). Why each part is here:
+// The judge: runs the course's tests inside the tslab kernel and signs their verdicts. (backend.py puts
+// `install` in the first cell, before any student code runs; assemble.mjs replaces every test cell by
+// `run(<grade_id>)`.) Why each part is here:
 //   - The test cells are compiled here, at install time, from the course's source: nothing the student
 //     runs later (a patched tslab, a fake module in require.cache, a redefined `check`) can change the
-//     code a test runs. A test's free names resolve, in order, to the grader's own check helpers, the
-//     built-ins captured at install, then the notebook's own declarations (tslab's `exports`).
-//   - JavaScript's built-ins are locked before student code runs (holes "Promise.race resolves at once",
-//     "Object.is returns true"): their properties cannot be reassigned or redefined, yet an object that
-//     inherits one may still give itself its own (`err.name = …`, `obj.toString = …` keep working).
+//     code a test runs. A test's free names resolve, in order, to the judge's helpers (the library's
+//     check, and every `expect*` the library exports), the built-ins captured at install, then the
+//     notebook's own declarations (tslab's `exports`).
+//   - JavaScript's built-ins are locked before student code runs (intrinsics.cjs; holes "Promise.race
+//     resolves at once", "Object.is returns true"): their properties cannot be reassigned or redefined,
+//     yet an object that inherits one may still give itself its own (`err.name = …` keeps working).
 //   - The verdict is written by this module, through a file handle it opened at install time, with a
 //     secret it read (and deleted) before any student code ran. The kernel's reply status comes from
 //     the student's process and is never trusted alone: no signed verdict, no points.
@@ -15,6 +17,8 @@
 "use strict";
 const fs = require("node:fs");
 const vm = require("node:vm");
+
+const { INTRINSIC_NAMES, lockIntrinsics, lockProperty } = require("./intrinsics.cjs");
 
 const GRADER = Symbol.for("race-lab.grader");
 
@@ -29,7 +33,7 @@ const GRADER = Symbol.for("race-lab.grader");
 
 // Captured now, before any student code: every use below goes through these.
 const { apply: ReflectApply, ownKeys: ReflectOwnKeys, has: ReflectHas, get: ReflectGet } = Reflect;
-const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, freeze, create, hasOwn } = Object;
+const { defineProperty, freeze, create } = Object;
 const PromiseThen = Promise.prototype.then;
 const writeSync = fs.writeSync;
 const BufferFrom = Buffer.from;
@@ -37,90 +41,6 @@ const BufferConcat = Buffer.concat;
 const JSONStringify = JSON.stringify;
 const StringOf = String;
 const ErrorCtor = Error;
-const TypeErrorCtor = TypeError;
-
-/** The standard built-ins a test may name; a test gets these, not what a student cell put in their place. */
-const INTRINSIC_NAMES = [
-  "Object", "Function", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Math", "JSON", "Reflect",
-  "Promise", "RegExp", "Date", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer",
-  "DataView", "Atomics", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Proxy",
-  "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent", "undefined",
-  "NaN", "Infinity",
-];
-
-/**
- * Objects whose properties are locked: constructors and namespaces (their properties become read-only)
- * and prototypes (their methods become accessors that refuse a write on the prototype itself but let an
- * inheriting object take its own property, so ordinary code that assigns `this.name` or `obj.toString`
- * keeps working). Error and its prototype are left alone (Error.prepareStackTrace is legitimately set).
- */
-function intrinsicsToLock() {
-  const typedArray = getPrototypeOf(Int8Array);
-  const iteratorProto = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
-  const namespaces = [Object, Function, Array, Number, Boolean, String, Symbol, BigInt, Math, JSON, Reflect, Promise,
-    RegExp, Date, Map, Set, WeakMap, WeakSet, ArrayBuffer, SharedArrayBuffer, DataView, Atomics, typedArray,
-    Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
-    Float64Array, BigInt64Array, BigUint64Array];
-  const prototypes = [Object.prototype, Function.prototype, Array.prototype, Number.prototype, Boolean.prototype,
-    String.prototype, Symbol.prototype, BigInt.prototype, Promise.prototype, RegExp.prototype, Date.prototype,
-    Map.prototype, Set.prototype, WeakMap.prototype, WeakSet.prototype, ArrayBuffer.prototype,
-    SharedArrayBuffer.prototype, DataView.prototype, typedArray.prototype, iteratorProto,
-    getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(""[Symbol.iterator]()),
-    getPrototypeOf(new Map()[Symbol.iterator]()), getPrototypeOf(new Set()[Symbol.iterator]()),
-    getPrototypeOf(async function () {}), getPrototypeOf(function* () {}), getPrototypeOf(async function* () {})];
-  for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-    Float32Array, Float64Array, BigInt64Array, BigUint64Array]) prototypes.push(T.prototype);
-  return { namespaces, prototypes };
-}
-
-/**
- * @param {object} obj
- * @param {string | symbol} key
- * @param {boolean} overridable whether an object that inherits the property may take its own
- */
-function lockProperty(obj, key, overridable) {
-  const desc = getOwnPropertyDescriptor(obj, key);
-  if (!desc || !desc.configurable) return;
-  if ("value" in desc && desc.writable && overridable) {
-    const value = desc.value;
-    defineProperty(obj, key, {
-      get() {
-        return value;
-      },
-      /** @this {object} @param {unknown} v */
-      set(v) {
-        // Writing on the built-in itself is the trick; writing on an object that inherits it is ordinary code.
-        if (this === obj) throw new TypeErrorCtor(`Cannot change ${StringOf(key)} of a built-in while grading`);
-        defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
-      },
-      enumerable: desc.enumerable,
-      configurable: false,
-    });
-  } else if ("value" in desc) {
-    defineProperty(obj, key, { value: desc.value, writable: false, enumerable: desc.enumerable, configurable: false });
-  } else {
-    defineProperty(obj, key, { get: desc.get, set: desc.set, enumerable: desc.enumerable, configurable: false });
-  }
-}
-
-/** Locks the built-ins, and the global names that lead to them. */
-function lockIntrinsics() {
-  const { namespaces, prototypes } = intrinsicsToLock();
-  for (const obj of prototypes) {
-    for (const key of ReflectOwnKeys(obj)) if (key !== "__proto__") lockProperty(obj, key, true);
-    Object.preventExtensions(obj);
-  }
-  for (const obj of namespaces) {
-    for (const key of ReflectOwnKeys(obj)) lockProperty(obj, key, false);
-    Object.preventExtensions(obj);
-  }
-  for (const name of INTRINSIC_NAMES) lockProperty(globalThis, name, false);
-  // The fs binding's write functions: the verdict goes through them (a patched one would see the secret).
-  // process.binding is deprecated and left out of @types/node, but it is the binding fs itself calls.
-  const binding = /** @type {{ binding(name: string): object }} */ (/** @type {unknown} */ (process)).binding("fs");
-  for (const key of ["writeBuffer", "writeString", "writeBuffers", "open", "close"]) if (hasOwn(binding, key)) lockProperty(binding, key, false);
-}
 
 /** @type {GuardState | null} */
 let state = null;
@@ -141,7 +61,7 @@ function install(config, raceLab) {
   /** @type {Record<string, any>} */
   const library = create(null);
   for (const key of Object.keys(raceLab)) library[key] = raceLab[key];
-  for (const name of ["checkSolved", "expectEqual", "expectTrue", "expectBetween", "ExerciseFailedError", "showHtml"]) {
+  for (const name of ["checkSolved", "ExerciseFailedError"]) {
     if (typeof library[name] !== "function") throw new ErrorCtor(`grading guard: race-lab has no ${name}`);
   }
   freeze(library);
@@ -198,17 +118,20 @@ function describe(e) {
   }
 }
 
+/** The library's exports a test may call to compare (expectEqual, expectChoice, …): every `expect*` one. */
+const EXPECT = /^expect[A-Z]/;
+
 /**
- * The scope of one test run: the grader's check helpers first, then built-ins, then the notebook's names.
+ * The names a test resolves first: the library's real check (captured at install) with the verdict kept
+ * in `run`, and every `expect*` helper the library exports, as loaded before any student code ran.
+ * @param {Record<string, any>} library
  * @param {RunRecord} run
+ * @returns {Record<string, any>}
  */
-function scopeFor(run) {
-  if (!state) throw new ErrorCtor("grading guard: not installed");
-  const { library, intrinsics, tslabExports } = state;
-  const testRequire = (/** @type {string} */ id) => (id === "race-lab" ? library : require(id));
+function judgeHelpers(library, run) {
   /** @type {Record<string, any>} */
   const helpers = create(null);
-  // check / checkSolved: the library's real check (captured at install), with the verdict kept here.
+  for (const name of Object.keys(library)) if (EXPECT.test(name) && typeof library[name] === "function") helpers[name] = library[name];
   helpers.checkSolved = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) => {
     run.checks += 1;
     run.pending += 1;
@@ -231,11 +154,19 @@ function scopeFor(run) {
     });
   };
   helpers.check = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) => ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
-  helpers.expectEqual = library.expectEqual;
-  helpers.expectTrue = library.expectTrue;
-  helpers.expectBetween = library.expectBetween;
   helpers.gradingMode = () => true;
-  helpers.require = testRequire;
+  return helpers;
+}
+
+/**
+ * The scope of one test run: the judge's helpers first, then built-ins, then the notebook's names.
+ * @param {RunRecord} run
+ */
+function scopeFor(run) {
+  if (!state) throw new ErrorCtor("grading guard: not installed");
+  const { library, intrinsics, tslabExports } = state;
+  const helpers = judgeHelpers(library, run);
+  helpers.require = (/** @type {string} */ id) => (id === "race-lab" ? library : require(id));
   helpers.exports = create(null);
   helpers.module = create(null);
   return new Proxy(create(null), {
@@ -290,4 +221,5 @@ function run(gradeId) {
 }
 
 // lockForTest: the lock alone, for the unit test (in a throw-away process: it cannot be undone).
-module.exports = { install, GRADER, lockForTest: lockIntrinsics };
+// judgeHelpers: for the test that every `expect*` export of the library reaches a test.
+module.exports = { install, GRADER, judgeHelpers, lockForTest: lockIntrinsics };
