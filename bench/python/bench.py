@@ -128,7 +128,7 @@ def pool_decorator(reps, quick):
         rows = []
         for _ in range(reps):
             p05.balance.value = 20000  # the port's module-level Value: forked pools inherit it
-            _, final, ms = p05.one_run(p05.TASKS[key], times, True)
+            _, final, ms, _deposited = p05.one_run(p05.TASKS[key], times, True)
             rows.append({"ms": ms, "observed": final, "anomaly": final != 20000})
         out[name] = rows
     return out

@@ -1,7 +1,7 @@
 // Interrupts an exploration of transactions while a statement runs on the server, either as a plain
 // node script (it must end by SIGINT, as Ctrl-C would) or like the tslab kernel (own SIGINT listener,
 // the exploration started from code run by vm with breakOnSigint: it must survive, the exploration
-// rejected, the database session ended). Usage: node --import tsx test/library/helpers/transactions-sigint.ts plain|kernel
+// rejected, its connections ended, the kernel's server and schema kept for the next cell). Usage: node --import tsx test/library/helpers/transactions-sigint.ts plain|kernel
 import * as vm from "vm";
 import * as raceLab from "race-lab";
 
@@ -16,9 +16,14 @@ const cell = `__raceLab.exploreTransactions({
 const running: Promise<unknown> = kernel ? vm.runInThisContext(cell, { breakOnSigint: true }) : vm.runInThisContext(cell);
 running.then(
   () => console.log("FINISHED (should not happen)"),
-  (error) => {
+  async (error) => {
     console.log("REJECTED", error.name);
-    setTimeout(() => console.log("STILL ALIVE", raceLab.database().isOpen, raceLab.EmbeddedServer.all().length), 100);
+    // The kernel's server outlives an interrupt; the interrupted run's connections (the sleep) do not.
+    const db = raceLab.database();
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'");
+    console.log("STILL ALIVE", db.isOpen, raceLab.EmbeddedServer.all().length, "SLEEPERS", rows[0].n);
+    await db.end();
+    console.log("ENDED", raceLab.EmbeddedServer.all().length);
   },
 );
 // Interrupt once the sleep runs on the server (the exploration is then mid-interleaving).
