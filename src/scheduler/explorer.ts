@@ -4,6 +4,7 @@
 
 import { showBundle } from "../display/display";
 import { RaceLabArgumentError } from "../core/errors";
+import { stepperHtml } from "../display/stepper";
 import { escapeHtml } from "../display/table";
 import type { ExploreReport } from "./explore";
 import type { Schedule } from "./schedule";
@@ -51,22 +52,10 @@ function outcomeCounts(report: ExploreReport): { outcome: string; count: number;
   return [...counts.values()].sort((a, b) => Number(b.anomaly) - Number(a.anomaly) || b.count - a.count);
 }
 
-// The browser side. Plain ES2017 that runs in JupyterLab 4 and the classic Notebook 6: it finds its
-// own container by id, builds the tree of choices from the schedules, and redraws on each click.
-const SCRIPT = String.raw`
-(function () {
-  // JupyterLab runs the script as a copy put in place of this one, maybe before the output is on the
-  // page: find the container from the script itself, else by id, else try again shortly.
-  var me = document.currentScript, tries = 0;
-  function start() {
-    var root = (me && me.closest && me.closest(".rl-explorer")) || document.getElementById("__ID__");
-    if (!root) { if (tries++ < 50) setTimeout(start, 100); return; }
-    if (!root.getAttribute("data-live")) attach(root);
-  }
-  start();
-  function attach(root) {
-  var data = JSON.parse(root.querySelector("script.rl-data").textContent);
-  root.setAttribute("data-live", "1");
+// The browser side of the stepper (see display/stepper.ts): builds the tree of choices from the
+// schedules and draws where the chosen path stands: each worker's code with its next step marked.
+const VIEW = String.raw`
+function makeView(data, esc) {
   var tree = { children: {}, schedule: null };
   data.schedules.forEach(function (s, i) {
     var node = tree;
@@ -76,10 +65,6 @@ const SCRIPT = String.raw`
     });
     node.schedule = i;
   });
-  var path = [];
-  var badIndex = -1;
-  var timer = null;
-  function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); }
   function nodeAt(p) { var n = tree; for (var i = 0; i < p.length; i++) n = n.children[p[i]]; return n; }
   function leafOf(node) { while (node.schedule === null) { var keys = Object.keys(node.children); node = node.children[keys[0]]; } return data.schedules[node.schedule]; }
   var lines = data.source.split("\n");
@@ -104,7 +89,7 @@ const SCRIPT = String.raw`
     }
     return labels;
   }
-  function render() {
+  function render(path) {
     var node = nodeAt(path), leaf = leafOf(node);
     var state = path.length === 0 ? leaf.start : node.step.state;
     var labels = nextLabels(path);
@@ -127,38 +112,19 @@ const SCRIPT = String.raw`
     keys.forEach(function (k) { h += '<button class="rl-go" data-worker="' + k + '">worker ' + k + " goes next</button> "; });
     if (node.schedule !== null) {
       var s = data.schedules[node.schedule];
-      h += '<div class="rl-outcome ' + (s.anomaly ? "rl-wrong" : "rl-right") + '">' + esc(s.outcome) + (s.anomaly ? " ✗ " + esc(s.anomalyText) : " ✓ as expected") + "</div>";
+      var outcome = s.outcome + (s.anomaly ? " ✗ " + s.anomalyText : " ✓ as expected");
+      h += '<div class="rl-outcome ' + (s.anomaly ? "rl-wrong" : "rl-right") + '">' + esc(outcome) + "</div>";
     }
     h += '<br><button class="rl-back"' + (path.length ? "" : " disabled") + ">back</button> <button class='rl-restart'>start again</button> ";
     h += "<button class='rl-bad'" + (data.bad.length ? "" : " disabled") + ">show me a bad schedule</button></div>";
     h += '<table class="rl-counts"><tr><th>how it ends</th><th>schedules</th></tr>';
     data.counts.forEach(function (c) { h += "<tr class='" + (c.anomaly ? "rl-wrong" : "") + "'><td>" + esc(c.outcome) + "</td><td>" + c.count + "</td></tr>"; });
     h += "</table>";
-    live.innerHTML = h;
+    var say = node.schedule !== null ? "the end: " + outcome : path.length ? "worker " + n.step.worker + ": " + n.step.label + ", shared state " + JSON.stringify(state) : "the start: shared state " + JSON.stringify(state);
+    return { html: h, say: say };
   }
-  function stop() { if (timer) { clearInterval(timer); timer = null; } }
-  var live = document.createElement("div");
-  live.className = "rl-live";
-  root.querySelector(".rl-static").style.display = "none";
-  root.appendChild(live);
-  live.addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button") : null;
-    if (!b) return;
-    stop();
-    if (b.classList.contains("rl-go")) path.push(Number(b.getAttribute("data-worker")));
-    else if (b.classList.contains("rl-back")) path.pop();
-    else if (b.classList.contains("rl-restart")) path = [];
-    else if (b.classList.contains("rl-bad")) {
-      badIndex = (badIndex + 1) % data.bad.length;
-      var order = data.schedules[data.bad[badIndex]].order;
-      path = [];
-      timer = setInterval(function () { if (path.length >= order.length) return stop(); path.push(order[path.length]); render(); }, 350);
-    }
-    render();
-  });
-  render();
-  }
-})();
+  return { render: render, bad: function () { return data.bad.map(function (i) { return data.schedules[i].order; }); }, other: function () { return false; } };
+}
 `;
 
 const STYLE = `
@@ -214,14 +180,16 @@ export function explorerHtml(report: ExploreReport, options: ExplorerOptions = {
     bad: report.schedules.flatMap((s, i) => (s.anomaly ? [i] : [])),
     counts: outcomeCounts(report),
   };
-  const id = `rl-explorer-${Math.random().toString(36).slice(2, 10)}`;
-  // JSON inside a script element: "<" escaped, so no "</script>" in the data can end it early.
-  const json = JSON.stringify(data).replace(/</g, "\\u003c");
-  return `<div class="rl-explorer" id="${id}"><style>${STYLE}</style>` +
-    `<div class="rl-static"><b>${escapeHtml(title)}</b> — ${escapeHtml(report.summary)}${scheduleTableHtml(report)}` +
-    `<p><i>(The interactive explorer needs JavaScript: run the notebook in JupyterLab or Jupyter Notebook.)</i></p></div>` +
-    `<script type="application/json" class="rl-data">${json}</script>` +
-    `<script>${SCRIPT.replace("__ID__", id)}</script></div>`;
+  return stepperHtml({
+    rootClass: "rl-explorer",
+    style: STYLE,
+    title,
+    summary: report.summary,
+    table: scheduleTableHtml(report),
+    data,
+    goAttribute: "data-worker",
+    view: VIEW,
+  });
 }
 
 /**

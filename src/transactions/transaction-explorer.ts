@@ -7,6 +7,7 @@
 
 import { RaceLabArgumentError } from "../core/errors";
 import { showBundle } from "../display/display";
+import { stepperHtml } from "../display/stepper";
 import { escapeHtml } from "../display/table";
 import { checkHistory } from "./checker";
 import { cycleSvg } from "./cycle-view";
@@ -16,21 +17,10 @@ import { interleavingRow } from "./report-view";
 
 const compact = (rows: Record<string, unknown>[] | undefined) => (rows === undefined ? "" : rows.length === 0 ? "no rows" : rows.map((r) => `(${Object.values(r).map(String).join(", ")})`).join(" "));
 
-// The browser side: plain ES2017 for JupyterLab 4 and the classic Notebook 6. It finds its own
-// container (from the script element, else by id, else again shortly: JupyterLab may run the
-// script before the output is on the page), builds each level's tree of orders, and redraws on clicks.
-const SCRIPT = String.raw`
-(function () {
-  var me = document.currentScript, tries = 0;
-  function start() {
-    var root = (me && me.closest && me.closest(".rl-tx-explorer")) || document.getElementById("__ID__");
-    if (!root) { if (tries++ < 50) setTimeout(start, 100); return; }
-    if (!root.getAttribute("data-live")) attach(root);
-  }
-  start();
-  function attach(root) {
-  var data = JSON.parse(root.querySelector("script.rl-data").textContent);
-  root.setAttribute("data-live", "1");
+// The browser side of the stepper (see display/stepper.ts): builds each level's tree of orders and
+// draws where the chosen path stands: each transaction's statements, what answered, who waits.
+const VIEW = String.raw`
+function makeView(data, esc) {
   var trees = {};
   data.runs.forEach(function (run, i) {
     var node = trees[run.level] || (trees[run.level] = { children: {}, run: null });
@@ -40,11 +30,10 @@ const SCRIPT = String.raw`
     });
     node.run = i;
   });
-  var level = data.levels[0], path = [], badIndex = -1, timer = null;
-  function esc(t) { return String(t).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); }
+  var level = data.levels[0];
   function nodeAt(p) { var n = trees[level]; for (var i = 0; i < p.length; i++) n = n.children[p[i]]; return n; }
   function anyRun(node) { while (node.run === null) { node = node.children[Object.keys(node.children)[0]]; } return data.runs[node.run]; }
-  function render() {
+  function render(path) {
     var node = nodeAt(path), run = anyRun(node), k = path.length, t, s, i;
     var h = '<div class="rl-head"><b>' + esc(data.title) + "</b> — " + esc(level) + "</div>";
     if (data.levels.length > 1) {
@@ -79,38 +68,23 @@ const SCRIPT = String.raw`
     Object.keys(node.children).forEach(function (c) { h += '<button class="rl-go" data-tx="' + c + '">' + esc(data.transactions[c].name) + " runs its next statement</button> "; });
     if (node.run !== null) {
       var r = data.runs[node.run];
-      h += '<div class="rl-outcome ' + (r.held === false ? "rl-wrong" : "rl-right") + '">' + esc(r.ended) + " · final rows " + esc(r.final) + (r.held === false ? " · ✗ the check failed" : r.held ? " · ✓ the check held" : "") + "</div>";
+      var outcome = r.ended + " · final rows " + r.final + (r.held === false ? " · ✗ the check failed" : r.held ? " · ✓ the check held" : "");
+      h += '<div class="rl-outcome ' + (r.held === false ? "rl-wrong" : "rl-right") + '">' + esc(outcome) + "</div>";
       h += '<div class="rl-verdict">checker: ' + esc(r.verdict) + "</div>" + (r.svg || "");
     }
     h += '<br><button class="rl-back"' + (path.length ? "" : " disabled") + ">back</button> <button class='rl-restart'>start again</button> ";
     h += "<button class='rl-bad'" + (data.bad[level].length ? "" : " disabled") + ">show me a broken interleaving</button></div>";
-    live.innerHTML = h;
+    var last = k > 0 ? path[k - 1] : null, said = last === null ? null : taken[last] - 1;
+    var say = node.run !== null ? "the end: " + outcome : last === null ? "the start: " + level : data.transactions[last].name + " sent " + data.transactions[last].statements[said] + (waiting[last] ? ", it waits for " + waiting[last].join(", ") : "");
+    return { html: h, say: say };
   }
-  function stop() { if (timer) { clearInterval(timer); timer = null; } }
-  var live = document.createElement("div");
-  live.className = "rl-live";
-  root.querySelector(".rl-static").style.display = "none";
-  root.appendChild(live);
-  live.addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button") : null;
-    if (!b) return;
-    stop();
-    if (b.classList.contains("rl-go")) path.push(Number(b.getAttribute("data-tx")));
-    else if (b.classList.contains("rl-back")) path.pop();
-    else if (b.classList.contains("rl-restart")) path = [];
-    else if (b.classList.contains("rl-level")) { level = b.getAttribute("data-level"); path = []; badIndex = -1; }
-    else if (b.classList.contains("rl-bad")) {
-      var bad = data.bad[level];
-      badIndex = (badIndex + 1) % bad.length;
-      var order = data.runs[bad[badIndex]].order;
-      path = [];
-      timer = setInterval(function () { if (path.length >= order.length) return stop(); path.push(order[path.length]); render(); }, 350);
-    }
-    render();
-  });
-  render();
+  function other(b) {
+    if (!b.classList.contains("rl-level")) return false;
+    level = b.getAttribute("data-level");
+    return true;
   }
-})();
+  return { render: render, bad: function () { return data.bad[level].map(function (i) { return data.runs[i].order; }); }, other: other };
+}
 `;
 
 const STYLE = `
@@ -174,19 +148,21 @@ export function transactionExplorerHtml(report: TransactionsReport, options: { t
     runs,
     bad: Object.fromEntries(levels.map((l) => [l, runs.flatMap((r, i) => (r.level === l && r.held === false ? [i] : []))])),
   };
-  const id = `rl-tx-explorer-${Math.random().toString(36).slice(2, 10)}`;
-  // JSON inside a script element: "<" escaped, so no "</script>" in the data can end it early.
-  const json = JSON.stringify(data).replace(/</g, "\\u003c");
   const rows = report.interleavings.map((i, n) => {
     const r = interleavingRow(i);
     return `<tr><td>${n + 1}</td><td>${escapeHtml(r.level)}</td><td>${escapeHtml(r.order)}</td><td>${escapeHtml(r.waited)}</td><td>${escapeHtml(r.ended)}</td><td>${escapeHtml(r["final rows"])}</td><td>${escapeHtml(r.check)}</td></tr>`;
   });
   const table = `<table><thead><tr><th>#</th><th>level</th><th>order</th><th>waited</th><th>ended</th><th>final rows</th><th>check</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
-  return `<div class="rl-tx-explorer" id="${id}"><style>${STYLE}</style>` +
-    `<div class="rl-static"><b>${escapeHtml(title)}</b> — ${escapeHtml(report.summary)}${table}` +
-    `<p><i>(The interactive explorer needs JavaScript: run the notebook in JupyterLab or Jupyter Notebook.)</i></p></div>` +
-    `<script type="application/json" class="rl-data">${json}</script>` +
-    `<script>${SCRIPT.replace("__ID__", id)}</script></div>`;
+  return stepperHtml({
+    rootClass: "rl-tx-explorer",
+    style: STYLE,
+    title,
+    summary: report.summary,
+    table,
+    data,
+    goAttribute: "data-tx",
+    view: VIEW,
+  });
 }
 
 /**
