@@ -4,6 +4,7 @@
 // classic Notebook 6) that finds its container, redraws on each click, plays a bad order step by
 // step, keeps the keyboard focus on the button pressed, and says each step in a live region.
 
+import { checkOptions, checkText } from "../core/validate";
 import { escapeHtml } from "./table";
 
 /** What an explorer gives {@link stepperHtml}. */
@@ -117,4 +118,18 @@ export function stepperHtml(parts: StepperParts): string {
     `<p><i>(The interactive explorer needs JavaScript: run the notebook in JupyterLab or Jupyter Notebook.)</i></p></div>` +
     `<script type="application/json" class="rl-data">${json}</script>` +
     `<script>${script}</script></div>`;
+}
+
+/**
+ * The title an explorer shows: `options.title` when given (checked), else `fallback`.
+ *
+ * @example
+ * ```ts
+ * const title = explorerTitle(options, report.name || "explored schedules");
+ * ```
+ * Warning: `options` may hold only `title`; anything else is an error naming it.
+ */
+export function explorerTitle(options: unknown, fallback: string): string {
+  const { title } = checkOptions<{ title?: unknown }>("options", options, "{ title }", ["title"]);
+  return title === undefined ? fallback : checkText("options.title", title);
 }

@@ -4,7 +4,7 @@
 
 import { showBundle } from "../display/display";
 import { RaceLabArgumentError } from "../core/errors";
-import { stepperHtml } from "../display/stepper";
+import { explorerTitle, stepperHtml } from "../display/stepper";
 import { escapeHtml } from "../display/table";
 import type { ExploreReport } from "./explore";
 import type { Schedule } from "./schedule";
@@ -160,9 +160,7 @@ export function explorerHtml(report: ExploreReport, options: ExplorerOptions = {
   if (typeof report !== "object" || report === null || !Array.isArray((report as ExploreReport).schedules) || typeof report.source !== "string") {
     throw new RaceLabArgumentError("report", "what explore() returned", report);
   }
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { title }", options);
-  if (options.title !== undefined && typeof options.title !== "string") throw new RaceLabArgumentError("options.title", "a string", options.title);
-  const title = options.title ?? (report.name || "explored schedules");
+  const title = explorerTitle(options, report.name || "explored schedules");
   const expectedText = "expected" in report ? `expected ${show(report.expected)}` : "not as expected";
   const data = {
     title,

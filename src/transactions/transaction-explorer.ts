@@ -7,7 +7,7 @@
 
 import { RaceLabArgumentError } from "../core/errors";
 import { showBundle } from "../display/display";
-import { stepperHtml } from "../display/stepper";
+import { explorerTitle, stepperHtml } from "../display/stepper";
 import { escapeHtml } from "../display/table";
 import { checkHistory } from "./checker";
 import { cycleSvg } from "./cycle-view";
@@ -121,9 +121,7 @@ export function transactionExplorerHtml(report: TransactionsReport, options: { t
   if (typeof report !== "object" || report === null || !Array.isArray((report as TransactionsReport).interleavings) || report.interleavings.length === 0) {
     throw new RaceLabArgumentError("report", "what exploreTransactions returned (with at least one interleaving)", report);
   }
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { title }", options);
-  if (options.title !== undefined && typeof options.title !== "string") throw new RaceLabArgumentError("options.title", "a string", options.title);
-  const title = options.title ?? report.name;
+  const title = explorerTitle(options, report.name);
   const levels = [...new Set(report.interleavings.map((i) => i.level))];
   const runs = report.interleavings.map((i) => {
     const row = interleavingRow(i);
