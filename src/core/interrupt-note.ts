@@ -2,11 +2,11 @@
  * What the student reads when they interrupt the kernel (■): what stopped — "Interrupted: ended 2
  * processes; 12 of 200 trials done" — and which cell to run again, instead of tslab's stack trace of
  * its own internal "Interrupted asynchronously" error (cell-watch.ts swaps the one for the other). The
- * runs and `runTrials` note here what they were doing; cell-watch.ts notes each cell's source.
+ * runs note here the workers they ended; cell-watch.ts notes each cell's source and adds how far a
+ * series of trials came (course/trial-progress.ts).
  */
 
 let ended = { threads: 0, processes: 0 };
-let trials: { done: number; of: number; label: string } | null = null;
 let running: { source: string } | null = null;
 let interrupted: { firstLine: string; names: string[] } | null = null;
 
@@ -21,18 +21,6 @@ let interrupted: { firstLine: string; names: string[] } | null = null;
 export function noteInterruptedWorkers(kind: "thread" | "process", count: number): void {
   if (kind === "thread") ended = { ...ended, threads: ended.threads + count };
   else ended = { ...ended, processes: ended.processes + count };
-}
-
-/**
- * Notes how far a series of trials has come (null when none is running). Called by `runTrials`.
- *
- * @example
- * ```ts
- * noteTrialProgress({ done: 12, of: 200, label: "counter — unsafe" });
- * ```
- */
-export function noteTrialProgress(progress: { done: number; of: number; label: string } | null): void {
-  trials = progress;
 }
 
 /**
@@ -80,20 +68,20 @@ const quoteNames = (names: string[]) => names.map((n) => `\`${n}\``).join(", ");
 
 /**
  * The line that replaces tslab's interrupt stack trace, and forgets what it reported: what ended, how
- * far the trials came, and that this cell must run again (naming the values it did not make).
+ * far the work came (`progress`, e.g. the trials done), and that this cell must run again (naming the
+ * values it did not make).
  *
  * @example
  * ```ts
- * interruptSummary(); // "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe). …"
+ * interruptSummary("12 of 200 trials done (counter — unsafe), not kept"); // "Interrupted: ended 2 processes; 12 of 200 trials done …"
  * ```
  */
-export function interruptSummary(): string {
+export function interruptSummary(progress?: string): string {
   const parts: string[] = [];
   const workers = [ended.processes ? count(ended.processes, "process", "processes") : "", ended.threads ? count(ended.threads, "thread", "threads") : ""].filter(Boolean);
   parts.push(workers.length ? `ended ${workers.join(" and ")}` : "no process or thread was running");
-  if (trials) parts.push(`${trials.done} of ${trials.of} trials done (${trials.label}), not kept`);
+  if (progress) parts.push(progress);
   ended = { threads: 0, processes: 0 };
-  trials = null;
   let rerun = "";
   if (running) {
     const names = topLevelNames(running.source);

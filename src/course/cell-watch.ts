@@ -15,6 +15,7 @@
  * processes, scripts, tests) nothing is watched.
  */
 import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice } from "../core/interrupt-note";
+import { takeTrialProgress } from "./trial-progress";
 import { missingNameTip } from "./missing-name";
 
 const SOLUTION_CELL = /\bsolutionCell\(\s*["']([\w-]+)["']\s*\)/g;
@@ -162,7 +163,7 @@ function replaceInterruptTrace(): void {
       pending.push(chunk);
       return true;
     }
-    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary() + "\n";
+    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary(takeTrialProgress()) + "\n";
     else if (typeof chunk === "string") {
       text = withoutLibraryStack(chunk);
       // A value an interrupted cell did not make, used by the student's own code: say so.

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeDetail, runTrials } from "race-lab";
 import { RunInterruptedError } from "race-lab";
-import { interruptSummary, noteCellSource, noteInterruptedWorkers, noteTrialProgress, topLevelNames } from "../../../src/core/interrupt-note";
+import { interruptSummary, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
+import { noteTrialProgress, takeTrialProgress } from "../../../src/course/trial-progress";
 import { orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
 import { captureDisplays } from "../helpers/display";
 
@@ -29,12 +30,12 @@ test("an interrupt: one line saying what ended and how many trials were done; th
   noteTrialProgress({ done: 12, of: 200, label: "counter — unsafe" });
   noteInterruptedWorkers("process", 2);
   noteCellSource("// the unsafe counter\nconst unsafe = await runTrials({ demo: \"counter\" });");
-  const summary = interruptSummary();
+  const summary = interruptSummary(takeTrialProgress());
   assert.equal(summary, "Interrupted: ended 2 processes; 12 of 200 trials done (counter — unsafe), not kept. This cell did not finish, so `unsafe` has no value: run this cell again before the cells that use it. Cells queued after this one did not run.");
   assert.doesNotMatch(summary, /follows/, "it promises nothing it does not show");
   noteInterruptedWorkers("thread", 1);
   noteCellSource("await showTimeline(log);");
-  assert.equal(interruptSummary(), "Interrupted: ended 1 thread. This cell did not finish: run it again if later cells need what it does. Cells queued after this one did not run.", "counts are reset after each report");
+  assert.equal(interruptSummary(takeTrialProgress()), "Interrupted: ended 1 thread. This cell did not finish: run it again if later cells need what it does. Cells queued after this one did not run.", "counts are reset after each report");
 
   const { bundles } = await captureDisplays(() =>
     assert.rejects(
