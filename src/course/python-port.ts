@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RaceLabArgumentError } from "../core/errors";
 import { libraryFolder } from "../core/environment";
-import { showTable } from "./trials";
+import { showTable } from "../display/show-table";
 import { showText } from "../display/display";
 import { checkTimeout } from "../core/validate";
 import { findPython, runPython } from "./python-interpreter";

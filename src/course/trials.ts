@@ -1,20 +1,22 @@
 /**
  * Trials: run a demo many times, count how often it shows its anomaly (a lost update, a torn write,
- * an oversold seat…), show the result inline and record it (see outcomes.ts).
+ * an oversold seat…), show the result inline (trial-report.ts) and record it (outcomes.ts); and
+ * reports side by side.
  *
  * A race is a matter of chance: one run proves little, ten runs show a rate. Trials run one after
  * another (never overlapping), so each trial has the machine to itself and timings are comparable.
  */
 import { performance } from "node:perf_hooks";
 import { RaceLabArgumentError, RunInterruptedError } from "../core/errors";
-import { noteTrialProgress } from "../core/interrupt-note";
 import { checkCount, checkFunction, checkOptions, checkText } from "../core/validate";
-import { showHtml, showLiveLine, showSvg, showText, type LiveLine } from "../display/display";
-import { escapeHtml, htmlTable, textTable, TableRow } from "../display/table";
-import { barChartSpec, renderVegaLite, BarRow } from "../display/chart";
-import { comparisonSpec, histogramSpec, perTrialSpec } from "./trial-charts";
+import { showHtml, showLiveLine, type LiveLine } from "../display/display";
+import { showChart } from "../display/show-chart";
+import { htmlTable, textTable, type TableRow } from "../display/table";
+import { comparisonSpec } from "./trial-charts";
+import { showReport, summarizeReport, type TrialReport, type TrialRow } from "./trial-report";
 import { currentLesson } from "./lesson-start";
 import { recordOutcome } from "./outcomes";
+import { noteTrialProgress } from "./trial-progress";
 
 /**
  * The most trials one `runTrials` may run.
@@ -55,38 +57,6 @@ export interface TrialOptions {
   show?: boolean;
 }
 
-/** One trial of a {@link TrialReport}. */
-export interface TrialRow {
-  trial: number;
-  expected: number;
-  observed: number;
-  anomaly: boolean;
-  /** How long the trial took, in milliseconds (the `ms` that `run` returned, if it did). */
-  ms: number;
-  /** What `run` returned as `detail`, if anything. */
-  detail?: unknown;
-}
-
-/** What {@link runTrials} found. */
-export interface TrialReport {
-  notebook: string | null;
-  demo: string;
-  variant: string;
-  trials: number;
-  expected: number;
-  rows: TrialRow[];
-  /** How many trials showed the anomaly. */
-  anomalies: number;
-  /** anomalies / trials, from 0 to 1. */
-  anomalyRate: number;
-  /** The median time of one trial, in milliseconds. */
-  medianMs: number;
-  /** The time of all trials together, in milliseconds. */
-  totalMs: number;
-  /** Shows the table and the chart inline (again). */
-  show(): Promise<void>;
-}
-
 /** The median of a list of numbers (the mean of the middle two for an even count); NaN when empty. */
 function median(values: number[]): number {
   if (values.length === 0) return NaN;
@@ -104,98 +74,6 @@ function readResult(result: unknown, trial: number): { observed: number; detail?
     return { observed: observed as number, ...(detail === undefined ? {} : { detail }), ...(ms === undefined ? {} : { ms: ms as number }) };
   }
   throw new RaceLabArgumentError(`the value run(${trial}) returned`, "a finite number or { observed: number, detail?, ms? }", result);
-}
-
-/**
- * One line summarising a report.
- *
- * @example
- * ```ts
- * summarizeReport(report); // "counter — unsafe: 7 of 10 trials showed the anomaly (70%), median 12.3 ms per trial"
- * ```
- */
-export function summarizeReport(report: Pick<TrialReport, "variant" | "demo" | "anomalies" | "trials" | "anomalyRate" | "medianMs">): string {
-  const pct = Math.round(report.anomalyRate * 100);
-  return (
-    `${report.demo} — ${report.variant}: ${report.anomalies} of ${report.trials} trial${report.trials === 1 ? "" : "s"} ` +
-    `showed the anomaly (${pct}%), median ${report.medianMs.toFixed(1)} ms per trial`
-  );
-}
-
-const TEXT_ROWS = 20;
-
-/**
- * A trial's detail as a person reads it in a table, not as JSON.
- *
- * @example
- * ```ts
- * describeDetail({ readErrors: "202 + 244" }); // "readErrors: 202 + 244"
- * ```
- */
-export function describeDetail(detail: unknown): string {
-  if (detail === null || detail === undefined) return "";
-  if (Array.isArray(detail)) return detail.map(describeDetail).join(", ");
-  if (typeof detail === "object") {
-    return Object.entries(detail as Record<string, unknown>)
-      .map(([key, value]) => `${key}: ${typeof value === "object" && value !== null ? describeDetail(value) : String(value)}`)
-      .join("; ");
-  }
-  return String(detail);
-}
-
-/** True when every trial gave exactly the expected value: nothing to chart. */
-function neverWentWrong(report: TrialReport): boolean {
-  return report.anomalies === 0 && report.rows.every((r) => r.observed === report.expected);
-}
-
-async function showReport(report: TrialReport): Promise<void> {
-  if (neverWentWrong(report)) {
-    // Two flat charts of zeros teach nothing: one line says it all.
-    const line = `✔ ${summarizeReport(report)}: every trial gave ${report.expected}, as expected.`;
-    showHtml(`<div style="color:#2e7d32">${escapeHtml(line)}</div>`, line);
-    return;
-  }
-  const rows: TableRow[] = report.rows.map((r) => {
-    const row: TableRow = { trial: r.trial, expected: r.expected, observed: r.observed, anomaly: r.anomaly, ms: r.ms };
-    if (r.detail !== undefined) row.detail = describeDetail(r.detail);
-    return row;
-  });
-  const title = summarizeReport(report);
-  const highlight = (row: TableRow) => row.anomaly === true;
-  // In the notebook the table scrolls past about 20 rows; as text only the first rows are printed.
-  const html =
-    `<div style="max-height:520px;overflow:auto;display:inline-block">` +
-    htmlTable(rows, { title, highlight }) +
-    `</div>`;
-  showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
-  const anomalies = report.rows.filter((r) => r.anomaly).length;
-  await showChart(
-    {
-      description: `Two charts of ${report.demo} — ${report.variant}: observed minus expected per trial, and how often each value was observed; ${anomalies} of ${report.rows.length} trials differ from the expected ${report.expected}.`,
-      hconcat: [
-        perTrialSpec(report.rows, { title: `${report.variant}: observed per trial` }),
-        histogramSpec(report.rows.map((r) => r.observed), { expected: report.expected, title: "how often each value was observed" }),
-      ],
-      resolve: { scale: { color: "independent" } },
-    },
-    `[chart] ${report.variant}: observed per trial (expected ${report.expected}): ` +
-      report.rows.slice(0, TEXT_ROWS).map((r) => r.observed).join(", ") +
-      (report.rows.length > TEXT_ROWS ? ", …" : ""),
-  );
-}
-
-/** Renders and shows a chart; a chart that cannot be drawn is reported as text, the numbers stay. */
-async function showChart(spec: Record<string, unknown>, text: string): Promise<void> {
-  let svg: string;
-  try {
-    svg = await renderVegaLite(spec);
-  } catch (e) {
-    showText(`(chart not available: ${(e as Error).message})`);
-    return;
-  }
-  showSvg(svg, text);
-  // The chart in one line of text under it: for whoever cannot see it, and for a quick read.
-  if (typeof spec.description === "string") showHtml(`<div style="font-size:12px;color:#333333;margin:0 0 6px">${escapeHtml(spec.description)}</div>`, spec.description);
 }
 
 /**
@@ -335,37 +213,4 @@ export async function compareReports(reports: TrialReport[], opts: { title?: str
   }));
   showHtml(htmlTable(rows, { title }), textTable(rows, { title }));
   await showChart(comparisonSpec(reports, { title }), reports.map((r) => summarizeReport(r)).join("\n"));
-}
-
-/**
- * Shows a table of any rows (HTML in Jupyter, aligned text elsewhere).
- *
- * @example
- * ```ts
- * showTable([{ primitive: "Lock", ms: 120 }, { primitive: "Semaphore", ms: 131 }], { title: "time for 10 000 increments" });
- * ```
- */
-export function showTable(rows: Record<string, unknown>[], opts: { title?: string } = {}): void {
-  checkOptions("options", opts, "{ title }");
-  const html = htmlTable(rows, { title: opts.title });
-  showHtml(html, textTable(rows, { title: opts.title }));
-}
-
-/**
- * Shows a bar chart of labelled values (timings, throughput), with a text fallback listing them.
- *
- * @example
- * ```ts
- * await showBarChart([{ label: "Lock", value: 120 }, { label: "no lock", value: 40 }], { title: "time for 10 000 increments", unit: "ms" });
- * ```
- * Warning: async — `await` it so the chart lands in this cell.
- */
-export async function showBarChart(rows: { label: string; value: number; group?: string }[], opts: { title?: string; unit?: string } = {}): Promise<void> {
-  checkOptions("options", opts, "{ title, unit }");
-  const spec = barChartSpec(rows as BarRow[], opts); // validates rows, title and unit
-  const unit = opts.unit ? " " + opts.unit : "";
-  const text =
-    (opts.title ? opts.title + "\n" : "") +
-    rows.map((r) => `  ${r.group ? r.group + " / " : ""}${r.label}: ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)}${unit}`).join("\n");
-  await showChart(spec, text);
 }

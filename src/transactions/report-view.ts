@@ -2,7 +2,7 @@
 // transaction ended, the final rows, whether the check held.
 
 import { RaceLabArgumentError } from "../core/errors";
-import { showTable } from "../course/trials";
+import { showTable } from "../display/show-table";
 import type { TransactionsReport } from "./explore-transactions";
 import type { Interleaving } from "./interleaving";
 
