@@ -12,7 +12,7 @@ import { type ChildProcess, fork } from "child_process";
 import * as net from "net";
 import * as path from "path";
 import { libraryFolder } from "../core/environment";
-import { atExit, onInterrupt } from "../core/lifecycle";
+import { LiveSet } from "../core/live-set";
 import { forwardLines, toStderr, toStdout } from "../core/output";
 import { RaceLabArgumentError } from "../core/errors";
 import { encodeForProcess } from "../core/shared-object";
@@ -29,31 +29,11 @@ export const DEFAULT_MANAGER_TIMEOUT_MS = 60_000;
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 107;
 
-const running = new Set<Manager>();
-let stopInterrupts: (() => void) | undefined;
-
-function killAll(reason: string): void {
-  for (const manager of [...running]) manager.killNow(reason);
-}
-
-function killAllAtExit(): void {
-  killAll("the process exited");
-}
-
 /** Managers end on the kernel's interrupt (SIGINT) and when this process ends. */
-function track(manager: Manager): void {
-  running.add(manager);
-  atExit(killAllAtExit, "workers");
-  stopInterrupts ??= onInterrupt(() => killAll("the kernel was interrupted (SIGINT)"));
-}
-
-function untrack(manager: Manager): void {
-  running.delete(manager);
-  if (running.size === 0 && stopInterrupts) {
-    stopInterrupts();
-    stopInterrupts = undefined;
-  }
-}
+const running = new LiveSet<Manager>({
+  interrupt: (managers) => managers.forEach((m) => m.killNow("the kernel was interrupted (SIGINT)")),
+  exit: (managers) => managers.forEach((m) => m.killNow("the process exited")),
+});
 
 /** Options of {@link Manager.start}. */
 export interface ManagerOptions {
@@ -162,7 +142,7 @@ export class Manager {
     (child.stderr as unknown as net.Socket | null)?.unref?.();
     const manager = new Manager(child, folder, socketPath, timeoutMs);
     child.once("exit", (code, signal) => manager.ended(`the manager's process ended (exit code ${code}, signal ${signal})`));
-    track(manager);
+    running.add(manager);
     return manager;
   }
 
@@ -286,7 +266,7 @@ export class Manager {
   private ended(reason: string): void {
     if (this.closed) return;
     this.closed = reason;
-    untrack(this);
+    running.delete(this);
     this.client.close(reason);
     try {
       removeRunFolder(this.folder);

@@ -6,7 +6,7 @@ import {
   WorkerFailedError,
 } from "../core/errors";
 import { Destination, encodeForProcess, encodeForThread, decodeShared } from "../core/shared-object";
-import { onInterrupt, atExit } from "../core/lifecycle";
+import { LiveSet } from "../core/live-set";
 import { noteInterruptedWorkers } from "../core/interrupt-note";
 import { endSpareThreads, replaceSpareThreads, sparesStarted } from "./spare-threads";
 import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkOptions, checkTimeout } from "../core/validate";
@@ -104,34 +104,16 @@ export function packForRun(fn: unknown, to: Destination): TravelingFunction {
 // ---------------------------------------------------------------------------------------------
 // Active runs: ended on the kernel's interrupt (SIGINT) and, their child processes, at exit
 
-const active = new Set<Run>();
-let stopInterrupts: (() => void) | undefined;
-
-function interruptAll(): void {
-  // What the student reads instead of tslab's stack trace counts these (core/interrupt-note.ts).
-  for (const run of active) noteInterruptedWorkers(run.kind === "thread" ? "thread" : "process", run.members.length);
-  for (const run of [...active]) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
-  void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
-}
-
-/** Child processes outlive their parent unless told: at exit, end them (threads end with us). */
-function killEverythingNow(): void {
-  for (const run of active) run.killNow();
-}
-
-function track(run: Run): void {
-  active.add(run);
-  stopInterrupts ??= onInterrupt(interruptAll);
-  atExit(killEverythingNow, "workers");
-}
-
-function untrack(run: Run): void {
-  active.delete(run);
-  if (active.size === 0 && stopInterrupts) {
-    stopInterrupts();
-    stopInterrupts = undefined;
-  }
-}
+const active = new LiveSet<Run>({
+  interrupt(runs) {
+    // What the student reads instead of tslab's stack trace counts these (core/interrupt-note.ts).
+    for (const run of runs) noteInterruptedWorkers(run.kind === "thread" ? "thread" : "process", run.members.length);
+    for (const run of runs) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+    void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
+  },
+  // Child processes outlive their parent unless told: at exit, end them (threads end with us).
+  exit: (runs) => runs.forEach((run) => run.killNow()),
+});
 
 /**
  * How many runs (of threads or processes, pools included) are in progress.
@@ -169,7 +151,7 @@ export function runningWorkers(): { threads: number; processes: number } {
  * ```
  */
 export async function endAllRuns(): Promise<number> {
-  const runs = [...active];
+  const runs = active.values();
   await Promise.all([...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))), endSpareThreads()]);
   return runs.length;
 }
@@ -204,7 +186,7 @@ class Run implements RunSide {
   }
 
   start(fn: TravelingFunction, jobsPerWorker: unknown[][][]): void {
-    track(this);
+    active.add(this);
     const of = jobsPerWorker.length;
     const gateBuffer = this.kind === "thread" ? new SharedArrayBuffer(8) : undefined;
     this.gate = gateBuffer && new Int32Array(gateBuffer);
@@ -286,7 +268,7 @@ class Run implements RunSide {
       await ended;
       if (this.kind === "thread") replaceSpareThreads(); // the threads this run took from the spares
     }
-    untrack(this);
+    active.delete(this);
     this.resolve(this.members.map((m) => m.results!));
   }
 
@@ -298,7 +280,7 @@ class Run implements RunSide {
         this.settled = true;
         clearTimeout(this.timer);
         await Promise.all(this.members.map((m) => m.end()));
-        untrack(this);
+        active.delete(this);
         this.reject(error);
         if (this.kind === "thread" && !(error instanceof RunInterruptedError)) replaceSpareThreads();
       })();

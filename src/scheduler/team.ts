@@ -5,14 +5,18 @@
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { libraryFolder } from "../core/environment";
-import { onInterrupt } from "../core/lifecycle";
+import { LiveSet } from "../core/live-set";
 import { RunInterruptedError, WorkerFailedError } from "../core/errors";
 import type { TravelingFunction } from "../run/travel";
 import { ABORT, COMMAND, CONTROL_SLOTS, GRANT, type JobMessage, type ParkMessage, type TeamTask, type WorkerSettings } from "./protocol";
 
 /** A team's threads alive right now, all teams together. */
 let aliveThreads = 0;
-const activeTeams = new Set<Team>();
+// The kernel's interrupt stops the cell's JavaScript but not its worker threads: they are ended here
+// (core/lifecycle.ts owns SIGINT; in a plain script the process then ends, and its threads with it).
+const activeTeams = new LiveSet<Team>({
+  interrupt: (teams) => teams.forEach((team) => void team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`))),
+});
 
 /**
  * How many controlled worker threads (of `explore`/`replay`) are alive right now.
@@ -37,30 +41,9 @@ export function exploringThreads(): number {
  * ```
  */
 export async function endAllExplorations(): Promise<number> {
-  const teams = [...activeTeams];
+  const teams = activeTeams.values();
   await Promise.all(teams.map((team) => team.fail(new RunInterruptedError(`exploration '${team.label}' was ended by endAllExplorations().`))));
   return teams.length;
-}
-
-// The kernel's interrupt stops the cell's JavaScript but not its worker threads: they are ended here
-// (core/lifecycle.ts owns SIGINT; in a plain script the process then ends, and its threads with it).
-let stopInterrupts: (() => void) | undefined;
-
-function interruptAll(): void {
-  for (const team of [...activeTeams]) void team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`));
-}
-
-function track(team: Team): void {
-  activeTeams.add(team);
-  stopInterrupts ??= onInterrupt(interruptAll);
-}
-
-function untrack(team: Team): void {
-  activeTeams.delete(team);
-  if (activeTeams.size === 0 && stopInterrupts) {
-    stopInterrupts();
-    stopInterrupts = undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +83,7 @@ export class Team {
   /** Starts the threads and waits until each has rebuilt the function. */
   static async start(fn: TravelingFunction, count: number, label: string, settings: WorkerSettings): Promise<Team> {
     const team = new Team(label);
-    track(team);
+    activeTeams.add(team);
     try {
       for (let w = 0; w < count; w++) team.spawn(w, fn, settings);
       for (let w = 0; w < count; w++) {
@@ -215,7 +198,7 @@ export class Team {
       for (const listener of this.failListeners.splice(0)) listener(this.failure);
       await Promise.all(this.workers.map((worker) => worker.terminate()));
       await Promise.all(this.exited);
-      untrack(this);
+      activeTeams.delete(this);
     })();
     return this.ending;
   }
