@@ -22,6 +22,20 @@ export interface OutcomeRecord {
   ms: number;
 }
 
+const session: OutcomeRecord[] = [];
+
+/**
+ * The outcomes this kernel recorded so far (whether or not a file records them too).
+ *
+ * @example
+ * ```ts
+ * sessionOutcomes().filter((o) => o.variant === "unsafe");
+ * ```
+ */
+export function sessionOutcomes(): OutcomeRecord[] {
+  return [...session];
+}
+
 /**
  * The outcomes file named by `RACE_LAB_OUTCOMES`, or null when recording is off.
  *
@@ -36,7 +50,8 @@ export function outcomesFile(): string | null {
 }
 
 /**
- * Appends one outcome to the outcomes file, if recording is on. Returns whether a line was written.
+ * Records one outcome: in this kernel's list, and appended to the outcomes file if recording is on.
+ * Returns whether a line was written.
  *
  * @example
  * ```ts
@@ -49,8 +64,6 @@ export function recordOutcome(record: OutcomeRecord): boolean {
   if (typeof record !== "object" || record === null) {
     throw new RaceLabArgumentError("record", "an outcome record object", record);
   }
-  const file = outcomesFile();
-  if (file === null) return false;
   const line: OutcomeRecord = {
     notebook: record.notebook,
     demo: record.demo,
@@ -61,6 +74,9 @@ export function recordOutcome(record: OutcomeRecord): boolean {
     observed: record.observed,
     ms: record.ms,
   };
+  session.push(line);
+  const file = outcomesFile();
+  if (file === null) return false;
   appendFileSync(file, JSON.stringify(line) + "\n", "utf8");
   return true;
 }

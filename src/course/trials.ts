@@ -9,12 +9,13 @@
 import { performance } from "node:perf_hooks";
 import { RaceLabArgumentError, RunInterruptedError } from "../core/errors";
 import { checkCount, checkFunction, checkOptions, checkText } from "../core/validate";
-import { showHtml, showLiveLine, type LiveLine } from "../display/display";
+import { showHtml, showLiveLine, showText, type LiveLine } from "../display/display";
 import { showChart } from "../display/show-chart";
 import { htmlTable, textTable, type TableRow } from "../display/table";
 import { comparisonSpec } from "./trial-charts";
 import { showReport, summarizeReport, type TrialReport, type TrialRow } from "./trial-report";
 import { currentLesson } from "./lesson-start";
+import { queueClassRecord, takeClassProblem } from "./class-records";
 import { recordOutcome } from "./outcomes";
 import { noteTrialProgress } from "./trial-progress";
 
@@ -142,7 +143,7 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
   noteTrialProgress(null);
   progress?.done(`${label}: ${trials} of ${trials} trials done (${Math.round((performance.now() - began) / 1000)} s)`);
   const report = makeReport(demo, variant, expected, rows);
-  recordOutcome({
+  const outcome = {
     notebook: report.notebook,
     demo,
     variant,
@@ -151,8 +152,12 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
     expected,
     observed: rows.map((r) => r.observed),
     ms: Math.round(report.totalMs * 1000) / 1000,
-  });
+  };
+  recordOutcome(outcome);
+  queueClassRecord(outcome);
   if (show) await report.show();
+  const problem = takeClassProblem();
+  if (problem && show) showText(problem);
   return report;
 }
 
