@@ -24,8 +24,9 @@ import spawnCase from "./cases/spawn.mjs";
 import kernel from "./cases/kernel.mjs";
 import exploreCase from "./cases/explore.mjs";
 import transactionsCase from "./cases/transactions.mjs";
+import classStatsCase from "./cases/class-stats.mjs";
 
-const CASES = [...fileCounter, ...sharedValue, ...poolDecorator, ...noGil, ...managerRpc, ...lockThroughput, ...spawnCase, ...kernel, ...exploreCase, ...transactionsCase];
+const CASES = [...fileCounter, ...sharedValue, ...poolDecorator, ...noGil, ...managerRpc, ...lockThroughput, ...spawnCase, ...kernel, ...exploreCase, ...transactionsCase, ...classStatsCase];
 const LESSON_NAMES = Array.from({ length: 10 }, (_, i) => `lesson-0${i}`);
 
 function usage(message) {
@@ -143,6 +144,11 @@ function bars(rows, lessons) {
   add("transactions: the whole Hermitage table ≤ 20 s", txTable?.ts ? `${fmt(txTable.ts.median / 1000)} s (median; max ${fmt(txTable.ts.max / 1000)} s)` : "", txTable?.ts ? txTable.ts.median <= 20_000 : null);
   const txCheck = find(rows, "transactions", "checkHistory");
   add("transactions: checkHistory on 10 000 transactions ≤ 1 s", txCheck?.ts ? `${fmt(txCheck.ts.median)} ms (median; max ${fmt(txCheck.ts.max)})` : "", txCheck?.ts ? txCheck.ts.median <= 1000 : null);
+
+  const added = find(rows, "class-stats", "what sending adds");
+  add("class-stats: a lesson's records sent add ≤ 50 ms", added?.ts ? `${fmt(added.ts.median)} ms (median; max ${fmt(added.ts.max)})` : "", added?.ts ? added.ts.median <= 50 : null);
+  const view = find(rows, "class-stats", "the class view");
+  add("class-stats: the class view of 200 students × 14 lessons ≤ 1 s", view?.ts ? `${fmt(view.ts.median)} ms (median; max ${fmt(view.ts.max)})` : "", view?.ts ? view.ts.median <= 1000 : null);
 
   const ks = find(rows, "kernel-start", "start → first cell's output");
   add("kernel-start: first cell's output ≤ 3 s", ks?.ts ? `${fmt(ks.ts.median / 1000)} s (median; ipykernel ${fmt((ks.py?.median ?? NaN) / 1000)} s)` : "", ks?.ts ? ks.ts.median <= 3000 : null);
