@@ -38,7 +38,10 @@ function copied(value: unknown, name: string, user: string, to: Destination): un
     checkSendable(value, `\`${name}\``, to);
     return (to === "thread" ? encodeForThread : encodeForProcess)([value])[0];
   } catch (error) {
-    throw cannotTravel(user, name, (error as Error).message.replace(/\.$/, ""), `Pass it as an argument to a thread, or keep it out of the function.`);
+    const what = /function/.test((error as Error).message)
+      ? "If it is a module imported in a cell, call `require(…)` for it inside the function; otherwise pass the data it needs as an argument."
+      : "Pass it as an argument to a thread, or keep it out of the function.";
+    throw cannotTravel(user, name, (error as Error).message.replace(/\.$/, ""), what);
   }
 }
 

@@ -63,12 +63,14 @@ let count = 0;
 class Counter { n = 0; }
 const counter = new Counter();
 const biggest = Math.max;
-const shared = new Value("i", 0);`);
+const shared = new Value("i", 0);
+import * as os from "os";`);
   await cells.run(`function bump() { count += 1; }
 function useInstance() { return counter.n; }
 function useBuiltin() { return biggest(1, 2); }
 function useShared() { return shared.value; }
-function viaHelper() { return useInstance(); }`);
+function viaHelper() { return useInstance(); }
+function useModule() { return os.cpus().length; }`);
   const refused = (name: string, to: "thread" | "process", pattern: RegExp) =>
     assert.throws(() => packFunction(cells.names[name], to), (e: Error) => e instanceof TravelError && pattern.test(e.message));
   refused("bump", "thread", /^`bump` uses `count` from the notebook, which cannot travel with it: the function assigns to it, .*each thread would change its own copy.*new Value/);
@@ -76,6 +78,7 @@ function viaHelper() { return useInstance(); }`);
   refused("useBuiltin", "process", /`useBuiltin` uses `biggest` .*built-in or bound function/);
   refused("useShared", "process", /`useShared` uses `shared` .*cannot travel with it: .*process/);
   refused("viaHelper", "thread", /^`useInstance` uses `counter`/);
+  refused("useModule", "thread", /`useModule` uses `os` .*If it is a module imported in a cell, call `require\(…\)` for it inside the function/);
 });
 
 test("a parameter or local of the same name shadows the notebook's: the outer one does not travel", async () => {
