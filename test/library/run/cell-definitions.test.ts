@@ -95,3 +95,13 @@ const shadowed = await runThreads(shadowing, [[3]]);`);
   assert.deepEqual(cells.names.shadowed, [[3, 6]]);
   assert.equal(packFunction(cells.names.shadowing, "thread").definitions, undefined);
 });
+
+test("playRounds and explore take the notebook's helpers along too", async () => {
+  await cells.run("function addOne(n: number) { return n + 1; }");
+  await cells.run(`import { playRounds, explore, Value } from "race-lab";
+function bump(v: Value) { v.value = addOne(v.value); }
+const played = (await playRounds(bump, { workers: 1, rounds: 2, state: () => new Value("i", 0) })).map((r) => r.state.value);
+const explored = await explore({ fn: bump, workers: 1, setup: () => { const v = new Value("i", 0); return { args: [[v]], observe: () => v.value }; } });`);
+  assert.deepEqual(cells.names.played, [1, 1]);
+  assert.deepEqual(cells.names.explored.schedules.map((s: { observed: unknown }) => s.observed), [1]);
+});
