@@ -106,13 +106,13 @@ export class WorkerFailedError extends RaceLabError {
 }
 
 /**
- * A function could not travel to a worker: it is not a plain function, or it uses a variable of the
- * cell that did not travel with it.
+ * A function could not travel to a worker: it is not a plain function, or it uses something of the
+ * notebook that cannot go with it (a variable it assigns to, a live object, a built-in function).
  *
  * @example
  * ```ts
- * const n = 5;
- * await runThreads(() => n, [[]]); // TravelError: the function uses `n`, which did not travel with it…
+ * let n = 0;
+ * await runThreads(() => { n += 1; }, [[]]); // TravelError: the function uses `n` from the notebook, which cannot travel with it: the function assigns to it…
  * ```
  */
 export class TravelError extends RaceLabError {}

@@ -31,7 +31,8 @@ export function displayName(name: string): string {
  * ```ts
  * functionSource((x: number) => x + 1); // "(x) => x + 1"
  * ```
- * Warning: only the source travels, not the variables around the function. Built-in and bound
+ * Warning: this is the function's own source only; what it uses from the notebook's cells is found
+ * by `cellDefinitions` and travels beside it (see `packFunction`). Built-in and bound
  * functions have no source (`[native code]`) and throw `TravelError`.
  */
 export function functionSource(fn: (...args: any[]) => unknown): string {

@@ -10,6 +10,7 @@ import { RaceLabArgumentError, TravelError } from "../core/errors";
 import { Barrier } from "../primitives/barrier";
 import { runThreads } from "./run";
 import { packFunction } from "./travel";
+import type { CellDefinition } from "./worker-scope";
 import { MAX_WORKERS, checkCount, checkFunction, checkTimeout } from "../core/validate";
 
 /** The most rounds one {@link playRounds} may play. @example `playRounds(fn, { ...opts, rounds: MAX_ROUNDS })` */
@@ -43,9 +44,10 @@ export interface PlayedRound<S> {
   workMs: number;
 }
 
-// Runs in every worker thread; it travels as source code, so it uses nothing from around it.
-function playEachRound(source: string, name: string, states: unknown[], start: Barrier, args: unknown[]) {
-  const play = require("race-lab").rebuildFunction(source, name);
+// Runs in every worker thread; it travels as source code, so it uses nothing from around it. `play`
+// comes as its source with what it uses from the notebook's cells (packFunction's definitions).
+function playEachRound(source: string, name: string, definitions: CellDefinition[], states: unknown[], start: Barrier, args: unknown[]) {
+  const play = require("race-lab").rebuildFunction(source, name, definitions);
   const ms: number[] = [];
   const results: unknown[] = [];
   for (const state of states) {
@@ -74,8 +76,9 @@ function playEachRound(source: string, name: string, states: unknown[], start: B
  * });
  * rounds.map((r) => r.state.value); // e.g. [2000, 1873, 2412, …]
  * ```
- * Warning: `play` travels as its source code (see "How functions travel" in 00-welcome): what it
- * uses from the notebook must come through `state` or `args`. It must be synchronous: the barrier
+ * Warning: `play` travels as its source code, with the functions, classes and constants of the
+ * notebook's cells that it uses (see docs/HOW-FUNCTIONS-TRAVEL.md); anything else must come through
+ * `state` or `args`. It must be synchronous: the barrier
  * blocks the thread between rounds.
  */
 export async function playRounds<S>(play: (state: S, ...args: any[]) => unknown, options: PlayRoundsOptions<S>): Promise<PlayedRound<S>[]> {
@@ -102,7 +105,7 @@ export async function playRounds<S>(play: (state: S, ...args: any[]) => unknown,
   const start = new Barrier(workers);
   const played = await runThreads(
     playEachRound,
-    argLists.map((args) => [packed.source, packed.name, states, start, args]),
+    argLists.map((args) => [packed.source, packed.name, packed.definitions ?? [], states, start, args]),
     timeoutMs === undefined ? { label: packed.name || "play" } : { label: packed.name || "play", timeoutMs },
   );
   return states.map((state, r) => {

@@ -1,15 +1,20 @@
 // What a run sends to a worker: a function packed as its source, name, bound values and lock
 // (packFunction), rebuilt on the other side (unpackFunction); and errors coming back as data.
 import { libraryFolder } from "../core/environment";
-import { describe, RaceLabArgumentError } from "../core/errors";
-import { Destination, decodeShared, encodeForProcess, encodeForThread, notSharable } from "../core/shared-object";
+import { describe } from "../core/errors";
+import { Destination, decodeShared, encodeForProcess, encodeForThread } from "../core/shared-object";
 import { type Guard, guardedInfo } from "../core/guarded";
 import { displayName, functionSource } from "./function-source";
 import { assemble, partialInfo } from "./partials";
-import { checkCellNames, rebuildFunction } from "./worker-scope";
+import { CellDefinition, cellDefinitions } from "./cell-definitions";
+import { checkSendable } from "./sendable";
+import { rebuildFunction } from "./worker-scope";
+
+export { checkSendable } from "./sendable";
 
 /**
- * A function ready to travel: its source, its name and any values bound by {@link partial}.
+ * A function ready to travel: its source, its name, any values bound by {@link partial} and the
+ * functions, classes and constants it uses from the notebook's cells.
  *
  * @example
  * ```ts
@@ -23,45 +28,20 @@ export interface TravelingFunction {
   bound: [number, unknown][];
   /** The encoded lock held around each call, for `locked(lock, fn)` / `interprocessLocked(path)(fn)`. */
   guard?: unknown;
+  /** What it uses from the notebook's cells, in dependency order (values encoded). */
+  definitions?: CellDefinition[];
 }
 
 /**
- * Checks that `value` can be copied to a thread or process: no functions or symbols (anywhere in
- * arrays and plain objects), and for processes no shared memory.
- *
- * @example
- * ```ts
- * checkSendable(args, "argLists[0]", "process");
- * ```
- */
-export function checkSendable(value: unknown, where: string, to: Destination, depth = 0): void {
-  if (typeof value === "function" || typeof value === "symbol") {
-    throw new RaceLabArgumentError(
-      where,
-      `data or shared objects: a ${typeof value} cannot be copied to another ${to} (send a function as fn, or bind values to it with partial())`,
-      value,
-    );
-  }
-  if (to === "process" && (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))) {
-    throw notSharable("SharedArrayBuffer");
-  }
-  if (depth >= 8 || typeof value !== "object" || value === null) return;
-  if (Array.isArray(value)) value.forEach((v, i) => checkSendable(v, `${where}[${i}]`, to, depth + 1));
-  else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value)) checkSendable(v, `${where}.${k}`, to, depth + 1);
-  }
-}
-
-/**
- * Packs `fn` (a plain function or a {@link partial}) for a thread or a process, checking that its
- * source compiles on its own.
+ * Packs `fn` (a plain function or a {@link partial}) for a thread or a process, with what it uses
+ * from earlier notebook cells (see `cellDefinitions`), checking that it all compiles.
  *
  * @example
  * ```ts
  * const packed = packFunction(work, "thread"); // → workerData; unpackFunction(packed) there
  * ```
  * Warning: throws `NotSharableError` when a value bound by `partial` lives in shared memory and goes
- * to a process.
+ * to a process, and `TravelError` when something it uses from the notebook cannot travel.
  */
 export function packFunction(fn: (...args: any[]) => unknown, to: Destination): TravelingFunction {
   const source = functionSource(fn);
@@ -69,18 +49,19 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
   const guardedBy = info ? undefined : guardedInfo(fn);
   const name = info ? info.name : (guardedBy?.inner.name ?? fn.name);
   const guard = info ? info.guard : guardedBy?.guard;
-  // Check here first, so a function that cannot travel fails before any worker starts.
-  checkCellNames(source, name);
-  rebuildFunction(source, name);
+  // Find and check here, so a function that cannot travel fails before any worker starts.
+  const found = cellDefinitions(source, name, to);
+  rebuildFunction(source, name, found.map(decoded));
+  const definitions = found.length > 0 ? { definitions: found } : {};
   const encode = to === "thread" ? encodeForThread : encodeForProcess;
   const bound: [number, unknown][] = [];
   for (const [i, value] of info?.bound ?? []) {
     checkSendable(value, `the value bound to ${info!.parameters[i].name}`, to);
     bound.push([i, encode([value])[0]]);
   }
-  if (guard === undefined) return { source, name, bound };
+  if (guard === undefined) return { source, name, bound, ...definitions };
   checkSendable(guard, `the lock that ${displayName(name)} holds`, to);
-  return { source, name, bound, guard: encode([guard])[0] };
+  return { source, name, bound, guard: encode([guard])[0], ...definitions };
 }
 
 /**
@@ -92,7 +73,7 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
  * ```
  */
 export function unpackFunction(packed: TravelingFunction): (...args: any[]) => any {
-  let fn = rebuildFunction(packed.source, packed.name);
+  let fn = rebuildFunction(packed.source, packed.name, (packed.definitions ?? []).map(decoded));
   if (packed.guard !== undefined) {
     // Rebuild the wrapper: every call holds the lock that travelled with the function.
     const guard = decodeShared(packed.guard) as Guard;
@@ -105,6 +86,11 @@ export function unpackFunction(packed: TravelingFunction): (...args: any[]) => a
   if (packed.bound.length === 0) return fn;
   const bound = new Map(packed.bound.map(([i, v]) => [i, decodeShared(v)] as [number, unknown]));
   return (...args: any[]) => fn(...assemble(bound, args));
+}
+
+/** A definition as the rebuilt function uses it: a copied value decoded (a shared object revived). */
+function decoded(definition: CellDefinition): CellDefinition {
+  return "value" in definition ? { name: definition.name, value: decodeShared(definition.value) } : definition;
 }
 
 /**

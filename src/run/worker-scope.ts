@@ -6,6 +6,19 @@ import * as path from "path";
 import { RaceLabArgumentError, RaceLabError, TravelError } from "../core/errors";
 import { displayName } from "./function-source";
 
+/**
+ * One name a travelling function uses from the notebook, as it travels: the source of a function or
+ * class, a copied value (shared objects of race-lab stay shared in threads), or a race-lab export.
+ *
+ * @example
+ * ```ts
+ * const helper: CellDefinition = { name: "helper", source: "function helper(n) { return n * 2; }" };
+ * ```
+ * Warning: definitions come in dependency order (what a class extends comes before it); rebuild them
+ * in that order.
+ */
+export type CellDefinition = { name: string; source: string } | { name: string; value: unknown } | { name: string; library: string };
+
 let loadLibrary: (() => unknown) | undefined;
 let library: unknown;
 
@@ -25,6 +38,11 @@ function raceLab(): unknown {
     library = loadLibrary();
   }
   return library;
+}
+
+/** @internal race-lab's exports, as rebuilt functions see them. */
+export function libraryExports(): Record<string, unknown> {
+  return raceLab() as Record<string, unknown>;
 }
 
 const cwdRequire = createRequire(path.join(process.cwd(), "__race_lab_travel__.js"));
@@ -87,11 +105,11 @@ function builtinFor(compiledName: string): string | undefined {
   return builtins.has(base) ? base : undefined;
 }
 
-function travelScope(source: string, name: string): { names: string[]; values: unknown[] } {
+function travelScope(source: string, name: string, travelled: Map<string, () => unknown>): { names: string[]; values: unknown[] } {
   // __name is what tsx/esbuild insert to keep function names (`__name(fn, "fn")`): scripts and tests
   // run under tsx send functions whose source calls it.
   const names = ["require", "exports", "__decorate", "__metadata", "__param", "__importDefault", "__importStar", "__name"];
-  const values: unknown[] = [travelRequire, cellNamesInWorker(name), __decorate, __metadata, __param, __importDefault, __importStar, keepName];
+  const values: unknown[] = [travelRequire, cellNamesInWorker(name, travelled), __decorate, __metadata, __param, __importDefault, __importStar, keepName];
   const seen = new Set(names);
   // `import { sleep } from "race-lab"` in a cell compiles to `race_lab_1.sleep`: bind every such name.
   for (const [id] of source.matchAll(/\brace_lab_\d+\b/g)) {
@@ -141,34 +159,15 @@ function notTraveled(name: string, missing: string, hint = ""): TravelError {
   );
 }
 
-// tslab compiles a name defined or imported in an EARLIER cell to `exports.name`.
-const CELL_EXPORT = /(?<![\w$.])exports\.([A-Za-z_$][\w$]*)/g;
-
-/** The kernel's table of names from earlier cells, when running under tslab. */
-function tslabCellNames(): Record<string, unknown> | undefined {
-  return (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__?.exports;
-}
-
-/**
- * @internal In the notebook, before anything starts: every `exports.name` the function uses must be a name
- * imported from race-lab in an earlier cell (the worker has those). Anything else is a cell variable.
- */
-export function checkCellNames(source: string, name: string): void {
-  const lib = raceLab() as Record<string, unknown>;
-  const cells = tslabCellNames();
-  for (const [, used] of source.matchAll(CELL_EXPORT)) {
-    const fromRaceLab = used in lib && (!cells || !(used in cells) || cells[used] === lib[used]);
-    if (!fromRaceLab) throw notTraveled(name, used, " (It is defined in an earlier cell of the notebook.)");
-  }
-}
-
-/** `exports` inside a traveled function: race-lab's names; any other name did not travel. */
-function cellNamesInWorker(name: string): Record<string, unknown> {
+/** `exports` inside a traveled function: the names that travelled with it, race-lab's; no other. */
+function cellNamesInWorker(name: string, travelled: Map<string, () => unknown>): Record<string, unknown> {
   return new Proxy(
     {},
     {
       get(_, key) {
         if (typeof key !== "string") return undefined;
+        const own = travelled.get(key);
+        if (own) return own();
         const lib = raceLab() as Record<string, unknown>;
         if (key in lib) return lib[key];
         throw notTraveled(name, key, " (It is defined in an earlier cell of the notebook.)");
@@ -178,7 +177,8 @@ function cellNamesInWorker(name: string): Record<string, unknown> {
 }
 
 /**
- * Rebuilds a function from {@link functionSource}'s text, on the other side. Inside it, `require`,
+ * Rebuilds a function from {@link functionSource}'s text, on the other side, with the notebook's
+ * definitions that travelled with it (see `cellDefinitions`; values already decoded). Inside it, `require`,
  * every `race_lab_N` (a cell's `import … from "race-lab"`), `exports.name` for race-lab names
  * imported in an earlier cell, Node modules imported in the cell (`fs_1`) and TypeScript's
  * decorator helpers are available. A `ReferenceError` for a name the function
@@ -191,23 +191,29 @@ function cellNamesInWorker(name: string): Record<string, unknown> {
  * ```
  * Warning: the source is run as code. Only rebuild source that came from your own functions.
  */
-export function rebuildFunction(source: string, name = ""): (...args: any[]) => any {
+export function rebuildFunction(source: string, name = "", definitions: readonly CellDefinition[] = []): (...args: any[]) => any {
   if (typeof source !== "string" || source.trim() === "") {
     throw new RaceLabArgumentError("source", "the source code of a function (a non-empty string)", source);
   }
   if (typeof name !== "string") throw new RaceLabArgumentError("name", "a string", name);
-  const scope = travelScope(source, name);
+  if (!Array.isArray(definitions)) throw new RaceLabArgumentError("definitions", "an array of cell definitions", definitions);
+  const travelled = new Map<string, () => unknown>();
+  const everything = [source, ...definitions.map((d) => ("source" in d ? d.source : ""))].join("\n");
+  const scope = travelScope(everything, name, travelled);
+  const explain = (error: unknown): unknown => travelErrorFor(error, everything, name) ?? error;
   let fn: unknown;
   try {
-    fn = new Function(...scope.names, `"use strict";\nreturn (${source}\n);`)(...scope.values);
+    defineTravelled(definitions, scope, travelled);
+    const own = [...travelled.keys()];
+    const values = [...travelled.values()].map((get) => get());
+    fn = new Function(...scope.names, ...own, `"use strict";\nreturn (${source}\n);`)(...scope.values, ...values);
   } catch (error) {
-    throw travelErrorFor(error, source, name) ??
+    throw travelErrorFor(error, everything, name) ??
       new TravelError(`${displayName(name)} could not be rebuilt from its source code: ${(error as Error).message}`);
   }
   if (typeof fn !== "function") throw new RaceLabArgumentError("source", "the source code of a function", source);
   if (/^class\b/.test(source)) return fn as (...args: any[]) => any;
   const rebuilt = fn as (...args: any[]) => any;
-  const explain = (error: unknown): unknown => travelErrorFor(error, source, name) ?? error;
   return function (this: unknown, ...args: any[]) {
     try {
       const result = rebuilt.apply(this, args);
@@ -217,4 +223,28 @@ export function rebuildFunction(source: string, name = ""): (...args: any[]) => 
       throw explain(error);
     }
   };
+}
+
+/**
+ * Rebuilds the notebook's definitions that travelled with a function, all in one scope (so that
+ * they see each other, mutual recursion included), in the order they came: what a class extends
+ * before the class. Each name goes into `travelled`, where `exports.name` and the function find it.
+ */
+function defineTravelled(definitions: readonly CellDefinition[], scope: { names: string[]; values: unknown[] }, travelled: Map<string, () => unknown>): void {
+  if (definitions.length === 0) return;
+  const lib = raceLab() as Record<string, unknown>;
+  const given = definitions.filter((d) => !("source" in d));
+  const sources = definitions.filter((d): d is { name: string; source: string } => "source" in d);
+  // The names are known before any is defined, so that `class B extends exports.A` finds A.
+  const body =
+    `"use strict";\n__travelled({ ${definitions.map((d) => `${JSON.stringify(d.name)}: () => ${d.name}`).join(", ")} });\n` +
+    sources.map((d) => `const ${d.name} = (${d.source}\n);`).join("\n");
+  const define = (getters: Record<string, () => unknown>) => {
+    for (const d of definitions) travelled.set(d.name, getters[d.name]);
+  };
+  new Function(...scope.names, "__travelled", ...given.map((d) => d.name), body)(
+    ...scope.values,
+    define,
+    ...given.map((d) => ("library" in d ? lib[d.library] : (d as { value: unknown }).value)),
+  );
 }

@@ -142,7 +142,7 @@ test("packFunction checks the source compiles before any worker starts; unpackFu
   assert.equal(unpackFunction(packFunction(partial((a: number, b: number) => a - b, { a: 10 }), "process"))(4), 6);
 });
 
-test("names from earlier notebook cells (tslab's `exports.name`): race-lab's travel, others fail before starting", async () => {
+test("names from earlier notebook cells (tslab's `exports.name`): race-lab's are bound, constants copied, assigned ones refused", async () => {
   // tslab compiles a name from an earlier cell to `exports.name` and keeps those names in __tslab__.exports.
   const lib = await import("race-lab");
   const tslab = { exports: { currentWorker: lib.currentWorker, balance: 100 } as Record<string, unknown> };
@@ -150,17 +150,19 @@ test("names from earlier notebook cells (tslab's `exports.name`): race-lab's tra
   try {
     const usesImport = new Function("return function work(n) { return exports.currentWorker().number + n; }")();
     assert.deepEqual(await runThreads(usesImport, [[10], [20]]), [11, 22]);
-    const usesVariable = new Function("return function work(n) { return exports.balance + n; }")();
-    assert.throws(() => packFunction(usesVariable, "thread"), (e: Error) => {
+    const usesConstant = new Function("return function work(n) { return exports.balance + n; }")();
+    assert.deepEqual(await runThreads(usesConstant, [[1]]), [101]);
+    const assigns = new Function("return function work(n) { exports.balance += n; }")();
+    assert.throws(() => packFunction(assigns, "thread"), (e: Error) => {
       assert.ok(e instanceof TravelError);
-      assert.match(e.message, /^`work` uses `balance`, which did not travel with it\. .*\(It is defined in an earlier cell of the notebook\.\)$/);
+      assert.match(e.message, /^`work` uses `balance` from the notebook, which cannot travel with it: the function assigns to it/);
       return true;
     });
-    await assert.rejects(runThreads(usesVariable, [[1]]), TravelError);
-    // A cell variable that shadows a race-lab name is still a cell variable.
+    await assert.rejects(runThreads(assigns, [[1]]), TravelError);
+    // A cell variable that shadows a race-lab name is the cell's value, not race-lab's.
     tslab.exports.sleep = 5;
     const shadowed = new Function("return function work() { return exports.sleep; }")();
-    assert.throws(() => packFunction(shadowed, "thread"), /uses `sleep`/);
+    assert.deepEqual(await runThreads(shadowed, [[]]), [5]);
   } finally {
     delete (globalThis as any).__tslab__;
   }
