@@ -7,8 +7,17 @@ let typescript: typeof TS | undefined;
 
 /** TypeScript, loaded on first use: only the notebook's side reads sources, never a worker. */
 function ts(): typeof TS {
-  typescript ??= require("typescript") as typeof TS;
+  typescript ??= kernelCompiler() ?? (require("typescript") as typeof TS);
   return typescript;
+}
+
+/**
+ * In a tslab kernel its own compiler (a TypeScript 5.0 build) is loaded already: reuse it, rather
+ * than load a second compiler into the kernel (about a second of a cell's time and tens of MB).
+ */
+function kernelCompiler(): typeof TS | undefined {
+  const file = Object.keys(require.cache).find((f) => /[\\/]@tslab[\\/]typescript-for-tslab[\\/]lib[\\/]typescript\.js$/.test(f));
+  return file ? (require.cache[file]!.exports as typeof TS) : undefined;
 }
 
 const FILE = "travelling.ts";
