@@ -1,7 +1,7 @@
-import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isMainThread as workerThreadsIsMain, threadId } from "worker_threads";
+import { tslabVersion } from "../kernel/tslab";
 import { type CoreLimit, usableCores } from "./cores";
 
 /**
@@ -63,17 +63,6 @@ export function machineInfo(): MachineInfo {
   return info;
 }
 
-function tslabVersion(): string | undefined {
-  for (const from of [process.cwd(), __dirname]) {
-    try {
-      const file = require.resolve("tslab/package.json", { paths: [from] });
-      return JSON.parse(fs.readFileSync(file, "utf8")).version;
-    } catch {
-      // not reachable from here: try the next place
-    }
-  }
-  return undefined;
-}
 
 /**
  * Prints {@link machineInfo} as a small two-column table (plain text, works everywhere).

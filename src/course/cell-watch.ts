@@ -1,13 +1,8 @@
 /**
  * Which cells the tslab kernel is asked to run, watched from inside the kernel (race-lab is loaded into
- * the kernel's process by the lesson's first cell). tslab 1.0.22 gives no hook for it, so we use two
- * places where its modules look a name up on each run:
- *   - `jupyter.js` sets `exports.lastWriteDisplayData` at the start of every execute request: a cell run
- *     begins (we count them);
- *   - `executor.js` calls `metadata.getCodeMetadata(src)` first thing with the cell's source, before it
- *     compiles it: what the cell says (we note which solution cells it holds).
- * Both are looked up through the modules' export objects at call time, so replacing them there is
- * seen. A third place: what tslab prints to stderr (`process.stderr.write`, which it sets per cell). On
+ * the kernel's process by the lesson's first cell): each run is counted, and each cell's source noted
+ * (which solution cells it holds; what it defines, for the message after an interrupt). The hooks into
+ * tslab are kernel/tslab.ts's. A third place: what tslab prints to stderr (`process.stderr.write`, which it sets per cell). On
  * an interrupt (■) it prints the stack trace of its internal "Interrupted asynchronously" error; we
  * print what stopped and which cell to run again instead (core/interrupt-note.ts). A cell's compile
  * errors come one write each: we print each once, the one to fix first on top. race-lab's own errors
@@ -15,61 +10,30 @@
  * processes, scripts, tests) nothing is watched.
  */
 import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice } from "../core/interrupt-note";
+import { TSLAB_INTERRUPT_TRACE, watchExecuteRequests } from "../kernel/tslab";
 import { takeTrialProgress } from "./trial-progress";
 import { missingNameTip } from "./missing-name";
 
 const SOLUTION_CELL = /\bsolutionCell\(\s*["']([\w-]+)["']\s*\)/g;
 
 let runs = 0;
-let sourcePending = false;
 let watching = false;
 /** Exercise id → the run in which a cell holding `solutionCell(id)` was last sent to the kernel. */
 const asked = new Map<string, number>();
 
-/** A module the process has already loaded whose file ends with `suffix`, or undefined. */
-function loaded(suffix: string): { exports: Record<string, unknown> } | undefined {
-  for (const [file, mod] of Object.entries(require.cache)) {
-    if (mod && file.replace(/\\/g, "/").endsWith(suffix)) return mod as { exports: Record<string, unknown> };
-  }
-  return undefined;
-}
-
 function install(): void {
-  const jupyter = loaded("/tslab/dist/jupyter.js");
-  const metadata = loaded("/tslab/dist/metadata.js");
-  const getCodeMetadata = metadata?.exports.getCodeMetadata;
-  if (!jupyter || !metadata || typeof getCodeMetadata !== "function") return;
-  const already = Object.getOwnPropertyDescriptor(jupyter.exports, "lastWriteDisplayData");
-  if (already?.get) return; // installed by another copy of race-lab
-  let current = jupyter.exports.lastWriteDisplayData;
-  Object.defineProperty(jupyter.exports, "lastWriteDisplayData", {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set: (value) => {
-      current = value;
-      // tslab sets it once per execute request, right before it compiles the cell. (Setting it to
-      // null is a test faking the kernel's display, not a run.)
-      if (value !== null && value !== undefined) {
-        runs += 1;
-        sourcePending = true;
-      }
+  watching = watchExecuteRequests({
+    onRun: () => {
+      runs += 1;
     },
-  });
-  metadata.exports.getCodeMetadata = (src: unknown, ...rest: unknown[]) => {
-    // The first call after a run begins carries the cell's source; later ones are completions.
-    if (sourcePending && typeof src === "string") {
-      sourcePending = false;
+    onSource: (src) => {
       noteCellSource(src);
       for (const m of src.matchAll(SOLUTION_CELL)) asked.set(m[1], runs);
-    }
-    return (getCodeMetadata as (...a: unknown[]) => unknown)(src, ...rest);
-  };
-  replaceInterruptTrace();
-  watching = true;
+    },
+  });
+  if (watching) replaceInterruptTrace();
 }
 
-const TSLAB_INTERRUPT = "Error: Interrupted asynchronously";
 /** One compile error as tslab prints it: "[file ]line:column - message". */
 const DIAGNOSTIC = /^(?:\S+ )?(\d+):(\d+) - ([^]*?)\n?$/;
 /** race-lab's own errors, as console.error prints them: the name, the message, then the stack. */
@@ -163,7 +127,7 @@ function replaceInterruptTrace(): void {
       pending.push(chunk);
       return true;
     }
-    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT)) text = interruptSummary(takeTrialProgress()) + "\n";
+    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT_TRACE)) text = interruptSummary(takeTrialProgress()) + "\n";
     else if (typeof chunk === "string") {
       text = withoutLibraryStack(chunk);
       // A value an interrupted cell did not make, used by the student's own code: say so.

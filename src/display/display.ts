@@ -6,51 +6,11 @@
  * `text/plain` fallback, so that a front end (or `jupyter nbconvert --to script`, or a grader reading
  * the notebook's JSON) that cannot render the rich form still shows something meaningful.
  */
-import { createRequire } from "node:module";
 import { RaceLabArgumentError } from "../core/errors";
+import { kernelDisplayWriter } from "../kernel/tslab";
 
 /** The mime bundle of one display_data message: mime type → content. */
 export type MimeBundle = Record<string, string>;
-
-type WriteDisplayData = (data: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
-
-let tslabJupyterPath: string | null | undefined;
-
-/**
- * Finds tslab's `dist/jupyter.js` as the running process resolves it (the kernel is started as
- * `node …/tslab/bin/tslab kernel`), without loading it: only a module that the process already loaded
- * can hold the kernel's live display function.
- */
-function resolveTslabJupyter(): string | null {
-  if (tslabJupyterPath !== undefined) return tslabJupyterPath;
-  tslabJupyterPath = null;
-  const roots = [require.main?.filename, process.argv[1]].filter((p): p is string => typeof p === "string" && p !== "");
-  for (const root of roots) {
-    try {
-      tslabJupyterPath = createRequire(root).resolve("tslab/dist/jupyter");
-      break;
-    } catch {
-      // not resolvable from this root: try the next one
-    }
-  }
-  return tslabJupyterPath;
-}
-
-/**
- * The kernel's display function for the cell that is running now, or null outside a tslab kernel.
- * tslab sets `lastWriteDisplayData` at the start of every execute request.
- */
-function kernelWriter(): WriteDisplayData | null {
-  try {
-    const path = resolveTslabJupyter();
-    if (path === null) return null;
-    const mod = require.cache[path];
-    const writer = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    return typeof writer === "function" ? (writer as WriteDisplayData) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * True when this code runs inside a tslab Jupyter kernel that is executing a cell, so rich output will
@@ -62,7 +22,7 @@ function kernelWriter(): WriteDisplayData | null {
  * ```
  */
 export function inJupyter(): boolean {
-  return kernelWriter() !== null;
+  return kernelDisplayWriter() !== null;
 }
 
 function checkText(name: string, value: unknown): string {
@@ -87,7 +47,7 @@ export function showBundle(bundle: MimeBundle): void {
   for (const [mime, content] of Object.entries(bundle)) checkText(`bundle["${mime}"]`, content);
   const text = bundle["text/plain"];
   if (text === undefined) throw new RaceLabArgumentError("bundle", 'an object with a "text/plain" entry', bundle);
-  const writer = kernelWriter();
+  const writer = kernelDisplayWriter();
   if (writer !== null) {
     try {
       writer({ data: { ...bundle }, metadata: {}, transient: {} }, false);
@@ -114,7 +74,7 @@ let liveDisplays = 0;
  */
 export function showLiveLine(text: string): LiveLine {
   checkText("text", text);
-  const writer = kernelWriter();
+  const writer = kernelDisplayWriter();
   const id = `race-lab-live-${process.pid}-${++liveDisplays}`;
   let last = text;
   const send = (t: string, update: boolean) => {

@@ -2,6 +2,7 @@
 // constants that earlier cells defined and that it uses, and what those use in turn — the way
 // Python's spawn imports the main module again in the child, but only what is needed.
 import { TravelError } from "../core/errors";
+import { cellNames } from "../kernel/tslab";
 import { Destination, encodeForProcess, encodeForThread } from "../core/shared-object";
 import { checkSendable } from "./sendable";
 import { displayName, functionSource } from "./function-source";
@@ -10,10 +11,6 @@ import { CellDefinition, libraryExports } from "./worker-scope";
 
 export type { CellDefinition } from "./worker-scope";
 
-/** @internal The kernel's table of every name the notebook's cells defined or imported (tslab keeps it). */
-export function tslabCellNames(): Record<string, unknown> | undefined {
-  return (globalThis as { __tslab__?: { exports?: Record<string, unknown> } }).__tslab__?.exports;
-}
 
 /** Names a rebuilt function always has: they never come from a cell. */
 const SCOPE = /^(require|exports|__decorate|__metadata|__param|__importDefault|__importStar|__name|[a-z][a-z0-9_]*_\d+)$/;
@@ -68,7 +65,7 @@ function sourceOf(value: (...args: any[]) => unknown, name: string, user: string
  * a built-in function. A copied constant is the value it had when the function was sent.
  */
 export function cellDefinitions(source: string, name: string, to: Destination): CellDefinition[] {
-  const cells = tslabCellNames();
+  const cells = cellNames();
   if (!cells) return [];
   const library = libraryExports();
   const byValue = new Map<unknown, string>();

@@ -2,23 +2,18 @@
 // TypeScript's own parser and binder, so that a parameter or a local of the same name (`const k = 3`
 // inside the function) shadows an outer `k` exactly as JavaScript scoping says.
 import type * as TS from "typescript";
+import { kernelCompiler } from "../kernel/tslab";
 
 let typescript: typeof TS | undefined;
 
 /** TypeScript, loaded on first use: only the notebook's side reads sources, never a worker. */
 function ts(): typeof TS {
-  typescript ??= kernelCompiler() ?? (require("typescript") as typeof TS);
+  // In a tslab kernel its own compiler is loaded already: reusing it spares the first send of a
+  // session a second compiler (about a second, and tens of MB of the kernel's memory).
+  typescript ??= kernelCompiler<typeof TS>() ?? (require("typescript") as typeof TS);
   return typescript;
 }
 
-/**
- * In a tslab kernel its own compiler (a TypeScript 5.0 build) is loaded already: reuse it, rather
- * than load a second compiler into the kernel (about a second of a cell's time and tens of MB).
- */
-function kernelCompiler(): typeof TS | undefined {
-  const file = Object.keys(require.cache).find((f) => /[\\/]@tslab[\\/]typescript-for-tslab[\\/]lib[\\/]typescript\.js$/.test(f));
-  return file ? (require.cache[file]!.exports as typeof TS) : undefined;
-}
 
 const FILE = "travelling.ts";
 const cache = new Map<string, Map<string, boolean>>();

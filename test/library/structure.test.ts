@@ -65,7 +65,7 @@ test("every relative import names a file that exists", () => {
 });
 
 // The layers, lowest first: a file may import from its own folder and the folders before it.
-const LAYERS = ["core", "primitives", "shared", "run", "files", "manager", "database", "display", "trace", "course", "scheduler", "transactions"];
+const LAYERS = ["kernel", "core", "primitives", "shared", "run", "files", "manager", "database", "display", "trace", "course", "scheduler", "transactions"];
 // The files workers, children and the manager's server load from disk: they may load the whole library.
 const ENTRIES = ["run/worker-entry.ts", "run/child-entry.ts", "manager/manager-server.ts", "scheduler/worker.ts"];
 
