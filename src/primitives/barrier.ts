@@ -3,7 +3,7 @@
 
 import { Condition } from "./condition";
 import { BrokenBarrierError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { blocking, deadlineOf, forbidMainThreadBlock, mayBlock, remaining, type Steps, waiting } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { checkInteger, checkOptions, checkTimeout } from "../core/validate";
@@ -71,25 +71,7 @@ export class Barrier implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): number {
-    const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
-    forbidMainThreadBlock("barrier.wait()", "barrier.waitAsync()");
-    this.cond.acquire();
-    try {
-      // Wait out a previous round that is still draining or resetting (Python's _enter).
-      if (!this.cond.waitFor(() => !this.isPassing(), this.msLeft(deadline))) this.breakAndThrow();
-      this.throwIfBroken();
-      const index = this.arrive();
-      try {
-        if (index + 1 === this.parties) this.trip();
-        else if (!this.cond.waitFor(() => this.state !== FILLING, this.msLeft(deadline))) this.breakAndThrow();
-        this.throwIfBroken();
-        return index;
-      } finally {
-        this.leave();
-      }
-    } finally {
-      this.cond.release();
-    }
+    return blocking(this.waitSteps(timeoutMs));
   }
 
   /**
@@ -101,16 +83,22 @@ export class Barrier implements Sharable {
    * const index = await barrier.waitAsync(5000);
    * ```
    */
-  async waitAsync(timeoutMs?: number): Promise<number> {
+  waitAsync(timeoutMs?: number): Promise<number> {
+    return waiting(this.waitSteps(timeoutMs));
+  }
+
+  private *waitSteps(timeoutMs: number | undefined): Steps<number> {
     const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
-    await this.cond.acquireAsync();
+    yield mayBlock("barrier.wait()", "barrier.waitAsync()");
+    yield* this.cond.acquireSteps();
     try {
-      if (!(await this.cond.waitForAsync(() => !this.isPassing(), this.msLeft(deadline)))) this.breakAndThrow();
+      // Wait out a previous round that is still draining or resetting (Python's _enter).
+      if (!(yield* this.cond.waitForSteps(() => !this.isPassing(), this.msLeft(deadline)))) this.breakAndThrow();
       this.throwIfBroken();
       const index = this.arrive();
       try {
         if (index + 1 === this.parties) this.trip();
-        else if (!(await this.cond.waitForAsync(() => this.state !== FILLING, this.msLeft(deadline)))) this.breakAndThrow();
+        else if (!(yield* this.cond.waitForSteps(() => this.state !== FILLING, this.msLeft(deadline)))) this.breakAndThrow();
         this.throwIfBroken();
         return index;
       } finally {

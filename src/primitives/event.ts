@@ -1,6 +1,6 @@
 // Event: Python's threading.Event — one shared flag threads can wait for. One Int32 slot: 0 or 1.
 
-import { checkNoArguments, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { blocking, checkNoArguments, deadlineOf, mayBlock, type Steps, tryUntil, wake, waiting } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 
 const FLAG = 0;
@@ -75,13 +75,7 @@ export class Event implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): boolean {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("event.wait()", "event.waitAsync()", timeoutMs);
-    // Sleep only while the flag is still 0: a set() between our check and the sleep is not missed.
-    while (!this.isSet()) {
-      if (sleepWhile(this.view, FLAG, 0, deadline) === "timed-out") return this.isSet();
-    }
-    return true;
+    return blocking(this.waitSteps(timeoutMs));
   }
 
   /**
@@ -93,13 +87,15 @@ export class Event implements Sharable {
    * ```
    * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
    */
-  async waitAsync(timeoutMs?: number): Promise<boolean> {
+  waitAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.waitSteps(timeoutMs));
+  }
+
+  private *waitSteps(timeoutMs: number | undefined): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    // Same lost wake-up guard as in wait.
-    while (!this.isSet()) {
-      if ((await sleepWhileAsync(this.view, FLAG, 0, deadline)) === "timed-out") return this.isSet();
-    }
-    return true;
+    yield mayBlock("event.wait()", "event.waitAsync()", timeoutMs);
+    // Sleeps only while the flag is still 0: a set() between our look and the sleep is not missed.
+    return yield* tryUntil(() => this.isSet(), this.view, FLAG, 0, deadline);
   }
 
   /** @internal */

@@ -3,7 +3,7 @@
 
 import { Condition } from "./condition";
 import { RaceLabArgumentError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { blocking, deadlineOf, mayBlock, remaining, type Steps, waiting } from "./futex";
 import { Lock } from "./lock";
 import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { checkInteger, checkOptions } from "../core/validate";
@@ -84,17 +84,7 @@ export class Queue<T = unknown> implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   put(item: T, timeoutMs?: number): boolean {
-    const bytes = this.encode(item);
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("queue.put()", "queue.putAsync()", timeoutMs);
-    if (!this.lock.acquire(timeoutMs === 0 ? 0 : this.msLeft(deadline))) return false;
-    try {
-      if (!this.notFull.waitFor(() => this.fits(bytes), this.msLeft(deadline))) return false;
-      this.store(bytes);
-      return true;
-    } finally {
-      this.lock.release();
-    }
+    return blocking(this.putSteps(item, timeoutMs));
   }
 
   /**
@@ -105,17 +95,15 @@ export class Queue<T = unknown> implements Sharable {
    * await q.putAsync(42);
    * ```
    */
-  async putAsync(item: T, timeoutMs?: number): Promise<boolean> {
+  putAsync(item: T, timeoutMs?: number): Promise<boolean> {
+    return waiting(this.putSteps(item, timeoutMs));
+  }
+
+  private *putSteps(item: T, timeoutMs: number | undefined): Steps<boolean> {
     const bytes = this.encode(item);
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (!(await this.lock.acquireAsync(this.msLeft(deadline)))) return false;
-    try {
-      if (!(await this.notFull.waitForAsync(() => this.fits(bytes), this.msLeft(deadline)))) return false;
-      this.store(bytes);
-      return true;
-    } finally {
-      this.lock.release();
-    }
+    yield mayBlock("queue.put()", "queue.putAsync()", timeoutMs);
+    return yield* this.lockedSteps(deadline, timeoutMs, this.notFull, () => this.fits(bytes), () => (this.store(bytes), true), false);
   }
 
   /**
@@ -130,15 +118,7 @@ export class Queue<T = unknown> implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   get(timeoutMs?: number): T | undefined {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("queue.get()", "queue.getAsync()", timeoutMs);
-    if (!this.lock.acquire(timeoutMs === 0 ? 0 : this.msLeft(deadline))) return undefined;
-    try {
-      if (!this.notEmpty.waitFor(() => this.header[COUNT] > 0, this.msLeft(deadline))) return undefined;
-      return this.take();
-    } finally {
-      this.lock.release();
-    }
+    return blocking(this.getSteps(timeoutMs));
   }
 
   /**
@@ -149,12 +129,25 @@ export class Queue<T = unknown> implements Sharable {
    * const item = await q.getAsync(5000);
    * ```
    */
-  async getAsync(timeoutMs?: number): Promise<T | undefined> {
+  getAsync(timeoutMs?: number): Promise<T | undefined> {
+    return waiting(this.getSteps(timeoutMs));
+  }
+
+  private *getSteps(timeoutMs: number | undefined): Steps<T | undefined> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (!(await this.lock.acquireAsync(this.msLeft(deadline)))) return undefined;
+    yield mayBlock("queue.get()", "queue.getAsync()", timeoutMs);
+    return yield* this.lockedSteps(deadline, timeoutMs, this.notEmpty, () => this.header[COUNT] > 0, () => this.take(), undefined);
+  }
+
+  /**
+   * put's and get's shared shape (CPython's queue.py): take the lock, wait on `condition` until
+   * `ready()`, then `act()` and release; `timedOut` when the lock or the wait runs out of time.
+   */
+  private *lockedSteps<R, F>(deadline: number, timeoutMs: number | undefined, condition: Condition, ready: () => boolean, act: () => R, timedOut: F): Steps<R | F> {
+    if (!(yield* this.lock.acquireSteps(timeoutMs === 0 ? 0 : this.msLeft(deadline)))) return timedOut;
     try {
-      if (!(await this.notEmpty.waitForAsync(() => this.header[COUNT] > 0, this.msLeft(deadline)))) return undefined;
-      return this.take();
+      if (!(yield* condition.waitForSteps(ready, this.msLeft(deadline)))) return timedOut;
+      return act();
     } finally {
       this.lock.release();
     }

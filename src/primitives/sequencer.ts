@@ -2,7 +2,7 @@
 // happens every time — for teaching, and for tests that must not depend on luck.
 
 import { RaceLabError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { blocking, deadlineOf, mayBlock, sleep, type Steps, wake, waiting } from "./futex";
 import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
 import { checkFunction, checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
@@ -73,14 +73,7 @@ export class Sequencer implements Sharable {
    */
   step<T>(n: number, fn: () => T): T {
     this.checkStep(n, fn);
-    forbidMainThreadBlock("sequencer.step()", "sequencer.stepAsync()");
-    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
-    for (;;) {
-      const turn = this.readTurn(n);
-      if (turn === n) break;
-      // Sleep only while the turn is still the one we read: an advance in between is not missed.
-      if (sleepWhile(this.view, TURN, turn, deadline) === "timed-out" && this.turn !== n) throw this.timedOut(n);
-    }
+    blocking(this.turnSteps(n));
     try {
       return fn();
     } finally {
@@ -98,17 +91,23 @@ export class Sequencer implements Sharable {
    */
   async stepAsync<T>(n: number, fn: () => T | Promise<T>): Promise<T> {
     this.checkStep(n, fn);
-    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
-    for (;;) {
-      const turn = this.readTurn(n);
-      if (turn === n) break;
-      // Same lost wake-up guard as in step.
-      if ((await sleepWhileAsync(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
-    }
+    await waiting(this.turnSteps(n));
     try {
       return await fn();
     } finally {
       this.advance(n);
+    }
+  }
+
+  /** Waits until the turn is `n`. */
+  private *turnSteps(n: number): Steps<void> {
+    yield mayBlock("sequencer.step()", "sequencer.stepAsync()");
+    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
+    for (;;) {
+      const turn = this.readTurn(n);
+      if (turn === n) return;
+      // Sleep only while the turn is still the one we read: an advance in between is not missed.
+      if ((yield sleep(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
     }
   }
 
