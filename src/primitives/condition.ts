@@ -1,9 +1,9 @@
 // Condition: Python's threading.Condition — a lock plus "wait until notified". The waiting is a
 // futex on a shared sequence number that every notify bumps.
 
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
-import { blocking, deadlineOf, mayBlock, remaining, sleep, type Steps, wake, waiting } from "./futex";
+import { blocking, deadlineOf, mayBlock, msLeft, sleep, type Steps, wake, waiting } from "./futex";
 import { Lock } from "./lock";
 import { RLock } from "./rlock";
 import { BaseLock } from "./synchronized";
@@ -31,7 +31,7 @@ const MAX_NOTIFY = 2 ** 31 - 1;
  * notify can wake more than asked): always loop, or use `waitFor`. `wait`, `notify` and `notifyAll`
  * need the lock held (`LockReleaseError` otherwise).
  */
-export class Condition extends BaseLock implements Sharable {
+export class Condition extends BaseLock {
   /** @internal The lock every user of the condition holds. */
   protected lock: Lock | RLock;
   /** @internal [sequence]: bumped by every notify. */
@@ -178,9 +178,9 @@ export class Condition extends BaseLock implements Sharable {
     let result = predicate();
     // A loop, not a single wait: being woken only means "something changed", not "your condition holds".
     while (!result) {
-      const ms = remaining(deadline);
+      const ms = msLeft(deadline);
       if (ms === 0) break;
-      const woken = yield* this.waitSteps(ms === Infinity ? undefined : ms, call);
+      const woken = yield* this.waitSteps(ms, call);
       result = predicate();
       // A wait that timed out has used up what was left: look once more, then stop. (Under explore a
       // time-out is granted when nobody else can go on; looping on the clock would wait it out for real.)
@@ -226,20 +226,6 @@ export class Condition extends BaseLock implements Sharable {
       throw new LockReleaseError(`condition.${call}(): this thread must hold the condition's lock first (use cond.withLock(...) or cond.acquire()).`);
     }
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Condition");
-    return { __raceLab: "Condition", lock: this.lock.toSharedState(to), buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Condition {
-    const cond = Object.create(Condition.prototype) as Condition;
-    cond.lock = decodeShared(state.lock) as Lock | RLock;
-    cond.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return cond;
-  }
 }
 
-registerSharable("Condition", (state) => Condition.fromSharedState(state), __filename);
+defineSharable(Condition, { name: "Condition", module: __filename, fields: ["lock", "view"] });

@@ -1,7 +1,7 @@
 // Event: Python's threading.Event — one shared flag threads can wait for. One Int32 slot: 0 or 1.
 
 import { blocking, checkNoArguments, deadlineOf, mayBlock, type Steps, tryUntil, wake, waiting } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 
 const FLAG = 0;
 
@@ -17,7 +17,7 @@ const FLAG = 0;
  * ```
  * Warning: `wait` blocks, so worker threads only; use `await event.waitAsync()` in a cell.
  */
-export class Event implements Sharable {
+export class Event {
   /** @internal */
   protected view: Int32Array;
 
@@ -97,19 +97,6 @@ export class Event implements Sharable {
     // Sleeps only while the flag is still 0: a set() between our look and the sleep is not missed.
     return yield* tryUntil(() => this.isSet(), this.view, FLAG, 0, deadline);
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Event");
-    return { __raceLab: "Event", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Event {
-    const event = Object.create(Event.prototype) as Event;
-    event.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return event;
-  }
 }
 
-registerSharable("Event", (state) => Event.fromSharedState(state), __filename);
+defineSharable(Event, { name: "Event", module: __filename, fields: ["view"] });

@@ -49,6 +49,12 @@ export function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - Date.now());
 }
 
+/** What is left until `deadline` as a timeout argument: milliseconds, or undefined for no deadline. */
+export function msLeft(deadline: number): number | undefined {
+  const ms = remaining(deadline);
+  return ms === Infinity ? undefined : ms;
+}
+
 /**
  * Sleeps (blocking the calling worker) while `view[index]` still equals `seen`, at most until
  * `deadline`. Returns "timed-out" only when the deadline has passed.

@@ -5,7 +5,7 @@ import { LockReleaseError } from "../core/errors";
 import { canBlock } from "../core/environment";
 import { blocking, checkNoArguments, deadlineOf, forbidMainThreadBlock, mayBlock, myThreadId, type Steps, waiting } from "./futex";
 import { wordHeldByMe, wordOwner, wordSleepSteps, wordSpin, wordTryLock, wordUnlock } from "./owner-word";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { control } from "./schedule-control";
 
@@ -27,7 +27,7 @@ const WORD = 0;
  * that acquired it may release it (a `LockReleaseError` otherwise); use a `Semaphore` to signal
  * between threads. Not re-entrant: acquiring it twice in one thread waits for itself (use `RLock`).
  */
-export class Lock extends BaseLock implements Sharable {
+export class Lock extends BaseLock {
   /** @internal The shared lock word (owner-word.ts). */
   protected view: Int32Array;
 
@@ -134,19 +134,6 @@ export class Lock extends BaseLock implements Sharable {
   *restoreSteps(_saved: number): Steps<void> {
     yield* this.acquireSteps();
   }
-
-  /** @internal The shared state that travels to a worker thread. */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Lock");
-    return { __raceLab: "Lock", buffer: this.view.buffer };
-  }
-
-  /** @internal Rebuilds a Lock around shared state received from another thread. */
-  static fromSharedState(state: SharedState): Lock {
-    const lock = Object.create(Lock.prototype) as Lock;
-    lock.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return lock;
-  }
 }
 
 function notHeld(): LockReleaseError {
@@ -156,4 +143,4 @@ function notHeld(): LockReleaseError {
   );
 }
 
-registerSharable("Lock", (state) => Lock.fromSharedState(state), __filename);
+defineSharable(Lock, { name: "Lock", module: __filename, fields: ["view"] });

@@ -3,9 +3,9 @@
 
 import { Condition } from "./condition";
 import { RaceLabArgumentError } from "../core/errors";
-import { blocking, deadlineOf, mayBlock, remaining, type Steps, waiting } from "./futex";
+import { blocking, deadlineOf, mayBlock, msLeft, type Steps, waiting } from "./futex";
 import { Lock } from "./lock";
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkInteger, checkOptions } from "../core/validate";
 
 // Header slots (Int32). All are read and written only while holding the queue's lock, which orders
@@ -49,7 +49,7 @@ export interface QueueOptions {
  * plain object; `NaN`/`Infinity` arrive as null. `get` returns `undefined` on timeout (never a
  * valid item). Blocking forms (`put`, `get`) are for worker threads; use `putAsync`/`getAsync` in a cell.
  */
-export class Queue<T = unknown> implements Sharable {
+export class Queue<T = unknown> {
   /** @internal */
   protected lock!: Lock;
   /** @internal */
@@ -144,9 +144,9 @@ export class Queue<T = unknown> implements Sharable {
    * `ready()`, then `act()` and release; `timedOut` when the lock or the wait runs out of time.
    */
   private *lockedSteps<R, F>(deadline: number, timeoutMs: number | undefined, condition: Condition, ready: () => boolean, act: () => R, timedOut: F): Steps<R | F> {
-    if (!(yield* this.lock.acquireSteps(timeoutMs === 0 ? 0 : this.msLeft(deadline)))) return timedOut;
+    if (!(yield* this.lock.acquireSteps(timeoutMs === 0 ? 0 : msLeft(deadline)))) return timedOut;
     try {
-      if (!(yield* condition.waitForSteps(ready, this.msLeft(deadline)))) return timedOut;
+      if (!(yield* condition.waitForSteps(ready, msLeft(deadline)))) return timedOut;
       return act();
     } finally {
       this.lock.release();
@@ -188,11 +188,6 @@ export class Queue<T = unknown> implements Sharable {
   full(): boolean {
     const maxsize = this.header[MAXSIZE]; // written once before sharing
     return maxsize > 0 && this.qsize() >= maxsize;
-  }
-
-  private msLeft(deadline: number): number | undefined {
-    const ms = remaining(deadline);
-    return ms === Infinity ? undefined : ms;
   }
 
   private encode(item: T): Buffer {
@@ -259,30 +254,6 @@ export class Queue<T = unknown> implements Sharable {
     out.set(this.data.subarray(0, out.length - first), first);
     return (at + out.length) % this.data.length;
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Queue");
-    return {
-      __raceLab: "Queue",
-      lock: this.lock.toSharedState(to),
-      notEmpty: this.notEmpty.toSharedState(to),
-      notFull: this.notFull.toSharedState(to),
-      header: this.header.buffer,
-      data: this.data.buffer,
-    };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Queue {
-    const q = Object.create(Queue.prototype) as Queue;
-    q.lock = decodeShared(state.lock) as Lock;
-    q.notEmpty = decodeShared(state.notEmpty) as Condition;
-    q.notFull = decodeShared(state.notFull) as Condition;
-    q.header = new Int32Array(state.header as SharedArrayBuffer);
-    q.data = new Uint8Array(state.data as SharedArrayBuffer);
-    return q;
-  }
 }
 
-registerSharable("Queue", (state) => Queue.fromSharedState(state), __filename);
+defineSharable(Queue, { name: "Queue", module: __filename, fields: ["lock", "notEmpty", "notFull", "header", "data"] });

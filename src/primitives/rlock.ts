@@ -4,7 +4,7 @@
 import { LockReleaseError } from "../core/errors";
 import { blocking, checkNoArguments, deadlineOf, mayBlock, myThreadId, type Steps, waiting } from "./futex";
 import { wordHeldByMe, wordOwner, wordSleepSteps, wordSpin, wordTryLock, wordUnlock } from "./owner-word";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { canBlock } from "../core/environment";
 import { control } from "./schedule-control";
@@ -27,7 +27,7 @@ const SLOTS = 2;
  * both "re-enter" an RLock taken with `acquireAsync`: use it between threads, or use `AsyncLock`
  * between async tasks of one thread.
  */
-export class RLock extends BaseLock implements Sharable {
+export class RLock extends BaseLock {
   /** @internal The shared slots: [lock word, depth]. */
   protected view: Int32Array;
 
@@ -142,19 +142,6 @@ export class RLock extends BaseLock implements Sharable {
     yield* this.acquireSteps();
     Atomics.store(this.view, DEPTH, depth); // we own it again: only we write DEPTH now
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("RLock");
-    return { __raceLab: "RLock", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): RLock {
-    const lock = Object.create(RLock.prototype) as RLock;
-    lock.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return lock;
-  }
 }
 
-registerSharable("RLock", (state) => RLock.fromSharedState(state), __filename);
+defineSharable(RLock, { name: "RLock", module: __filename, fields: ["view"] });

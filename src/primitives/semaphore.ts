@@ -3,7 +3,7 @@
 
 import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
 import { blocking, deadlineOf, mayBlock, type Steps, tryUntil, wake, waiting } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { checkInteger, checkOptions } from "../core/validate";
 
@@ -34,7 +34,7 @@ export interface SemaphoreOptions {
  * Warning: a semaphore has no owner — any thread may release it (that is how it signals). With
  * `bounded: true`, releasing more than was acquired throws `LockReleaseError` (Python's ValueError).
  */
-export class Semaphore extends BaseLock implements Sharable {
+export class Semaphore extends BaseLock {
   /** @internal [count, initial, bounded]. */
   protected view: Int32Array;
 
@@ -143,19 +143,6 @@ export class Semaphore extends BaseLock implements Sharable {
       if (Atomics.compareExchange(this.view, COUNT, count, count - 1) === count) return true;
     }
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Semaphore");
-    return { __raceLab: "Semaphore", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Semaphore {
-    const sem = Object.create(Semaphore.prototype) as Semaphore;
-    sem.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return sem;
-  }
 }
 
-registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state), __filename);
+defineSharable(Semaphore, { name: "Semaphore", module: __filename, fields: ["view"] });

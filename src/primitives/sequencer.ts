@@ -3,7 +3,7 @@
 
 import { RaceLabError } from "../core/errors";
 import { blocking, deadlineOf, mayBlock, sleep, type Steps, wake, waiting } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkFunction, checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
 const TURN = 0;
@@ -37,7 +37,7 @@ export interface SequencerOptions {
  * timeout and throw. `step` blocks: worker threads only (`stepAsync` anywhere). If `fn` throws, the
  * turn still advances, so the other threads are not left waiting.
  */
-export class Sequencer implements Sharable {
+export class Sequencer {
   /** @internal [turn]. */
   protected view: Int32Array;
   /** @internal */
@@ -137,20 +137,6 @@ export class Sequencer implements Sharable {
         `did some thread skip a step between ${this.turn} and ${n - 1}?`,
     );
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Sequencer");
-    return { __raceLab: "Sequencer", buffer: this.view.buffer, timeoutMs: this.timeoutMs };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Sequencer {
-    const seq = Object.create(Sequencer.prototype) as Sequencer;
-    seq.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    seq.timeoutMs = state.timeoutMs as number;
-    return seq;
-  }
 }
 
-registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state), __filename);
+defineSharable(Sequencer, { name: "Sequencer", module: __filename, fields: ["view", "timeoutMs"] });
