@@ -4,8 +4,9 @@ import { NotSharableError } from "./errors";
 
 /**
  * The plain, structured-cloneable form in which a shared object crosses into a worker thread or a
- * child process: a tag naming its kind, plus its buffers (SharedArrayBuffer, shared, not copied) or,
- * for process-level objects, an address such as a file path or a socket.
+ * child process: its kind's name (a string: structured cloning drops symbols), the file defining the
+ * kind, and its fields (SharedArrayBuffers and views over them are shared, not copied; process-level
+ * objects carry an address such as a file path or a socket).
  */
 export interface SharedState {
   readonly __raceLab: string;
@@ -16,19 +17,41 @@ export interface SharedState {
 export type Destination = "thread" | "process";
 
 /**
- * An object that can be sent to a worker: it encodes itself to a {@link SharedState}, and its kind is
- * registered with {@link registerSharable} so the other side can rebuild it.
+ * The tag of a sharable object: its kind, on its class's prototype. `Symbol.for`, so that objects made
+ * by another copy of race-lab in the same process (its built and its source form) are known too.
+ */
+export const SHARABLE: unique symbol = Symbol.for("race-lab.sharable");
+
+/**
+ * How one kind of object crosses to threads and processes, given once to {@link defineSharable}.
+ * Either `fields` (what crosses; the other side gets an object of the class with them, made without
+ * its constructor), or `encode` and `decode`.
+ */
+export interface SharableKind<T = any> {
+  /** The kind's name, the tag its state crosses with. */
+  readonly name: string;
+  /** The file that defines the kind (`__filename`): a worker that meets the kind first loads it. */
+  readonly module: string;
+  /** Whether it may go to a child process. Objects living in memory may not (NotSharableError). */
+  readonly toProcesses?: boolean;
+  /** The fields that cross, by name; a sharable field crosses as itself. */
+  readonly fields?: readonly string[];
+  /** The fields that cross, computed (instead of `fields`); it may throw to refuse. */
+  encode?(object: T, to: Destination): Record<string, unknown>;
+  /** Rebuilds the object from its (decoded) fields (instead of `fields`). */
+  decode?(state: SharedState): T;
+}
+
+/**
+ * An object that can be sent to a worker: its class was given to {@link defineSharable}.
  *
  * @example
  * ```ts
- * class Value implements Sharable {
- *   toSharedState(to: Destination) { if (to === "process") throw notSharable("Value"); return { __raceLab: "Value", buffer: this.buffer }; }
- * }
- * registerSharable("Value", (s) => Value.fromSharedState(s));
+ * const sharable = (value as Partial<Sharable>)[SHARABLE] !== undefined;
  * ```
  */
 export interface Sharable {
-  toSharedState(to: Destination): SharedState;
+  readonly [SHARABLE]: SharableKind;
 }
 
 interface Kind {
@@ -43,12 +66,33 @@ interface Kind {
 const kinds = new Map<string, Kind>();
 
 /**
- * Registers how to rebuild a kind of shared object on the receiving side, and the file that defines
- * it (`__filename`): each kind's file calls this when it loads.
+ * Makes the objects of `cls` sharable: the one definition of their kind. Call it once, below the class.
  *
  * @example
  * ```ts
- * registerSharable("Lock", (s) => Lock.fromSharedState(s), __filename);
+ * defineSharable(Lock, { name: "Lock", module: __filename, fields: ["view"] });
+ * defineSharable(FileLock, { name: "FileLock", module: __filename, toProcesses: true, fields: ["path"], decode: (s) => new FileLock(s.path as string) });
+ * ```
+ * Warning: with `fields`, the object is rebuilt without its constructor: list every field it needs.
+ */
+export function defineSharable<T extends object>(cls: abstract new (...args: any[]) => T, kind: SharableKind<T>): void {
+  const pick = (from: object) => Object.fromEntries((kind.fields ?? []).map((f) => [f, (from as Record<string, unknown>)[f]]));
+  const complete: SharableKind<T> = {
+    ...kind,
+    encode: kind.encode ?? pick,
+    decode: kind.decode ?? ((state) => Object.assign(Object.create(cls.prototype) as T, pick(state))),
+  };
+  Object.defineProperty(cls.prototype, SHARABLE, { value: complete });
+  registerSharable(kind.name, complete.decode!, kind.module);
+}
+
+/**
+ * Sets how a kind is rebuilt in this process, replacing what {@link defineSharable} said (the
+ * manager's server turns a proxy of its own object back into the object).
+ *
+ * @example
+ * ```ts
+ * registerSharable("ManagerProxy", (s) => mine(s) ?? reviveManagerProxy(s));
  * ```
  */
 export function registerSharable(kind: string, revive: (state: SharedState) => unknown, module?: string): void {
@@ -65,8 +109,8 @@ function reviverOf(state: SharedState): ((state: SharedState) => unknown) | unde
   return kinds.get(state.__raceLab)?.revive;
 }
 
-function isSharable(value: unknown): value is Sharable {
-  return typeof value === "object" && value !== null && typeof (value as Sharable).toSharedState === "function";
+function kindOf(value: unknown): SharableKind | undefined {
+  return typeof value === "object" && value !== null ? (value as Partial<Sharable>)[SHARABLE] : undefined;
 }
 
 function isSharedState(value: unknown): value is SharedState {
@@ -76,10 +120,12 @@ function isSharedState(value: unknown): value is SharedState {
 const MAX_DEPTH = 8;
 
 function encode(value: unknown, to: Destination, depth: number): unknown {
-  if (isSharable(value)) {
-    const state = value.toSharedState(to);
-    const module = kinds.get(state.__raceLab)?.module;
-    return module ? { ...state, __module: module } : state;
+  const kind = kindOf(value);
+  if (kind) {
+    if (to === "process" && !kind.toProcesses) throw notSharable(kind.name);
+    // The fields go through encode too: a Condition's lock crosses as a Lock.
+    const fields = encode(kind.encode!(value, to), to, depth) as Record<string, unknown>;
+    return { __raceLab: kind.name, ...fields, __module: kind.module };
   }
   if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => encode(v, to, depth + 1));
@@ -127,19 +173,16 @@ export function encodeForProcess(args: unknown[]): unknown[] {
  * ```
  */
 export function decodeShared(value: unknown, depth = 0): unknown {
-  if (isSharedState(value)) {
-    const revive = reviverOf(value);
-    if (!revive) throw new Error(`race-lab cannot rebuild a shared object of kind "${value.__raceLab}" here`);
-    return revive(value);
-  }
   if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => decodeShared(v, depth + 1));
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = decodeShared(v, depth + 1);
-    return out;
-  }
-  return value;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = decodeShared(v, depth + 1);
+  if (!isSharedState(out)) return out;
+  // A shared state: its fields are decoded above (a Condition's lock is a Lock again), then the kind rebuilds it.
+  const revive = reviverOf(out);
+  if (!revive) throw new Error(`race-lab cannot rebuild a shared object of kind "${out.__raceLab}" here`);
+  return revive(out);
 }
 
 /**

@@ -5,7 +5,7 @@ import * as path from "path";
 import { canBlock } from "../core/environment";
 import { LockReleaseError, MainThreadBlockError, RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { atExit } from "../core/lifecycle";
-import { type Destination, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { sleepSync } from "../core/sleep";
 import { runFolder } from "../core/temp";
 import { checkTimeout } from "../core/validate";
@@ -53,7 +53,7 @@ function checkPath(value: unknown): string {
  * is one holder: only the object that acquired it may release it. If a holder process dies, a waiter
  * breaks the lock after checking that the pid in the lock file is gone (see owner-files.ts). Local file systems only.
  */
-export class FileLock extends BaseLock implements Sharable {
+export class FileLock extends BaseLock {
   /** The lock file's absolute path. It exists exactly while someone holds the lock. */
   readonly path: string;
   private holding = false;
@@ -165,11 +165,6 @@ export class FileLock extends BaseLock implements Sharable {
     return fs.existsSync(this.path);
   }
 
-  /** @internal How a FileLock crosses to a thread or a process: by its path. */
-  toSharedState(_to: Destination): SharedState {
-    return { __raceLab: "FileLock", path: this.path };
-  }
-
   /** @internal Shows the lock in a notebook: `FileLock(/tmp/race-lab-filelock-…/file.lock)`. */
   toString(): string {
     return `FileLock(${this.path})`;
@@ -201,4 +196,5 @@ export class FileLock extends BaseLock implements Sharable {
   }
 }
 
-registerSharable("FileLock", (state) => new FileLock(state.path as string), __filename);
+// A FileLock crosses to a thread or a process by its path.
+defineSharable(FileLock, { name: "FileLock", module: __filename, toProcesses: true, fields: ["path"], decode: (s) => new FileLock(s.path as string) });

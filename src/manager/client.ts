@@ -1,7 +1,7 @@
 // The manager's client side: one socket per manager per process (or thread); calls are multiplexed
 // by id, each with its own time limit.
 import * as net from "net";
-import { encodeForProcess, type SharedState } from "../core/shared-object";
+import { encodeForProcess } from "../core/shared-object";
 import { ManagerError, RemoteError } from "./errors";
 import { type BuiltinKind, encodeFrame, FrameReader, type ManagerResponse, type RequestBody } from "./protocol";
 
@@ -199,9 +199,4 @@ export function callRemote(address: ProxyAddress, method: string, args: unknown[
     return Promise.reject(error);
   }
   return clientFor(address.socketPath).request({ op: "call", objectId: address.objectId, method, args: encoded }, call, timeoutMs);
-}
-
-/** @internal How a proxy travels: its address. */
-export function proxyState(address: ProxyAddress): SharedState {
-  return { __raceLab: "ManagerProxy", ...address };
 }

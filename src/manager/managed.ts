@@ -1,8 +1,7 @@
 // The manager's own objects (Python's manager.Queue(), manager.Lock(), manager.Semaphore()): proxies
 // with typed methods, every call async.
-import { type Destination, type Sharable, type SharedState } from "../core/shared-object";
 import { checkFunction, checkInteger, checkTimeout } from "../core/validate";
-import { callRemote, type ProxyAddress, proxyState } from "./client";
+import { callRemote, type ProxyAddress } from "./client";
 import { ManagerError } from "./errors";
 
 /** Extra time a client gives the server beyond a server-side wait (queue get, lock acquire). */
@@ -10,14 +9,9 @@ const ANSWER_MARGIN_MS = 5_000;
 
 /** The common part of the manager's own objects (Queue, Lock, Semaphore): an address and a call. */
 /** @internal */
-export abstract class ManagedObject implements Sharable {
+export abstract class ManagedObject {
   /** @internal */
   constructor(protected readonly address: ProxyAddress) {}
-
-  /** @internal Travels to threads and processes as its address; the other side connects its own client. */
-  toSharedState(_to: Destination): SharedState {
-    return proxyState(this.address);
-  }
 
   toString(): string {
     return `<manager ${this.address.kind} #${this.address.objectId}>`;

@@ -1,9 +1,9 @@
 // Proxies: what a process (or thread) holds of an object living in the manager. Every method call is
 // a remote procedure call; a proxy travels to other processes and threads as its address.
-import { type Destination, registerSharable, type SharedState } from "../core/shared-object";
+import { defineSharable, SHARABLE, type SharableKind, type SharedState } from "../core/shared-object";
 import { RaceLabError } from "../core/errors";
-import { callRemote, type ProxyAddress, proxyState } from "./client";
-import { ManagedLock, ManagedQueue, ManagedSemaphore } from "./managed";
+import { callRemote, type ProxyAddress } from "./client";
+import { ManagedLock, ManagedObject, ManagedQueue, ManagedSemaphore } from "./managed";
 
 /**
  * A proxy's type: every method of `T`, returning a Promise (each call is a remote procedure call).
@@ -21,12 +21,12 @@ export function objectProxy<T>(address: ProxyAddress): Remote<T> {
   const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(Object.create(null), {
     get(_target, property) {
+      if (property === SHARABLE) return { ...proxyKind, encode: () => ({ ...address }) };
       if (property === inspectSymbol) return () => describe;
       if (property === Symbol.toPrimitive) return () => describe;
       if (typeof property === "symbol") return undefined;
       // `await manager.create(…)` resolves the proxy: it must not look like a promise itself.
       if (property === "then") return undefined;
-      if (property === "toSharedState") return (_to: Destination) => proxyState(address);
       if (property === "toString") return () => describe;
       if (property === "toJSON") return () => ({ proxyOf: address.className, objectId: address.objectId });
       let method = methods.get(property);
@@ -43,7 +43,7 @@ export function objectProxy<T>(address: ProxyAddress): Remote<T> {
       );
     },
     has(_target, property) {
-      return property === "toSharedState";
+      return property === SHARABLE;
     },
   }) as Remote<T>;
 }
@@ -72,4 +72,7 @@ export function reviveManagerProxy(state: SharedState): unknown {
   }
 }
 
-registerSharable("ManagerProxy", reviveManagerProxy, __filename);
+// Every proxy, of the manager's own objects or made by manager.create, travels to threads and
+// processes as its address; the other side connects its own client.
+const proxyKind: SharableKind = { name: "ManagerProxy", module: __filename, toProcesses: true, decode: reviveManagerProxy };
+defineSharable(ManagedObject, { ...proxyKind, encode: (object) => ({ ...(object as unknown as { address: ProxyAddress }).address }) });

@@ -5,7 +5,7 @@
 
 import type { Mutex, MutexInterface } from "async-mutex";
 import { NotSharableError, RaceLabArgumentError } from "../core/errors";
-import { type Destination, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import type { LegacyMethodDecorator } from "./synchronized";
 import { checkNoArguments } from "./futex";
 import { checkFunction, checkTimeout } from "../core/validate";
@@ -29,7 +29,7 @@ export type AsyncLockRelease = () => void;
  * Warning: only for tasks of the same thread; between worker threads use `Lock`. Not re-entrant:
  * a task that awaits `withLock` inside its own `withLock` waits forever.
  */
-export class AsyncLock implements Sharable {
+export class AsyncLock {
   // async-mutex is loaded on first use: most threads and processes that load race-lab make no AsyncLock.
   private readonly mutex: Mutex = new (require("async-mutex") as typeof import("async-mutex")).Mutex();
 
@@ -112,12 +112,18 @@ export class AsyncLock implements Sharable {
       };
     };
   }
+}
 
-  /** @internal An AsyncLock cannot travel: it lives in one thread's event loop. */
-  toSharedState(_to: Destination): SharedState {
+// An AsyncLock cannot travel: it lives in one thread's event loop. (Its kind lets it through to
+// `encode`, whose refusal says so, for processes too.)
+defineSharable(AsyncLock, {
+  name: "AsyncLock",
+  module: __filename,
+  toProcesses: true,
+  encode() {
     throw new NotSharableError(
       "An AsyncLock orders async tasks inside one thread; it cannot be sent to another thread or process. " +
         "Between threads use Lock (or Value.getLock()); between processes use FileLock or a Manager's lock.",
     );
-  }
-}
+  },
+});

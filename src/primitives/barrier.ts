@@ -3,9 +3,9 @@
 
 import { Condition } from "./condition";
 import { BrokenBarrierError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { blocking, deadlineOf, forbidMainThreadBlock, mayBlock, msLeft, type Steps, waiting } from "./futex";
 import { Lock } from "./lock";
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
 const STATE = 0;
@@ -40,7 +40,7 @@ export interface BarrierOptions {
  * future `wait()` throws `BrokenBarrierError` until `reset()`. `wait` blocks: worker threads only
  * (`waitAsync` anywhere).
  */
-export class Barrier implements Sharable {
+export class Barrier {
   /** @internal */
   protected cond!: Condition;
   /** @internal [state, count]. */
@@ -71,25 +71,7 @@ export class Barrier implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): number {
-    const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
-    forbidMainThreadBlock("barrier.wait()", "barrier.waitAsync()");
-    this.cond.acquire();
-    try {
-      // Wait out a previous round that is still draining or resetting (Python's _enter).
-      if (!this.cond.waitFor(() => !this.isPassing(), this.msLeft(deadline))) this.breakAndThrow();
-      this.throwIfBroken();
-      const index = this.arrive();
-      try {
-        if (index + 1 === this.parties) this.trip();
-        else if (!this.cond.waitFor(() => this.state !== FILLING, this.msLeft(deadline))) this.breakAndThrow();
-        this.throwIfBroken();
-        return index;
-      } finally {
-        this.leave();
-      }
-    } finally {
-      this.cond.release();
-    }
+    return blocking(this.waitSteps(timeoutMs));
   }
 
   /**
@@ -101,16 +83,22 @@ export class Barrier implements Sharable {
    * const index = await barrier.waitAsync(5000);
    * ```
    */
-  async waitAsync(timeoutMs?: number): Promise<number> {
+  waitAsync(timeoutMs?: number): Promise<number> {
+    return waiting(this.waitSteps(timeoutMs));
+  }
+
+  private *waitSteps(timeoutMs: number | undefined): Steps<number> {
     const deadline = deadlineOf("timeoutMs", timeoutMs === undefined ? this.defaultTimeoutMs : timeoutMs);
-    await this.cond.acquireAsync();
+    yield mayBlock("barrier.wait()", "barrier.waitAsync()");
+    yield* this.cond.acquireSteps();
     try {
-      if (!(await this.cond.waitForAsync(() => !this.isPassing(), this.msLeft(deadline)))) this.breakAndThrow();
+      // Wait out a previous round that is still draining or resetting (Python's _enter).
+      if (!(yield* this.cond.waitForSteps(() => !this.isPassing(), msLeft(deadline)))) this.breakAndThrow();
       this.throwIfBroken();
       const index = this.arrive();
       try {
         if (index + 1 === this.parties) this.trip();
-        else if (!(await this.cond.waitForAsync(() => this.state !== FILLING, this.msLeft(deadline)))) this.breakAndThrow();
+        else if (!(yield* this.cond.waitForSteps(() => this.state !== FILLING, msLeft(deadline)))) this.breakAndThrow();
         this.throwIfBroken();
         return index;
       } finally {
@@ -214,11 +202,6 @@ export class Barrier implements Sharable {
     return this.state === DRAINING || this.state === RESETTING;
   }
 
-  private msLeft(deadline: number): number | undefined {
-    const ms = remaining(deadline);
-    return ms === Infinity ? undefined : ms;
-  }
-
   private arrive(): number {
     return Atomics.add(this.view, COUNT, 1); // under the lock; atomic for the nWaiting snapshot
   }
@@ -264,22 +247,6 @@ export class Barrier implements Sharable {
     if (this.state === BROKEN) throw new BrokenBarrierError("barrier.wait(): the barrier is broken (a party timed out or abort() was called); reset() to use it again");
     if (this.state === RESETTING) throw new BrokenBarrierError("barrier.wait(): the barrier was reset while this thread waited");
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Barrier");
-    return { __raceLab: "Barrier", cond: this.cond.toSharedState(to), buffer: this.view.buffer, parties: this.parties, timeoutMs: this.defaultTimeoutMs };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Barrier {
-    const barrier = Object.create(Barrier.prototype) as Barrier;
-    barrier.cond = decodeShared(state.cond) as Condition;
-    barrier.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    (barrier as { parties: number }).parties = state.parties as number;
-    barrier.defaultTimeoutMs = state.timeoutMs as number | undefined;
-    return barrier;
-  }
 }
 
-registerSharable("Barrier", (state) => Barrier.fromSharedState(state), __filename);
+defineSharable(Barrier, { name: "Barrier", module: __filename, fields: ["cond", "view", "parties", "defaultTimeoutMs"] });

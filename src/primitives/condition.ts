@@ -1,9 +1,9 @@
 // Condition: Python's threading.Condition — a lock plus "wait until notified". The waiting is a
 // futex on a shared sequence number that every notify bumps.
 
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, remaining, sleepWhile, sleepWhileAsync, wake } from "./futex";
+import { blocking, deadlineOf, mayBlock, msLeft, sleep, type Steps, wake, waiting } from "./futex";
 import { Lock } from "./lock";
 import { RLock } from "./rlock";
 import { BaseLock } from "./synchronized";
@@ -31,7 +31,7 @@ const MAX_NOTIFY = 2 ** 31 - 1;
  * notify can wake more than asked): always loop, or use `waitFor`. `wait`, `notify` and `notifyAll`
  * need the lock held (`LockReleaseError` otherwise).
  */
-export class Condition extends BaseLock implements Sharable {
+export class Condition extends BaseLock {
   /** @internal The lock every user of the condition holds. */
   protected lock: Lock | RLock;
   /** @internal [sequence]: bumped by every notify. */
@@ -72,6 +72,11 @@ export class Condition extends BaseLock implements Sharable {
     return this.lock.acquireAsync(timeoutMs);
   }
 
+  /** @internal The acquire algorithm of the condition's lock, for either driver (futex.ts). */
+  acquireSteps(timeoutMs?: number): Steps<boolean> {
+    return this.lock.acquireSteps(timeoutMs);
+  }
+
   /**
    * Releases the condition's lock.
    *
@@ -107,20 +112,7 @@ export class Condition extends BaseLock implements Sharable {
    * Warning: blocking form, worker threads only. Wake-ups can be spurious: re-check in a loop.
    */
   wait(timeoutMs?: number): boolean {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("condition.wait()", "condition.waitAsync()", timeoutMs);
-    this.checkOwned("wait");
-    if (timeoutMs === 0) return false; // nothing can notify us in no time; and no blocking re-acquire
-    // Read the sequence BEFORE releasing the lock: a notify sent after we release (but before we
-    // sleep) bumps it, so Atomics.wait returns "not-equal" at once instead of sleeping through the
-    // notification (the lost wake-up race condition variables exist to prevent).
-    const seen = Atomics.load(this.view, SEQ);
-    const saved = this.lock.releaseForWait();
-    try {
-      return sleepWhile(this.view, SEQ, seen, deadline) !== "timed-out";
-    } finally {
-      this.lock.restoreAfterWait(saved);
-    }
+    return blocking(this.waitSteps(timeoutMs, "wait"));
   }
 
   /**
@@ -131,16 +123,24 @@ export class Condition extends BaseLock implements Sharable {
    * await cond.withLockAsync(async () => { await cond.waitAsync(1000); });
    * ```
    */
-  async waitAsync(timeoutMs?: number): Promise<boolean> {
+  waitAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.waitSteps(timeoutMs, "waitAsync"));
+  }
+
+  private *waitSteps(timeoutMs: number | undefined, call: "wait" | "waitAsync"): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    this.checkOwned("waitAsync");
-    // Same lost wake-up guard as in wait: read the sequence while still holding the lock.
+    yield mayBlock("condition.wait()", "condition.waitAsync()", timeoutMs);
+    this.checkOwned(call);
+    if (timeoutMs === 0) return false; // nothing can notify us in no time; and no waiting re-acquire
+    // Read the sequence BEFORE releasing the lock: a notify sent after we release (but before we
+    // sleep) bumps it, so the sleep returns at once instead of sleeping through the notification
+    // (the lost wake-up race condition variables exist to prevent).
     const seen = Atomics.load(this.view, SEQ);
     const saved = this.lock.releaseForWait();
     try {
-      return (await sleepWhileAsync(this.view, SEQ, seen, deadline)) !== "timed-out";
+      return (yield sleep(this.view, SEQ, seen, deadline)) !== "timed-out";
     } finally {
-      await this.lock.restoreAfterWaitAsync(saved);
+      yield* this.lock.restoreSteps(saved);
     }
   }
 
@@ -155,21 +155,7 @@ export class Condition extends BaseLock implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   waitFor<T>(predicate: () => T, timeoutMs?: number): T {
-    checkFunction("predicate", predicate);
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("condition.waitFor()", "condition.waitForAsync()", timeoutMs);
-    let result = predicate();
-    // A loop, not a single wait: being woken only means "something changed", not "your condition holds".
-    while (!result) {
-      const ms = remaining(deadline);
-      if (ms === 0) break;
-      const woken = this.wait(ms === Infinity ? undefined : ms);
-      result = predicate();
-      // A wait that timed out has used up what was left: look once more, then stop. (Under explore a
-      // time-out is granted when nobody else can go on; looping on the clock would wait it out for real.)
-      if (!woken) break;
-    }
-    return result;
+    return blocking(this.waitForSteps(predicate, timeoutMs));
   }
 
   /**
@@ -180,16 +166,25 @@ export class Condition extends BaseLock implements Sharable {
    * await cond.withLockAsync(() => cond.waitForAsync(() => done.value === 3, 5000));
    * ```
    */
-  async waitForAsync<T>(predicate: () => T, timeoutMs?: number): Promise<T> {
+  waitForAsync<T>(predicate: () => T, timeoutMs?: number): Promise<T> {
+    return waiting(this.waitForSteps(predicate, timeoutMs, "waitAsync"));
+  }
+
+  /** @internal The waitFor algorithm, for either driver (futex.ts). */
+  *waitForSteps<T>(predicate: () => T, timeoutMs: number | undefined, call: "wait" | "waitAsync" = "wait"): Steps<T> {
     checkFunction("predicate", predicate);
     const deadline = deadlineOf("timeoutMs", timeoutMs);
+    yield mayBlock("condition.waitFor()", "condition.waitForAsync()", timeoutMs);
     let result = predicate();
+    // A loop, not a single wait: being woken only means "something changed", not "your condition holds".
     while (!result) {
-      const ms = remaining(deadline);
+      const ms = msLeft(deadline);
       if (ms === 0) break;
-      const woken = await this.waitAsync(ms === Infinity ? undefined : ms);
+      const woken = yield* this.waitSteps(ms, call);
       result = predicate();
-      if (!woken) break; // timed out: as in waitFor
+      // A wait that timed out has used up what was left: look once more, then stop. (Under explore a
+      // time-out is granted when nobody else can go on; looping on the clock would wait it out for real.)
+      if (!woken) break;
     }
     return result;
   }
@@ -231,20 +226,6 @@ export class Condition extends BaseLock implements Sharable {
       throw new LockReleaseError(`condition.${call}(): this thread must hold the condition's lock first (use cond.withLock(...) or cond.acquire()).`);
     }
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Condition");
-    return { __raceLab: "Condition", lock: this.lock.toSharedState(to), buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Condition {
-    const cond = Object.create(Condition.prototype) as Condition;
-    cond.lock = decodeShared(state.lock) as Lock | RLock;
-    cond.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return cond;
-  }
 }
 
-registerSharable("Condition", (state) => Condition.fromSharedState(state), __filename);
+defineSharable(Condition, { name: "Condition", module: __filename, fields: ["lock", "view"] });

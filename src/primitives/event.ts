@@ -1,7 +1,7 @@
 // Event: Python's threading.Event — one shared flag threads can wait for. One Int32 slot: 0 or 1.
 
-import { checkNoArguments, deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { blocking, checkNoArguments, deadlineOf, mayBlock, type Steps, tryUntil, wake, waiting } from "./futex";
+import { defineSharable } from "../core/shared-object";
 
 const FLAG = 0;
 
@@ -17,7 +17,7 @@ const FLAG = 0;
  * ```
  * Warning: `wait` blocks, so worker threads only; use `await event.waitAsync()` in a cell.
  */
-export class Event implements Sharable {
+export class Event {
   /** @internal */
   protected view: Int32Array;
 
@@ -75,13 +75,7 @@ export class Event implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): boolean {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("event.wait()", "event.waitAsync()", timeoutMs);
-    // Sleep only while the flag is still 0: a set() between our check and the sleep is not missed.
-    while (!this.isSet()) {
-      if (sleepWhile(this.view, FLAG, 0, deadline) === "timed-out") return this.isSet();
-    }
-    return true;
+    return blocking(this.waitSteps(timeoutMs));
   }
 
   /**
@@ -93,27 +87,16 @@ export class Event implements Sharable {
    * ```
    * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
    */
-  async waitAsync(timeoutMs?: number): Promise<boolean> {
+  waitAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.waitSteps(timeoutMs));
+  }
+
+  private *waitSteps(timeoutMs: number | undefined): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    // Same lost wake-up guard as in wait.
-    while (!this.isSet()) {
-      if ((await sleepWhileAsync(this.view, FLAG, 0, deadline)) === "timed-out") return this.isSet();
-    }
-    return true;
-  }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Event");
-    return { __raceLab: "Event", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Event {
-    const event = Object.create(Event.prototype) as Event;
-    event.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return event;
+    yield mayBlock("event.wait()", "event.waitAsync()", timeoutMs);
+    // Sleeps only while the flag is still 0: a set() between our look and the sleep is not missed.
+    return yield* tryUntil(() => this.isSet(), this.view, FLAG, 0, deadline);
   }
 }
 
-registerSharable("Event", (state) => Event.fromSharedState(state), __filename);
+defineSharable(Event, { name: "Event", module: __filename, fields: ["view"] });

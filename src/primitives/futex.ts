@@ -1,6 +1,7 @@
-// Internal helpers shared by every primitive: who is calling (thread identity), deadlines, and the two
+// Internal helpers shared by every primitive: who is calling (thread identity), deadlines, the two
 // ways to sleep on a shared Int32Array slot (blocking Atomics.wait in workers, Atomics.waitAsync
-// anywhere). Not re-exported by index.ts: the public surface is the primitives themselves.
+// anywhere), and the two drivers that run one algorithm in either way. Not re-exported by index.ts:
+// the public surface is the primitives themselves.
 //
 // The pattern every primitive uses is the "futex loop" (Linux's fast userspace mutex):
 //   for (;;) { read the slot; if the condition holds, act and stop; else sleep *while the slot still
@@ -17,9 +18,6 @@ import { control } from "./schedule-control";
 
 /** The identity stored as a lock's owner: `worker_threads.threadId` (the main thread is 0). */
 export const myThreadId: number = threadId;
-
-/** Stored in an owner slot when nobody owns the lock (0 would be the main thread). */
-export const NO_OWNER = -1;
 
 /** What Atomics.wait / waitAsync report. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
@@ -51,6 +49,12 @@ export function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - Date.now());
 }
 
+/** What is left until `deadline` as a timeout argument: milliseconds, or undefined for no deadline. */
+export function msLeft(deadline: number): number | undefined {
+  const ms = remaining(deadline);
+  return ms === Infinity ? undefined : ms;
+}
+
 /**
  * Sleeps (blocking the calling worker) while `view[index]` still equals `seen`, at most until
  * `deadline`. Returns "timed-out" only when the deadline has passed.
@@ -66,7 +70,7 @@ export function sleepWhile(view: Int32Array, index: number, seen: number, deadli
 }
 
 /** The async twin of {@link sleepWhile}, usable on the main thread (Atomics.waitAsync). */
-export async function sleepWhileAsync(view: Int32Array, index: number, seen: number, deadline: number): Promise<WaitResult> {
+async function sleepWhileAsync(view: Int32Array, index: number, seen: number, deadline: number): Promise<WaitResult> {
   if (control.current) return control.current.block(view, index, seen, deadline);
   const ms = remaining(deadline);
   if (ms === 0) return "timed-out";
@@ -96,77 +100,83 @@ export function wake(view: Int32Array, index: number, count = Infinity): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// A three-state mutex on one Int32Array slot (Ulrich Drepper, "Futexes Are Tricky", mutex #2):
-// 0 = unlocked, 1 = locked with no sleepers, 2 = locked and maybe sleepers. Only 2 makes an unlock
-// pay for a notify. Owner bookkeeping is the caller's job.
+// Each primitive's algorithm is written once, as a generator of the waits it needs: it yields
+// sleep(...) where it would sleep, and mayBlock(...) where its blocking form must refuse the main
+// thread (and be a scheduling point under explore). A driver runs the steps: blocking() with
+// Atomics.wait in a worker, waiting() with Atomics.waitAsync anywhere. `yield*` nests one algorithm
+// in another (a Condition's wait re-takes its lock's acquire), so a composite primitive is written
+// once too. What a generator's `finally` does runs on both forms, also when a wait throws.
 
-const UNLOCKED = 0;
-const LOCKED = 1;
-const CONTENDED = 2;
+/** One request of an algorithm to its driver. */
+export type Step =
+  | { readonly view: Int32Array; readonly index: number; readonly seen: number; readonly deadline: number }
+  | { readonly call: string; readonly asyncForm: string; readonly timeoutMs?: number };
+
+/** An algorithm written once: the waits it yields, how each ended, and its result. */
+export type Steps<T> = Generator<Step, T, WaitResult>;
+
+/** The step "sleep while `view[index] === seen`, at most until `deadline`" ("ok" or "timed-out" comes back). */
+export function sleep(view: Int32Array, index: number, seen: number, deadline: number): Step {
+  return { view, index, seen, deadline };
+}
+
+/** The step "a blocking call starts here": the blocking driver runs {@link forbidMainThreadBlock}. */
+export function mayBlock(call: string, asyncForm: string, timeoutMs?: number): Step {
+  return { call, asyncForm, timeoutMs };
+}
+
+/** Runs `steps` blocking this thread (Atomics.wait): the blocking form of a primitive. */
+export function blocking<T>(steps: Steps<T>): T {
+  let next = steps.next();
+  while (!next.done) {
+    const step = next.value;
+    let result: WaitResult;
+    try {
+      if ("call" in step) {
+        forbidMainThreadBlock(step.call, step.asyncForm, step.timeoutMs);
+        result = "ok";
+      } else {
+        result = sleepWhile(step.view, step.index, step.seen, step.deadline);
+      }
+    } catch (error) {
+      next = steps.throw(error); // into the algorithm, so that its `finally` blocks run
+      continue;
+    }
+    next = steps.next(result);
+  }
+  return next.value;
+}
+
+/** Runs `steps` without blocking the thread (Atomics.waitAsync): the async form, usable anywhere. */
+export async function waiting<T>(steps: Steps<T>): Promise<T> {
+  let next = steps.next();
+  while (!next.done) {
+    const step = next.value;
+    let result: WaitResult;
+    try {
+      // An async form never blocks: the main-thread refusal and the scheduling point are for blocking calls.
+      result = "call" in step ? "ok" : await sleepWhileAsync(step.view, step.index, step.seen, step.deadline);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
+    }
+    next = steps.next(result);
+  }
+  return next.value;
+}
+
 /**
- * How many times a blocking acquire re-checks a held lock before it goes to sleep (this mutex's and
- * Lock's lock word, owner-word.ts).
- *
- * @internal
- * @example
- * ```ts
- * for (let spin = 0; spin < SPIN_ROUNDS; spin++) if (Atomics.load(view, i) === 0 && tryTake()) return true;
- * ```
+ * Tries `take` until it succeeds, sleeping while `view[index]` still reads `seen` after each failed
+ * try; on time-out, one last try. The futex loop of a counter or a flag.
  */
-export const SPIN_ROUNDS = 100;
-
-/** One attempt to take the mutex; never blocks. */
-export function mutexTryLock(view: Int32Array, index: number): boolean {
-  // compareExchange is one indivisible step: two threads that both see 0 cannot both turn it into 1
-  // (the check-then-act race a plain `if (s === 0) s = 1` has).
-  return Atomics.compareExchange(view, index, UNLOCKED, LOCKED) === UNLOCKED;
-}
-
-/** Takes the mutex, blocking the worker until `deadline`; false on timeout. */
-export function mutexLock(view: Int32Array, index: number, deadline: number): boolean {
-  if (mutexTryLock(view, index)) return true;
-  // Spin briefly before sleeping: the lessons guard sections of a few nanoseconds, while a futex
-  // sleep and wake-up costs microseconds. The load reads the slot without writing, so spinning
-  // threads do not fight over the cache line (test-and-test-and-set); the compareExchange then
-  // takes it indivisibly, so two spinners that both saw "unlocked" cannot both win.
-  for (let spin = 0; spin < SPIN_ROUNDS; spin++) {
-    if (Atomics.load(view, index) === UNLOCKED && mutexTryLock(view, index)) return true;
-  }
+export function* tryUntil(take: () => boolean, view: Int32Array, index: number, seen: number, deadline: number): Steps<boolean> {
   for (;;) {
-    // Mark "contended" so the holder knows to notify us; exchange returns the previous state, so
-    // if the lock was released meanwhile (0) we just took it (as contended: harmless, one extra notify).
-    if (Atomics.exchange(view, index, CONTENDED) === UNLOCKED) return true;
-    if (sleepWhile(view, index, CONTENDED, deadline) === "timed-out") {
-      // One last try: the lock may have been released right as the deadline passed.
-      return Atomics.compareExchange(view, index, UNLOCKED, CONTENDED) === UNLOCKED;
-    }
+    if (take()) return true;
+    // Sleep only while the slot still reads `seen`: a change between the failed try and the sleep
+    // makes the wait return at once instead of being missed (the lost wake-up race). A change at the
+    // deadline is not lost either: one last try.
+    if ((yield sleep(view, index, seen, deadline)) === "timed-out") return take();
   }
-}
-
-/** Takes the mutex without blocking the thread (Atomics.waitAsync); false on timeout. */
-export async function mutexLockAsync(view: Int32Array, index: number, deadline: number): Promise<boolean> {
-  if (mutexTryLock(view, index)) return true;
-  for (;;) {
-    // Same race as in mutexLock: exchange both marks "contended" and tells whether we got it.
-    if (Atomics.exchange(view, index, CONTENDED) === UNLOCKED) return true;
-    if ((await sleepWhileAsync(view, index, CONTENDED, deadline)) === "timed-out") {
-      // Last try as in mutexLock: compareExchange, so a release at the deadline is not lost.
-      return Atomics.compareExchange(view, index, UNLOCKED, CONTENDED) === UNLOCKED;
-    }
-  }
-}
-
-/** Releases the mutex and wakes one sleeper if there may be any. */
-export function mutexUnlock(view: Int32Array, index: number): void {
-  // exchange (not store-then-check): reading the old state and unlocking in one step means a thread
-  // that marks "contended" concurrently is never missed, so it is always woken.
-  if (Atomics.exchange(view, index, UNLOCKED) === CONTENDED) wake(view, index, 1);
-}
-
-/** Whether the mutex is held by anyone (a snapshot: it may change right after). */
-export function mutexIsLocked(view: Int32Array, index: number): boolean {
-  // A single atomic read: never a torn or stale-cached value, though the answer can be outdated at once.
-  return Atomics.load(view, index) !== UNLOCKED;
 }
 
 /** Python's `Lock()` takes no arguments: say so instead of silently ignoring them. */

@@ -3,9 +3,9 @@
 
 import { LockReleaseError } from "../core/errors";
 import { canBlock } from "../core/environment";
-import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId } from "./futex";
-import { MY_WORD_ID, wordLock, wordLockAsync, wordOwner, wordTryLock, wordUnlock } from "./owner-word";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { blocking, checkNoArguments, deadlineOf, forbidMainThreadBlock, mayBlock, myThreadId, type Steps, waiting } from "./futex";
+import { wordHeldByMe, wordOwner, wordSleepSteps, wordSpin, wordTryLock, wordUnlock } from "./owner-word";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { control } from "./schedule-control";
 
@@ -27,7 +27,7 @@ const WORD = 0;
  * that acquired it may release it (a `LockReleaseError` otherwise); use a `Semaphore` to signal
  * between threads. Not re-entrant: acquiring it twice in one thread waits for itself (use `RLock`).
  */
-export class Lock extends BaseLock implements Sharable {
+export class Lock extends BaseLock {
   /** @internal The shared lock word (owner-word.ts). */
   protected view: Int32Array;
 
@@ -59,7 +59,10 @@ export class Lock extends BaseLock implements Sharable {
   private acquireSlowly(timeoutMs: number | undefined): boolean {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     forbidMainThreadBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
-    return timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordLock(this.view, WORD, deadline);
+    if (timeoutMs === 0) return wordTryLock(this.view, WORD);
+    // acquireSteps written out, so that spinning costs no generator: one is made only to sleep,
+    // which costs microseconds anyway.
+    return wordSpin(this.view, WORD) || blocking(wordSleepSteps(this.view, WORD, deadline));
   }
 
   /**
@@ -71,8 +74,16 @@ export class Lock extends BaseLock implements Sharable {
    * ```
    * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
    */
-  async acquireAsync(timeoutMs?: number): Promise<boolean> {
-    return wordLockAsync(this.view, WORD, deadlineOf("timeoutMs", timeoutMs));
+  acquireAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.acquireSteps(timeoutMs));
+  }
+
+  /** @internal The acquire algorithm, for either driver (futex.ts). */
+  *acquireSteps(timeoutMs?: number): Steps<boolean> {
+    const deadline = deadlineOf("timeoutMs", timeoutMs);
+    yield mayBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
+    if (timeoutMs === 0) return wordTryLock(this.view, WORD);
+    return wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
   }
 
   /**
@@ -105,8 +116,7 @@ export class Lock extends BaseLock implements Sharable {
 
   /** @internal Whether the calling thread holds the lock (Condition needs this). */
   isOwnedByMe(): boolean {
-    // Only this thread writes its own id into the word, so equality is a reliable answer.
-    return (Atomics.load(this.view, WORD) & ~1) === MY_WORD_ID;
+    return wordHeldByMe(this.view, WORD);
   }
 
   /** @internal The threadId holding the lock, undefined when it is free (a snapshot; deadlock reports). */
@@ -121,26 +131,8 @@ export class Lock extends BaseLock implements Sharable {
   }
 
   /** @internal Condition.wait: take the lock back after waiting. */
-  restoreAfterWait(_saved: number): void {
-    this.acquire();
-  }
-
-  /** @internal */
-  async restoreAfterWaitAsync(_saved: number): Promise<void> {
-    await this.acquireAsync();
-  }
-
-  /** @internal The shared state that travels to a worker thread. */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Lock");
-    return { __raceLab: "Lock", buffer: this.view.buffer };
-  }
-
-  /** @internal Rebuilds a Lock around shared state received from another thread. */
-  static fromSharedState(state: SharedState): Lock {
-    const lock = Object.create(Lock.prototype) as Lock;
-    lock.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return lock;
+  *restoreSteps(_saved: number): Steps<void> {
+    yield* this.acquireSteps();
   }
 }
 
@@ -151,4 +143,4 @@ function notHeld(): LockReleaseError {
   );
 }
 
-registerSharable("Lock", (state) => Lock.fromSharedState(state), __filename);
+defineSharable(Lock, { name: "Lock", module: __filename, fields: ["view"] });

@@ -1,4 +1,4 @@
-// A mutex whose one Int32 word also says who holds it, the lock word of race-lab's Lock:
+// A mutex whose one Int32 word also says who holds it, the lock word of race-lab's Lock and RLock:
 //   0                   free
 //   id                  held by the thread whose id this is, nobody asleep waiting for it
 //   id | SLEEPERS       held, and some thread may be asleep waiting for it
@@ -7,10 +7,9 @@
 // in the futex word of its priority-inheritance mutexes the same way. Taking a free lock is one
 // compareExchange that records the owner in the same step, and giving it back one exchange after an
 // ordinary read: the owner checks cost no extra write to the shared cache line (measured against a
-// separate owner slot in bench/ANALYSIS.md). RLock keeps futex.ts's three-state mutex, with a depth
-// and an owner slot beside it.
+// separate owner slot in bench/ANALYSIS.md). RLock uses the same word, with a depth beside it.
 
-import { myThreadId, sleepWhile, sleepWhileAsync, SPIN_ROUNDS, wake } from "./futex";
+import { myThreadId, sleep, type Steps, wake } from "./futex";
 
 const FREE = 0;
 const SLEEPERS = 1;
@@ -44,17 +43,26 @@ export function wordTryLock(view: Int32Array, index: number): boolean {
 }
 
 /**
- * Takes the lock, blocking this worker until `deadline` (Date.now() time; Infinity for none); false on
- * timeout. The caller has already tried {@link wordTryLock} once.
+ * How many times an acquire re-checks a held lock before it goes to sleep.
  *
  * @internal
  * @example
  * ```ts
- * if (!wordTryLock(view, 0)) wordLock(view, 0, Date.now() + 1000);
+ * for (let spin = 0; spin < SPIN_ROUNDS; spin++) if (Atomics.load(view, i) === 0 && wordTryLock(view, i)) return true;
  * ```
- * Warning: blocks the thread (Atomics.wait): never on the notebook's main thread.
  */
-export function wordLock(view: Int32Array, index: number, deadline: number): boolean {
+export const SPIN_ROUNDS = 100;
+
+/**
+ * Re-checks the lock {@link SPIN_ROUNDS} times, taking it if it is freed meanwhile; never sleeps.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * wordSpin(view, 0) || blocking(wordSleepSteps(view, 0, Infinity));
+ * ```
+ */
+export function wordSpin(view: Int32Array, index: number): boolean {
   // Spin briefly before sleeping: the lessons guard sections of a few nanoseconds, while a futex sleep
   // and wake-up costs microseconds. The load reads without writing, so a spinning thread does not take
   // the cache line from the holder (test-and-test-and-set); the compareExchange then takes the lock
@@ -62,30 +70,40 @@ export function wordLock(view: Int32Array, index: number, deadline: number): boo
   for (let spin = 0; spin < SPIN_ROUNDS; spin++) {
     if (Atomics.load(view, index) === FREE && wordTryLock(view, index)) return true;
   }
-  for (;;) {
-    const seen = markSleepers(view, index);
-    if (seen === FREE) return true;
-    // The deadline passed: the lock may have been freed right then, so one last indivisible try.
-    if (sleepWhile(view, index, seen, deadline) === "timed-out") return takeMarked(view, index);
-  }
+  return false;
 }
 
 /**
- * Takes the lock without blocking the thread (Atomics.waitAsync); false on timeout.
+ * Takes the lock, sleeping until it is free or `deadline` (Date.now() time; Infinity for none)
+ * passes; false on timeout. Run it with futex.ts's `blocking` or `waiting`.
  *
  * @internal
  * @example
  * ```ts
- * if (await wordLockAsync(view, 0, Infinity)) wordUnlock(view, 0);
+ * if (!wordSpin(view, 0)) await waiting(wordSleepSteps(view, 0, Date.now() + 1000));
  * ```
  */
-export async function wordLockAsync(view: Int32Array, index: number, deadline: number): Promise<boolean> {
-  if (wordTryLock(view, index)) return true;
+export function* wordSleepSteps(view: Int32Array, index: number, deadline: number): Steps<boolean> {
   for (;;) {
     const seen = markSleepers(view, index);
     if (seen === FREE) return true;
-    if ((await sleepWhileAsync(view, index, seen, deadline)) === "timed-out") return takeMarked(view, index);
+    // The deadline passed: the lock may have been freed right then, so one last indivisible try.
+    if ((yield sleep(view, index, seen, deadline)) === "timed-out") return takeMarked(view, index);
   }
+}
+
+/**
+ * Whether this thread holds the lock.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * if (!wordHeldByMe(view, 0)) throw new LockReleaseError("hold it first");
+ * ```
+ */
+export function wordHeldByMe(view: Int32Array, index: number): boolean {
+  // Only this thread writes its own id into the word, so equality is a reliable answer.
+  return (Atomics.load(view, index) & ~SLEEPERS) === ME;
 }
 
 /**

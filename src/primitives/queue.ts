@@ -3,9 +3,9 @@
 
 import { Condition } from "./condition";
 import { RaceLabArgumentError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, remaining } from "./futex";
+import { blocking, deadlineOf, mayBlock, msLeft, type Steps, waiting } from "./futex";
 import { Lock } from "./lock";
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkInteger, checkOptions } from "../core/validate";
 
 // Header slots (Int32). All are read and written only while holding the queue's lock, which orders
@@ -49,7 +49,7 @@ export interface QueueOptions {
  * plain object; `NaN`/`Infinity` arrive as null. `get` returns `undefined` on timeout (never a
  * valid item). Blocking forms (`put`, `get`) are for worker threads; use `putAsync`/`getAsync` in a cell.
  */
-export class Queue<T = unknown> implements Sharable {
+export class Queue<T = unknown> {
   /** @internal */
   protected lock!: Lock;
   /** @internal */
@@ -84,17 +84,7 @@ export class Queue<T = unknown> implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   put(item: T, timeoutMs?: number): boolean {
-    const bytes = this.encode(item);
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("queue.put()", "queue.putAsync()", timeoutMs);
-    if (!this.lock.acquire(timeoutMs === 0 ? 0 : this.msLeft(deadline))) return false;
-    try {
-      if (!this.notFull.waitFor(() => this.fits(bytes), this.msLeft(deadline))) return false;
-      this.store(bytes);
-      return true;
-    } finally {
-      this.lock.release();
-    }
+    return blocking(this.putSteps(item, timeoutMs));
   }
 
   /**
@@ -105,17 +95,15 @@ export class Queue<T = unknown> implements Sharable {
    * await q.putAsync(42);
    * ```
    */
-  async putAsync(item: T, timeoutMs?: number): Promise<boolean> {
+  putAsync(item: T, timeoutMs?: number): Promise<boolean> {
+    return waiting(this.putSteps(item, timeoutMs));
+  }
+
+  private *putSteps(item: T, timeoutMs: number | undefined): Steps<boolean> {
     const bytes = this.encode(item);
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (!(await this.lock.acquireAsync(this.msLeft(deadline)))) return false;
-    try {
-      if (!(await this.notFull.waitForAsync(() => this.fits(bytes), this.msLeft(deadline)))) return false;
-      this.store(bytes);
-      return true;
-    } finally {
-      this.lock.release();
-    }
+    yield mayBlock("queue.put()", "queue.putAsync()", timeoutMs);
+    return yield* this.lockedSteps(deadline, timeoutMs, this.notFull, () => this.fits(bytes), () => (this.store(bytes), true), false);
   }
 
   /**
@@ -130,15 +118,7 @@ export class Queue<T = unknown> implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   get(timeoutMs?: number): T | undefined {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("queue.get()", "queue.getAsync()", timeoutMs);
-    if (!this.lock.acquire(timeoutMs === 0 ? 0 : this.msLeft(deadline))) return undefined;
-    try {
-      if (!this.notEmpty.waitFor(() => this.header[COUNT] > 0, this.msLeft(deadline))) return undefined;
-      return this.take();
-    } finally {
-      this.lock.release();
-    }
+    return blocking(this.getSteps(timeoutMs));
   }
 
   /**
@@ -149,12 +129,25 @@ export class Queue<T = unknown> implements Sharable {
    * const item = await q.getAsync(5000);
    * ```
    */
-  async getAsync(timeoutMs?: number): Promise<T | undefined> {
+  getAsync(timeoutMs?: number): Promise<T | undefined> {
+    return waiting(this.getSteps(timeoutMs));
+  }
+
+  private *getSteps(timeoutMs: number | undefined): Steps<T | undefined> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (!(await this.lock.acquireAsync(this.msLeft(deadline)))) return undefined;
+    yield mayBlock("queue.get()", "queue.getAsync()", timeoutMs);
+    return yield* this.lockedSteps(deadline, timeoutMs, this.notEmpty, () => this.header[COUNT] > 0, () => this.take(), undefined);
+  }
+
+  /**
+   * put's and get's shared shape (CPython's queue.py): take the lock, wait on `condition` until
+   * `ready()`, then `act()` and release; `timedOut` when the lock or the wait runs out of time.
+   */
+  private *lockedSteps<R, F>(deadline: number, timeoutMs: number | undefined, condition: Condition, ready: () => boolean, act: () => R, timedOut: F): Steps<R | F> {
+    if (!(yield* this.lock.acquireSteps(timeoutMs === 0 ? 0 : msLeft(deadline)))) return timedOut;
     try {
-      if (!(await this.notEmpty.waitForAsync(() => this.header[COUNT] > 0, this.msLeft(deadline)))) return undefined;
-      return this.take();
+      if (!(yield* condition.waitForSteps(ready, msLeft(deadline)))) return timedOut;
+      return act();
     } finally {
       this.lock.release();
     }
@@ -195,11 +188,6 @@ export class Queue<T = unknown> implements Sharable {
   full(): boolean {
     const maxsize = this.header[MAXSIZE]; // written once before sharing
     return maxsize > 0 && this.qsize() >= maxsize;
-  }
-
-  private msLeft(deadline: number): number | undefined {
-    const ms = remaining(deadline);
-    return ms === Infinity ? undefined : ms;
   }
 
   private encode(item: T): Buffer {
@@ -266,30 +254,6 @@ export class Queue<T = unknown> implements Sharable {
     out.set(this.data.subarray(0, out.length - first), first);
     return (at + out.length) % this.data.length;
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Queue");
-    return {
-      __raceLab: "Queue",
-      lock: this.lock.toSharedState(to),
-      notEmpty: this.notEmpty.toSharedState(to),
-      notFull: this.notFull.toSharedState(to),
-      header: this.header.buffer,
-      data: this.data.buffer,
-    };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Queue {
-    const q = Object.create(Queue.prototype) as Queue;
-    q.lock = decodeShared(state.lock) as Lock;
-    q.notEmpty = decodeShared(state.notEmpty) as Condition;
-    q.notFull = decodeShared(state.notFull) as Condition;
-    q.header = new Int32Array(state.header as SharedArrayBuffer);
-    q.data = new Uint8Array(state.data as SharedArrayBuffer);
-    return q;
-  }
 }
 
-registerSharable("Queue", (state) => Queue.fromSharedState(state), __filename);
+defineSharable(Queue, { name: "Queue", module: __filename, fields: ["lock", "notEmpty", "notFull", "header", "data"] });

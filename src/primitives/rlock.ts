@@ -1,15 +1,17 @@
 // RLock: Python's threading.RLock — a lock the owning thread may take again; it is free once
-// released as many times as it was acquired. Three Int32 slots: mutex state, owner threadId, depth.
+// released as many times as it was acquired. Two Int32 slots: Lock's lock word, and the depth.
 
 import { LockReleaseError } from "../core/errors";
-import { checkNoArguments, deadlineOf, forbidMainThreadBlock, myThreadId, mutexIsLocked, mutexLock, mutexLockAsync, mutexTryLock, mutexUnlock, NO_OWNER } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { blocking, checkNoArguments, deadlineOf, mayBlock, myThreadId, type Steps, waiting } from "./futex";
+import { wordHeldByMe, wordOwner, wordSleepSteps, wordSpin, wordTryLock, wordUnlock } from "./owner-word";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
+import { canBlock } from "../core/environment";
+import { control } from "./schedule-control";
 
-const STATE = 0;
-const OWNER = 1;
-const DEPTH = 2;
-const SLOTS = 3;
+const WORD = 0; // the lock word (owner-word.ts): free, or the holder's id
+const DEPTH = 1; // how many times the holder has acquired it
+const SLOTS = 2;
 
 /**
  * A re-entrant lock shared between worker threads (Python's `threading.RLock`): the thread holding
@@ -25,15 +27,14 @@ const SLOTS = 3;
  * both "re-enter" an RLock taken with `acquireAsync`: use it between threads, or use `AsyncLock`
  * between async tasks of one thread.
  */
-export class RLock extends BaseLock implements Sharable {
-  /** @internal The shared slots: [state, owner, depth]. */
+export class RLock extends BaseLock {
+  /** @internal The shared slots: [lock word, depth]. */
   protected view: Int32Array;
 
   constructor(...noArguments: []) {
     super();
     checkNoArguments("new RLock()", noArguments);
-    this.view = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-    this.view[OWNER] = NO_OWNER; // not yet shared: a plain write is enough
+    this.view = new Int32Array(new SharedArrayBuffer(SLOTS * 4)); // 0: free
   }
 
   /**
@@ -47,12 +48,13 @@ export class RLock extends BaseLock implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   acquire(timeoutMs?: number): boolean {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (this.reenter()) return true;
-    forbidMainThreadBlock("rlock.acquire()", "rlock.acquireAsync()", timeoutMs);
-    const got = timeoutMs === 0 ? mutexTryLock(this.view, STATE) : mutexLock(this.view, STATE, deadline);
-    if (got) this.becomeOwner(1);
-    return got;
+    // As in Lock.acquire, the common case needs no generator: a free lock, no timeout, a thread that
+    // may block, not under explore()/replay() (where every acquire is a scheduling point).
+    if (timeoutMs === undefined && control.current === undefined && canBlock() && wordTryLock(this.view, WORD)) {
+      Atomics.store(this.view, DEPTH, 1); // the word names us: the depth is ours alone to write
+      return true;
+    }
+    return blocking(this.acquireSteps(timeoutMs));
   }
 
   /**
@@ -64,11 +66,21 @@ export class RLock extends BaseLock implements Sharable {
    * ```
    * Warning: see the class warning about async tasks on the main thread.
    */
-  async acquireAsync(timeoutMs?: number): Promise<boolean> {
+  acquireAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.acquireSteps(timeoutMs));
+  }
+
+  /** @internal The acquire algorithm, for either driver (futex.ts). */
+  *acquireSteps(timeoutMs?: number): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    if (this.reenter()) return true;
-    const got = await mutexLockAsync(this.view, STATE, deadline);
-    if (got) this.becomeOwner(1);
+    if (this.isOwnedByMe()) {
+      Atomics.add(this.view, DEPTH, 1); // owner-only write, atomic so snapshots never tear
+      return true;
+    }
+    yield mayBlock("rlock.acquire()", "rlock.acquireAsync()", timeoutMs);
+    const got = timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
+    // The word already names us as the owner; the depth is ours alone to write from now on.
+    if (got) Atomics.store(this.view, DEPTH, 1);
     return got;
   }
 
@@ -90,12 +102,8 @@ export class RLock extends BaseLock implements Sharable {
     }
     // The depth is only touched by the owner (us), but atomically anyway so another thread's
     // isOwnedByMe/locked snapshot never reads a torn value.
-    const depth = Atomics.sub(this.view, DEPTH, 1) - 1;
-    if (depth === 0) {
-      // Clear the owner before unlocking so it cannot overwrite the next owner's id.
-      Atomics.store(this.view, OWNER, NO_OWNER);
-      mutexUnlock(this.view, STATE);
-    }
+    // The last level frees the word, owner and all, in one step (owner-word.ts).
+    if (Atomics.sub(this.view, DEPTH, 1) === 1) wordUnlock(this.view, WORD);
   }
 
   /**
@@ -107,19 +115,17 @@ export class RLock extends BaseLock implements Sharable {
    * ```
    */
   locked(): boolean {
-    return mutexIsLocked(this.view, STATE);
+    return Atomics.load(this.view, WORD) !== 0; // one atomic read: whole and current, maybe outdated at once
   }
 
   /** @internal */
   isOwnedByMe(): boolean {
-    // Only this thread can have written its own id into OWNER, so equality is a reliable answer.
-    return mutexIsLocked(this.view, STATE) && Atomics.load(this.view, OWNER) === myThreadId;
+    return wordHeldByMe(this.view, WORD);
   }
 
   /** @internal The threadId holding the lock, undefined when it is free (a snapshot; deadlock reports). */
   ownerThreadId(): number | undefined {
-    const owner = Atomics.load(this.view, OWNER);
-    return owner === NO_OWNER ? undefined : owner;
+    return wordOwner(this.view, WORD);
   }
 
   /** @internal Condition.wait: release every level at once; returns the depth to restore. */
@@ -131,43 +137,11 @@ export class RLock extends BaseLock implements Sharable {
     return depth;
   }
 
-  /** @internal */
-  restoreAfterWait(depth: number): void {
-    this.acquire();
-    Atomics.store(this.view, DEPTH, depth); // we own it: only we write DEPTH now
-  }
-
-  /** @internal */
-  async restoreAfterWaitAsync(depth: number): Promise<void> {
-    await this.acquireAsync();
+  /** @internal Condition.wait: take the lock back after waiting, at the depth it had. */
+  *restoreSteps(depth: number): Steps<void> {
+    yield* this.acquireSteps();
     Atomics.store(this.view, DEPTH, depth); // we own it again: only we write DEPTH now
-  }
-
-  private reenter(): boolean {
-    if (!this.isOwnedByMe()) return false;
-    Atomics.add(this.view, DEPTH, 1); // owner-only write, atomic so snapshots never tear
-    return true;
-  }
-
-  private becomeOwner(depth: number): void {
-    // Publish owner and depth atomically (depth first, so an owner seen is an owner with its depth):
-    // other threads' ownership checks read whole values.
-    Atomics.store(this.view, DEPTH, depth);
-    Atomics.store(this.view, OWNER, myThreadId);
-  }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("RLock");
-    return { __raceLab: "RLock", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): RLock {
-    const lock = Object.create(RLock.prototype) as RLock;
-    lock.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return lock;
   }
 }
 
-registerSharable("RLock", (state) => RLock.fromSharedState(state), __filename);
+defineSharable(RLock, { name: "RLock", module: __filename, fields: ["view"] });

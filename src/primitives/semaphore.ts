@@ -2,8 +2,8 @@
 // Two Int32 slots: the current count and the initial value (for the bounded check).
 
 import { LockReleaseError, RaceLabArgumentError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { blocking, deadlineOf, mayBlock, type Steps, tryUntil, wake, waiting } from "./futex";
+import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { checkInteger, checkOptions } from "../core/validate";
 
@@ -34,7 +34,7 @@ export interface SemaphoreOptions {
  * Warning: a semaphore has no owner — any thread may release it (that is how it signals). With
  * `bounded: true`, releasing more than was acquired throws `LockReleaseError` (Python's ValueError).
  */
-export class Semaphore extends BaseLock implements Sharable {
+export class Semaphore extends BaseLock {
   /** @internal [count, initial, bounded]. */
   protected view: Int32Array;
 
@@ -59,14 +59,7 @@ export class Semaphore extends BaseLock implements Sharable {
    * Warning: blocking form, worker threads only.
    */
   acquire(timeoutMs?: number): boolean {
-    const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("semaphore.acquire()", "semaphore.acquireAsync()", timeoutMs);
-    for (;;) {
-      if (this.tryTake()) return true;
-      // Sleep only while the count is still 0: a release between tryTake and here makes it non-zero,
-      // so Atomics.wait returns at once instead of missing that release (lost wake-up).
-      if (sleepWhile(this.view, COUNT, 0, deadline) === "timed-out") return this.tryTake();
-    }
+    return blocking(this.acquireSteps(timeoutMs));
   }
 
   /**
@@ -77,13 +70,15 @@ export class Semaphore extends BaseLock implements Sharable {
    * await sem.acquireAsync(); try { await work(); } finally { sem.release(); }
    * ```
    */
-  async acquireAsync(timeoutMs?: number): Promise<boolean> {
+  acquireAsync(timeoutMs?: number): Promise<boolean> {
+    return waiting(this.acquireSteps(timeoutMs));
+  }
+
+  private *acquireSteps(timeoutMs: number | undefined): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    for (;;) {
-      if (this.tryTake()) return true;
-      // Same lost wake-up guard as in acquire.
-      if ((await sleepWhileAsync(this.view, COUNT, 0, deadline)) === "timed-out") return this.tryTake();
-    }
+    yield mayBlock("semaphore.acquire()", "semaphore.acquireAsync()", timeoutMs);
+    // Sleeps only while the count is still 0: a release between a failed take and the sleep is seen.
+    return yield* tryUntil(() => this.tryTake(), this.view, COUNT, 0, deadline);
   }
 
   /**
@@ -148,19 +143,6 @@ export class Semaphore extends BaseLock implements Sharable {
       if (Atomics.compareExchange(this.view, COUNT, count, count - 1) === count) return true;
     }
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Semaphore");
-    return { __raceLab: "Semaphore", buffer: this.view.buffer };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Semaphore {
-    const sem = Object.create(Semaphore.prototype) as Semaphore;
-    sem.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    return sem;
-  }
 }
 
-registerSharable("Semaphore", (state) => Semaphore.fromSharedState(state), __filename);
+defineSharable(Semaphore, { name: "Semaphore", module: __filename, fields: ["view"] });

@@ -2,8 +2,8 @@
 // happens every time — for teaching, and for tests that must not depend on luck.
 
 import { RaceLabError } from "../core/errors";
-import { deadlineOf, forbidMainThreadBlock, sleepWhile, sleepWhileAsync, wake } from "./futex";
-import { type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { blocking, deadlineOf, mayBlock, sleep, type Steps, wake, waiting } from "./futex";
+import { defineSharable } from "../core/shared-object";
 import { checkFunction, checkInteger, checkOptions, checkTimeout } from "../core/validate";
 
 const TURN = 0;
@@ -37,7 +37,7 @@ export interface SequencerOptions {
  * timeout and throw. `step` blocks: worker threads only (`stepAsync` anywhere). If `fn` throws, the
  * turn still advances, so the other threads are not left waiting.
  */
-export class Sequencer implements Sharable {
+export class Sequencer {
   /** @internal [turn]. */
   protected view: Int32Array;
   /** @internal */
@@ -73,14 +73,7 @@ export class Sequencer implements Sharable {
    */
   step<T>(n: number, fn: () => T): T {
     this.checkStep(n, fn);
-    forbidMainThreadBlock("sequencer.step()", "sequencer.stepAsync()");
-    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
-    for (;;) {
-      const turn = this.readTurn(n);
-      if (turn === n) break;
-      // Sleep only while the turn is still the one we read: an advance in between is not missed.
-      if (sleepWhile(this.view, TURN, turn, deadline) === "timed-out" && this.turn !== n) throw this.timedOut(n);
-    }
+    blocking(this.turnSteps(n));
     try {
       return fn();
     } finally {
@@ -98,17 +91,23 @@ export class Sequencer implements Sharable {
    */
   async stepAsync<T>(n: number, fn: () => T | Promise<T>): Promise<T> {
     this.checkStep(n, fn);
-    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
-    for (;;) {
-      const turn = this.readTurn(n);
-      if (turn === n) break;
-      // Same lost wake-up guard as in step.
-      if ((await sleepWhileAsync(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
-    }
+    await waiting(this.turnSteps(n));
     try {
       return await fn();
     } finally {
       this.advance(n);
+    }
+  }
+
+  /** Waits until the turn is `n`. */
+  private *turnSteps(n: number): Steps<void> {
+    yield mayBlock("sequencer.step()", "sequencer.stepAsync()");
+    const deadline = deadlineOf("timeoutMs", this.timeoutMs);
+    for (;;) {
+      const turn = this.readTurn(n);
+      if (turn === n) return;
+      // Sleep only while the turn is still the one we read: an advance in between is not missed.
+      if ((yield sleep(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
     }
   }
 
@@ -138,20 +137,6 @@ export class Sequencer implements Sharable {
         `did some thread skip a step between ${this.turn} and ${n - 1}?`,
     );
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Sequencer");
-    return { __raceLab: "Sequencer", buffer: this.view.buffer, timeoutMs: this.timeoutMs };
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Sequencer {
-    const seq = Object.create(Sequencer.prototype) as Sequencer;
-    seq.view = new Int32Array(state.buffer as SharedArrayBuffer);
-    seq.timeoutMs = state.timeoutMs as number;
-    return seq;
-  }
 }
 
-registerSharable("Sequencer", (state) => Sequencer.fromSharedState(state), __filename);
+defineSharable(Sequencer, { name: "Sequencer", module: __filename, fields: ["view", "timeoutMs"] });

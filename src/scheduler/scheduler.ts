@@ -3,7 +3,7 @@
 
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { checkOptions } from "../core/validate";
-import { registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { control } from "../primitives/schedule-control";
 
 /** Options of {@link Scheduler}. */
@@ -39,7 +39,7 @@ export class NotControlledError extends RaceLabError {}
  * Warning: only code between points is controlled. Shared data touched without a point in between
  * is one indivisible step here, even where real threads could interleave inside it.
  */
-export class Scheduler implements Sharable {
+export class Scheduler {
   /** Whether `point()` outside a controlled run throws. */
   readonly strict: boolean;
 
@@ -82,11 +82,7 @@ export class Scheduler implements Sharable {
   get controlled(): boolean {
     return control.current !== undefined;
   }
-
-  /** @internal A handle holds no shared state: each thread or process rebuilds its own. */
-  toSharedState(): SharedState {
-    return { __raceLab: "Scheduler", strict: this.strict };
-  }
 }
 
-registerSharable("Scheduler", (state) => new Scheduler({ strict: state.strict as boolean }), __filename);
+// A handle holds no shared state: each thread or process rebuilds its own.
+defineSharable(Scheduler, { name: "Scheduler", module: __filename, toProcesses: true, fields: ["strict"], decode: (s) => new Scheduler({ strict: s.strict as boolean }) });

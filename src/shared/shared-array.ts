@@ -4,9 +4,9 @@
 import { RaceLabArgumentError } from "../core/errors";
 import type { Lock } from "../primitives/lock";
 import type { RLock } from "../primitives/rlock";
-import { type Destination, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkArray, checkInteger, checkOptions } from "../core/validate";
-import { checkElement, checkTypeCode, fromTypedArrayState, type IntegerTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, typedArrayState, TYPE_CODES, type TypeCode, type TypedArrayOf } from "./value";
+import { checkElement, checkTypeCode, type IntegerTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode, type TypedArrayOf } from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
 export const MAX_SHARED_ARRAY_LENGTH = 16 * 1024 * 1024;
@@ -31,7 +31,7 @@ export interface SharedArrayOptions {
  * Warning: `get` and `set` are each atomic, `a.set(i, a.get(i) + 1)` is not: hold `getLock()` or use
  * `Atomics.add(a.typed, i, 1)`.
  */
-export class SharedArray<T extends TypeCode = IntegerTypeCode> implements Sharable {
+export class SharedArray<T extends TypeCode = IntegerTypeCode> {
   /** The element type. (`SharedArray` alone means an integer one; `SharedArray<"d">` float64.) */
   readonly type!: T;
   /** @internal */
@@ -155,17 +155,6 @@ export class SharedArray<T extends TypeCode = IntegerTypeCode> implements Sharab
       throw new RaceLabArgumentError("i", this.items.length === 0 ? "an index, but the array is empty" : `an index from 0 to ${this.items.length - 1}`, i);
     }
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    return typedArrayState("SharedArray", to, this.type, this.items, this.lock);
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): SharedArray {
-    const { type, array, lock } = fromTypedArrayState(state);
-    return Object.assign(Object.create(SharedArray.prototype) as SharedArray, { type, items: array, lock });
-  }
 }
 
-registerSharable("SharedArray", (state) => SharedArray.fromSharedState(state), __filename);
+defineSharable(SharedArray, { name: "SharedArray", module: __filename, fields: ["type", "items", "lock"] });

@@ -5,7 +5,7 @@ import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { control } from "../primitives/schedule-control";
 import { Lock } from "../primitives/lock";
 import { RLock } from "../primitives/rlock";
-import { decodeShared, type Destination, notSharable, registerSharable, type Sharable, type SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkOneOf, checkOptions } from "../core/validate";
 
 /**
@@ -117,37 +117,6 @@ export function noLock(kind: string): RaceLabError {
 }
 
 /**
- * The shared state of a typed array over shared memory with its optional lock (Value, SharedArray):
- * threads get the same buffer; processes cannot.
- *
- * @internal
- * @example
- * ```ts
- * toSharedState(to) { return typedArrayState("Value", to, this.type, this.cell, this.lock); }
- * ```
- */
-export function typedArrayState(kind: string, to: Destination, type: TypeCode, array: IntegerTypedArray | Float64Array | Float32Array, lock: Lock | RLock | null): SharedState {
-  if (to === "process") throw notSharable(kind);
-  return { __raceLab: kind, type, buffer: array.buffer, lock: lock ? lock.toSharedState(to) : null };
-}
-
-/**
- * Reads back {@link typedArrayState}: the type code, the typed array over the same shared buffer,
- * and the lock.
- *
- * @internal
- * @example
- * ```ts
- * const { type, array, lock } = fromTypedArrayState(state);
- * ```
- */
-export function fromTypedArrayState(state: SharedState): { type: TypeCode; array: SharedTypedArray; lock: Lock | RLock | null } {
-  const type = state.type as TypeCode;
-  const array = new TYPE_CODES[type].array(state.buffer as SharedArrayBuffer);
-  return { type, array, lock: state.lock ? (decodeShared(state.lock) as Lock | RLock) : null };
-}
-
-/**
  * One number in shared memory (Python's `multiprocessing.Value`), shared by every worker thread it
  * is passed to, with a lock that travels with it (`getLock()`).
  *
@@ -162,7 +131,7 @@ export function fromTypedArrayState(state: SharedState): { type: TypeCode; array
  * followed by a write: another thread can write in between, and its update is lost. That is the
  * race this course is about: hold `getLock()` around the whole read-modify-write.
  */
-export class Value<T extends TypeCode = IntegerTypeCode> implements Sharable {
+export class Value<T extends TypeCode = IntegerTypeCode> {
   /** The element type. (`Value` alone means an integer one, as the course's values are; `Value<"d">` a float64.) */
   readonly type!: T;
   /** @internal One element of `type`. */
@@ -249,17 +218,6 @@ export class Value<T extends TypeCode = IntegerTypeCode> implements Sharable {
   toString(): string {
     return `Value(${JSON.stringify(this.type)}, ${this.value})`;
   }
-
-  /** @internal */
-  toSharedState(to: Destination): SharedState {
-    return typedArrayState("Value", to, this.type, this.cell, this.lock);
-  }
-
-  /** @internal */
-  static fromSharedState(state: SharedState): Value {
-    const { type, array, lock } = fromTypedArrayState(state);
-    return Object.assign(Object.create(Value.prototype) as Value, { type, cell: array, lock });
-  }
 }
 
-registerSharable("Value", (state) => Value.fromSharedState(state), __filename);
+defineSharable(Value, { name: "Value", module: __filename, fields: ["type", "cell", "lock"] });

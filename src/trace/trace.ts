@@ -17,7 +17,7 @@
  * trace.read(id, v)`), or the recorded order may differ from the real one.
  */
 import { RaceLabArgumentError, RaceLabError } from "../core/errors";
-import { Destination, notSharable, registerSharable, Sharable, SharedState } from "../core/shared-object";
+import { defineSharable } from "../core/shared-object";
 import { checkOptions } from "../core/validate";
 import { analyzeTrace, type TraceAnalysis, type TraceEvent } from "./analysis";
 
@@ -54,7 +54,7 @@ const CAPACITY = 1; // header index: capacity
  * Warning: a Trace lives in shared memory: it travels to threads, not to processes
  * (NotSharableError). Recording costs time and so changes how often the race happens.
  */
-export class Trace implements Sharable {
+export class Trace {
   private readonly buffer: SharedArrayBuffer;
   private readonly values: Float64Array;
   private readonly header: Int32Array;
@@ -209,19 +209,15 @@ export class Trace implements Sharable {
     // Atomics.store so that workers started after clear() see the reset counter, not a cached one.
     Atomics.store(this.header, NEXT, 0);
   }
-
-  /** The shared form sent to a worker thread (processes share no memory: NotSharableError). */
-  toSharedState(to: Destination): SharedState {
-    if (to === "process") throw notSharable("Trace");
-    return { __raceLab: "Trace", buffer: this.buffer, capacity: this.capacity };
-  }
-
-  /** Rebuilds a Trace on the receiving thread, over the same shared buffer. */
-  static fromSharedState(state: SharedState): Trace {
-    const { buffer, capacity } = state as unknown as { buffer: SharedArrayBuffer; capacity: number };
-    if (!(buffer instanceof SharedArrayBuffer)) throw new RaceLabArgumentError("state.buffer", "a SharedArrayBuffer", buffer);
-    return new Trace({ capacity }, buffer);
-  }
 }
 
-registerSharable("Trace", (state) => Trace.fromSharedState(state), __filename);
+defineSharable(Trace, {
+  name: "Trace",
+  module: __filename,
+  fields: ["buffer", "capacity"],
+  // Rebuilt by its constructor, over the same shared buffer.
+  decode({ buffer, capacity }) {
+    if (!(buffer instanceof SharedArrayBuffer)) throw new RaceLabArgumentError("state.buffer", "a SharedArrayBuffer", buffer);
+    return new Trace({ capacity: capacity as number }, buffer);
+  },
+});

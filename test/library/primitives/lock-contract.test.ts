@@ -6,7 +6,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import * as raceLab from "race-lab";
-import { Condition, Lock, RLock, Semaphore, Value } from "race-lab";
+import { AsyncLock, Condition, FileLock, Lock, Manager, RLock, Semaphore, Value } from "race-lab";
 import { inThreads } from "../helpers/primitives";
 
 declare const race_lab_1: typeof raceLab;
@@ -199,5 +199,226 @@ describe(`lock contract: ${noLock.name}`, () => {
   });
   test("its hammer runs through every style (losses there depend on luck, so they are not asserted)", async () => {
     for (const style of styles) assert.ok((await hammerCheck(noLock.make(), style, 2, 200)) >= 0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Every implementation of the lock interface, in each form it has: Lock, RLock and FileLock blocking
+// (acquire) and async (acquireAsync), the manager's Lock (async only, a proxy each thread connects
+// with on its own), AsyncLock (async tasks of one thread), and NoLock, broken on purpose. The same
+// worker bodies drive them all, through `take(ms)` and `give()`. The interleavings are forced with an
+// Atomics handshake between two threads, so each check fails or passes every time, not by luck.
+
+type Form = "blocking" | "async";
+
+interface Implementation {
+  name: string;
+  forms: Form[];
+  /** What a second acquire(0) by the holder gives: false (waits for itself), true (re-entrant), or the error it throws. */
+  reentry: boolean | string;
+  make(): Promise<{ lock: unknown; close?: () => Promise<void> }>;
+}
+
+const implementations: Implementation[] = [
+  { name: "Lock", forms: ["blocking", "async"], reentry: false, make: async () => ({ lock: new Lock() }) },
+  { name: "RLock", forms: ["blocking", "async"], reentry: true, make: async () => ({ lock: new RLock() }) },
+  { name: "FileLock", forms: ["blocking", "async"], reentry: "RaceLabError", make: async () => ({ lock: new FileLock() }) },
+  {
+    name: "the manager's Lock",
+    forms: ["async"],
+    reentry: false,
+    make: async () => {
+      const manager = await Manager.start({ timeoutMs: 10_000 });
+      return { lock: await manager.Lock(), close: () => manager.shutdown() };
+    },
+  },
+];
+const brokenImplementation: Implementation = {
+  name: "NoLock (broken on purpose)",
+  forms: ["blocking", "async"],
+  reentry: false,
+  make: async () => ({ lock: { noLockSource: NoLock.toString() } }),
+};
+
+/**
+ * The worker body of the checks below. `check` picks one:
+ * - "exclusion": the forced interleaving of check 1 (above) through `take`/`give`; returns overlaps.
+ * - "holder and other": thread 0 holds the lock while thread 1 tries acquire(0), acquire(30) and a
+ *   release; returns what thread 1 got.
+ * - "reentry": takes it, then acquire(0) again; returns that result (or the error's name).
+ * - "cleanup": a body that throws inside withLock; returns whether the lock is free afterwards.
+ */
+async function contractWorker(check: string, me: number, lockArg: any, form: Form, shared: SharedArrayBuffer, rounds: number): Promise<unknown> {
+  const lock = "noLockSource" in lockArg ? new (eval(`(${lockArg.noLockSource})`))() : lockArg;
+  const take = async (ms?: number): Promise<boolean> => (form === "blocking" ? lock.acquire(ms) : await (lock.acquireAsync ?? lock.acquire).call(lock, ms));
+  const give = async () => {
+    await lock.release();
+  };
+  const errorName = (e: any) => e?.remoteName ?? e?.name;
+  const counter = new Int32Array(shared, 0, 1); // incremented WITHOUT Atomics: only the lock guards it
+  const ctl = new Int32Array(shared, 4, 2); // [phase, threads done with the round]
+  const HANDSHAKE_MS = 20_000; // a safety net only: each wait ends as soon as the other thread acts
+  const waitUntil = (slot: number, ok: (v: number) => boolean) => {
+    for (;;) {
+      const v = Atomics.load(ctl, slot);
+      if (ok(v)) return;
+      if (Atomics.wait(ctl, slot, v, HANDSHAKE_MS) === "timed-out") throw new Error(`handshake stuck at ${slot}=${v}`);
+    }
+  };
+  const setPhase = (p: number) => {
+    Atomics.store(ctl, 0, p);
+    Atomics.notify(ctl, 0);
+  };
+  if (check === "reentry") {
+    if (!(await take())) throw new Error("could not take the lock");
+    let again: unknown;
+    try {
+      again = await take(0);
+    } catch (e) {
+      again = errorName(e);
+    }
+    if (again === true) await give();
+    await give();
+    return again;
+  }
+  if (check === "cleanup") {
+    const boom = () => {
+      throw new Error("boom");
+    };
+    try {
+      if (form === "blocking") lock.withLock(boom);
+      else await (lock.withLockAsync ?? lock.withLock).call(lock, boom);
+    } catch {
+      // expected: the body threw
+    }
+    const free = await take(0);
+    if (free) await give();
+    return free;
+  }
+  if (check === "holder and other") {
+    if (me === 0) {
+      if (!(await take(HANDSHAKE_MS))) throw new Error("could not take the lock");
+      setPhase(1);
+      waitUntil(0, (p) => p >= 2);
+      await give();
+      return "held";
+    }
+    waitUntil(0, (p) => p >= 1);
+    const tried = await take(0);
+    const timed = await take(30);
+    let release: string;
+    try {
+      await give();
+      release = "released another thread's lock";
+    } catch (e) {
+      release = errorName(e);
+    }
+    setPhase(2);
+    return { tried, timed, release };
+  }
+  // "exclusion": as probeWorker above.
+  let overlaps = 0;
+  for (let r = 0; r < rounds; r++) {
+    const base = r * 4;
+    if (me === r % 2) {
+      if (!(await take(HANDSHAKE_MS))) throw new Error("could not take the lock");
+      const seen = counter[0];
+      setPhase(base + 1); // "other thread: try to get in now"
+      waitUntil(0, (p) => p >= base + 2);
+      counter[0] = seen + 1;
+      await give();
+    } else {
+      waitUntil(0, (p) => p >= base + 1);
+      const inside = await take(0);
+      if (inside) {
+        overlaps++; // inside while the other thread holds it: exclusion is broken
+      } else {
+        setPhase(base + 3); // refused: the holder finishes, then this thread takes its turn
+        if (!(await take(HANDSHAKE_MS))) throw new Error("could not take the lock");
+      }
+      const seen = counter[0];
+      if (inside) setPhase(base + 2); // read before the holder writes: one update is lost, every round
+      counter[0] = seen + 1;
+      await give();
+    }
+    Atomics.add(ctl, 1, 1); // end of round: both threads finish it before the next begins
+    Atomics.notify(ctl, 1);
+    waitUntil(1, (d) => d >= 2 * (r + 1));
+  }
+  return overlaps;
+}
+
+async function runContract(check: string, impl: Implementation, form: Form, rounds = 6): Promise<{ results: unknown[]; lost: number }> {
+  const { lock, close } = await impl.make();
+  try {
+    const shared = new SharedArrayBuffer(12);
+    const threads = check === "reentry" || check === "cleanup" ? 1 : 2;
+    const results = await inThreads(contractWorker, Array.from({ length: threads }, (_, me) => [check, me, lock, form, shared, rounds]));
+    return { results, lost: check === "exclusion" ? 2 * rounds - new Int32Array(shared, 0, 1)[0] : 0 };
+  } finally {
+    await close?.();
+  }
+}
+
+for (const impl of implementations) {
+  for (const form of impl.forms) {
+    describe(`lock interface contract: ${impl.name}, ${form} form`, () => {
+      test("mutual exclusion: the forced interleaving cannot get a second thread inside", async () => {
+        const { results, lost } = await runContract("exclusion", impl, form);
+        assert.deepEqual({ overlaps: (results as number[]).reduce((a, b) => a + b), lost }, { overlaps: 0, lost: 0 });
+      });
+      test("held by another thread: acquire(0) and acquire(30) fail, release throws LockReleaseError", async () => {
+        const { results } = await runContract("holder and other", impl, form);
+        assert.deepEqual(results, ["held", { tried: false, timed: false, release: "LockReleaseError" }]);
+      });
+      test(`re-entry: ${impl.reentry === true ? "promised, so a second acquire succeeds" : "not promised, so a second acquire does not succeed"}`, async () => {
+        assert.deepEqual((await runContract("reentry", impl, form)).results, [impl.reentry]);
+      });
+      test("cleanup: a body that throws inside withLock leaves the lock free", async () => {
+        assert.deepEqual((await runContract("cleanup", impl, form)).results, [true]);
+      });
+    });
+  }
+}
+
+describe(`lock interface contract: ${brokenImplementation.name}`, () => {
+  for (const form of brokenImplementation.forms) {
+    test(`${form} form FAILS mutual exclusion and "held by another thread", every time`, async () => {
+      const { results, lost } = await runContract("exclusion", brokenImplementation, form);
+      assert.deepEqual({ overlaps: (results as number[]).reduce((a, b) => a + b), lost }, { overlaps: 6, lost: 6 });
+      const other = (await runContract("holder and other", brokenImplementation, form)).results[1];
+      assert.deepEqual(other, { tried: true, timed: true, release: "released another thread's lock" });
+    });
+  }
+});
+
+describe("lock interface contract: AsyncLock (async tasks of one thread)", () => {
+  // Its tasks share one thread, so the interleaving is forced between tasks: the holder awaits in the middle.
+  test("mutual exclusion: a task that awaits while holding it keeps the others out", async () => {
+    const lock = new AsyncLock();
+    let counter = 0;
+    const release = await lock.acquire();
+    const seen = counter;
+    assert.equal(await lock.acquire(0), null, "acquire(0) by another task while held");
+    assert.equal(await lock.acquire(30), null, "acquire(30) times out");
+    const other = lock.withLock(async () => {
+      counter += 1; // runs only after the holder's write
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the holder awaits mid-section
+    counter = seen + 1;
+    release();
+    await other;
+    assert.equal(counter, 2);
+  });
+  test("re-entry: not promised, so a second acquire by the holder does not succeed", async () => {
+    const lock = new AsyncLock();
+    const release = await lock.acquire();
+    assert.equal(await lock.acquire(0), null);
+    release();
+  });
+  test("cleanup: a body that throws inside withLock leaves the lock free", async () => {
+    const lock = new AsyncLock();
+    await assert.rejects(lock.withLock(() => Promise.reject(new Error("boom"))), /boom/);
+    assert.equal(lock.isLocked(), false);
   });
 });

@@ -263,5 +263,5 @@ test("trace functions reject bad input", async () => {
   await assert.rejects(showTimeline({} as never), /^RaceLabArgumentError: trace must be a Trace/);
   await assert.rejects(showTimeline(t, { maxEvents: 0 }), /^RaceLabArgumentError: maxEvents must be an integer from 1 to 2000/);
   await assert.rejects(showTimeline(t, { title: 1 as never }), /^RaceLabArgumentError: title must be a string/);
-  assert.throws(() => Trace.fromSharedState({ __raceLab: "Trace", buffer: new ArrayBuffer(8), capacity: 1 }), /state\.buffer must be a SharedArrayBuffer/);
+  assert.throws(() => decodeShared({ __raceLab: "Trace", buffer: new ArrayBuffer(8), capacity: 1 }), /state\.buffer must be a SharedArrayBuffer/);
 });
