@@ -3,12 +3,11 @@
 // one-core machines that never show the races most of the class sees and students who skipped lessons.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
 import { EmbeddedServer, readClassRecords } from "race-lab";
+import { ROOT, runHarness } from "./harness-run";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const NOTEBOOK = path.join(ROOT, "instructor", "tools", "class-statistics.ipynb");
 
 /** A generated class: every student runs every lesson's two demos, except those who skip some. */
@@ -25,20 +24,6 @@ function generatedClass(students: number, lessons: number) {
     }
   }
   return rows;
-}
-
-function runHarness(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", NOTEBOOK], {
-    cwd: ROOT,
-    // The cells' times are the benchmark's (class-stats case); here, that the notebook works.
-    env: { ...process.env, RACE_LAB_SLOW_CELL_S: "off", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const killer = setTimeout(() => child.kill("SIGTERM"), 240_000);
-  return new Promise((resolve) => child.on("close", (code) => { clearTimeout(killer); resolve({ code, out }); }));
 }
 
 test("the class notebook runs against a class of 200 students × 14 lessons", { timeout: 300_000 }, async () => {
@@ -59,7 +44,7 @@ test("the class notebook runs against a class of 200 students × 14 lessons", { 
     } finally {
       await client.end();
     }
-    const run = await runHarness({ RACE_LAB_CLASS_DATABASE_URL: server.url });
+    const run = await runHarness([NOTEBOOK], { RACE_LAB_CLASS_DATABASE_URL: server.url }, 240_000);
     assert.equal(run.code, 0, run.out);
     assert.match(run.out, /1 passed, 0 failed/, run.out);
   } finally {
