@@ -18,6 +18,11 @@ const HUB_START_MS = 120_000;
 const SERVER_START_MS = 180_000;
 const STOP_MS = 60_000;
 const PASSWORD = "class-test";
+// The hub runs under a shell that holds a pipe from the test: when the pipe closes — stopClassHub
+// closes it, or the test's process ends, even by SIGKILL — the shell sends the hub SIGTERM, and the
+// hub stops every student's server before it exits. The shell ends with the hub. (An asynchronous
+// list reads /dev/null unless told otherwise: the pipe goes to the reader as fd 3, not to the hub.)
+const GUARD_SCRIPT = 'exec 3<&0; "$0" "$@" 3<&- </dev/null & hub=$!; { read -r _ <&3 || :; kill -TERM "$hub" 2>/dev/null; } & wait "$hub"';
 
 export interface Student {
   name: string;
@@ -89,13 +94,13 @@ export async function startClassHub(): Promise<ClassHub> {
     mkdirSync(hubFolder);
     const logFile = path.join(folder, "hub.log");
     const logFd = openSync(logFile, "a");
-    const hub = spawn("jupyterhub", ["-f", path.join(ROOT, "hub", "jupyterhub_config.py"), `--port=${port}`,
+    const hub = spawn("/bin/sh", ["-c", GUARD_SCRIPT, "jupyterhub", "-f", path.join(ROOT, "hub", "jupyterhub_config.py"), `--port=${port}`,
       `--JupyterHub.hub_port=${hubPort}`, `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${proxyApiPort}`], {
       cwd: hubFolder,
       env: { ...process.env, RACE_LAB_COURSE: course, RACE_LAB_KERNEL_PREFIX: path.join(folder, "kernel"), DATABASE_URL: db.url,
         RACE_LAB_HUB_DRIVER_TOKEN: token, RACE_LAB_HUB_PASSWORD: PASSWORD, RACE_LAB_HARNESS_RUN: marker },
-      detached: true, // its own process group: the hub and its proxy are ended together
-      stdio: ["ignore", logFd, logFd],
+      detached: true, // its own process group, so that SIGINT to the test's group does not reach it
+      stdio: ["pipe", logFd, logFd],
     });
     closeSync(logFd);
     const base = `http://127.0.0.1:${port}/`;
@@ -112,11 +117,14 @@ export async function startClassHub(): Promise<ClassHub> {
     };
     const cls: ClassHub = { folder, base, db, marker, hub, log: () => readFileSync(logFile, "utf8"), api, homeOf: (name) => path.join(hubFolder, "homes", name) };
     for (const deadline = Date.now() + HUB_START_MS; ; await sleep(250)) {
-      if (hub.exitCode !== null || hub.signalCode !== null) throw new Error(`the hub exited while starting:\n${cls.log()}`);
-      if (await api("GET", "hub/api/").then(() => true, () => false)) break;
-      if (Date.now() > deadline) throw new Error(`the hub did not answer within ${HUB_START_MS / 1000} s:\n${cls.log()}`);
+      if (await api("GET", "hub/api/").then(() => true, () => false)) return cls;
+      const exited = hub.exitCode !== null || hub.signalCode !== null;
+      if (exited || Date.now() > deadline) {
+        const log = cls.log();
+        await stopClassHub(cls);
+        throw new Error(`${exited ? "the hub exited while starting" : `the hub did not answer within ${HUB_START_MS / 1000} s`}:\n${log}`);
+      }
     }
-    return cls;
   } catch (e) {
     await db?.stop();
     rmSync(folder, { recursive: true, force: true });
@@ -188,7 +196,7 @@ export async function stopClassHub(cls: ClassHub): Promise<{ processes: string[]
   const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
   if (!exited(cls.hub)) {
     const gone = new Promise<void>((resolve) => cls.hub.once("exit", () => resolve()));
-    process.kill(-cls.hub.pid!, "SIGTERM");
+    cls.hub.stdin!.end(); // the guard shell sends the hub SIGTERM, and waits for it
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, STOP_MS)))]);
     clearTimeout(timer); // a pending timer would keep the test's process alive for the rest of it
