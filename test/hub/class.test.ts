@@ -157,7 +157,7 @@ test("a class of three on a real JupyterHub: logged in through the REST API, les
     });
     assert.equal(new Set(lines.map((m) => m![3])).size, 3, "three schemas");
     await until(async () => (await runSchemas(cls)).length === 0, "every run's schema to be dropped", 30_000);
-    assert.deepEqual(await query(cls, "SELECT application_name FROM pg_stat_activity WHERE starts_with(application_name, 'race-lab')"), []);
+    assert.deepEqual(await query(cls, "SELECT application_name FROM pg_stat_activity WHERE starts_with(application_name, 'race-lab ')"), [], "no connection of a run (or its keeper) is left");
   });
 
   await t.test("a kernel killed mid-transaction leaves its schema and lock; another student's next start ends both", async () => {
