@@ -2,7 +2,7 @@
 // Shared by `npm start` / `npm run setup` (scripts/course.mjs), the notebook harness wrapper
 // (scripts/run-notebooks.mjs) and CI (.ci/run), so all three agree on which Jupyter is in use.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -294,12 +294,17 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
   const current = prefixDir ? readSpec(prefixDir) : resolvedKernel(jupyterPath, env);
   const summary = `${want.argv[0]} ${path.relative(ROOT, want.argv[1]) || want.argv[1]}`;
   if (current && sameSpec(current.spec, want)) {
+    // A spec an earlier setup left at 0700 under the prefix: made readable for the other users too.
+    if (prefixDir) readableByAll(prefixDir);
     log(`Kernel: "${KERNEL_NAME}" (TypeScript) already registered at ${current.dir} → ${summary}`);
     return { changed: false, dir: current.dir };
   }
   const tmp = mkdtempSync(path.join(tmpdir(), "race-lab-kernel-"));
   try {
+    // `kernelspec install` copies the folder with its mode: mkdtemp's 0700 would hide the kernel from
+    // every other user of a system-wide prefix (a hub's students). Readable by all, whatever the umask.
     writeFileSync(path.join(tmp, "kernel.json"), JSON.stringify(want, null, 1) + "\n");
+    readableByAll(tmp);
     const flag = prefix ? ["--prefix", prefix] : where === "sys-prefix" ? ["--sys-prefix"] : ["--user"];
     const r = probe(jupyterPath, ["kernelspec", "install", tmp, "--name", KERNEL_NAME, "--replace", ...flag], { env, timeoutMs: 60_000 });
     if (!r.ok) throw new Error(`\`jupyter kernelspec install\` failed:\n${r.stderr || r.stdout}`);
@@ -315,6 +320,16 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
     return { changed: true, dir };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A kernelspec folder every user can read (0755, its kernel.json 0644), whatever the umask was.
+ * @param {string} dir
+ */
+function readableByAll(dir) {
+  for (const [file, mode] of /** @type {const} */ ([[dir, 0o755], [path.join(dir, "kernel.json"), 0o644]])) {
+    if ((statSync(file).mode & 0o777) !== mode) chmodSync(file, mode);
   }
 }
 

@@ -6,6 +6,8 @@
 // form; nbgrader metadata stays, so the grader (and nbgrader) can match the cells back.
 // The student notebooks are committed (students, `npm start` and Binder open them); `--check` writes
 // nothing and fails when they differ from what the instructor's would give (test/course/student-notebooks.test.ts).
+// `--student-repo DIR` writes the student notebooks, with what students need beside them and nothing
+// of the instructor's, as a repository to publish (scripts/student-repo.mjs).
 // Both folders sit at the same depth, so the lessons' relative paths (../python/…) and
 // `import … from "race-lab"` work in either.
 import { Command } from "commander";
@@ -16,6 +18,7 @@ import { NotebookError, readNotebook, roleOf, testCells } from "../grader/notebo
 import { leaks, releaseNotebook } from "../grader/release-notebook.mjs";
 import { ROLE } from "../grader/schema.mjs";
 import { cleanNotebookText } from "./notebook-format.mjs";
+import { StudentRepoError, writeStudentRepo } from "./student-repo.mjs";
 
 const program = new Command()
   .name("release")
@@ -23,8 +26,9 @@ const program = new Command()
   .option("--source <dir>", "the instructor's notebooks (solutions, hidden tests)", path.join(ROOT, "instructor"))
   .option("--out <dir>", "where the student notebooks go (its other .ipynb files are removed)", path.join(ROOT, "notebooks"))
   .option("--check", "write nothing; exit 1 when --out differs from what --source gives")
+  .option("--student-repo <dir>", "write the student repository there instead (notebooks, library, ports, setup; no solutions): see scripts/student-repo.mjs")
   .parse();
-const { source, out, check } = program.opts();
+const { source, out, check, studentRepo } = program.opts();
 const shown = (/** @type {string} */ file) => path.relative(process.cwd(), file) || ".";
 
 try {
@@ -38,6 +42,11 @@ try {
     if (leaked.length) throw new NotebookError(`${name}: the release would leak ${leaked.join(", ")}`);
     return { name, nb, text: cleanNotebookText(student, name) };
   });
+  if (studentRepo) {
+    const written = writeStudentRepo(path.resolve(studentRepo), built);
+    console.log(`wrote the student repository into ${shown(path.resolve(studentRepo))}: ${built.length} notebook(s), ${written} file(s)`);
+    process.exit(0);
+  }
   const stale = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".ipynb") && !names.includes(f)).sort() : [];
 
   if (check) {
@@ -71,7 +80,7 @@ try {
   }
   console.log(`released ${built.length} notebook(s) into ${shown(out)}`);
 } catch (e) {
-  if (!(e instanceof NotebookError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT") throw e;
+  if (!(e instanceof NotebookError) && !(e instanceof StudentRepoError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT") throw e;
   console.error(`release: ${/** @type {Error} */ (e).message}`);
   process.exit(1);
 }

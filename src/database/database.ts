@@ -3,7 +3,7 @@ import { RaceLabArgumentError, RaceLabError } from "../core/errors";
 import { atExit, onInterrupt } from "../core/lifecycle";
 import { DatabaseConfig, clientSettings, pg, poolFor } from "./connect";
 import { EmbeddedServer } from "./embedded-server";
-import { createRunSchema, dropRunSchemaNow, newRunConfig } from "./run-schema";
+import { createRunSchema, dropAbandonedRuns, dropRunSchemaNow, newRunConfig } from "./run-schema";
 
 // The kernel's database: started on first use, ended at exit and on SIGTERM. An interrupt (SIGINT)
 // ends the connections the interrupted cell may have left waiting (and their locks), never the server
@@ -17,6 +17,8 @@ interface Session {
   server?: EmbeddedServer;
   /** Where the server came from, for describe(). */
   source: string;
+  /** The connection that marks the run alive (createRunSchema): ended after the schema is dropped. */
+  keeper: Client;
   /** Connections and pools handed out: ended when the session ends. */
   clients: Set<Client>;
   pools: Set<Pool>;
@@ -68,14 +70,18 @@ async function openSession(): Promise<Session> {
   const url = process.env.DATABASE_URL?.trim();
   const server = url ? undefined : await EmbeddedServer.start();
   const config = newRunConfig(url || server!.url);
+  let keeper: Client;
   try {
-    await createRunSchema(config);
+    keeper = await createRunSchema(config);
   } catch (e) {
     server?.stopNow();
     throw e;
   }
+  // A shared server: what runs killed outright left there goes now (a lesson never waits on it long:
+  // a schema still locked after 5 s is left for the next start).
+  if (url) await dropAbandonedRuns(url).catch(() => undefined);
   const where = url ? `the server of DATABASE_URL (${url.replace(/\/\/[^@/]*@/, "//")})` : `a PostgreSQL server of this kernel (127.0.0.1:${server!.port})`;
-  return { config, server, source: where, clients: new Set(), pools: new Set() };
+  return { config, server, source: where, keeper, clients: new Set(), pools: new Set() };
 }
 
 /** Ends a session now, synchronously: its server stopped, or its connections ended and schema dropped. */
@@ -87,6 +93,7 @@ function endSessionNow(session: Session): void {
   } else {
     dropRunSchemaNow(session.config);
   }
+  void session.keeper.end().catch(() => undefined);
   // Their server side is gone (server stopped, or backends terminated): their queries fail, and
   // their 'error' events are handled where they were made.
   for (const pool of [...session.pools, ...(session.shared ? [session.shared] : [])]) pool.end().catch(() => undefined);

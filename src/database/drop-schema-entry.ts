@@ -3,20 +3,15 @@
 // would hold locks the DROP waits for), drops the run's schema. Exit status 0 when it is gone.
 import * as fs from "fs";
 import { Client } from "pg";
-import { RUN_SCHEMA_PREFIX } from "./run-schema";
+import { dropRun } from "./run-schema";
 
 async function main(): Promise<void> {
   const config = JSON.parse(fs.readFileSync(0, "utf8"));
-  if (typeof config.schema !== "string" || !config.schema.startsWith(RUN_SCHEMA_PREFIX)) throw new Error("not a run's schema");
+  if (typeof config.schema !== "string" || typeof config.applicationName !== "string") throw new Error("not a run's config");
   const client = new Client({ connectionString: config.connectionString, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    await client.query("SET lock_timeout = '5s'");
-    await client.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
-      [config.applicationName],
-    );
-    await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(config.schema)} CASCADE`);
+    await dropRun(client, config);
   } finally {
     await client.end();
   }

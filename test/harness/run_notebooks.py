@@ -137,6 +137,26 @@ def kernel_memory(pid):
     return {"resident": mib(own, "VmRSS"), "peak": mib(own, "VmHWM"), "children": round(children, 1)}
 
 
+def cell_failures(where, cell, status):
+    """What is wrong with one executed code cell, from its execute reply's status and its outputs: an
+    error it was not tagged to raise, a tagged one that did not fail, another status, stderr."""
+    expects_error = "raises-exception" in cell.metadata.get("tags", [])
+    stderr = "".join(o.get("text", "") for o in cell.outputs
+                     if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+    failures = []
+    if status == "error" and not expects_error:
+        detail = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}" if errors else summarize(stderr)
+        failures.append(f"{where}: error: {detail}")
+    elif status not in ("ok", "error"):
+        failures.append(f"{where}: unexpected reply status {status!r}")
+    elif expects_error and status != "error":
+        failures.append(f"{where}: tagged raises-exception but did not fail")
+    if stderr and not expects_error and status == "ok":
+        failures.append(f"{where}: wrote to stderr: {summarize(stderr)}")
+    return failures
+
+
 def run_notebook(path, args, repo_root):
     nb = nbformat.read(path, as_version=4)
     folder = os.path.dirname(os.path.abspath(path))
@@ -195,9 +215,6 @@ def run_notebook(path, args, repo_root):
                     break
                 reply = replies.get(index)
                 status = reply["content"].get("status") if reply else None
-                stderr = "".join(o.get("text", "") for o in cell.outputs
-                                 if o.get("output_type") == "stream" and o.get("name") == "stderr")
-                errors = [o for o in cell.outputs if o.get("output_type") == "error"]
                 if status == "abort":
                     if abort_first is None:  # one line for a run of aborted cells
                         abort_first, abort_slot = index, len(failures)
@@ -207,15 +224,7 @@ def run_notebook(path, args, repo_root):
                                             "sent within 200 ms of a failed cell, as Jupyter's Run All does")
                     continue
                 abort_first = None
-                if status == "error" and not expects_error:
-                    detail = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}" if errors else summarize(stderr)
-                    failures.append(f"{where}: error: {detail}")
-                elif status not in ("ok", "error"):
-                    failures.append(f"{where}: unexpected reply status {status!r}")
-                elif expects_error and status != "error":
-                    failures.append(f"{where}: tagged raises-exception but did not fail")
-                if stderr and not expects_error and status == "ok":
-                    failures.append(f"{where}: wrote to stderr: {summarize(stderr)}")
+                failures += cell_failures(where, cell, status)
                 if status == "error" and expects_error:
                     # An expected error: wait out tslab's 200 ms abort window, as a student running
                     # cell by cell would. (Jupyter's Run All sends the next cell at once, and tslab
@@ -298,6 +307,11 @@ def judge_outcomes(outcomes_file, callers_outcomes):
     if callers_outcomes:
         with open(callers_outcomes, "a", encoding="utf-8") as f:
             f.writelines(lines)
+    return judge_outcome_lines(lines)
+
+
+def judge_outcome_lines(lines):
+    """judge_outcomes' promise for recorded outcomes given as lines of JSON."""
     failures = []
     for line in lines:
         try:

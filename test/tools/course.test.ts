@@ -4,11 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NO_JUPYTER_HELP, TSLAB_BIN, VENV, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
+import { NO_JUPYTER_HELP, TSLAB_BIN, VENV, findHarnessPython, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "scripts", "course.mjs");
@@ -98,6 +98,40 @@ test("registering under a prefix (Binder) writes <prefix>/share/jupyter/kernels/
   const file = path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json");
   assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), kernelSpec());
   assert.equal(registerKernel(jupyter, { where: { prefix }, env, log: () => {} }).changed, false);
+});
+
+test("a kernel registered under a prefix is readable by every user (a hub's students), and a 0700 one is repaired", (t) => {
+  const prefix = tempDataDir(t);
+  const env = isolated(path.join(prefix, "user-data"));
+  const dir = path.join(prefix, "share", "jupyter", "kernels", "tslab");
+  const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+  registerKernel(jupyter, { where: { prefix }, env, log: () => {} });
+  assert.deepEqual([mode(dir), mode(path.join(dir, "kernel.json"))], ["755", "644"]);
+  chmodSync(dir, 0o700); // what an earlier setup left
+  assert.equal(registerKernel(jupyter, { where: { prefix }, env, log: () => {} }).changed, false);
+  assert.equal(mode(dir), "755");
+});
+
+test("as root, a user without privileges finds the kernel registered under a prefix", (t) => {
+  if (process.getuid?.() !== 0 || !onPath("setpriv")) {
+    t.skip("needs root and setpriv to run as another user");
+    return;
+  }
+  const prefix = tempDataDir(t);
+  chmodSync(prefix, 0o755); // mkdtemp's folder: the other user must reach the prefix inside it
+  const run = spawnSync(process.execPath, [COURSE, "setup", "--prefix", prefix], { cwd: ROOT, env: isolated(path.join(prefix, "user-data")), encoding: "utf8", timeout: 120_000 });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  // What a student's server does: list the kernels of JUPYTER_PATH, as the user nobody.
+  const python = findHarnessPython();
+  assert.ok(python, "a Python with jupyter_client");
+  const listed = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, "-c",
+    "import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(K().find_kernel_specs()))"], {
+    env: { PATH: process.env.PATH, HOME: prefix, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(prefix, "nobody") },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.equal(JSON.parse(listed.stdout).tslab, path.join(prefix, "share", "jupyter", "kernels", "tslab"), listed.stdout);
 });
 
 test("`course.mjs setup` finds Jupyter and registers the kernel, then finds it registered", (t) => {
