@@ -21,6 +21,9 @@
 #                           role "class-driver" (make students, start their servers, use them): for
 #                           the test, or an instructor's script
 #   RACE_LAB_HARNESS_RUN    passed on to the students' servers: the test's marker for their processes
+#   RACE_LAB_CLASS_SALT     the class's secret, mixed into each student's anonymous id in the class's
+#                           race statistics (kept in DATABASE_URL's race_lab_class schema), so that
+#                           nobody can recompute ids from login names
 import os
 import shutil
 import sys
@@ -79,6 +82,8 @@ if os.environ.get("RACE_LAB_KERNEL_PREFIX"):
     environment["JUPYTER_PATH"] = os.path.join(os.environ["RACE_LAB_KERNEL_PREFIX"], "share", "jupyter")
 if os.environ.get("RACE_LAB_HARNESS_RUN"):
     environment["RACE_LAB_HARNESS_RUN"] = os.environ["RACE_LAB_HARNESS_RUN"]
+if os.environ.get("RACE_LAB_CLASS_SALT"):
+    environment["RACE_LAB_CLASS_SALT"] = os.environ["RACE_LAB_CLASS_SALT"]
 # The demos' outcomes, kept in the student's home.
 environment["RACE_LAB_OUTCOMES"] = lambda spawner: os.path.join(spawner.home_dir, "race-lab-outcomes.jsonl")
 c.Spawner.environment = environment

@@ -98,7 +98,7 @@ export async function startClassHub(): Promise<ClassHub> {
       `--JupyterHub.hub_port=${hubPort}`, `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${proxyApiPort}`], {
       cwd: hubFolder,
       env: { ...process.env, RACE_LAB_COURSE: course, RACE_LAB_KERNEL_PREFIX: path.join(folder, "kernel"), DATABASE_URL: db.url,
-        RACE_LAB_HUB_DRIVER_TOKEN: token, RACE_LAB_HUB_PASSWORD: PASSWORD, RACE_LAB_HARNESS_RUN: marker },
+        RACE_LAB_HUB_DRIVER_TOKEN: token, RACE_LAB_HUB_PASSWORD: PASSWORD, RACE_LAB_HARNESS_RUN: marker, RACE_LAB_CLASS_SALT: "the test class" },
       detached: true, // its own process group, so that SIGINT to the test's group does not reach it
       stdio: ["pipe", logFd, logFd],
     });

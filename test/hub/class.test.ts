@@ -158,6 +158,14 @@ test("a class of three on a real JupyterHub: logged in through the REST API, les
     assert.equal(new Set(lines.map((m) => m![3])).size, 3, "three schemas");
     await until(async () => (await runSchemas(cls)).length === 0, "every run's schema to be dropped", 30_000);
     assert.deepEqual(await query(cls, "SELECT application_name FROM pg_stat_activity WHERE starts_with(application_name, 'race-lab ')"), [], "no connection of a run (or its keeper) is left");
+    // The class's race statistics: every student's series of trials, under an anonymous id, no name.
+    const sent = await query(cls, "SELECT student, array_agg(DISTINCT lesson ORDER BY lesson) AS lessons FROM race_lab_class.outcomes GROUP BY student");
+    assert.equal(sent.length, 3, `three students' records: ${JSON.stringify(sent)}`);
+    for (const row of sent) {
+      assert.match(row.student, /^[0-9a-f]{12}$/, "an anonymous id");
+      assert.ok(!STUDENTS.includes(row.student), "no login name");
+      assert.deepEqual(row.lessons, ["12-database-races", "13-locks-across-machines"]);
+    }
   });
 
   await t.test("a kernel killed mid-transaction leaves its schema and lock; another student's next start ends both", async () => {
