@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const VENV = path.join(ROOT, ".venv");
 export const TSLAB_BIN = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
+/** What the kernelspec runs: tslab, started so that it answers its first request (see the file). */
+export const KERNEL_LAUNCHER = path.join(ROOT, "scripts", "tslab-kernel.cjs");
 export const KERNEL_NAME = "tslab";
 /** @typedef {{ argv: string[]; display_name: string; language: string }} KernelSpec */
 /**
@@ -23,12 +25,13 @@ export const KERNEL_NAME = "tslab";
 export const DEBIAN_PACKAGES = ["jupyter-notebook", "python3-nbclient", "jupyter-nbconvert", "jupyter-client", "python3-ipykernel"];
 
 /**
- * The kernelspec we register: the project's own tslab, run by the node that runs this script.
+ * The kernelspec we register: the project's own tslab, through scripts/tslab-kernel.cjs, run by the
+ * node that runs this script.
  * @returns {KernelSpec}
  */
 export function kernelSpec() {
   return {
-    argv: [process.execPath, TSLAB_BIN, "kernel", "--config-path", "{connection_file}"],
+    argv: [process.execPath, KERNEL_LAUNCHER, "--config-path", "{connection_file}"],
     display_name: "TypeScript",
     language: "typescript",
   };

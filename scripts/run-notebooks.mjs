@@ -5,7 +5,7 @@
 // (default: instructor/ and notebooks/). Exit status: the harness's.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { ROOT, TSLAB_BIN, findHarnessPython, kernelSpec } from "./jupyter.mjs";
+import { KERNEL_LAUNCHER, ROOT, findHarnessPython, kernelSpec } from "./jupyter.mjs";
 
 const python = findHarnessPython();
 if (!python) {
@@ -28,10 +28,10 @@ try {
 } catch {
   // no such kernel: reported below
 }
-if (!argv || path.resolve(argv[1] ?? "") !== TSLAB_BIN) {
+if (!argv || path.resolve(argv[1] ?? "") !== KERNEL_LAUNCHER) {
   console.error(
     argv
-      ? `Kernel "tslab" runs ${argv.slice(0, 2).join(" ")}, not this checkout's tslab (${kernelSpec().argv.slice(0, 2).join(" ")}).`
+      ? `Kernel "tslab" runs ${argv.slice(0, 2).join(" ")}, not this checkout's kernel (${kernelSpec().argv.slice(0, 2).join(" ")}).`
       : 'Kernel "tslab" is not registered with Jupyter.',
   );
   console.error("Register it for this checkout: npm run setup");

@@ -422,12 +422,6 @@ def main():
         shown = os.path.relpath(path)
         print(f"{shown}: running…", flush=True)
         cells, failures, seconds = run_notebook(path, args, repo_root)
-        if cells == 0 and any(f.startswith("could not run: RuntimeError: Kernel didn't respond") for f in failures):
-            # tslab 1.0.22 can die at start when kernel_info arrives while zeromq still binds its sockets
-            # ("Socket is blocked by a bind or unbind operation", EBUSY): no cell ran, so one more start
-            # tests the same thing. A second failure counts.
-            print(f"  the kernel did not start ({failures[0]}); starting it once more", flush=True)
-            cells, failures, seconds = run_notebook(path, args, repo_root)
         if failures and all(SLOW_FAILURE.match(f) for f in failures):
             # A cell's time varies from run to run by a few tenths of a second: a cell just over the
             # limit once may be under it the next time. A cell is judged by the better of two runs; a

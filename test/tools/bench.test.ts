@@ -73,12 +73,15 @@ test("a quick run without --out writes nothing; bad usage exits 1 naming the pro
   const badReps = bench(["--reps", "0"]);
   assert.equal(badReps.code, 1);
   assert.match(badReps.stderr, /--reps takes an integer/);
+  const badStarts = bench(["--starts", "1.5"]);
+  assert.equal(badStarts.code, 1);
+  assert.match(badStarts.stderr, /--starts takes an integer/);
 });
 
 test("--list names every case of the benchmark", () => {
   const r = bench(["--list"]);
   assert.equal(r.code, 0, r.stderr);
-  for (const name of ["file-counter-unlocked", "file-counter-locked", "shared-value-sleep", "shared-value-nosleep", "pool-decorator", "no-gil", "manager-rpc", "lock-throughput", "spawn", "kernel-start"]) {
+  for (const name of ["file-counter-unlocked", "file-counter-locked", "shared-value-sleep", "shared-value-nosleep", "pool-decorator", "no-gil", "manager-rpc", "lock-throughput", "spawn", "kernel-start", "first-reply"]) {
     assert.match(r.stdout, new RegExp(`^${name} `, "m"), name);
   }
   assert.match(r.stdout, /^lesson-0\d /m);

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NO_JUPYTER_HELP, TSLAB_BIN, VENV, findHarnessPython, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
+import { KERNEL_LAUNCHER, NO_JUPYTER_HELP, VENV, findHarnessPython, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "scripts", "course.mjs");
@@ -59,9 +59,9 @@ test("the message for a machine with no way to Jupyter names pip, conda and the 
   for (const way of [/pip install/, /conda install/, /apt-get install jupyter-notebook/]) assert.match(NO_JUPYTER_HELP, way);
 });
 
-test("the kernelspec runs this checkout's tslab with this node, by absolute paths", () => {
+test("the kernelspec runs this checkout's kernel (scripts/tslab-kernel.cjs) with this node, by absolute paths", () => {
   const spec = kernelSpec();
-  assert.deepEqual(spec.argv, [process.execPath, TSLAB_BIN, "kernel", "--config-path", "{connection_file}"]);
+  assert.deepEqual(spec.argv, [process.execPath, KERNEL_LAUNCHER, "--config-path", "{connection_file}"]);
   assert.ok(path.isAbsolute(spec.argv[0]) && path.isAbsolute(spec.argv[1]));
   assert.equal(spec.display_name, "TypeScript");
   assert.equal(spec.language, "typescript");
@@ -195,7 +195,7 @@ test("`course.mjs start --no-browser --port N` serves Jupyter with the TypeScrip
   const base = `http://127.0.0.1:${port}`;
   const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, { spec: { display_name: string; argv: string[] } }> };
   assert.equal(specs.kernelspecs.tslab?.spec.display_name, "TypeScript");
-  assert.equal(specs.kernelspecs.tslab?.spec.argv[1], TSLAB_BIN);
+  assert.equal(specs.kernelspecs.tslab?.spec.argv[1], KERNEL_LAUNCHER);
   const welcome = await fetch(`${base}/api/contents/notebooks/00-welcome.ipynb?content=0&token=${token}`);
   assert.equal(welcome.status, 200);
   // The URL Jupyter prints (and a browser opens) leads to the welcome notebook.
