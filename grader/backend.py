@@ -33,6 +33,7 @@ import uuid
 
 import nbformat
 
+from feedback_charts import add_untrusted_charts
 from kernel import ABORT_WINDOW_S, Kernel, error_of, output_text
 from processes import MARKER_VAR, become_subreaper, end_processes
 from schema import CELL_STATUS, ROLE, validate
@@ -55,7 +56,10 @@ def on_sigterm(signum, frame):
 
 def setup_source(judge, secret_file, verdict_file):
     config = {"secretFile": secret_file, "verdictFile": verdict_file, "typescript": judge["typescript"], "tests": judge["tests"]}
+    # vega-lite adds Set.prototype.toJSON as it loads: a chart drawn first, before the judge locks the
+    # built-ins, or no chart of the submission could be drawn (a chart that fails is reported in its cell).
     return ("// Race Lab grader: installs the judge before any student code runs (grader/judge.cjs).\n"
+            "await require(\"race-lab\").renderVegaLite({ mark: \"point\", data: { values: [] } }).catch(() => undefined);\n"
             f"require({json.dumps(judge['module'])}).install({json.dumps(config)}, require(\"race-lab\"));")
 
 
@@ -70,7 +74,8 @@ def role_of(cell):
 
 
 def write_feedback(job, nb):
-    """The executed notebook as the student sees it: the tests' own text, not the calls into the judge."""
+    """The executed notebook as the student sees it: the tests' own text, not the calls into the judge,
+    and charts that show although the notebook opens untrusted (feedback_charts.py)."""
     feedback = nbformat.reads(json.dumps(job["notebook"]), as_version=4)
     shown = job["feedback_sources"]
     for index, (cell, ran) in enumerate(zip(feedback.cells, nb.cells)):
@@ -81,6 +86,7 @@ def write_feedback(job, nb):
     feedback.cells = [c for c in feedback.cells if role_of(c) != ROLE["setup"]]
     for c in feedback.cells:
         c.metadata.pop("race_lab_grading", None)
+    add_untrusted_charts(feedback.cells)
     nbformat.write(feedback, job["notebook_out"])
 
 

@@ -7,7 +7,8 @@
 //             solution, an edited test cell and a deleted one → graded as if untouched
 //   chaos     an endless loop, then a failing test, then a passing solution that leaves processes behind
 //   reordered exercise 2 moved before exercise 1, and a cell of the student's before a test cell: each
-//             exercise still gets its own test's verdict (results are matched by grade_id)
+//             exercise still gets its own test's verdict (results are matched by grade_id); a chart of
+//             the student's own lands in the feedback, in a form an untrusted notebook shows
 // A second run grades seven hostile submissions, one per hole (each a trick that would earn marks,
 // escape the cleanup or stall the run without its defence): each must score zero for its trick, the run
 // must go on, nothing may be left running, and the gradebook must be written after each submission.
@@ -153,6 +154,8 @@ before(async () => {
   reordered.cells.splice(reordered.cells.indexOf(byId(reordered, "demo-md-03")), 0, ...exercise2);
   write(reordered, "demo-ex1-solution", "function quadruple(n: number): number {\n  return 0;\n}");
   insertBefore(reordered, "demo-ex1-test", "const studentsOwnCell = 1;");
+  // A chart of the student's own, drawn while grading (the built-ins are locked by then).
+  insertBefore(reordered, "demo-ex2-test", 'import { showBarChart } from "race-lab";\nawait showBarChart([{ label: "mine", value: 3 }], { title: "my own chart" });');
 
   const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb"), save(reordered, "reordered.ipynb")];
   // As if another clone had run `npm run setup` last: kernel "tslab" is someone else's. The grader
@@ -424,6 +427,16 @@ test("grades.csv has one row per exercise and submission, for a gradebook", () =
     assert.match(text, /quadruple\(3\)/, `${f}: the visible test is shown`);
     assert.doesNotMatch(text, /race-lab\.grader/, `${f}: the grader's own cells are not shown`);
   }
+});
+
+test("a chart drawn while grading is in the feedback, also as an <img> that an untrusted notebook shows, its description as alt text", () => {
+  const name = readdirSync(path.join(WORK, "out", "feedback")).find((f) => f.endsWith("reordered.ipynb"));
+  assert.ok(name, "the feedback of the reordered submission");
+  const outputs = readNotebook(path.join(WORK, "out", "feedback", name)).cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, string | string[]> }[]);
+  const chart = outputs.find((o) => o.data?.["image/svg+xml"]);
+  assert.ok(chart?.data, `the chart was drawn; the outputs: ${JSON.stringify(outputs.map((o) => o.data?.["text/plain"] ?? o)).slice(0, 600)}`);
+  const html = [chart.data["text/html"]].flat().join("");
+  assert.match(html, /^<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="Bar chart of my own chart: mine 3\." width="\d+" height="\d+">$/);
 });
 
 test("a malformed notebook, a file that is no notebook, an nbformat 3 one and one from another course get a clear error; paths are the instructor's", async () => {

@@ -132,3 +132,40 @@ test("the judge gives a test every expect* helper race-lab exports, as the libra
   assert.deepEqual(missing, [], "expect* exports of race-lab a test cannot reach through the judge");
   for (const name of ["check", "checkSolved", "gradingMode"]) assert.equal(typeof helpers[name], "function", name);
 });
+
+test("feedback charts: an SVG output gains an <img> of itself that untrusted notebooks render, its description as alt text", () => {
+  const python = findHarnessPython();
+  assert.ok(python, "a Python with nbclient (npm run setup -- --ci)");
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" role="img" aria-label="Bar chart of &quot;a&quot; &lt; b: 3 &amp; 4."><title>x</title></svg>';
+  const cells = [
+    { cell_type: "code", outputs: [
+      { output_type: "display_data", data: { "image/svg+xml": svg, "text/plain": "[chart]" }, metadata: {} },
+      { output_type: "display_data", data: { "image/svg+xml": ['<svg width="10" height="5">', "</svg>"], "text/plain": ["a chart ", "without a label"] }, metadata: {} },
+      { output_type: "display_data", data: { "image/svg+xml": svg, "text/html": "<b>kept</b>", "text/plain": "" }, metadata: {} },
+      { output_type: "display_data", data: { "text/html": "<table></table>", "text/plain": "" }, metadata: {} },
+      { output_type: "stream", name: "stdout", text: "<svg>" },
+    ] },
+    { cell_type: "markdown", source: "<svg></svg>" },
+  ];
+  const script = [
+    "import json, sys",
+    `sys.path.insert(0, ${JSON.stringify(path.join(ROOT, "grader"))})`,
+    "from feedback_charts import add_untrusted_charts",
+    "cells = json.load(sys.stdin)",
+    "print(json.dumps({'added': add_untrusted_charts(cells), 'cells': cells}))",
+  ].join("\n");
+  const r = spawnSync(python, ["-c", script], { input: JSON.stringify(cells), encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { added, cells: out } = JSON.parse(r.stdout) as { added: number; cells: { outputs?: { data?: Record<string, string> }[] }[] };
+  assert.equal(added, 2, "the two SVG outputs without HTML");
+  const [first, second, third, fourth] = out[0].outputs!.map((o) => o.data);
+  const src = /^<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" width="240" height="160">$/.exec(first!["text/html"]);
+  assert.ok(src, first!["text/html"]);
+  assert.equal(Buffer.from(src[1], "base64").toString("utf8"), svg, "the image is the chart itself");
+  assert.equal(src[2], "Bar chart of &quot;a&quot; &lt; b: 3 &amp; 4.", "the chart's aria-label, escaped once for HTML");
+  assert.match(second!["text/html"], /alt="a chart without a label" width="10" height="5">$/, "no label: the output's text stands in");
+  const secondSvg = Buffer.from(/base64,([^"]+)"/.exec(second!["text/html"])![1], "base64").toString("utf8");
+  assert.equal(secondSvg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>', "an image of SVG gets the namespace it needs");
+  assert.equal(third!["text/html"], "<b>kept</b>", "an output with its own HTML is left alone");
+  assert.equal(fourth!["text/html"], "<table></table>");
+});
