@@ -8,7 +8,14 @@
 
 let ended = { threads: 0, processes: 0 };
 let running: { source: string } | null = null;
-let interrupted: { firstLine: string; names: string[] } | null = null;
+/** The interrupted cell: its first line, the names it left without a value, and every name it declares (tslab keeps none of them). */
+export interface InterruptedCell {
+  firstLine: string;
+  names: string[];
+  declared: string[];
+}
+
+let interrupted: InterruptedCell | null = null;
 
 /**
  * Notes that the kernel's interrupt ended `count` workers of one run (called by the runs' SIGINT listener).
@@ -35,6 +42,7 @@ export function noteCellSource(source: string): void {
   running = { source };
 }
 
+const TOP_LEVEL_DECLARATION = /^(?:export\s+)?(?:async\s+)?(?:function\*?|class)\s+([\w$]+)/gm;
 const TOP_LEVEL_NAME = /^(?:export\s+)?(?:const|let|var)\s+(?:\{([^}]*)\}|\[([^\]]*)\]|([\w$]+))/gm;
 
 /**
@@ -85,7 +93,8 @@ export function interruptSummary(progress?: string): string {
   let rerun = "";
   if (running) {
     const names = topLevelNames(running.source);
-    interrupted = { firstLine: firstLineOf(running.source), names };
+    const functions = [...running.source.matchAll(TOP_LEVEL_DECLARATION)].map((m) => m[1]);
+    interrupted = { firstLine: firstLineOf(running.source), names, declared: [...new Set([...functions, ...names])] };
     rerun = names.length
       ? ` This cell did not finish, so ${quoteNames(names)} ${names.length === 1 ? "has" : "have"} no value: run this cell again before the cells that use ${names.length === 1 ? "it" : "them"}.`
       : " This cell did not finish: run it again if later cells need what it does.";
@@ -108,13 +117,14 @@ export function unfinishedCellAdvice(): string {
 }
 
 /**
- * The interrupted cell of this kernel, if any: its first line and the names it left without a value.
+ * The interrupted cell of this kernel, if any: its first line, the names it left without a value, and
+ * every name it declares.
  *
  * @example
  * ```ts
  * lastInterruptedCell()?.names; // ["unsafe"]
  * ```
  */
-export function lastInterruptedCell(): { firstLine: string; names: string[] } | null {
+export function lastInterruptedCell(): InterruptedCell | null {
   return interrupted;
 }

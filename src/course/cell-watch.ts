@@ -9,7 +9,7 @@
  * lose their stack (the library's inside, not the student's code). Outside a tslab kernel (workers, child
  * processes, scripts, tests) nothing is watched.
  */
-import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice } from "../core/interrupt-note";
+import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice, type InterruptedCell } from "../core/interrupt-note";
 import { TSLAB_INTERRUPT_TRACE, watchExecuteRequests } from "../kernel/tslab";
 import { takeTrialProgress } from "./trial-progress";
 import { missingNameTip } from "./missing-name";
@@ -36,8 +36,8 @@ function install(): void {
 
 /** One compile error as tslab prints it: "[file ]line:column - message". */
 const DIAGNOSTIC = /^(?:\S+ )?(\d+):(\d+) - ([^]*?)\n?$/;
-/** race-lab's own errors, as console.error prints them: the name, the message, then the stack. */
-const LIBRARY_ERROR = /^(RaceLab\w*Error|Run\w*Error|WorkerError|MainThreadBlockError|NotImplementedError|\w*TimeoutError)(?: \[[^\]]*\])?: /;
+/** race-lab's own errors, as console.error prints them: the name (or "Error [name]"), the message, then the stack. */
+const LIBRARY_ERROR = /^(?:Error \[(?=\w+\]))?(RaceLab\w*Error|ExerciseFailedError|Run\w*Error|WorkerError|MainThreadBlockError|NotImplementedError|\w*TimeoutError)\]?(?: \[[^\]]*\])?: /;
 
 /**
  * What to print for one cell's compile errors: each once, the one to fix first on top, no echoes.
@@ -82,9 +82,37 @@ export function orderDiagnostics(lines: string[]): string[] {
  * ```
  */
 export function withoutLibraryStack(text: string): string {
-  if (!LIBRARY_ERROR.test(text)) return text;
+  const m = LIBRARY_ERROR.exec(text);
+  if (!m) return text;
   const at = text.search(/\n\s+at /);
-  return at < 0 ? text : `${text.slice(0, at)}\n`;
+  const message = at < 0 ? text : `${text.slice(0, at)}\n`;
+  // Node prints "Error [Name]: …" when the stack's first line does not carry the error's name.
+  return message.startsWith("Error [") ? `${m[1]}${message.slice(message.indexOf("]") + 1)}` : message;
+}
+
+/**
+ * The tips under a cell's "Cannot find name" errors, each name once: the names the interrupted cell
+ * was to make (run that cell again: tslab keeps no name of a cell that did not finish), then, for
+ * any other name the lesson defines, the cell that defines it.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * missingNameTips(["2:23 - Cannot find name 'plainReport'.\n"], lastInterruptedCell());
+ * ```
+ */
+export function missingNameTips(lines: string[], cell: InterruptedCell | null): string[] {
+  const missing = [...new Set([...lines.join("").matchAll(/Cannot find name '([\w$]+)'/g)].map((m) => m[1]))];
+  const unmade = cell ? missing.filter((n) => cell.declared.includes(n)) : [];
+  const tips: string[] = [];
+  if (cell && unmade.length) {
+    tips.push(`Tip: ${unmade.map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`);
+  }
+  for (const name of missing) {
+    const tip = unmade.includes(name) ? "" : missingNameTip(`Cannot find name '${name}'`);
+    if (tip && !tips.includes(tip)) tips.push(tip);
+  }
+  return tips;
 }
 
 function replaceInterruptTrace(): void {
@@ -104,14 +132,7 @@ function replaceInterruptTrace(): void {
     const names = lines.join("");
     if (names.includes("Cannot find name '")) {
       try {
-        // A name the interrupted cell was to make: tslab keeps no name of a cell that did not finish.
-        const cell = lastInterruptedCell();
-        const unmade = [...names.matchAll(/Cannot find name '([\w$]+)'/g)].map((m) => m[1]).filter((n) => cell?.names.includes(n));
-        if (cell && unmade.length) {
-          call(to, `Tip: ${[...new Set(unmade)].map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`);
-        }
-        const tips = [...new Set(lines.map((l) => missingNameTip(l)).filter(Boolean))];
-        for (const tip of tips) call(to, tip);
+        for (const tip of missingNameTips(lines, lastInterruptedCell())) call(to, tip);
       } catch {
         // a tip is a nicety: the errors themselves went through as they were
       }

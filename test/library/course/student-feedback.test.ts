@@ -4,9 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeDetail, runTrials } from "race-lab";
 import { RunInterruptedError } from "race-lab";
-import { interruptSummary, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
+import { interruptSummary, lastInterruptedCell, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
 import { noteTrialProgress, takeTrialProgress } from "../../../src/course/trial-progress";
-import { orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
+import { missingNameTips, orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
 import { captureDisplays } from "../helpers/display";
 
 test("a safe run whose every trial gave the expected value is one line of text, not a table and two flat charts", async () => {
@@ -63,6 +63,24 @@ test("after an interrupt, a report the interrupted cell did not make is named as
   assert.equal(printed, `RaceLabArgumentError: ${error.message}\n`);
   assert.equal(withoutLibraryStack("TypeError: x is not a function\n    at <anonymous>:1:1"), "TypeError: x is not a function\n    at <anonymous>:1:1", "only race-lab's own errors lose their stack");
   assert.deepEqual(topLevelNames("const { a, b: c } = f();\nlet [d, e] = g();\n  const inner = 1;\nexport const x = 2;"), ["a", "c", "d", "e", "x"]);
+});
+
+test("after an interrupt, the names the interrupted cell declares are named once, with the cell to run again", () => {
+  noteCellSource("const THREADS = 8;\nfunction addMany(): void {}\nasync function countInThreads() { return 1; }\nconst plainReport = await countInThreads();");
+  interruptSummary();
+  const next = ["1:28 - Cannot find name 'countInThreads'.\n", "2:23 - Cannot find name 'plainReport'.\n", "3:9 - Cannot find name 'plainReport'.\n"];
+  assert.deepEqual(missingNameTips(next, lastInterruptedCell()), [
+    "Tip: 'countInThreads', 'plainReport' were to be made by the cell that was interrupted (it starts `const THREADS = 8;`): run that cell again, then this one.\n",
+  ]);
+  assert.match(missingNameTips(next.slice(1), lastInterruptedCell()).join(""), /^Tip: 'plainReport' was to be made/, "one name, used twice: 'was'");
+  assert.deepEqual(missingNameTips(["1:1 - Cannot find name 'retrun'.\n"], lastInterruptedCell()), [], "a name no cell declares (a typo) gets no tip");
+});
+
+test("a failed check, as the grader prints it, loses its stack too", () => {
+  assert.equal(
+    withoutLibraryStack("Error [ExerciseFailedError]: 04-ex2: not solved — the exercise still has its stub\n    at Object.checkSolved (/course/src/dist/course/exercises.js:268:15)\n"),
+    "ExerciseFailedError: 04-ex2: not solved — the exercise still has its stub\n",
+  );
 });
 
 test("a cell's compile errors: each once, the one to fix first on top, no private-name echo of a missing name", () => {
