@@ -1,0 +1,8 @@
+// race-lab/instructor: what the instructor and the grader use: an exercise's verdict as a value, the
+// grading mode, whether a solution cell compiled, and the records a lesson leaves (its predictions,
+// and the outcomes file of its trials).
+export { checkSolved, gradingMode, ExerciseFailedError } from "./course/exercises";
+export { staleSolution } from "./course/solution-cell";
+export { currentLesson } from "./course/lesson-start";
+export { predictions, type PredictionRecord } from "./course/prediction";
+export { outcomesFile, recordOutcome, readOutcomes, type OutcomeRecord } from "./course/outcomes";
