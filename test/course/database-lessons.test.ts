@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
-import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab";
+import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab/internal";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LESSONS = ["12-database-races.ipynb", "13-locks-across-machines.ipynb"].map((f) => path.join(ROOT, "notebooks", f));
