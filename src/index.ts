@@ -1,8 +1,9 @@
-// race-lab: what a lesson cell uses, each name exported explicitly (no `export *`, so that a name
-// joins the front door only on purpose). The course's plumbing is race-lab/course (course.ts), the
-// instructor's and grader's tools race-lab/instructor (instructor.ts), and everything else, for the
-// library's own entry files and tests, race-lab/internal (internal.ts). api/ holds the report of each
-// public entry; `npm run api:check` fails when a surface changes without its report.
+// race-lab: what a lesson cell computes with, each name exported explicitly (no `export *`, so that a
+// name joins the front door only on purpose; at most 90, checked by test/library/entry-points.test.ts).
+// The course's plumbing is race-lab/course (course.ts), the instructor's and grader's tools
+// race-lab/instructor (instructor.ts), and everything else, for the library's own entry files and
+// tests, race-lab/internal (internal.ts). api/ holds the report of each public entry; `npm run
+// api:check` fails when a surface changes without its report.
 import { provideLibrary } from "./run/worker-scope";
 // Watching the kernel's cells (diagnostics in order, the one-line interrupt note) starts with the
 // library, whichever entry a notebook loads first.
