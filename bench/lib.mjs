@@ -6,9 +6,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-// race-lab is CommonJS (src/dist): require it, exactly as a notebook cell's compiled import does.
+// race-lab is CommonJS (src/dist): require it, exactly as a notebook cell's compiled import does. The
+// bench measures the library from inside too (spare threads, run folders, recorded outcomes): it takes
+// race-lab/internal, every module's exports (the lessons' names among them).
 export const require = createRequire(path.join(ROOT, "package.json"));
-export const raceLab = require("race-lab");
+export const raceLab = require("race-lab/internal");
 
 /** Python for the ports: the first `python3` on PATH (standard library only), as the lessons use. */
 export const PYTHON = process.env.RACE_LAB_BENCH_PYTHON || "python3";

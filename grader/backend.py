@@ -54,13 +54,19 @@ def on_sigterm(signum, frame):
     raise Stopped("the submission ran past its time limit")
 
 
+LIBRARY_ENTRIES = ("race-lab", "race-lab/course", "race-lab/instructor")
+
+
 def setup_source(judge, secret_file, verdict_file):
     config = {"secretFile": secret_file, "verdictFile": verdict_file, "typescript": judge["typescript"], "tests": judge["tests"]}
+    # The judge gets the library's public names in one object: the lesson's (race-lab), the checks and
+    # expect* helpers (race-lab/course), and the verdict as a value (race-lab/instructor).
+    library = "Object.assign({}, " + ", ".join(f'require("{entry}")' for entry in LIBRARY_ENTRIES) + ")"
     # vega-lite adds Set.prototype.toJSON as it loads: a chart drawn first, before the judge locks the
     # built-ins, or no chart of the submission could be drawn (a chart that fails is reported in its cell).
     return ("// Race Lab grader: installs the judge before any student code runs (grader/judge.cjs).\n"
             "await require(\"race-lab\").renderVegaLite({ mark: \"point\", data: { values: [] } }).catch(() => undefined);\n"
-            f"require({json.dumps(judge['module'])}).install({json.dumps(config)}, require(\"race-lab\"));")
+            f"require({json.dumps(judge['module'])}).install({json.dumps(config)}, {library});")
 
 
 def grading_of(cell):

@@ -1,85 +1,81 @@
-// The public surface of race-lab: one concept per file, each re-exported here.
-// See docs/DESIGN.md for the contract the lessons are written against.
+// race-lab: what a lesson cell computes with, each name exported explicitly (no `export *`, so that a
+// name joins the front door only on purpose; at most 90, checked by test/library/entry-points.test.ts).
+// The course's plumbing is race-lab/course (course.ts), the instructor's and grader's tools
+// race-lab/instructor (instructor.ts), and everything else, for the library's own entry files and
+// tests, race-lab/internal (internal.ts). api/ holds the report of each public entry; `npm run
+// api:check` fails when a surface changes without its report.
 import { provideLibrary } from "./run/worker-scope";
+// Watching the kernel's cells (diagnostics in order, the one-line interrupt note) starts with the
+// library, whichever entry a notebook loads first.
+import "./course/cell-watch";
 
-export * from "./core/errors";
-export * from "./core/validate";
-export * from "./core/shared-object";
-export * from "./display/display";
-export * from "./display/table";
-export * from "./display/chart";
+// Running a function in threads and processes, and how it travels there.
+export { runThreads, runProcesses, endAllRuns, type RunOptions } from "./run/run";
+export { Pool } from "./run/pool";
+export { playRounds } from "./run/rounds";
+export { partial } from "./run/partial";
+export { functionSource } from "./run/function-source";
+export { rebuildFunction } from "./run/worker-scope";
+export { packFunction, unpackFunction, type TravelingFunction } from "./run/travel";
+export { machineInfo, showMachine, currentThreadId, currentWorker, isMainThread } from "./core/environment";
+export { sleep, sleepSync } from "./core/sleep";
+export { inRunFolder } from "./core/run-folder-scope";
+export { RaceLabError, RunTimeoutError, WorkerFailedError, TravelError, LockReleaseError, BrokenBarrierError } from "./core/errors";
+
+// Shared memory and synchronization.
+export { Value, type TypeCode } from "./shared/value";
+export { SharedArray } from "./shared/shared-array";
+export { Lock } from "./primitives/lock";
+export { RLock } from "./primitives/rlock";
+export { Semaphore } from "./primitives/semaphore";
+export { Event } from "./primitives/event";
+export { Condition } from "./primitives/condition";
+export { Barrier } from "./primitives/barrier";
+export { Queue } from "./primitives/queue";
+export { Sequencer } from "./primitives/sequencer";
+export { locked, synchronized, ContextDecorator } from "./primitives/synchronized";
+export { AsyncLock } from "./primitives/async-lock";
+export { FileLock } from "./files/file-lock";
+export { interprocessLocked } from "./files/interprocess-locked";
+export { meetInFolder } from "./files/meet";
+export { Manager } from "./manager/manager";
+export { ManagedQueue } from "./manager/managed";
+
+// Seeing what happened: traces, logs, tables and charts.
+export { Trace } from "./trace/trace";
+export { analyzeTrace } from "./trace/analysis";
+export { showTimeline } from "./trace/timeline";
+export { TimedLog, mergeTimedLogs, eventsAround } from "./trace/timed-log";
+export { showTable } from "./display/show-table";
 export { showBarChart } from "./display/show-chart";
-export * from "./display/show-table";
-export * from "./course/trial-charts";
-export * from "./course/outcomes";
-export * from "./course/trials";
-export { describeDetail, summarizeReport, type TrialReport, type TrialRow } from "./course/trial-report";
-export { showClassComparison, showClassOverview } from "./course/class-view";
-export { summarizeClass, notRunYet, type DemoAcrossClass } from "./course/class-summary";
-export { classDatabaseUrl, readClassRecords, type ClassRecord } from "./course/class-records";
-export { studentId } from "./course/student-id";
-export { setLesson, currentLesson } from "./course/lesson-start";
-export * from "./trace/analysis";
-export * from "./trace/trace";
-export * from "./trace/timeline";
-export * from "./course/exercises";
-export * from "./course/solution-cell";
-export * from "./core/environment";
-export * from "./core/cores";
-export * from "./run/function-source";
-export * from "./run/worker-scope";
-export * from "./run/partial";
-export * from "./run/travel";
-export * from "./run/run";
-export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";
-export * from "./run/pool";
-export * from "./core/temp";
-export * from "./core/sleep";
-export * from "./shared/value";
-export * from "./shared/shared-array";
-export * from "./primitives/lock";
-export * from "./primitives/rlock";
-export * from "./primitives/semaphore";
-export * from "./primitives/event";
-export * from "./primitives/condition";
-export * from "./primitives/barrier";
-export * from "./primitives/queue";
-export * from "./primitives/sequencer";
-export * from "./primitives/synchronized";
-export * from "./primitives/async-lock";
-export * from "./files/file-lock";
-export * from "./files/interprocess-locked";
-export * from "./files/meet";
-export * from "./manager/errors";
-export * from "./manager/protocol";
-export type { ProxyAddress } from "./manager/client";
-export * from "./manager/managed";
-export * from "./manager/proxies";
-export * from "./manager/manager";
-// What lessons use to read like the Python they mirror (each in its layer).
-export * from "./core/run-folder-scope";
-export * from "./run/rounds";
-export * from "./trace/timed-log";
-export * from "./course/python-port";
-export * from "./course/prediction";
-export * from "./course/if-solved";
-export * from "./scheduler/index";
-export * from "./database/binaries";
-export * from "./database/embedded-server";
-export * from "./database/connect";
-export * from "./database/run-schema";
-export * from "./database/database";
-export * from "./database/pause";
-export * from "./transactions/statements";
-export * from "./transactions/options";
-export * from "./transactions/interleaving";
-export * from "./transactions/explore-transactions";
-export * from "./transactions/history";
-export * from "./transactions/checker";
-export * from "./transactions/cycle-view";
-export * from "./transactions/hermitage";
-export * from "./transactions/report-view";
-export * from "./transactions/transaction-explorer";
+export { renderVegaLite } from "./display/chart";
+export { showSvg } from "./display/display";
+
+// Controlled scheduling: every interleaving of a few threads.
+export { Scheduler } from "./scheduler/scheduler";
+export { explore, replay, type ExploreReport } from "./scheduler/explore";
+export { type ExploreOptions } from "./scheduler/options";
+export { showExplorer } from "./scheduler/explorer";
+export { showSchedule } from "./scheduler/schedule-view";
+export { showDeadlock } from "./scheduler/deadlock-view";
+
+// The kernel's database, and transactions explored against it.
+export { database } from "./database/database";
+export { connectTo, poolFor, type DatabaseConfig } from "./database/connect";
+export { pauseThisProcess, waitUntilPaused, resumePaused } from "./database/pause";
+export { type Statement } from "./transactions/statements";
+export { type CheckInput } from "./transactions/options";
+export { exploreTransactions, replayTransactions, type TransactionsReport } from "./transactions/explore-transactions";
+export { historyOf } from "./transactions/history";
+export { checkHistory } from "./transactions/checker";
+export { showVerdict } from "./transactions/cycle-view";
+export { showInterleavings } from "./transactions/report-view";
+export { showTransactionExplorer } from "./transactions/transaction-explorer";
+export { exploreHermitage, hermitageMark, HERMITAGE_TESTS, HERMITAGE_LEVELS } from "./transactions/hermitage";
+
+// An exercise's stub. It sits in the student's function, which may run in a thread or process, so it
+// is race-lab's (a function sent there sees race-lab's names only); the rest of exercises is the course's.
+export { notImplemented, NotImplementedError } from "./course/exercises";
 
 // Functions rebuilt in this thread (a Pool run inline, the manager) see these exports as race-lab.
 provideLibrary(() => module.exports);

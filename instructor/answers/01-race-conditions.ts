@@ -3,7 +3,7 @@ import type { LessonAnswers } from "./answers";
 // Each answer is the whole solution cell. `Counter.add` runs on the kernel's one thread: all the
 // concurrent `add` calls read before the first `await` resolves, so a missing or misplaced lock loses
 // updates every time, not by chance.
-const counter = (body: string, lock = "private lock = new AsyncLock();") => `import { solutionCell } from "race-lab";
+const counter = (body: string, lock = "private lock = new AsyncLock();") => `import { solutionCell } from "race-lab/course";
 solutionCell("01-ex1");
 class Counter {
   total = 0;
@@ -14,7 +14,7 @@ ${body}
   }
 }`;
 
-const runAll = (body: string) => `import { solutionCell } from "race-lab";
+const runAll = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("01-ex2");
 async function runAll(tasks: Array<() => Promise<number>>): Promise<{ values: number[]; errors: string[] }> {
 ${body}

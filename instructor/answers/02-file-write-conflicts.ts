@@ -2,19 +2,19 @@ import type { LessonAnswers } from "./answers";
 
 // Each answer is the whole solution cell. The checks' probes decide, not the race: exercise 1's probe
 // leaves one line per process that ran it, exercise 2's makes each process wait to see the other.
-const countSerial = (body: string) => `import { solutionCell } from "race-lab";
+const countSerial = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("02-ex1");
 async function countSerial(maxCount: number, fn: (maxCount: number, filename: string) => unknown = work): Promise<number> {
 ${body}
 }`;
 
-const countParallel = (body: string) => `import { solutionCell } from "race-lab";
+const countParallel = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("02-ex2");
 async function countParallel<R>(fn: (maxCount: number, filename: string) => R, counts: number[], filename: string): Promise<{ value: number; results: Awaited<R>[] }> {
 ${body}
 }`;
 
-const letter = (answer: string) => `import { solutionCell } from "race-lab";
+const letter = (answer: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("02-ex3");
 function whyBelow3000(): string {
   return ${JSON.stringify(answer)};

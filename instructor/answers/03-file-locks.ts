@@ -3,7 +3,7 @@ import type { LessonAnswers } from "./answers";
 // Each answer is the whole solution cell. The checks force their interleavings: exercise 1's check
 // holds the lock before the student's process starts and gets in right after its first release;
 // exercise 2's appends a line of its own right after every read of the counted file.
-const lockedIncrements = (body: string) => `import { solutionCell } from "race-lab";
+const lockedIncrements = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("03-ex1");
 function lockedIncrements(maxCount: number, filename: string, lock: FileLock): number {
   const fs = require("fs");
@@ -21,7 +21,7 @@ const increment = `    let count = 0;
     }
     fs.writeFileSync(filename, \`\${count + 1}\\n\`);`;
 
-const appendOnly = (appendBody: string, countBody: string) => `import { solutionCell } from "race-lab";
+const appendOnly = (appendBody: string, countBody: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("03-ex2");
 function appendWork(maxCount: number, filename: string): void {
   const fs = require("fs");

@@ -6,7 +6,8 @@ export default {
       {
         name: "no lock",
         why: "`balance.value += amount` in four tasks at once: an update read between another's read and write is lost.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   for (let i = 0; i < times; i++) balance.value = balance.value + amount;
@@ -15,7 +16,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "the withLock form",
         why: "Safe, but a block (Python's with), not the decorator the exercise asks for.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   for (let i = 0; i < times; i++) lock.withLock(() => { balance.value = balance.value + amount; });
@@ -24,7 +26,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "one lock around the whole loop",
         why: "A decorator, but on the whole task: no other teller can update between two of this one's updates (one lock per task, not per update).",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   const task = locked(lock, () => {
@@ -36,7 +39,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "a new lock per call",
         why: "Each task decorates with a lock of its own: nothing excludes the other tasks.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   const update = locked(new Lock(), () => { balance.value = balance.value + amount; });
@@ -48,7 +52,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "locked(lock, fn)",
         why: "Python's @lock-decorator on a plain function: each call of update holds the shared lock.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   const update = locked(lock, () => { balance.value = balance.value + amount; });
@@ -58,7 +63,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "the source's SimpleLock, .wrap",
         why: "A ContextDecorator of one's own (enter acquires, exit releases), wrapped around the one update: the source's @simple_lock.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   class SimpleLock extends ContextDecorator {
@@ -72,7 +78,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "@synchronized(lock) on a method",
         why: "The decorator factory: every call of the method holds the shared lock.",
-        code: `import { ContextDecorator, locked, solutionCell } from "race-lab";
+        code: `import { ContextDecorator, locked } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex1");
 function safeTeller(balance: Value, lock: Lock, amount: number, times: number): void {
   class Teller {
@@ -90,7 +97,8 @@ function safeTeller(balance: Value, lock: Lock, amount: number, times: number): 
       {
         name: "no lock",
         why: "The auditor holds the lock, but the transfer never asks for it: it moves money while the auditor looks.",
-        code: `import { locked, ContextDecorator, notImplemented, solutionCell } from "race-lab";
+        code: `import { locked, ContextDecorator, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex2");
 function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, amount: number): void {
   accounts.set(from, accounts.get(from) - amount);
@@ -100,7 +108,8 @@ function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, a
       {
         name: "the debit and the credit locked one by one",
         why: "Between the two locked steps the lock is free: the auditor can take it and find the money in neither account.",
-        code: `import { locked, ContextDecorator, notImplemented, solutionCell } from "race-lab";
+        code: `import { locked, ContextDecorator, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex2");
 function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, amount: number): void {
   lock.withLock(() => accounts.set(from, accounts.get(from) - amount));
@@ -110,7 +119,8 @@ function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, a
       {
         name: "a new lock per call",
         why: "A lock nobody else takes: the auditor's lock does not stop the transfer.",
-        code: `import { locked, ContextDecorator, notImplemented, solutionCell } from "race-lab";
+        code: `import { locked, ContextDecorator, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex2");
 function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, amount: number): void {
   locked(new Lock(), () => {
@@ -124,7 +134,8 @@ function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, a
       {
         name: "lock.withLock around both",
         why: "The block form of the same thing: one lock held across the debit and the credit.",
-        code: `import { locked, ContextDecorator, notImplemented, solutionCell } from "race-lab";
+        code: `import { locked, ContextDecorator, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex2");
 function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, amount: number): void {
   lock.withLock(() => {
@@ -136,7 +147,8 @@ function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, a
       {
         name: "a ContextDecorator's run",
         why: "Python's `with simple_lock:` around both steps.",
-        code: `import { locked, ContextDecorator, notImplemented, solutionCell } from "race-lab";
+        code: `import { locked, ContextDecorator, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("05-ex2");
 function transfer(accounts: SharedArray, lock: Lock, from: number, to: number, amount: number): void {
   class SimpleLock extends ContextDecorator {

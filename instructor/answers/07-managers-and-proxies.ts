@@ -2,7 +2,8 @@ import type { LessonAnswers } from "./answers";
 
 /** Exercise 2's solution cell, with `get()`'s body replaced by `body`. */
 function slowPool(body: string): string {
-  return `import { AsyncLock, notImplemented, solutionCell } from "race-lab";
+  return `import { AsyncLock, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("07-ex2");
 class SlowPool {
   ready: number[];
@@ -23,7 +24,7 @@ ${body}
 
 /** Exercise 1's solution cell, with `countDuplicates`'s body replaced by `body`. */
 function counter(body: string): string {
-  return `import { solutionCell } from "race-lab";
+  return `import { solutionCell } from "race-lab/course";
 solutionCell("07-ex1");
 function countDuplicates(results: string[]): number {
 ${body}

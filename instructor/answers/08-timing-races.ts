@@ -1,10 +1,12 @@
 import type { LessonAnswers } from "./answers";
 
-const ex1 = (body: string) => `import { notImplemented, solutionCell } from "race-lab";
+const ex1 = (body: string) => `import { notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("08-ex1");
 ${body}`;
 
-const ex2 = (body: string) => `import { notImplemented, solutionCell } from "race-lab";
+const ex2 = (body: string) => `import { notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("08-ex2");
 function takeOne(cond: Condition, items: Value): string {
 ${body}

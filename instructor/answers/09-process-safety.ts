@@ -1,13 +1,15 @@
 import type { LessonAnswers } from "./answers";
 
-const ex1 = (body: string) => `import { rebuildFunction, notImplemented, solutionCell } from "race-lab";
+const ex1 = (body: string) => `import { rebuildFunction, notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("09-ex1");
 function useConnection(slots: Semaphore, inside: Value, most: Value, enterSource: string): void {
   const enterAndLeave = rebuildFunction(enterSource);
 ${body}
 }`;
 
-const ex2 = (body: string) => `import { notImplemented, solutionCell } from "race-lab";
+const ex2 = (body: string) => `import { notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("09-ex2");
 function safeTransfers(accounts: SharedArray, locks: Lock[], transfers: [number, number, number][]): string {
 ${body}

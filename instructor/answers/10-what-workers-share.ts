@@ -2,7 +2,8 @@ import type { LessonAnswers } from "./answers";
 
 /** Exercise 1's solution cell, with `casCount`'s body replaced by `body`. */
 function casCount(body: string): string {
-  return `import { notImplemented, solutionCell } from "race-lab";
+  return `import { notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("10-ex1");
 function casCount(cells: Int32Array, times: number): void {
 ${body}
@@ -11,7 +12,8 @@ ${body}
 
 /** Exercise 2's solution cell, with `publish`'s body replaced by `body`. */
 function publish(body: string): string {
-  return `import { notImplemented, solutionCell } from "race-lab";
+  return `import { notImplemented } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("10-ex2");
 function publish(shared: Int32Array, n: number): void {
 ${body}

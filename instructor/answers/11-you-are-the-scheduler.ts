@@ -1,7 +1,7 @@
 import type { LessonAnswers } from "./answers";
 
 const HEAD = (id: string) => `import { notImplemented } from "race-lab";
-import { solutionCell } from "race-lab";
+import { solutionCell } from "race-lab/course";
 solutionCell("${id}");
 `;
 

@@ -6,7 +6,7 @@ export default {
       {
         name: "check, then withdraw",
         why: "Two statements: both clients read the balance before either withdraws, both pass the check, and both withdraw.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   const { rows } = await c.query("SELECT balance FROM accounts WHERE id = 'alice'");
@@ -18,7 +18,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "FOR UPDATE without a transaction",
         why: "Outside BEGIN … COMMIT the locking read is a transaction of its own: the row lock ends when the SELECT returns, before the UPDATE.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   const { rows } = await c.query("SELECT balance FROM accounts WHERE id = 'alice' FOR UPDATE");
@@ -30,7 +30,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "guarded UPDATE, answer from the read",
         why: "The balance stays right, but the answer comes from the stale read: both clients say they withdrew, and only one did.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   const { rows } = await c.query("SELECT balance FROM accounts WHERE id = 'alice'");
@@ -42,7 +42,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "REPEATABLE READ without a retry",
         why: "The second writer of the row fails with 40001 (could not serialize access due to concurrent update), and nothing retries it.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
@@ -66,7 +66,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "SELECT … FOR UPDATE in a transaction",
         why: "The row lock taken at the read lasts until COMMIT: the other client's locking read waits, then sees the new balance.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   await c.query("BEGIN");
@@ -85,7 +85,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "SERIALIZABLE with a retry on 40001",
         why: "Check-then-act inside a SERIALIZABLE transaction: the second writer fails with 40001, and its retry reads the new balance.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
@@ -106,7 +106,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "one UPDATE … RETURNING",
         why: "One statement tests and changes the row under its lock; RETURNING gives back the row it changed, or none.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex1");
 async function withdraw(c: Client, amount: number): Promise<boolean> {
   const { rows } = await c.query(
@@ -121,7 +121,7 @@ async function withdraw(c: Client, amount: number): Promise<boolean> {
       {
         name: "SERIALIZABLE without a retry",
         why: "SERIALIZABLE aborts one of the two doctors' transactions with 40001; without a retry that error reaches the caller.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>): Promise<void> {
   await c.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
@@ -137,7 +137,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>): Prom
       {
         name: "REPEATABLE READ with a retry",
         why: "Snapshot isolation allows write skew: both transactions commit, nothing fails, and no doctor is left on call.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -156,7 +156,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>): Prom
       {
         name: "retries every error",
         why: "A division by zero is no serialization failure: running the body again cannot help, and it runs twenty times before the error is thrown.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -175,7 +175,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>): Prom
       {
         name: "no ROLLBACK after a failure",
         why: "A statement that failed leaves its transaction aborted: until a ROLLBACK the connection refuses every statement (25P02).",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -193,7 +193,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>): Prom
       {
         name: "gives up after 3 attempts",
         why: "A retry that stops long before the 20 attempts the exercise asks for: a busy server's transaction gives up while a retry would still succeed.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>, attemptsLeft = 3): Promise<void> {
   await c.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
@@ -212,7 +212,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>, attem
       {
         name: "recursion, SET TRANSACTION",
         why: "The same retry as a recursive call; SET TRANSACTION right after BEGIN chooses the level as BEGIN ISOLATION LEVEL does.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>, attemptsLeft = 20): Promise<void> {
   await c.query("BEGIN");
@@ -230,7 +230,7 @@ async function serializable(c: Client, body: (c: Client) => Promise<void>, attem
       {
         name: "a while loop that remembers the last error",
         why: "Counts the attempts in a while loop and throws the last 40001 once they are used up.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("12-ex2");
 async function serializable(c: Client, body: (c: Client) => Promise<void>): Promise<void> {
   let last: unknown;

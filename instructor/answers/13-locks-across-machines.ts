@@ -1,13 +1,13 @@
 import type { LessonAnswers } from "./answers";
 
-const ex1 = (body: string) => `import { solutionCell } from "race-lab";
+const ex1 = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("13-ex1");   // lets the check below tell whether this cell compiled
 
 async function renew(c: Client, name: string, owner: string, token: number, ms: number): Promise<boolean> {
 ${body}
 }`;
 
-const ex2 = (body: string) => `import { solutionCell } from "race-lab";
+const ex2 = (body: string) => `import { solutionCell } from "race-lab/course";
 solutionCell("13-ex2");   // lets the check below tell whether this cell compiled
 
 async function fencedWrite(c: Client, key: string, value: string, token: number, read: string | null): Promise<boolean> {

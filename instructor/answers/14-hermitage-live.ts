@@ -6,7 +6,7 @@ export default {
       {
         name: "read, compute, write back",
         why: "The unsafe version: both transfers read the balances, then each writes what it computed from its read over the other's change (a lost update).",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex1");
 function transfer(from: string, to: string, amount: number): Statement[] {
   return [
@@ -19,7 +19,7 @@ function transfer(from: string, to: string, amount: number): Statement[] {
       {
         name: "atomic debit, computed credit",
         why: "The debit is done by the database, but the credit writes a balance read at the start: a transfer that changed the account meanwhile is overwritten.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex1");
 function transfer(from: string, to: string, amount: number): Statement[] {
   return [
@@ -32,7 +32,7 @@ function transfer(from: string, to: string, amount: number): Statement[] {
       {
         name: "never commits",
         why: "Ending in ROLLBACK conserves money by moving none: run one after the other, the transfers must commit.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex1");
 function transfer(from: string, to: string, amount: number): Statement[] {
   return [
@@ -47,7 +47,7 @@ function transfer(from: string, to: string, amount: number): Statement[] {
       {
         name: "lock both rows, then compute",
         why: "FOR UPDATE locks both rows at the read, in one order (by id): the other transfer waits until this one commits, then reads the new balances.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex1");
 function transfer(from: string, to: string, amount: number): Statement[] {
   return [
@@ -60,7 +60,7 @@ function transfer(from: string, to: string, amount: number): Statement[] {
       {
         name: "one UPDATE of both rows",
         why: "A single statement changes both rows from their current values, under their row locks.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex1");
 function transfer(from: string, to: string, amount: number): Statement[] {
   return [{
@@ -76,7 +76,7 @@ function transfer(from: string, to: string, amount: number): Statement[] {
       {
         name: "count, then update",
         why: "The unsafe version: both read the same snapshot (two on call) and update different rows: write skew.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [
@@ -88,7 +88,7 @@ function goOffCall(name: string): Statement[] {
       {
         name: "the count inside the UPDATE",
         why: "One statement is not enough at REPEATABLE READ: its subquery reads the transaction's snapshot, and the two updates still touch different rows.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [{ sql: "UPDATE doctors SET on_call = false WHERE name = $1 AND (SELECT count(*) FROM doctors WHERE on_call) >= 2", params: [name] }];
@@ -97,7 +97,7 @@ function goOffCall(name: string): Statement[] {
       {
         name: "lock only your own row",
         why: "Each request locks the row it will change, which the other never touches: nothing conflicts, so both commit.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [
@@ -110,7 +110,7 @@ function goOffCall(name: string): Statement[] {
       {
         name: "nobody may leave",
         why: "Requiring three on call keeps everyone on call: safe, but the first request must succeed when it runs alone.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [
@@ -124,7 +124,7 @@ function goOffCall(name: string): Statement[] {
       {
         name: "SERIALIZABLE",
         why: "SET TRANSACTION before the first query raises this transaction to SERIALIZABLE, which aborts one of the two (40001) instead of letting both commit.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [
@@ -137,7 +137,7 @@ function goOffCall(name: string): Statement[] {
       {
         name: "FOR NO KEY UPDATE",
         why: "A weaker row lock, still exclusive between writers: the second request waits, then fails with 40001 at REPEATABLE READ.",
-        code: `import { solutionCell } from "race-lab";
+        code: `import { solutionCell } from "race-lab/course";
 solutionCell("14-ex2");
 function goOffCall(name: string): Statement[] {
   return [

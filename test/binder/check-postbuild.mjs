@@ -132,7 +132,7 @@ print(json.dumps({
 // Starts the kernel's database as a lesson does (race-lab resolved from the clone), prints what it
 // is, ends it, and checks that its server and folder are gone.
 const DATABASE_CHECK = `
-const { database, EmbeddedServer } = require("race-lab");
+const { database, EmbeddedServer } = require("race-lab/internal");
 const fs = require("fs");
 (async () => {
   const db = database();

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { Event, Lock, Scheduler, Semaphore, SharedArray, Value, explore, exploringThreads, functionSource, type ExploreOptions, type ExploreReport } from "race-lab";
+import { Event, Lock, Scheduler, Semaphore, SharedArray, Value, explore, functionSource, type ExploreOptions, type ExploreReport } from "race-lab";
+import { exploringThreads } from "race-lab/internal";
 
 const LESSON = path.resolve(__dirname, "..", "..", "instructor", "11-you-are-the-scheduler.ipynb");
 const cells: string[] = (JSON.parse(readFileSync(LESSON, "utf8")) as { cells: { cell_type: string; source: string | string[] }[] }).cells

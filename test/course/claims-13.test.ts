@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { Event, Scheduler, SharedArray, explore, exploringThreads, replay } from "race-lab";
+import { Event, Scheduler, SharedArray, explore, replay } from "race-lab";
+import { exploringThreads } from "race-lab/internal";
 
 const LESSON = path.resolve(__dirname, "..", "..", "instructor", "13-locks-across-machines.ipynb");
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Client } from "pg";
-import { EmbeddedServer, readClassRecords } from "race-lab";
+import { EmbeddedServer, readClassRecords } from "race-lab/internal";
 import { ROOT, runHarness } from "./harness-run";
 
 const NOTEBOOK = path.join(ROOT, "instructor", "tools", "class-statistics.ipynb");

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { Client } from "pg";
-import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab";
+import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab/internal";
 import { ROOT, runHarness } from "./harness-run";
 
 const LESSONS = ["12-database-races.ipynb", "13-locks-across-machines.ipynb"].map((f) => path.join(ROOT, "notebooks", f));

@@ -13,7 +13,7 @@ import { type Notebook, readNotebook, sourceLines } from "../../grader/notebook.
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORK = path.join(ROOT, "test-artifacts", `exercise-solutions-${process.pid}`);
 
-const SEQUENTIAL_COUNTS = `import { solutionCell } from "race-lab";
+const SEQUENTIAL_COUNTS = `import { solutionCell } from "race-lab/course";
 solutionCell("02-ex2");
 async function countParallel<R>(fn: (maxCount: number, filename: string) => R, counts: number[], filename: string): Promise<{ value: number; results: Awaited<R>[] }> {
   const results: Awaited<R>[] = [];
@@ -21,13 +21,13 @@ async function countParallel<R>(fn: (maxCount: number, filename: string) => R, c
   return { value: readCount(filename), results };
 }`;
 
-const ATOMICS_ADD = `import { solutionCell } from "race-lab";
+const ATOMICS_ADD = `import { solutionCell } from "race-lab/course";
 solutionCell("04-ex1");
 function safeTransact(balance: Value, amount: number, times: number): void {
   for (let i = 0; i < times; i++) Atomics.add(balance.typed, 0, amount);
 }`;
 
-const WITH_LOCK = `import { solutionCell } from "race-lab";
+const WITH_LOCK = `import { solutionCell } from "race-lab/course";
 solutionCell("04-ex1");
 function safeTransact(balance: Value, amount: number, times: number): void {
   const lock = balance.getLock();

@@ -92,7 +92,8 @@ async function studentRunsNotebook(
 
 /** The long run the student interrupts: trials of two processes that each nap 300 ms. */
 const LONG_RUN = [
-  'import { runProcesses, runTrials, sleepSync } from "race-lab";',
+  'import { runProcesses, sleepSync } from "race-lab";',
+  'import { runTrials } from "race-lab/course";',
   "function nap(): number { sleepSync(300); return 1; }",
   'await runTrials({ demo: "two napping processes", variant: "unsafe", trials: 200, expected: 3,',
   "  run: async () => (await runProcesses(nap, [[], []])).length });",

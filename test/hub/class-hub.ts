@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync,
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { EmbeddedServer } from "race-lab";
+import { EmbeddedServer } from "race-lab/internal";
 import { findHarnessPython } from "../../scripts/jupyter.mjs";
 
 export const ROOT = path.resolve(__dirname, "..", "..");

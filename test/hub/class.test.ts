@@ -12,15 +12,15 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
-import { RUN_SCHEMA_PREFIX } from "race-lab";
+import { RUN_SCHEMA_PREFIX } from "race-lab/internal";
 import { classProcesses, logIn, missingHub, runOnServer, sleep, startClassHub, stopClassHub, type ClassHub, type Student } from "./class-hub";
 
 const STUDENTS = ["ada", "bob", "cyd"];
 const LESSONS = ["12-database-races.ipynb", "13-locks-across-machines.ipynb"];
 const LESSON_PATHS = LESSONS.map((f) => `race-lab/notebooks/${f}`);
-const WHO_AM_I = `import { database } from "race-lab";
+const WHO_AM_I = `import { database } from "race-lab/internal";
 console.log(["WHO", process.env.JUPYTERHUB_USER, process.cwd(), (await database().config()).schema].join(" "));`;
-const HOLD_A_LOCK = `import { database } from "race-lab";
+const HOLD_A_LOCK = `import { database } from "race-lab/internal";
 const db = database();
 await db.query("CREATE TABLE held (n int)");
 const c = await db.connect();

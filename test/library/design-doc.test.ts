@@ -22,8 +22,10 @@ export function namedInTable(markdown: string): Set<string> {
   for (const line of block.split("\n")) {
     const opens = /^ {2}([\w-]+)\/(\s|$)/.exec(line);
     if (opens) folder = opens[1];
-    if (/^ {2}index\.ts\b/.test(line)) named.add("index.ts");
-    if (!folder || /^ {2}index\.ts\b/.test(line)) continue;
+    // A file at the top of src/ (an entry file): "  index.ts   the surface".
+    const top = /^ {2}([\w-]+\.ts)\b/.exec(line);
+    if (top) named.add(top[1]);
+    if (!folder || top) continue;
     for (const m of line.matchAll(/(?:^|[\s(,:])((?:[\w-]+\/)?[\w-]+\.ts)\b/g)) {
       const name = m[1].includes("/") ? m[1] : `${folder}/${m[1]}`;
       named.add(name);
@@ -55,6 +57,7 @@ test("the table reader finds files under their folder, in descriptions too, and 
     "```",
     "src/",
     "  index.ts        the surface",
+    "  course.ts       another entry",
     "  core/           base",
     "    errors.ts     errors; sleep.ts: sleep(ms)",
     "  run/            running",
@@ -62,5 +65,5 @@ test("the table reader finds files under their folder, in descriptions too, and 
     "```",
     "after.ts is prose",
   ].join("\n");
-  assert.deepEqual([...namedInTable(md)].sort(), ["core/errors.ts", "core/sleep.ts", "index.ts", "run/child-entry.ts", "run/worker-entry.ts"]);
+  assert.deepEqual([...namedInTable(md)].sort(), ["core/errors.ts", "core/sleep.ts", "course.ts", "index.ts", "run/child-entry.ts", "run/worker-entry.ts"]);
 });

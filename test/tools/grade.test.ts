@@ -119,7 +119,7 @@ before(async () => {
 
   const tampered = release();
   // An edited locked cell: the helper the solutions build on, broken. Restored, ex1 still passes.
-  write(tampered, "demo-code-02", 'import { check, expectEqual, expectTrue } from "race-lab";\nfunction double(n: number): number {\n  return n + n + 1;\n}');
+  write(tampered, "demo-code-02", 'import { check, expectEqual, expectTrue } from "race-lab/course";\nfunction double(n: number): number {\n  return n + n + 1;\n}');
   write(tampered, "demo-ex1-solution", SOLVED.ex1);
   // A redefined check helper (and expectEqual, and grading mode off); a solution that switches grading
   // mode off from inside the check; an edited test cell. ex2 must still fail.

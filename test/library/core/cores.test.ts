@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RaceLabArgumentError, machineInfo, usableCores } from "race-lab";
+import { machineInfo } from "race-lab";
+import { RaceLabArgumentError, usableCores } from "race-lab/internal";
 
 const roots: string[] = [];
 function fakeCgroup(files: Record<string, string>): string {

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { FileLock, Lock, NotSharableError, Pool, Value, interprocessLocked, locked, partial, removeRunFolder, runFolder, runProcesses, runThreads } from "race-lab";
+import { FileLock, Lock, Pool, Value, interprocessLocked, locked, partial, runProcesses, runThreads } from "race-lab";
+import { NotSharableError, removeRunFolder, runFolder } from "race-lab/internal";
 
 test("locked(lock, fn) runs in a thread holding the lock that travelled with it", async () => {
   const value = new Value("i", 0);

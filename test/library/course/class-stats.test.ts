@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { EmbeddedServer, classDatabaseUrl, notRunYet, readClassRecords, showClassComparison, showClassOverview, studentId, summarizeClass, type ClassRecord } from "race-lab";
+import { EmbeddedServer, classDatabaseUrl, notRunYet, readClassRecords, showClassComparison, showClassOverview, studentId, summarizeClass, type ClassRecord } from "race-lab/internal";
 import { captureDisplays } from "../helpers/display";
 
 let server: EmbeddedServer;
@@ -63,7 +63,7 @@ test("opt-out, and which database counts as the class's", () => {
 /** One student's kernel, as a separate process: runs two series of trials; returns what it printed. */
 function studentProcess(id: string, url = server.url): Promise<string> {
   const script = `
-    const { runTrials, setLesson } = require("race-lab");
+    const { runTrials, setLesson } = require("race-lab/course");
     setLesson("04-shared-value");
     (async () => {
       await runTrials({ demo: "counter", variant: "unsafe", trials: 4, expected: 2, run: (t) => (t % 2 ? 1 : 2) });
@@ -71,7 +71,7 @@ function studentProcess(id: string, url = server.url): Promise<string> {
       // The student reads the tables; meanwhile the records go to the class database.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await runTrials({ demo: "counter", variant: "safe", trials: 2, expected: 2, run: () => 2 });
-      await require("race-lab").showClassComparison({ lesson: "04-shared-value" }); // after every send
+      await require("race-lab/course").showClassComparison({ lesson: "04-shared-value" }); // after every send
       console.log("every series done");
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const child = spawn(process.execPath, ["-e", script], {

@@ -2,17 +2,10 @@
 // and grading mode (RACE_LAB_GRADING=1: a failed check throws ExerciseFailedError).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  check, checkSolved,
-  expectEqual,
-  expectTrue,
-  expectBetween,
-  notImplemented,
-  gradingMode,
-  NotImplementedError,
-  ExerciseFailedError,
-  RaceLabArgumentError,
-} from "race-lab";
+import { notImplemented, NotImplementedError } from "race-lab";
+import { check, expectEqual, expectTrue, expectBetween } from "race-lab/course";
+import { checkSolved, gradingMode, ExerciseFailedError } from "race-lab/instructor";
+import { RaceLabArgumentError } from "race-lab/internal";
 import { captureDisplays, captureStdout } from "../helpers/display";
 
 async function inMode<T>(grading: boolean, fn: () => Promise<T>): Promise<T> {

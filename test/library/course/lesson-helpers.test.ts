@@ -7,22 +7,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import {
-  RaceLabArgumentError,
-  TimedLog,
-  TravelError,
-  Value,
-  analyzeTrace,
-  eventsAround,
-  inRunFolder,
-  mergeTimedLogs,
-  playRounds,
-  predict,
-  predictions,
-  runProcesses,
-  runPythonPort,
-  showBesidePython,
-} from "race-lab";
+import { TimedLog, TravelError, Value, analyzeTrace, eventsAround, inRunFolder, mergeTimedLogs, playRounds, runProcesses } from "race-lab";
+import { predict, runPythonPort, showBesidePython } from "race-lab/course";
+import { predictions } from "race-lab/instructor";
+import { RaceLabArgumentError } from "race-lab/internal";
 import { captureDisplays } from "../helpers/display";
 
 test("inRunFolder: a fresh folder for the body, removed after it returns and after it throws", async () => {
@@ -177,7 +165,8 @@ test("predict: the guess is shown when made and beside the outcome when revealed
 });
 
 test("ifSolved: a stub says 'not solved yet' and gives undefined; other errors still throw", async () => {
-  const { ifSolved, notImplemented } = await import("race-lab");
+  const { ifSolved } = await import("race-lab/course");
+  const { notImplemented } = await import("race-lab");
   const { bundles } = await captureDisplays(async () => {
     assert.equal(await ifSolved("Exercise 9", () => notImplemented("x")), undefined);
     assert.equal(await ifSolved("Exercise 9", async () => 5), 5);

@@ -2,8 +2,8 @@
 // words not JSON, and an interrupt says what it stopped and keeps what was measured.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { describeDetail, runTrials } from "race-lab";
-import { RunInterruptedError } from "race-lab";
+import { runTrials } from "race-lab/course";
+import { describeDetail, RunInterruptedError } from "race-lab/internal";
 import { interruptSummary, lastInterruptedCell, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
 import { noteTrialProgress, takeTrialProgress } from "../../../src/course/trial-progress";
 import { missingNameTips, orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
@@ -49,7 +49,7 @@ test("an interrupt: one line saying what ended and how many trials were done; th
 });
 
 test("after an interrupt, a report the interrupted cell did not make is named as such, without a stack", async () => {
-  const { compareReports } = await import("race-lab");
+  const { compareReports } = await import("race-lab/course");
   const plain = (await compareReports([undefined as never]).catch((e: Error) => e)) as Error;
   assert.match(plain.message, /^reports\[0\] is undefined, not a report returned by runTrials: the cell that makes it did not finish \(interrupted\?\): run the cell that makes it again, then this one\.$/);
   // The same module as interruptSummary's (the source, not the built library): it names the interrupted cell.
@@ -102,7 +102,7 @@ test("a cell's compile errors: each once, the one to fix first on top, no privat
 });
 
 test("hints go one step further with each failed check; a multiple-choice check never names the answer", async () => {
-  const { checkSolved, expectChoice } = await import("race-lab");
+  const { checkSolved, expectChoice } = await import("race-lab/internal");
   const hints = ["the idea", "closer to the code", "the code itself"];
   const seen: string[] = [];
   for (let i = 0; i < 4; i++) {

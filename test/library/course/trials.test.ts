@@ -5,27 +5,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  runTrials,
-  setLesson,
-  currentLesson,
-  compareReports,
-  showTable,
-  showBarChart,
-  showHtml,
-  showSvg,
-  showMarkdown,
-  showText,
-  showBundle,
-  inJupyter,
-  readOutcomes,
-  recordOutcome,
-  htmlTable,
-  textTable,
-  escapeHtml,
-  RaceLabArgumentError,
-  TrialReport,
-} from "race-lab";
+import { showTable, showBarChart, showSvg } from "race-lab";
+import { runTrials, setLesson, compareReports, TrialReport } from "race-lab/course";
+import { currentLesson, readOutcomes, recordOutcome } from "race-lab/instructor";
+import { showHtml, showMarkdown, showText, showBundle, inJupyter, htmlTable, textTable, escapeHtml, RaceLabArgumentError } from "race-lab/internal";
 import { captureDisplays, captureStdout } from "../helpers/display";
 
 const quiet = { show: false } as const;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { Client } from "pg";
-import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab";
+import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab/internal";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 

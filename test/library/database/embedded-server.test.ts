@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
-import { EmbeddedServer, RUN_SCHEMA_PREFIX, database } from "race-lab";
+import { database } from "race-lab";
+import { EmbeddedServer, RUN_SCHEMA_PREFIX } from "race-lab/internal";
 import { isAlive } from "../helpers/run";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -70,7 +71,7 @@ test("stopNow() stops a server synchronously, with connections open", async () =
 /** Runs a script that opens the kernel's database, holds a lock in it, prints its folder, then ends as `how` says. */
 function runScript(how: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: string | null; out: string }> {
   const code = `
-    const { database, EmbeddedServer } = require("race-lab");
+    const { database, EmbeddedServer } = require("race-lab/internal");
     (async () => {
       const db = database();
       await db.query("CREATE TABLE t (x int)");

@@ -2,8 +2,8 @@
 // the expected data. Vega writes an aria-label per mark ("field: value; …"), which we parse.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { renderVegaLite } from "race-lab";
 import {
-  renderVegaLite,
   histogramSpec,
   perTrialSpec,
   barChartSpec,
@@ -13,7 +13,7 @@ import {
   GROUP_COLORS,
   MAX_CHART_WIDTH,
   RaceLabArgumentError,
-} from "race-lab";
+} from "race-lab/internal";
 import { markLabels } from "../helpers/display";
 
 test("renderVegaLite returns a standalone SVG with a white background", async () => {
@@ -175,7 +175,7 @@ test("chart functions reject bad input", async () => {
 });
 
 test("a table's title sits above it as wide as it needs, not in a caption as narrow as the table", async () => {
-  const { htmlTable } = await import("race-lab");
+  const { htmlTable } = await import("race-lab/internal");
   const html = htmlTable([{ trial: 1, observed: 2 }], { title: "✘ counter — unsafe: 9 of 10 trials showed the anomaly" });
   assert.doesNotMatch(html, /<caption/);
   assert.match(html, /^<div style="[^"]*font-weight:bold[^"]*">✘ counter — unsafe: 9 of 10 trials showed the anomaly<\/div><table aria-label="✘ counter — unsafe: 9 of 10 trials showed the anomaly"/);

@@ -5,7 +5,7 @@
 // blue and green come closer: a lower bound there, and timelines give each status its own shape too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CHART_COLORS } from "race-lab";
+import { CHART_COLORS } from "race-lab/internal";
 
 type RGB = [number, number, number];
 const MACHADO: Record<string, number[][]> = {

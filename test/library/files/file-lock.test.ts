@@ -9,20 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import {
-  decodeShared,
-  encodeForProcess,
-  encodeForThread,
-  FileLock,
-  interprocessLocked,
-  LockReleaseError,
-  MainThreadBlockError,
-  RaceLabArgumentError,
-  runFolder,
-  runThreads,
-  RunTimeoutError,
-  WorkerFailedError,
-} from "race-lab";
+import { FileLock, interprocessLocked, LockReleaseError, runThreads, RunTimeoutError, WorkerFailedError } from "race-lab";
+import { decodeShared, encodeForProcess, encodeForThread, MainThreadBlockError, RaceLabArgumentError, runFolder } from "race-lab/internal";
 import { childPids, isAlive } from "../helpers/run";
 
 const CHILD = path.join(__dirname, "..", "helpers", "file-lock-child.cjs");
@@ -233,7 +221,7 @@ test("a FileLock travels by path, to processes and to threads", async () => {
   assert.equal(lock.acquire(0), true);
   const worker = new Worker(
     `const { parentPort, workerData } = require("worker_threads");
-     const lock = require("race-lab").decodeShared(workerData.lock);
+     const lock = require("race-lab/internal").decodeShared(workerData.lock);
      parentPort.postMessage(lock.acquire(20) ? "early" : "waited");
      const got = lock.acquire(10000); lock.release(); parentPort.postMessage(got ? "got" : "timeout");`,
     { eval: true, workerData: { lock: encodeForThread([lock])[0] } },

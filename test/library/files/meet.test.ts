@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as raceLab from "race-lab";
-import { RaceLabArgumentError, RaceLabError, meetInFolder, runProcesses, runThreads } from "race-lab";
+import { RaceLabError, meetInFolder, runProcesses, runThreads } from "race-lab";
+import { RaceLabArgumentError } from "race-lab/internal";
 
 // What a notebook cell's `import { … } from "race-lab"` compiles to; bound in workers.
 declare const race_lab_1: typeof raceLab;

@@ -3,7 +3,7 @@
 // exploration started from code run by vm with breakOnSigint: it must survive with the exploration
 // rejected). Usage: node --import tsx test/library/helpers/explore-sigint.ts plain|kernel
 import * as vm from "vm";
-import * as raceLab from "race-lab";
+import * as raceLab from "race-lab/internal";
 
 const kernel = process.argv[2] === "kernel";
 if (kernel) process.on("SIGINT", () => console.log("KERNEL LISTENER RAN"));

@@ -2,7 +2,7 @@
 // vm with breakOnSigint (as tslab runs a cell), then interrupts itself. It must survive, with the run
 // rejected by RunInterruptedError. Usage: node --import tsx test/library/helpers/run-kernel-sigint.ts thread|process
 import * as vm from "vm";
-import * as raceLab from "race-lab";
+import * as raceLab from "race-lab/internal";
 
 const kind = process.argv[2] === "process" ? "runProcesses" : "runThreads";
 process.on("SIGINT", () => console.log("KERNEL LISTENER RAN")); // tslab: executor.interrupt()

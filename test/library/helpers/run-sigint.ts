@@ -4,7 +4,8 @@
 // signal) and "WORKERS <pid> <pid>" (child pids, or this pid for threads) before the signal. With
 // "folder", no run: the script only holds the folders when it interrupts itself.
 import * as path from "path";
-import { FileLock, runFolder, runProcesses, runThreads } from "race-lab";
+import { FileLock, runProcesses, runThreads } from "race-lab";
+import { runFolder } from "race-lab/internal";
 
 const kind = process.argv[2] === "process" ? "process" : process.argv[2] === "folder" ? "folder" : "thread";
 const signal = process.argv[3] === "kill" ? "SIGKILL" : "SIGINT";

@@ -1,6 +1,6 @@
 // Test helpers for the runtime tests: counting leftover threads and processes, capturing output.
 import * as fs from "fs";
-import { runningWorkers } from "race-lab";
+import { runningWorkers } from "race-lab/internal";
 
 /** Pids of this process's children, read from /proc (zombies count: an unreaped child is a leftover). */
 export function childPids(parent = process.pid): number[] {

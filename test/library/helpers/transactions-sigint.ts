@@ -3,7 +3,7 @@
 // the exploration started from code run by vm with breakOnSigint: it must survive, the exploration
 // rejected, its connections ended, the kernel's server and schema kept for the next cell). Usage: node --import tsx test/library/helpers/transactions-sigint.ts plain|kernel
 import * as vm from "vm";
-import * as raceLab from "race-lab";
+import * as raceLab from "race-lab/internal";
 
 const kernel = process.argv[2] === "kernel";
 if (kernel) process.on("SIGINT", () => console.log("KERNEL LISTENER RAN"));

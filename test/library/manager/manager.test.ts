@@ -8,7 +8,8 @@ import { fork } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Worker } from "worker_threads";
-import { encodeForProcess, encodeForThread, ManagedLock, ManagedQueue, Manager, ManagerError, RaceLabArgumentError, RemoteError } from "race-lab";
+import { ManagedQueue, Manager } from "race-lab";
+import { encodeForProcess, encodeForThread, ManagedLock, ManagerError, RaceLabArgumentError, RemoteError } from "race-lab/internal";
 import { childPids, isAlive } from "../helpers/run";
 
 const RUN_SOURCE = path.join(__dirname, "..", "helpers", "run-source-child.cjs");
@@ -142,7 +143,7 @@ test("proxies travel to child processes and threads, which connect their own cli
 
     const worker = new Worker(
       `const { parentPort, workerData } = require("worker_threads");
-       const [pool] = require("race-lab").decodeShared(workerData);
+       const [pool] = require("race-lab/internal").decodeShared(workerData);
        pool.get().then((c) => parentPort.postMessage(c), (e) => parentPort.postMessage("error: " + e.message));`,
       { eval: true, workerData: encodeForThread([pool]) },
     );

@@ -9,9 +9,7 @@ import {
   ContextDecorator,
   Event,
   Lock,
-  MAX_SHARED_ARRAY_LENGTH,
   Queue,
-  RaceLabArgumentError,
   RLock,
   Semaphore,
   Sequencer,
@@ -20,6 +18,7 @@ import {
   locked,
   synchronized,
 } from "race-lab";
+import { MAX_SHARED_ARRAY_LENGTH, RaceLabArgumentError } from "race-lab/internal";
 
 const BAD_TIMEOUTS: unknown[] = [-1, NaN, Infinity, "10", 600_001, null];
 

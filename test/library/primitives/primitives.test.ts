@@ -13,8 +13,6 @@ import {
   Event,
   Lock,
   LockReleaseError,
-  MainThreadBlockError,
-  NotSharableError,
   Queue,
   RLock,
   Semaphore,
@@ -25,6 +23,7 @@ import {
   runProcesses,
   synchronized,
 } from "race-lab";
+import { MainThreadBlockError, NotSharableError } from "race-lab/internal";
 import { inThreads } from "../helpers/primitives";
 
 declare const race_lab_1: typeof raceLab;

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { RunInterruptedError, RunTimeoutError, WorkerFailedError, activeRuns, endAllRuns, runProcesses, runThreads } from "race-lab";
+import { RunTimeoutError, WorkerFailedError, endAllRuns, runProcesses, runThreads } from "race-lab";
+import { RunInterruptedError, activeRuns } from "race-lab/internal";
 import { NOTHING_LEFT, childPids, isAlive, leftovers } from "../helpers/run";
 
 const kinds = [

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as raceLab from "race-lab";
-import { NotSharableError, Pool, RaceLabArgumentError, RunTimeoutError, WorkerFailedError, partial } from "race-lab";
+import { Pool, RunTimeoutError, WorkerFailedError, partial } from "race-lab";
+import { NotSharableError, RaceLabArgumentError } from "race-lab/internal";
 import { NOTHING_LEFT, settledLeftovers } from "../helpers/run";
 
 declare const race_lab_1: typeof raceLab;

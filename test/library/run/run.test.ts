@@ -6,24 +6,21 @@ import * as os from "os";
 import * as path from "path";
 import * as raceLab from "race-lab";
 import {
-  MainThreadBlockError,
-  NotSharableError,
-  RaceLabArgumentError,
   TravelError,
+  Value,
   WorkerFailedError,
-  activeRuns,
   currentThreadId,
   currentWorker,
   isMainThread,
   machineInfo,
-  removeRunFolder,
-  runFolder,
+  rebuildFunction,
   runProcesses,
   runThreads,
   showMachine,
   sleep,
   sleepSync,
 } from "race-lab";
+import { MainThreadBlockError, NotSharableError, RaceLabArgumentError, activeRuns, errorReport, removeRunFolder, runFolder } from "race-lab/internal";
 import { NOTHING_LEFT, captureOutput, settledLeftovers } from "../helpers/run";
 
 // What a notebook cell's `import { … } from "race-lab"` compiles to; bound in workers.
@@ -58,7 +55,7 @@ test("a SharedArrayBuffer reaches every thread live (same memory, not a copy)", 
 });
 
 test("a shared Value reaches threads live", async () => {
-  const v = new raceLab.Value("i", 0);
+  const v = new Value("i", 0);
   await runThreads((value: { value: number }) => {
     value.value = 42;
   }, [[v]]);
@@ -133,14 +130,14 @@ test("a worker's error keeps the user's own frames (lines of their function) and
 });
 
 test("errorReport names a traveled function's frames by its own line and column", () => {
-  const fn = raceLab.rebuildFunction("function work() {\n  const x = 1;\n  throw new Error(`at ${x}`);\n}", "work");
+  const fn = rebuildFunction("function work() {\n  const x = 1;\n  throw new Error(`at ${x}`);\n}", "work");
   let thrown: unknown;
   try {
     fn();
   } catch (error) {
     thrown = error;
   }
-  const report = raceLab.errorReport(thrown, "work");
+  const report = errorReport(thrown, "work");
   assert.equal(report.stack?.split("\n").slice(0, 2).join("\n"), "Error: at 1\n    at work (work:3:9)");
 });
 
@@ -242,7 +239,7 @@ test("runFolder gives a fresh folder per call, removable now and removed at exit
   assert.throws(() => runFolder("../escape"), RaceLabArgumentError);
   assert.throws(() => removeRunFolder("/etc"), RaceLabArgumentError);
   // In a child process: the folder it made is gone once it exited.
-  const [made] = await runProcesses(() => race_lab_1.runFolder("child"), [[]]);
+  const [made] = await runProcesses(() => require("race-lab/internal").runFolder("child"), [[]]);
   assert.equal(fs.existsSync(made), false);
   removeRunFolder(a);
 });

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { RaceLabArgumentError, endAllRuns, keepThreadsReady, runThreads, spareThreads } from "race-lab";
+import { endAllRuns, runThreads } from "race-lab";
+import { RaceLabArgumentError, keepThreadsReady, spareThreads } from "race-lab/internal";
 import { NOTHING_LEFT, settledLeftovers } from "../helpers/run";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -70,7 +71,7 @@ test("keepThreadsReady refuses a count that is not an integer from 0 to 16, nami
 
 test("a plain Node script with spares up exits on its own (they are unref'd)", () => {
   const r = script(`
-    const { runThreads, keepThreadsReady, spareThreads } = require("race-lab");
+    const { runThreads, keepThreadsReady, spareThreads } = require("race-lab/internal");
     (async () => {
       await runThreads(() => 1, [[], []]);
       await keepThreadsReady(3);
@@ -85,7 +86,7 @@ test("a plain Node script with spares up exits on its own (they are unref'd)", (
 test("SIGINT ends a plain script with spares up, also during a run (race-lab's listener ends the spares and re-raises)", () => {
   for (const during of [false, true]) {
     const r = script(`
-      const { runThreads, keepThreadsReady } = require("race-lab");
+      const { runThreads, keepThreadsReady } = require("race-lab/internal");
       (async () => {
         await keepThreadsReady(2);
         if (${during}) {

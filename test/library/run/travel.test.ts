@@ -1,19 +1,8 @@
 // Tests of how functions travel: source, rebuild, the TravelError, partial.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Pool,
-  RaceLabArgumentError,
-  TravelError,
-  functionSource,
-  packFunction,
-  parameterNames,
-  partial,
-  rebuildFunction,
-  runProcesses,
-  runThreads,
-  unpackFunction,
-} from "race-lab";
+import { Pool, TravelError, functionSource, packFunction, partial, rebuildFunction, runProcesses, runThreads, unpackFunction } from "race-lab";
+import { RaceLabArgumentError, parameterNames } from "race-lab/internal";
 
 test("functionSource gives an expression for functions, arrows and method shorthands", () => {
   const arrow = (x: number) => x + 1;

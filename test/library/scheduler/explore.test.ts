@@ -2,20 +2,8 @@
 // deadlocks with their cycle, seeded random mode, bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  Lock,
-  NotControlledError,
-  WorkerFailedError,
-  Queue,
-  RaceLabArgumentError,
-  Scheduler,
-  Semaphore,
-  Value,
-  explore,
-  exploringThreads,
-  replay,
-  runThreads,
-} from "race-lab";
+import { Lock, WorkerFailedError, Queue, Scheduler, Semaphore, Value, explore, replay, runThreads } from "race-lab";
+import { NotControlledError, RaceLabArgumentError, exploringThreads } from "race-lab/internal";
 import { NOTHING_LEFT, leftovers } from "../helpers/run";
 
 function increment(x: Value, s: Scheduler) {

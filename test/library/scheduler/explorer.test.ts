@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as vm from "vm";
 import { mountStepper } from "../helpers/stepper-page";
-import { RaceLabArgumentError, Scheduler, Value, explore, explorerHtml, scheduleTableHtml } from "race-lab";
+import { Scheduler, Value, explore } from "race-lab";
+import { RaceLabArgumentError, explorerHtml, scheduleTableHtml } from "race-lab/internal";
 
 function increment(x: Value, s: Scheduler) {
   s.point("read");

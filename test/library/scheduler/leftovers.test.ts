@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "child_process";
 import * as path from "path";
-import { RunInterruptedError, RunTimeoutError, Scheduler, Value, endAllExplorations, explore, exploringThreads } from "race-lab";
+import { RunTimeoutError, Scheduler, Value, explore } from "race-lab";
+import { RunInterruptedError, endAllExplorations, exploringThreads } from "race-lab/internal";
 import { NOTHING_LEFT, leftovers } from "../helpers/run";
 
 function stuckInSecondSchedule(x: Value, stuck: boolean, s: Scheduler) {

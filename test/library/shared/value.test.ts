@@ -2,7 +2,8 @@
 // (forced with a Sequencer, so it happens every time), the lock that travels with the value.
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { Lock, RLock, RaceLabError, Sequencer, SharedArray, TYPE_CODES, Value } from "race-lab";
+import { Lock, RLock, RaceLabError, Sequencer, SharedArray, Value } from "race-lab";
+import { TYPE_CODES } from "race-lab/internal";
 import { inThreads } from "../helpers/primitives";
 
 describe("Value", () => {

@@ -4,18 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
-import {
-  Trace,
-  analyzeTrace,
-  showTimeline,
-  encodeForThread,
-  encodeForProcess,
-  decodeShared,
-  NotSharableError,
-  RaceLabArgumentError,
-  TraceEvent,
-  runThreads,
-} from "race-lab";
+import { Trace, analyzeTrace, showTimeline, runThreads } from "race-lab";
+import { encodeForThread, encodeForProcess, decodeShared, NotSharableError, RaceLabArgumentError, TraceEvent } from "race-lab/internal";
 import { captureDisplays, captureStdout, markLabels } from "../helpers/display";
 
 /** Builds events from a compact script: "1r0" = worker 1 reads 0, "2w1" = worker 2 writes 1. */

@@ -2,7 +2,8 @@
 // nothing in serial histories, and is quick on long ones.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RaceLabArgumentError, checkHistory, cycleSvg, type History, type HistoryOperation } from "race-lab";
+import { checkHistory } from "race-lab";
+import { RaceLabArgumentError, cycleSvg, type History, type HistoryOperation } from "race-lab/internal";
 
 const r = (key: string, value: unknown, predicate?: boolean): HistoryOperation => ({ type: "read", key, value, ...(predicate ? { predicate } : {}) });
 const w = (key: string, value: unknown): HistoryOperation => ({ type: "write", key, value });

@@ -4,7 +4,8 @@
 // made, no connection, whether the exploration ends, fails, or times out.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { RaceLabArgumentError, RaceLabError, RunTimeoutError, database, exploreTransactions, replayTransactions, type TransactionsOptions } from "race-lab";
+import { RaceLabError, RunTimeoutError, database, exploreTransactions, replayTransactions } from "race-lab";
+import { RaceLabArgumentError, type TransactionsOptions } from "race-lab/internal";
 
 const setup = ["CREATE TABLE test (id int PRIMARY KEY, value int)", "INSERT INTO test VALUES (1, 10), (2, 20)"];
 const increment = { sql: "UPDATE test SET value = $1 WHERE id = 1", params: (r: Record<string, unknown>[][]) => [Number(r[0][0].value) + 1] };

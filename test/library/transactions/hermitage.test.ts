@@ -2,7 +2,8 @@
 // every interleaving at each level, each cell reduced to Hermitage's mark (✓ prevented, — not).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { HERMITAGE_TESTS, database, exploreHermitage, hermitageMark, type IsolationLevel } from "race-lab";
+import { HERMITAGE_TESTS, database, exploreHermitage, hermitageMark } from "race-lab";
+import { type IsolationLevel } from "race-lab/internal";
 
 // Hermitage's PostgreSQL rows, from https://github.com/ept/hermitage (README.md, "Summary of test
 // results"; PMP-write from postgres.md, which the summary folds into PMP: "read committed" does not

@@ -5,7 +5,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mountStepper } from "../helpers/stepper-page";
-import { HERMITAGE_TESTS, RaceLabArgumentError, database, exploreTransactions, transactionExplorerHtml } from "race-lab";
+import { HERMITAGE_TESTS, database, exploreTransactions } from "race-lab";
+import { RaceLabArgumentError, transactionExplorerHtml } from "race-lab/internal";
 
 after(() => database().end());
 
