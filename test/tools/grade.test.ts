@@ -241,9 +241,14 @@ test("processes a submission leaves running are ended, and nothing of the grader
 
 /** A cell a student adds right before the cell `gradeId`. */
 const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<string, string> }> = {
-  // 1. A fake race-lab in require.cache whose check passes everything (a guard that re-imports race-lab would use it).
+  // 1. A fake race-lab in require.cache whose check passes everything (a guard that re-imports race-lab would use it),
+  //    in each public entry: the checks live in race-lab/course, checkSolved in race-lab/instructor.
   "h1-require-cache": {
-    before: ["demo-ex1-solution", 'const fakeLib = { ...require("race-lab"), check: async () => {}, checkSolved: async () => true, expectEqual: () => {}, expectTrue: () => {} };\nrequire.cache[require.resolve("race-lab")].exports = fakeLib;'],
+    before: [
+      "demo-ex1-solution",
+      'const fakes = { check: async () => {}, checkSolved: async () => true, expectEqual: () => {}, expectTrue: () => {} };\n' +
+        'for (const id of ["race-lab", "race-lab/course", "race-lab/instructor"]) {\n  const cached = require.cache[require.resolve(id)]!;\n  cached.exports = { ...cached.exports, ...fakes };\n}',
+    ],
   },
   // 2. tslab's execute handler wrapped to answer `ok` whatever the cell did.
   "h2-forged-reply": {

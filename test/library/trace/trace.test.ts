@@ -137,7 +137,7 @@ parentPort.postMessage("done");
 function runSchedule(schedule: [number, "read" | "write"][], trace: Trace): Promise<number> {
   const turn = new SharedArrayBuffer(4);
   const counter = new SharedArrayBuffer(4);
-  const lib = require.resolve("race-lab");
+  const lib = require.resolve("race-lab/internal");
   const workers = [1, 2].map((id) => {
     const steps = schedule.map(([w, action], step) => [w, action, step] as const).filter(([w]) => w === id).map(([, action, step]) => [step, action]);
     return new Worker(STEP_WORKER, { eval: true, workerData: { id, lib, steps, turn, counter, trace: encodeForThread([trace])[0] } });
