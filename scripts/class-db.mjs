@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 
-const { dropAbandonedRuns } = createRequire(import.meta.url)("race-lab");
+const { dropAbandonedRuns } = createRequire(import.meta.url)("race-lab/internal");
 
 const program = new Command().name("class-db").description("The class's PostgreSQL server (DATABASE_URL)").showHelpAfterError();
 

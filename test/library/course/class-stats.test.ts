@@ -105,7 +105,7 @@ test("three students at once: every record arrives, with its id and machine; the
 
   const { bundles } = await captureDisplays(() => showClassComparison({ lesson: "04-shared-value" }));
   const table = bundles.find((b) => /your machine against the class/.test(b["text/plain"] ?? ""))!;
-  assert.match(table["text/plain"], /1  counter — unsafe\s+50%\s+50%\s+50%–50%\s+3/);
+  assert.match(table["text/plain"], /\d  counter — unsafe\s+50%\s+50%\s+50%–50%\s+3/);
   const chart = bundles.find((b) => b["image/svg+xml"]);
   assert.ok(chart, "a chart of the class");
   assert.ok(bundles.some((b) => /you 50%, class median 50%/.test(b["text/plain"] ?? "")), "the chart's description in words");

@@ -16,7 +16,7 @@ const CELLS = [
   // lastWriteDisplayData: the display writer of the running cell
   `console.log("writer", typeof tslab.kernelDisplayWriter());`,
   // getCodeMetadata and lastWriteDisplayData patched: each run counted, each source seen
-  `import { solutionCell } from "race-lab";\nconst cell = require(require.resolve("race-lab").replace(/index\\.js$/, "course/cell-watch.js"));\nconsole.log("watching", cell.watchingCells());
+  `import { solutionCell } from "race-lab/course";\nconst cell = require(require.resolve("race-lab").replace(/index\\.js$/, "course/cell-watch.js"));\nconsole.log("watching", cell.watchingCells());
 const firstRun = cell.cellRunNumber();`,
   // __tslab__.exports: an earlier cell's names
   `const answer = 42;`,
