@@ -3,7 +3,7 @@
 // Python's spawn imports the main module again in the child, but only what is needed.
 import { TravelError } from "../core/errors";
 import { cellNames } from "../kernel/tslab";
-import { Destination, encodeForProcess, encodeForThread } from "../core/shared-object";
+import { Destination, SHARABLE, type Sharable, encodeForProcess, encodeForThread } from "../core/shared-object";
 import { checkSendable } from "./sendable";
 import { displayName, functionSource } from "./function-source";
 import { freeNames } from "./free-names";
@@ -24,7 +24,7 @@ function cannotTravel(user: string, name: string, why: string, what: string): Tr
 /** `value` encoded for `to`, or a TravelError saying why it cannot be copied there. */
 function copied(value: unknown, name: string, user: string, to: Destination): unknown {
   const plain = typeof value !== "object" || value === null || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype;
-  const sharable = typeof value === "object" && value !== null && typeof (value as { toSharedState?: unknown }).toSharedState === "function";
+  const sharable = typeof value === "object" && value !== null && (value as Partial<Sharable>)[SHARABLE] !== undefined;
   const builtin = COPIED.some((kind) => value instanceof kind) || ArrayBuffer.isView(value);
   if (typeof value === "symbol" || !(plain || sharable || builtin)) {
     const kind = (value as object)?.constructor?.name || typeof value;
