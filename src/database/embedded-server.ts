@@ -49,8 +49,17 @@ function processRuns(pid: number): boolean {
   }
 }
 
-/** A free TCP port on 127.0.0.1, as the OS hands one out (it may be taken again before we use it). */
-function freePort(): Promise<number> {
+/**
+ * A free TCP port on 127.0.0.1, as the OS hands one out.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const port = await freePort();
+ * ```
+ * Warning: another process may take it before it is used: bind soon, and retry on EADDRINUSE.
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

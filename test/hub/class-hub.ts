@@ -7,10 +7,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { EmbeddedServer } from "race-lab/internal";
+import { EmbeddedServer, freePort } from "race-lab/internal";
 import { findHarnessPython } from "../../scripts/jupyter.mjs";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -46,16 +45,6 @@ export interface ClassHub {
   homeOf: (name: string) => string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

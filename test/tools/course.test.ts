@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "race-lab/internal";
 import { KERNEL_LAUNCHER, NO_JUPYTER_HELP, VENV, findHarnessPython, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -26,16 +27,6 @@ function isolated(data: string): NodeJS.ProcessEnv {
   return { ...process.env, JUPYTER_DATA_DIR: data, PYTHONUSERBASE: path.join(data, "userbase"), JUPYTER_RUNTIME_DIR: path.join(data, "runtime") };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test("install plan: Jupyter on PATH needs no plan; without it, a venv first for students, apt first for CI", () => {
   const debianRoot = { debianLike: true, root: true, hasApt: true, hasPython: true };
