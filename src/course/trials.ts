@@ -8,6 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { RaceLabArgumentError, RunInterruptedError } from "../core/errors";
+import { onInterrupt } from "../core/lifecycle";
 import { checkCount, checkFunction, checkOptions, checkText } from "../core/validate";
 import { showHtml, showLiveLine, showText, type LiveLine } from "../display/display";
 import { showChart } from "../display/show-chart";
@@ -92,7 +93,8 @@ function readResult(result: unknown, trial: number): { observed: number; detail?
  * report.anomalyRate; // e.g. 0.8
  * ```
  * Warning: `await` it — the chart is drawn asynchronously, and trials run one after another, so many
- * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded.
+ * slow trials take long. If a trial throws, the run stops with that error and nothing is recorded. An
+ * interrupt (■) lets no further trial start: the run rejects with `RunInterruptedError`.
  */
 export async function runTrials(options: TrialOptions): Promise<TrialReport> {
   options = checkOptions<TrialOptions>("options", options, "{ demo, variant, trials, expected, run }");
@@ -112,33 +114,51 @@ export async function runTrials(options: TrialOptions): Promise<TrialReport> {
   const label = `${demo} — ${variant}`;
   const began = performance.now();
   let progress: LiveLine | null = null;
-  for (let trial = 1; trial <= trials; trial++) {
-    noteTrialProgress({ done: trial - 1, of: trials, label });
-    // A run past a few seconds shows how far it is (one line, updated in place).
-    const elapsed = performance.now() - began;
-    if (show && trial > 1 && elapsed > PROGRESS_AFTER_MS) {
-      const text = `${label}: ${trial - 1} of ${trials} trials done (${Math.round(elapsed / 1000)} s)`;
-      if (progress) progress.set(text);
-      else progress = showLiveLine(text);
+  // An interrupt (■) ends the cell at once, but trials that only await (database queries, timers) would
+  // go on, and their report would land under whichever cell runs next: none starts after an interrupt.
+  let interrupted = false;
+  const stopWatching = onInterrupt(() => {
+    interrupted = true;
+  });
+  const stopIfInterrupted = (done: number) => {
+    if (!interrupted) return;
+    noteTrialProgress(null);
+    progress?.done(`${label}: stopped after ${done} of ${trials} trials`);
+    throw new RunInterruptedError(`runTrials '${label}' was interrupted after ${done} of ${trials} trials`);
+  };
+  try {
+    for (let trial = 1; trial <= trials; trial++) {
+      stopIfInterrupted(trial - 1);
+      noteTrialProgress({ done: trial - 1, of: trials, label });
+      // A run past a few seconds shows how far it is (one line, updated in place).
+      const elapsed = performance.now() - began;
+      if (show && trial > 1 && elapsed > PROGRESS_AFTER_MS) {
+        const text = `${label}: ${trial - 1} of ${trials} trials done (${Math.round(elapsed / 1000)} s)`;
+        if (progress) progress.set(text);
+        else progress = showLiveLine(text);
+      }
+      const start = performance.now();
+      let result: TrialResult;
+      try {
+        result = await run(trial);
+      } catch (e) {
+        noteTrialProgress(null);
+        progress?.done(`${label}: stopped after ${trial - 1} of ${trials} trials`);
+        // Interrupted (■): keep what was measured — the finished trials' table and charts — then stop.
+        if (e instanceof RunInterruptedError && rows.length > 0 && show) await makeReport(demo, variant, expected, rows).show();
+        throw e;
+      }
+      // Work timed elsewhere (inside threads, by playRounds) brings its own ms: the wait here is not the work.
+      const { observed, detail, ms = performance.now() - start } = readResult(result, trial);
+      const anomaly = isAnomaly(observed, expected);
+      if (typeof anomaly !== "boolean") throw new RaceLabArgumentError("the value isAnomaly returned", "true or false", anomaly);
+      const row: TrialRow = { trial, expected, observed, anomaly, ms };
+      if (detail !== undefined) row.detail = detail;
+      rows.push(row);
     }
-    const start = performance.now();
-    let result: TrialResult;
-    try {
-      result = await run(trial);
-    } catch (e) {
-      noteTrialProgress(null);
-      progress?.done(`${label}: stopped after ${trial - 1} of ${trials} trials`);
-      // Interrupted (■): keep what was measured — the finished trials' table and charts — then stop.
-      if (e instanceof RunInterruptedError && rows.length > 0 && show) await makeReport(demo, variant, expected, rows).show();
-      throw e;
-    }
-    // Work timed elsewhere (inside threads, by playRounds) brings its own ms: the wait here is not the work.
-    const { observed, detail, ms = performance.now() - start } = readResult(result, trial);
-    const anomaly = isAnomaly(observed, expected);
-    if (typeof anomaly !== "boolean") throw new RaceLabArgumentError("the value isAnomaly returned", "true or false", anomaly);
-    const row: TrialRow = { trial, expected, observed, anomaly, ms };
-    if (detail !== undefined) row.detail = detail;
-    rows.push(row);
+    stopIfInterrupted(trials);
+  } finally {
+    stopWatching();
   }
   noteTrialProgress(null);
   progress?.done(`${label}: ${trials} of ${trials} trials done (${Math.round((performance.now() - began) / 1000)} s)`);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { showTable, showBarChart, showSvg } from "race-lab";
 import { runTrials, setLesson, compareReports, TrialReport } from "race-lab/course";
 import { currentLesson, readOutcomes, recordOutcome } from "race-lab/instructor";
-import { showHtml, showMarkdown, showText, showBundle, inJupyter, htmlTable, textTable, escapeHtml, RaceLabArgumentError } from "race-lab/internal";
+import { showHtml, showMarkdown, showText, showBundle, inJupyter, htmlTable, textTable, escapeHtml, RaceLabArgumentError, RunInterruptedError } from "race-lab/internal";
 import { captureDisplays, captureStdout } from "../helpers/display";
 
 const quiet = { show: false } as const;
@@ -103,6 +103,36 @@ test("a trial that throws rejects runTrials with that error and records nothing"
     );
     assert.equal(existsSync(file), false);
   });
+});
+
+test("an interrupt during trials that only await lets no further trial start, and shows nothing more", async () => {
+  // As in the kernel: tslab has its own SIGINT listener (so race-lab's does not end the process).
+  const kernel = () => undefined;
+  process.on("SIGINT", kernel);
+  try {
+    const ran: number[] = [];
+    await withOutcomes(async (file) => {
+      const { bundles } = await captureDisplays(() =>
+        assert.rejects(
+          runTrials({
+            demo: "queries", variant: "unsafe", trials: 5, expected: 1,
+            run: async (t) => {
+              ran.push(t);
+              await new Promise((resolve) => setImmediate(resolve)); // race-lab listens from the next turn on
+              if (t === 2) process.emit("SIGINT", "SIGINT"); // ■ while trial 2 awaits
+              return 1;
+            },
+          }),
+          (e) => e instanceof RunInterruptedError && /after 2 of 5 trials/.test(e.message),
+        ),
+      );
+      assert.deepEqual(ran, [1, 2], "the trial under way finishes; none starts after the interrupt");
+      assert.deepEqual(bundles, [], "no report: it would land under whichever cell runs next");
+      assert.equal(existsSync(file), false, "nothing recorded");
+    });
+  } finally {
+    process.off("SIGINT", kernel);
+  }
 });
 
 test("each runTrials appends one JSON line to RACE_LAB_OUTCOMES", async () => {
