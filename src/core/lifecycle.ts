@@ -60,10 +60,24 @@ export function atExit(hook: () => void, phase: ExitPhase): void {
   if (process.listenerCount("SIGTERM") === 0) process.once("SIGTERM", () => process.exit(143));
 }
 
+/**
+ * Runs every interrupt hook now, as a SIGINT does: for an interrupt that reached no listener (Node
+ * takes the SIGINT that comes while vm's `breakOnSigint` runs a cell's synchronous part).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * runInterruptHooks(); // the runs, managers and connections of the interrupted cell end
+ * ```
+ */
+export function runInterruptHooks(): void {
+  for (const hook of [...interruptHooks]) hook();
+}
+
 function onSigint(): void {
   // tslab (the kernel) has its own SIGINT listener that stops the cell; a plain script does not.
   const alone = process.listeners("SIGINT").every((l) => (l as unknown as Record<symbol, unknown>)[RACE_LAB_LISTENER]);
-  for (const hook of [...interruptHooks]) hook();
+  runInterruptHooks();
   if (alone) {
     // Nobody else handles Ctrl-C: clean up as at exit, then let SIGINT do what it always does.
     runExitHooks();

@@ -10,7 +10,8 @@
  * processes, scripts, tests) nothing is watched.
  */
 import { interruptSummary, lastInterruptedCell, noteCellSource, unfinishedCellAdvice, type InterruptedCell } from "../core/interrupt-note";
-import { TSLAB_INTERRUPT_TRACE, watchExecuteRequests } from "../kernel/tslab";
+import { runInterruptHooks } from "../core/lifecycle";
+import { SYNC_INTERRUPT_TRACE, TSLAB_INTERRUPT_TRACE, watchExecuteRequests } from "../kernel/tslab";
 import { takeTrialProgress } from "./trial-progress";
 import { missingNameTip } from "./missing-name";
 
@@ -91,6 +92,45 @@ export function withoutLibraryStack(text: string): string {
 }
 
 /**
+ * What the student reads instead of tslab's trace of an interrupt. An interrupt that came while the
+ * cell's synchronous part ran reached no SIGINT listener: what that part started (runs, managers,
+ * connections) is ended here, as a SIGINT would have.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * interruptText("Error: Interrupted asynchronously\n    at …"); // "Interrupted: ended 2 threads. …\n"
+ * ```
+ */
+export function interruptText(trace: string): string {
+  if (SYNC_INTERRUPT_TRACE.test(trace)) runInterruptHooks();
+  return interruptSummary(takeTrialProgress()) + "\n";
+}
+
+/**
+ * What the student reads for one write of tslab to a cell's stderr (compile errors aside): the
+ * interrupt's summary for tslab's trace of it; nothing for the rejection of a run an interrupt ended
+ * (the summary counted it; its cell, stopped while starting it, no longer awaits it); race-lab's own
+ * errors without their stack; under a TypeError about `undefined` after an interrupt, which cell to
+ * run again.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * studentStderr("UnhandledPromiseRejection: RunInterruptedError: run 'work' was interrupted …"); // ""
+ * ```
+ */
+export function studentStderr(chunk: string): string {
+  if (chunk.startsWith(TSLAB_INTERRUPT_TRACE) || SYNC_INTERRUPT_TRACE.test(chunk)) return interruptText(chunk);
+  if (/^UnhandledPromiseRejection: RunInterruptedError\b/.test(chunk)) return "";
+  const text = withoutLibraryStack(chunk);
+  // A value an interrupted cell did not make, used by the student's own code: say so.
+  const cell = lastInterruptedCell();
+  if (!cell || !/^TypeError: Cannot read properties of undefined/.test(chunk)) return text;
+  return `${text}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
+}
+
+/**
  * The tips under a cell's "Cannot find name" errors, each name once: the names the interrupted cell
  * was to make (run that cell again: tslab keeps no name of a cell that did not finish), then, for
  * any other name the lesson defines, the cell that defines it.
@@ -148,15 +188,7 @@ function replaceInterruptTrace(): void {
       pending.push(chunk);
       return true;
     }
-    if (typeof chunk === "string" && chunk.startsWith(TSLAB_INTERRUPT_TRACE)) text = interruptSummary(takeTrialProgress()) + "\n";
-    else if (typeof chunk === "string") {
-      text = withoutLibraryStack(chunk);
-      // A value an interrupted cell did not make, used by the student's own code: say so.
-      const cell = lastInterruptedCell();
-      if (cell && /^TypeError: Cannot read properties of undefined/.test(chunk)) {
-        text = `${text as string}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
-      }
-    }
+    if (typeof chunk === "string") text = studentStderr(chunk);
     return (write as (...a: unknown[]) => boolean).call(stderr, text, ...rest);
   };
   Object.defineProperty(stderr, "write", {

@@ -13,6 +13,13 @@ export const SUPPORTED_TSLAB = "1.0.22";
 /** How tslab prints an interrupted cell (■): the stack of this internal error, on stderr. */
 export const TSLAB_INTERRUPT_TRACE = "Error: Interrupted asynchronously";
 
+/**
+ * How tslab prints a cell interrupted (■) while its synchronous part ran: tslab runs that part with
+ * vm's `breakOnSigint`, under which Node takes the SIGINT itself (no listener hears it) and throws
+ * this error, whose stack tslab prints on stderr.
+ */
+export const SYNC_INTERRUPT_TRACE = /^Error(?: \[ERR_SCRIPT_EXECUTION_INTERRUPTED\])?: Script execution was interrupted by `SIGINT`/;
+
 /** One display_data message as tslab's writer takes it. */
 export type WriteDisplayData = (data: { data: Record<string, string>; metadata: object; transient: object }, update: boolean) => void;
 

@@ -108,7 +108,13 @@ const active = new LiveSet<Run>({
   interrupt(runs) {
     // What the student reads instead of tslab's stack trace counts these (core/interrupt-note.ts).
     for (const run of runs) noteInterruptedWorkers(run.kind === "thread" ? "thread" : "process", run.members.length);
-    for (const run of runs) void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+    for (const run of runs) {
+      // The interrupt's summary reports it: a run nobody awaits any more (its cell was stopped while
+      // it started the run) must not add an "unhandled rejection" and its stack. Whoever awaits it
+      // still gets the error.
+      run.promise.catch(() => undefined);
+      void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+    }
     void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
   },
   // Child processes outlive their parent unless told: at exit, end them (threads end with us).

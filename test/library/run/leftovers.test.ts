@@ -132,6 +132,18 @@ test("in the kernel (its own SIGINT listener, cells run by vm with breakOnSigint
   }
 });
 
+test("in the kernel, an interrupt that comes while a cell's synchronous part runs (Node takes it) still ends the run, says so, and leaves no unhandled rejection", async () => {
+  for (const kind of ["thread", "process"]) {
+    const result = await runScript(kind, "", "run-kernel-sync-sigint.ts");
+    assert.equal(result.signal, null, `the kernel was killed by the interrupt: ${result.output}`);
+    assert.match(result.output, /TRACE Error.*: Script execution was interrupted by `SIGINT`/, "Node's error, as tslab prints it");
+    assert.doesNotMatch(result.output, /KERNEL LISTENER RAN/, "no listener heard this SIGINT");
+    assert.match(result.output, /SHOWN Interrupted: ended 2 (threads|processes)\./, "the summary, counting the workers ended");
+    assert.doesNotMatch(result.output, /UNHANDLED "[^"]/, "no rejection the student would read");
+    assert.match(result.output, /STILL ALIVE 0/);
+  }
+});
+
 test("children exit by themselves when their parent is killed (SIGKILL, no cleanup possible)", async () => {
   const result = await runScript("process", "kill");
   assert.equal(result.signal, "SIGKILL");
