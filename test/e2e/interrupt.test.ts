@@ -3,7 +3,7 @@
 // cell that makes a report starts, the student presses ■ in the toolbar while it runs, then runs the
 // next code cell. The interrupted cell says in one line what stopped and to run it again; the next
 // cell works, or says to run the interrupted cell again (one tip per missing name); neither shows a
-// stack trace. In lesson 12 the kernel's PostgreSQL survives the interrupt: the same server process
+// stack trace, and no report of the interrupted trials turns up later under another cell. In lesson 12 the kernel's PostgreSQL survives the interrupt: the same server process
 // runs on, and a query cell the student adds afterwards reaches the same server and schema as the
 // lesson's first cell, and the table the trials wrote before the interrupt.
 // Screenshots: test-artifacts/e2e-interrupt-06-<app>.png, e2e-interrupt-12-<app>.png (the interrupted
@@ -21,22 +21,30 @@ import {
 const LESSON_06 = "notebooks/06-no-gil.ipynb";
 const LESSON_12 = "notebooks/12-database-races.ipynb";
 const CELL_TIMEOUT_MS = 240_000;
+// ■ again this often while the cell runs, on this many runs of it: the cells run for a second or two,
+// most of it compiling (when a press is lost).
+const PRESS_EVERY_MS = 250;
+const ATTEMPTS = 5;
 // What no output may show after an interrupt: a stack trace, tslab's own interrupt error.
 const STACK = /\n\s+at \S|Interrupted asynchronously|executor\.js|node:internal/;
 
-/** The index (all cells counted) of the lesson's code cell whose source contains `text`, and of the next code cell. */
-function cellsOf(lesson: string, text: string): { target: number; next: number; first: number } {
+/**
+ * The index (all cells counted) of the lesson's code cell whose source contains `text`, of the next code
+ * cell and of the first, and the title of the trials the cell runs ("demo — variant"), when it names them.
+ */
+function cellsOf(lesson: string, text: string): { target: number; next: number; first: number; trials: string | null } {
   const cells = (JSON.parse(readFileSync(path.join(ROOT, lesson), "utf8")) as { cells: { cell_type: string; source: string[] }[] }).cells;
   const code = (i: number) => cells[i].cell_type === "code";
   const target = cells.findIndex((c, i) => code(i) && c.source.join("").includes(text));
   assert.ok(target >= 0, `${lesson}: no code cell with ${text}`);
   const next = cells.findIndex((_c, i) => i > target && code(i));
-  return { target, next, first: cells.findIndex((_c, i) => code(i)) };
+  const named = /demo: "([^"]+)", variant: "([^"]+)"/.exec(cells[target].source.join(""));
+  return { target, next, first: cells.findIndex((_c, i) => code(i)), trials: named ? `${named[1]} — ${named[2]}` : null };
 }
 
 /**
- * Runs cell `index` and, while it runs, presses ■ as a student does: again each second until the
- * cell stops (a SIGINT that reaches tslab while it still compiles the cell is lost: Node's
+ * Runs cell `index` and, while it runs, presses ■ as an impatient student does: again and again until
+ * the cell stops (a SIGINT that reaches tslab while it still compiles the cell is lost: Node's
  * `breakOnSigint`, with which tslab runs a cell, drops it). Returns what the cell shows once it
  * stopped. A cell that finished before any press reached it (a fast machine) is run again.
  */
@@ -53,7 +61,7 @@ async function interruptWhileRunning(page: Page, app: App, course: Course, noteb
     }
     for (let pressed = 0; !/\[\d+\]/.test(await promptOf(page, app, index)); ) {
       if (Date.now() > deadline) throw new Error(`cell ${index} did not stop after the interrupt; it shows: ${(await outputsOf(page, app, index)).slice(0, 600)}`);
-      if (Date.now() >= pressed + 1_000) {
+      if (Date.now() >= pressed + PRESS_EVERY_MS) {
         await interruptKernel(page, app, "button");
         presses++;
         pressed = Date.now();
@@ -62,7 +70,7 @@ async function interruptWhileRunning(page: Page, app: App, course: Course, noteb
     }
     await sleep(500);
     const shown = await outputsOf(page, app, index);
-    if (/Interrupted:/.test(shown) || attempt === 3) return { shown, presses };
+    if (/Interrupted:/.test(shown) || attempt === ATTEMPTS) return { shown, presses };
     console.log(`cell ${index} finished before an interrupt reached it (attempt ${attempt}); again`);
   }
 }
@@ -106,6 +114,12 @@ async function studentInterrupts(context: BrowserContext, course: Course, lesson
     const nextErrors = await page.locator(inNotebook(app, DOM[app].cell)).nth(cells.next).locator(DOM[app].error).count();
     console.log(`${lesson} (${app}): ■ pressed ${presses} time(s); interrupted cell ${cells.target}:\n${interrupted.trim()}\nnext cell ${cells.next}:\n${next.trim().slice(0, 1200)}`);
     await then({ app, interrupted, next, nextErrors, servers, page }, cells);
+    if (cells.trials) {
+      // Trials that went on after the interrupt would show their report under a later cell, late.
+      await sleep(3_000);
+      const later = (await Promise.all([1, 2, 3].map((k) => outputsOf(page, app, cells.target + k)))).join("\n");
+      assert.ok(!later.includes(`${cells.trials}:`), `${lesson}: no report of the interrupted trials (${cells.trials}) under a later cell:\n${later.slice(0, 600)}`);
+    }
     await page.locator(inNotebook(app, DOM[app].cell)).nth(cells.target).evaluate((el) => el.scrollIntoView({ block: "start" }));
     await sleep(300);
     await page.screenshot({ path: shot });
