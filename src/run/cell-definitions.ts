@@ -42,6 +42,19 @@ function copied(value: unknown, name: string, user: string, to: Destination): un
   }
 }
 
+const namesOf = new WeakMap<object, Map<unknown, string>>();
+
+/** race-lab's exports by value (a cell's imported name is one of them): made once per library, not per send. */
+function libraryNames(library: Record<string, unknown>): Map<unknown, string> {
+  let byValue = namesOf.get(library);
+  if (!byValue) {
+    byValue = new Map();
+    for (const [key, value] of Object.entries(library)) if (typeof value === "function" || typeof value === "object") byValue.set(value, key);
+    namesOf.set(library, byValue);
+  }
+  return byValue;
+}
+
 /** The source of a function or class the notebook defined, or a TravelError naming who uses it. */
 function sourceOf(value: (...args: any[]) => unknown, name: string, user: string): string {
   try {
@@ -67,9 +80,7 @@ function sourceOf(value: (...args: any[]) => unknown, name: string, user: string
 export function cellDefinitions(source: string, name: string, to: Destination): CellDefinition[] {
   const cells = cellNames();
   if (!cells) return [];
-  const library = libraryExports();
-  const byValue = new Map<unknown, string>();
-  for (const [key, value] of Object.entries(library)) if (typeof value === "function" || typeof value === "object") byValue.set(value, key);
+  const byValue = libraryNames(libraryExports());
   const definitions: CellDefinition[] = [];
   const seen = new Set<string>([name]);
   const visit = (text: string, user: string) => {
