@@ -40,7 +40,11 @@ const LIMIT = 10;
 const settings = { step: 3, names: ["a", "b"] };
 const total = new Value("i", 0);`);
   await cells.run(`import { runThreads, runProcesses } from "race-lab";
-function useConstants() { total.value += LIMIT; return settings.step * settings.names.length; }
+// The read-modify-write holds the Value's lock: without it two threads may both read 0 and write 10.
+function useConstants() {
+  total.getLock().withLock(() => { total.value += LIMIT; });
+  return settings.step * settings.names.length;
+}
 const constants = [await runThreads(useConstants, [[], []]), total.value];`);
   assert.deepEqual(cells.names.constants, [[6, 6], 20]);
 });
