@@ -14,8 +14,13 @@ import { studentId } from "./student-id";
 
 const pct = (rate: number | null) => (rate === null || Number.isNaN(rate) ? "—" : `${Math.round(rate * 100)}%`);
 
-/** The class's records, or this machine's own when there is no class database. */
-async function records(lesson?: string): Promise<{ rows: ClassRecord[]; fromClass: boolean }> {
+/**
+ * The class's records (of `options.lesson` when given), or this machine's own when there is no class
+ * database. `options` is checked here: it comes straight from a notebook cell.
+ */
+async function records(options: unknown): Promise<{ rows: ClassRecord[]; fromClass: boolean }> {
+  const { lesson } = checkOptions<{ lesson?: string }>("options", options, "{ lesson }", ["lesson"]);
+  if (lesson !== undefined) checkText("options.lesson", lesson);
   try {
     const fromClass = await readClassRecords(lesson === undefined ? {} : { lesson });
     if (fromClass !== null) return { rows: fromClass, fromClass: true };
@@ -123,9 +128,7 @@ function spreadSpec(demos: DemoAcrossClass[], title: string) {
  * machine's own records only, and says so.
  */
 export async function showClassComparison(options: { lesson?: string } = {}): Promise<void> {
-  const { lesson } = checkOptions<{ lesson?: string }>("options", options, "{ lesson }", ["lesson"]);
-  if (lesson !== undefined) checkText("options.lesson", lesson);
-  const { rows, fromClass } = await records(lesson);
+  const { rows, fromClass } = await records(options);
   const demos = summarizeClass(rows, studentId());
   if (!fromClass) showText("This is your machine's own record; with a class database (on a class hub) the class's spread appears beside it.");
   if (demos.length === 0) return showText("No trials recorded yet: run the lesson's trials first.");
@@ -147,9 +150,7 @@ export async function showClassComparison(options: { lesson?: string } = {}): Pr
  * Warning: it reads every record of the class: with thousands of students, filter by lesson first.
  */
 export async function showClassOverview(options: { lesson?: string } = {}): Promise<void> {
-  const { lesson } = checkOptions<{ lesson?: string }>("options", options, "{ lesson }", ["lesson"]);
-  if (lesson !== undefined) checkText("options.lesson", lesson);
-  const { rows, fromClass } = await records(lesson);
+  const { rows, fromClass } = await records(options);
   if (!fromClass) showText("These are this machine's own records (no class database answered).");
   const demos = summarizeClass(rows);
   if (demos.length === 0) return showText("No records yet.");

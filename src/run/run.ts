@@ -337,8 +337,8 @@ async function runEach(kind: Destination, fn: unknown, argLists: unknown, opts: 
  * await runThreads((v, n) => { for (let i = 0; i < n; i++) v.value += 1; }, [[counter, 1e5], [counter, 1e5]]);
  * console.log(counter.value); // often less than 200000: lost updates
  * ```
- * Warning: `fn` travels as source code: it may use its parameters, globals, `require` and names
- * imported from race-lab, nothing else from the cell (`TravelError`). One worker failing ends all
+ * Warning: `fn` travels as source code, with the functions, classes and constants of earlier cells
+ * it uses; a variable it assigns or a live object cannot travel (`TravelError`). One worker failing ends all
  * (`WorkerFailedError`); the run ends after `timeoutMs` (`RunTimeoutError`).
  */
 export function runThreads<R>(fn: (...args: any[]) => R | Promise<R>, argLists: unknown[][], opts?: RunOptions): Promise<Awaited<R>[]> {

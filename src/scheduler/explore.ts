@@ -1,6 +1,7 @@
 // explore(): every schedule of a small program (or random ones, from a seed), run on real threads
 // that are reused from one schedule to the next. replay(): one given schedule, run again.
 
+import { nextPrefix } from "./backtrack";
 import { RaceLabError } from "../core/errors";
 import { packForRun } from "../run/run";
 import { checkExploreOptions, type Checked, type ExploreOptions, type ReplayOptions } from "./options";
@@ -155,15 +156,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
         }
         keep(schedule);
         runs++;
-        prefix = undefined;
-        for (let i = decisions.length - 1; i >= 0; i--) {
-          const { enabled, chosen } = decisions[i];
-          const at = enabled.indexOf(chosen);
-          if (at + 1 < enabled.length) {
-            prefix = [...decisions.slice(0, i).map((d) => d.chosen), enabled[at + 1]];
-            break;
-          }
-        }
+        prefix = nextPrefix(decisions, (d) => d.enabled);
       }
     }
     const schedules = [...found.values()];

@@ -1,6 +1,7 @@
 // exploreTransactions(): every interleaving of 2-3 real transactions' statements, on the kernel's
 // PostgreSQL, at each isolation level asked for. replayTransactions(): one interleaving again.
 
+import { nextPrefix } from "../scheduler/backtrack";
 import { RaceLabError, RunInterruptedError } from "../core/errors";
 import { type ChooseTransaction, type Interleaving, runInterleaving } from "./interleaving";
 import { type CheckedTransactions, checkTransactionsOptions, type IsolationLevel, type ReplayTransactionsOptions, type TransactionsOptions } from "./options";
@@ -158,15 +159,7 @@ export async function exploreTransactions(options: TransactionsOptions): Promise
         };
         const { interleaving, decisions } = await runInterleaving(sessions, o, level, choose);
         found.push(interleaving);
-        prefix = undefined;
-        for (let i = decisions.length - 1; i >= 0; i--) {
-          const { movable, chosen } = decisions[i];
-          const at = movable.indexOf(chosen);
-          if (at + 1 < movable.length) {
-            prefix = [...decisions.slice(0, i).map((d) => d.chosen), movable[at + 1]];
-            break;
-          }
-        }
+        prefix = nextPrefix(decisions, (d) => d.movable);
       }
       interleavings.push(...found);
       levels[level] = summarizeLevel(level, found, prefix === undefined);
