@@ -8,8 +8,9 @@ const BEGIN_HIDDEN = /^[ \t]*\/\/[ \t]*BEGIN HIDDEN TESTS\b.*$/;
 const END_HIDDEN = /^[ \t]*\/\/[ \t]*END HIDDEN TESTS\b.*$/;
 
 // The TypeScript tslab compiles the cells with (a dependency of tslab, so there in a production install).
+const { tslabTypeScript } = createRequire(import.meta.url)("../src/kernel/tslab-modules.cjs");
 /** @type {typeof import("typescript")} */
-const ts = createRequire(import.meta.url)("@tslab/typescript-for-tslab");
+const ts = tslabTypeScript();
 
 /**
  * The name a function-like node goes by: its own, or (an arrow or function expression) the variable or

@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 // The zeromq binding that tslab loads, so the client speaks exactly the kernel's zeromq.
-const tslabRequire = createRequire(createRequire(import.meta.url).resolve("tslab/package.json"));
+const { tslabZeromq } = createRequire(import.meta.url)("../src/kernel/tslab-modules.cjs");
 /** @type {typeof import("zeromq")} */
-const zmq = tslabRequire("zeromq");
+const zmq = tslabZeromq();
 
 /** The delimiter between routing ids and the signed parts of a Jupyter message. */
 const DELIM = "<IDS|MSG>";

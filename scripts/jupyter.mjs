@@ -9,9 +9,10 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const VENV = path.join(ROOT, ".venv");
-export const TSLAB_BIN = path.join(ROOT, "node_modules", "tslab", "bin", "tslab");
 /** What the kernelspec runs: tslab, started so that it answers its first request (see the file). */
-export const KERNEL_LAUNCHER = path.join(ROOT, "scripts", "tslab-kernel.cjs");
+export const KERNEL_LAUNCHER = path.join(ROOT, "src", "kernel", "launcher.cjs");
+/** The package the launcher starts; there once `npm install` has run. */
+const TSLAB_PACKAGE = path.join(ROOT, "node_modules", "tslab", "package.json");
 export const KERNEL_NAME = "tslab";
 /** @typedef {{ argv: string[]; display_name: string; language: string }} KernelSpec */
 /**
@@ -25,7 +26,7 @@ export const KERNEL_NAME = "tslab";
 export const DEBIAN_PACKAGES = ["jupyter-notebook", "python3-nbclient", "jupyter-nbconvert", "jupyter-client", "python3-ipykernel"];
 
 /**
- * The kernelspec we register: the project's own tslab, through scripts/tslab-kernel.cjs, run by the
+ * The kernelspec we register: the project's own tslab, through src/kernel/launcher.cjs, run by the
  * node that runs this script.
  * @returns {KernelSpec}
  */
@@ -288,8 +289,8 @@ export function resolvedKernel(jupyterPath, env = process.env) {
  * @returns {{ changed: boolean; dir: string }}
  */
 export function registerKernel(jupyterPath, { where = "user", log = console.log, env = process.env } = {}) {
-  if (!existsSync(TSLAB_BIN)) {
-    throw new Error(`tslab is not installed (${path.relative(ROOT, TSLAB_BIN)} is missing): run \`npm install\` first.`);
+  if (!existsSync(TSLAB_PACKAGE)) {
+    throw new Error(`tslab is not installed (${path.relative(ROOT, TSLAB_PACKAGE)} is missing): run \`npm install\` first.`);
   }
   const want = kernelSpec();
   const prefix = typeof where === "object" ? path.resolve(where.prefix) : null;

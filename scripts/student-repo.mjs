@@ -16,7 +16,6 @@ export const STUDENT_FILES = [
   "python/",
   "scripts/course.mjs",
   "scripts/jupyter.mjs",
-  "scripts/tslab-kernel.cjs",
   "binder/environment.yml",
   "binder/postBuild",
   ".devcontainer/",

@@ -3,11 +3,14 @@
 // port takes connections (scripts/first-reply.mjs; the same harsh client for every kernel). The time
 // is start → first reply; an anomaly is a first request left unanswered (a later one answered, none
 // within TIMEOUT_MS, or the kernel ended). The course's kernel (what the kernelspec runs,
-// scripts/tslab-kernel.cjs) beside tslab as installed (its own bin/tslab), and Python's ipykernel
+// src/kernel/launcher.cjs) beside tslab as installed (its own bin/tslab), and Python's ipykernel
 // (its kernelspec, through the Jupyter Python).
 import { firstReply } from "../../scripts/first-reply.mjs";
-import { TSLAB_BIN, kernelSpec } from "../../scripts/jupyter.mjs";
+import { createRequire } from "node:module";
+import { kernelSpec } from "../../scripts/jupyter.mjs";
 import { JUPYTER_PYTHON, ROOT, runCommand } from "../lib.mjs";
+
+const { TSLAB_BIN } = createRequire(import.meta.url)("../../src/kernel/tslab-modules.cjs");
 
 const AT_A_TIME = 3;
 // Twice the front ends' 60-s wait: a start that a loaded machine slows is not counted as unanswered.

@@ -23,7 +23,7 @@ const NOTEBOOK = "notebooks/00-welcome.ipynb";
  * @typedef {object} PostBuildSummary
  * @property {string} prefix the environment's prefix (the temporary virtual environment standing in for Binder's conda env)
  * @property {string} kernel the kernelspec folder Jupyter resolved for "tslab"
- * @property {string} tslab the file the kernel runs (the clone's own scripts/tslab-kernel.cjs)
+ * @property {string} tslab the file the kernel runs (the clone's own src/kernel/launcher.cjs)
  * @property {boolean} studentNotebooks whether the image's notebooks/ holds the student versions (the welcome notebook, no solution markers in any)
  * @property {string} database what the kernel's PostgreSQL said it is ("PostgreSQL 18.4: a PostgreSQL server of this kernel …")
  */
@@ -180,7 +180,7 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     if (!realpathSync(tslab.resource_dir).startsWith(kernelsDir)) {
       throw new Error(`kernel "tslab" resolves to ${tslab.resource_dir}, not into the environment's prefix (${kernelsDir})`);
     }
-    const wantKernel = path.join(repo, "scripts", "tslab-kernel.cjs");
+    const wantKernel = path.join(repo, "src", "kernel", "launcher.cjs");
     const argv = tslab.spec?.argv ?? [];
     if (argv[1] !== wantKernel || !existsSync(argv[0] ?? "")) {
       throw new Error(`kernel "tslab" runs ${argv.slice(0, 2).join(" ")}, not a node with the clone's own kernel (${wantKernel})`);

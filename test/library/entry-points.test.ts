@@ -4,7 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { readFileSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -66,7 +65,8 @@ test("each entry loads in Node by its subpath, and nothing else of the package d
 
 test("under tslab's TypeScript (node10), each subpath's types are the ones the exports map names", () => {
   // The compiler tslab itself loads, resolving from a notebook's folder as a cell's import does.
-  const tslabTs = createRequire(require.resolve("tslab/package.json"))("@tslab/typescript-for-tslab") as typeof ts;
+  const { tslabTypeScript } = require("../../src/kernel/tslab-modules.cjs") as { tslabTypeScript(): typeof ts };
+  const tslabTs = tslabTypeScript();
   const cell = path.join(ROOT, "notebooks", "cell.ts");
   const options = { moduleResolution: tslabTs.ModuleResolutionKind.Node10 };
   const resolved = entries().map(({ specifier }) => {

@@ -50,7 +50,7 @@ test("the message for a machine with no way to Jupyter names pip, conda and the 
   for (const way of [/pip install/, /conda install/, /apt-get install jupyter-notebook/]) assert.match(NO_JUPYTER_HELP, way);
 });
 
-test("the kernelspec runs this checkout's kernel (scripts/tslab-kernel.cjs) with this node, by absolute paths", () => {
+test("the kernelspec runs this checkout's kernel (src/kernel/launcher.cjs) with this node, by absolute paths", () => {
   const spec = kernelSpec();
   assert.deepEqual(spec.argv, [process.execPath, KERNEL_LAUNCHER, "--config-path", "{connection_file}"]);
   assert.ok(path.isAbsolute(spec.argv[0]) && path.isAbsolute(spec.argv[1]));

@@ -1,4 +1,4 @@
-// scripts/tslab-kernel.cjs, the kernel the kernelspec runs: tslab, with its five sockets bound before
+// src/kernel/launcher.cjs, the kernel the kernelspec runs: tslab, with its five sockets bound before
 // it reads a request. tslab's own start binds them all at once while it already reads, and zeromq
 // refuses a socket that is binding (EBUSY): a request that arrives then gets no reply. The client
 // (scripts/first-reply.mjs) sends kernel_info_request before the kernel listens, so that it arrives
@@ -15,7 +15,7 @@ import { connectionFile, firstReply } from "../../scripts/first-reply.mjs";
 import { kernelSpec } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const LAUNCHER = path.join(ROOT, "scripts", "tslab-kernel.cjs");
+const LAUNCHER = path.join(ROOT, "src", "kernel", "launcher.cjs");
 const STARTS = path.join(__dirname, "helpers", "in-process-starts.mjs");
 const launcher = require(LAUNCHER) as { SUPPORTED_TSLAB: string; tslabVersion: () => string };
 

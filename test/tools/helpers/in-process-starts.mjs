@@ -1,6 +1,6 @@
 // Kernel starts in one process, for test/tools/tslab-kernel.test.ts: tslab's ZmqServer with a stub
 // handler (no TypeScript compiler, so a start takes milliseconds), started either by tslab's own
-// init or by scripts/tslab-kernel.cjs's bindThenServe, each asked for kernel_info the moment its
+// init or by src/kernel/launcher.cjs's bindThenServe, each asked for kernel_info the moment its
 // shell port takes connections. In a process of its own because tslab's own start leaves promises
 // rejected with EBUSY that nothing handles, which node:test would count against the test.
 // Usage: node in-process-starts.mjs tslab|bound ROUNDS [--until-lost]
@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { askFirst, connectionFile } from "../../../scripts/first-reply.mjs";
 
 const require = createRequire(import.meta.url);
-const { bindThenServe } = require("../../../scripts/tslab-kernel.cjs");
+const { bindThenServe } = require("../../../src/kernel/launcher.cjs");
 const { ZmqServer } = createRequire(require.resolve("tslab/package.json"))("./dist/jupyter");
 
 const [how, roundsArg, until] = process.argv.slice(2);

@@ -11,24 +11,14 @@
 // earlier waits in zeromq's queue. A socket that cannot be bound ends the kernel, with the address in
 // the message, so that Jupyter sees a dead kernel instead of a silent one.
 //
-// Every name from tslab's insides that this needs (its module paths, ZmqServer's fields) is in this
-// file. tslab is pinned (package.json) and no longer developed upstream.
+// tslab's module paths are in tslab-modules.cjs; the ZmqServer fields this needs are in this file.
+// tslab is pinned (package.json) and no longer developed upstream.
 //
-// Usage: node scripts/tslab-kernel.cjs --config-path CONNECTION_FILE
+// Usage: node src/kernel/launcher.cjs --config-path CONNECTION_FILE
 "use strict";
 const fs = require("node:fs");
-const { createRequire } = require("node:module");
 const { parseArgs } = require("node:util");
-
-/** The tslab version whose ZmqServer.init bindThenServe replaces. */
-const SUPPORTED_TSLAB = "1.0.22";
-
-const tslabRequire = createRequire(require.resolve("tslab/package.json"));
-
-/** @returns {string} the version of the tslab this file loads */
-function tslabVersion() {
-  return tslabRequire("./package.json").version;
-}
+const { SUPPORTED_TSLAB, tslabKernelModules, tslabVersion, tslabZeromq } = require("./tslab-modules.cjs");
 
 /** @param {unknown} error */
 const report = (error) => console.error("tslab-kernel:", error);
@@ -66,8 +56,7 @@ async function echo(socket) {
  * @returns {Promise<void>}
  */
 async function bindThenServe(server) {
-  /** @type {typeof import("zeromq")} */
-  const zmq = tslabRequire("zeromq");
+  const zmq = tslabZeromq();
   const info = JSON.parse(fs.readFileSync(server.configPath, "utf8"));
   server.connInfo = info;
   const iopub = (server.iopub = new zmq.Publisher());
@@ -97,7 +86,7 @@ function main() {
   if (!configPath) throw new Error("--config-path: give the kernel's connection file (Jupyter passes {connection_file})");
   const version = tslabVersion();
   if (version === SUPPORTED_TSLAB) {
-    const { ZmqServer } = tslabRequire("./dist/jupyter");
+    const { ZmqServer } = tslabKernelModules();
     /** @this {import("tslab/dist/jupyter").ZmqServer} */
     ZmqServer.prototype.init = function () {
       return bindThenServe(this).catch((/** @type {Error} */ error) => {
@@ -110,7 +99,7 @@ function main() {
   }
   // This tslab, the one the kernelspec names: not another copy that tslab would look for from the
   // notebook's folder upwards.
-  const { startKernel } = tslabRequire("./dist/main");
+  const { startKernel } = tslabKernelModules();
   startKernel({ configPath, enableFindLocal: false, jsKernel: false, globalVersion: version });
 }
 
