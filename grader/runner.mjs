@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { kernelSpec } from "../scripts/jupyter.mjs";
@@ -29,7 +30,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BACKEND = path.join(HERE, "backend.py");
 const JUDGE = path.join(HERE, "judge.cjs");
 // The TypeScript that tslab compiles cells with: the judge compiles the tests with the same one.
-const TYPESCRIPT = path.join(HERE, "..", "node_modules", "@tslab", "typescript-for-tslab");
+const TYPESCRIPT = createRequire(import.meta.url)("../src/kernel/tslab-modules.cjs").tslabTypeScriptFolder();
 const KERNEL = "race-lab-grader";
 
 /**

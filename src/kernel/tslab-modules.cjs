@@ -58,6 +58,21 @@ function tslabTypeScript() {
 }
 
 /**
+ * The folder of that TypeScript, for a program that loads it by path (the grader's judge, inside the
+ * kernel that grades).
+ *
+ * @example
+ * ```js
+ * const ts = require(tslabTypeScriptFolder());
+ * ```
+ * Warning: an absolute path on this machine: do not store it.
+ * @returns {string}
+ */
+function tslabTypeScriptFolder() {
+  return path.dirname(tslabRequire.resolve("@tslab/typescript-for-tslab/package.json"));
+}
+
+/**
  * tslab's kernel server module (`ZmqServer`) and its start (`startKernel`).
  *
  * @example
@@ -71,4 +86,4 @@ function tslabKernelModules() {
   return { ZmqServer: tslabRequire("./dist/jupyter").ZmqServer, startKernel: tslabRequire("./dist/main").startKernel };
 }
 
-module.exports = { SUPPORTED_TSLAB, TSLAB_BIN, tslabVersion, tslabZeromq, tslabTypeScript, tslabKernelModules };
+module.exports = { SUPPORTED_TSLAB, TSLAB_BIN, tslabVersion, tslabZeromq, tslabTypeScript, tslabTypeScriptFolder, tslabKernelModules };

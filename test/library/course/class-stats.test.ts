@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { EmbeddedServer, classDatabaseUrl, notRunYet, readClassRecords, showClassComparison, showClassOverview, studentId, summarizeClass, type ClassRecord } from "race-lab/internal";
-import { captureDisplays } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 let server: EmbeddedServer;
 const saved = { ...process.env };

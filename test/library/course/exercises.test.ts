@@ -6,7 +6,8 @@ import { notImplemented, NotImplementedError } from "race-lab";
 import { check, expectEqual, expectTrue, expectBetween } from "race-lab/course";
 import { checkSolved, gradingMode, ExerciseFailedError } from "race-lab/instructor";
 import { RaceLabArgumentError } from "race-lab/internal";
-import { captureDisplays, captureStdout } from "../helpers/display";
+import { captureStdout } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 async function inMode<T>(grading: boolean, fn: () => Promise<T>): Promise<T> {
   const before = process.env.RACE_LAB_GRADING;

@@ -11,7 +11,7 @@ import { TimedLog, TravelError, Value, analyzeTrace, eventsAround, inRunFolder, 
 import { predict, runPythonPort, showBesidePython } from "race-lab/course";
 import { predictions } from "race-lab/instructor";
 import { RaceLabArgumentError } from "race-lab/internal";
-import { captureDisplays } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 test("inRunFolder: a fresh folder for the body, removed after it returns and after it throws", async () => {
   let seen = "";

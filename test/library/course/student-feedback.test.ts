@@ -7,7 +7,7 @@ import { describeDetail, RunInterruptedError } from "race-lab/internal";
 import { interruptSummary, lastInterruptedCell, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
 import { noteTrialProgress, takeTrialProgress } from "../../../src/course/trial-progress";
 import { missingNameTips, orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
-import { captureDisplays } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 test("a safe run whose every trial gave the expected value is one line of text, not a table and two flat charts", async () => {
   const { bundles } = await captureDisplays(() => runTrials({ demo: "counter", variant: "safe", trials: 5, expected: 2000, run: () => 2000 }));

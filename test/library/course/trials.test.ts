@@ -9,7 +9,8 @@ import { showTable, showBarChart, showSvg } from "race-lab";
 import { runTrials, setLesson, compareReports, TrialReport } from "race-lab/course";
 import { currentLesson, readOutcomes, recordOutcome } from "race-lab/instructor";
 import { showHtml, showMarkdown, showText, showBundle, inJupyter, htmlTable, textTable, escapeHtml, RaceLabArgumentError, RunInterruptedError } from "race-lab/internal";
-import { captureDisplays, captureStdout } from "../helpers/display";
+import { captureStdout } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 const quiet = { show: false } as const;
 

@@ -1,6 +1,5 @@
-// Test helpers for inline display: capture what the library prints (outside Jupyter) or sends as
-// display_data (inside Jupyter, faked by setting tslab's own `lastWriteDisplayData`, which is exactly
-// where the library looks for the kernel).
+// Test helpers for inline display: capture what the library prints outside Jupyter, and read the
+// marks of a chart. What it sends as display_data inside Jupyter: ../kernel/fake-display.ts.
 
 /**
  * Captures what race-lab's display code writes to stdout while `fn` runs. Other writes (the test
@@ -23,25 +22,6 @@ export async function captureStdout(fn: () => unknown): Promise<string> {
     process.stdout.write = original;
   }
   return out;
-}
-
-/** One faked display_data message: mime type → content. */
-export type Bundle = Record<string, string>;
-
-/** Runs `fn` as if inside a tslab kernel cell and returns the display_data bundles it sent. */
-export async function captureDisplays(fn: () => unknown): Promise<{ bundles: Bundle[]; stdout: string }> {
-  const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
-  const bundles: Bundle[] = [];
-  jupyter.lastWriteDisplayData = (msg: { data: Bundle }, update: boolean) => {
-    if (update) throw new Error("unexpected update_display_data");
-    bundles.push(msg.data);
-  };
-  try {
-    const stdout = await captureStdout(fn);
-    return { bundles, stdout };
-  } finally {
-    jupyter.lastWriteDisplayData = null;
-  }
 }
 
 /** The aria-labels of the marks (one per datum) in a Vega SVG: "field: value; field: value". */

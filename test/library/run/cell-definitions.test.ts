@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { TravelError, packFunction } from "race-lab";
-import { Cells, tslabCells } from "../helpers/tslab-cells";
+import { Cells, tslabCells } from "../kernel/tslab-cells";
 
 let cells: Cells;
 before(() => {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { Trace, analyzeTrace, showTimeline, runThreads } from "race-lab";
 import { encodeForThread, encodeForProcess, decodeShared, NotSharableError, RaceLabArgumentError, TraceEvent } from "race-lab/internal";
-import { captureDisplays, captureStdout, markLabels } from "../helpers/display";
+import { captureStdout, markLabels } from "../helpers/display";
+import { captureDisplays } from "../kernel/fake-display";
 
 /** Builds events from a compact script: "1r0" = worker 1 reads 0, "2w1" = worker 2 writes 1. */
 function script(...steps: string[]): TraceEvent[] {
