@@ -10,7 +10,8 @@ import { provideLibrary } from "./run/worker-scope";
 import "./course/cell-watch";
 
 // Running a function in threads and processes, and how it travels there.
-export { runThreads, runProcesses, endAllRuns, type RunOptions } from "./run/run";
+export { runThreads, runProcesses, type RunOptions } from "./run/run";
+export { endAllRuns } from "./run/worker-run";
 export { Pool } from "./run/pool";
 export { playRounds } from "./run/rounds";
 export { partial } from "./run/partial";

@@ -32,6 +32,7 @@ export * from "./run/worker-scope";
 export * from "./run/partial";
 export * from "./run/travel";
 export * from "./run/run";
+export * from "./run/worker-run";
 export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";
 export * from "./run/pool";
 export * from "./core/temp";
