@@ -70,6 +70,7 @@ export * from "./database/binaries";
 export * from "./database/embedded-server";
 export * from "./database/connect";
 export * from "./database/run-schema";
+export * from "./database/session";
 export * from "./database/database";
 export * from "./database/pause";
 export * from "./transactions/statements";
