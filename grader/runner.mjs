@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { kernelSpec } from "../scripts/jupyter.mjs";
+import { kernelSpec } from "../scripts/kernelspec.mjs";
 import { validate } from "./validate.mjs";
 
 /** @typedef {import("./notebook.mjs").Notebook} Notebook */

@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ROOT, defaultWhere, ensureJupyter, registerKernel } from "./jupyter.mjs";
+import { ROOT, ensureJupyter } from "./jupyter.mjs";
+import { defaultWhere, registerKernel } from "./kernelspec.mjs";
 
 const WELCOME = "notebooks/00-welcome.ipynb"; // a URL path as well as a file path
 

@@ -5,7 +5,8 @@
 // (default: instructor/ and notebooks/). Exit status: the harness's.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
-import { KERNEL_LAUNCHER, ROOT, findHarnessPython, kernelSpec } from "./jupyter.mjs";
+import { ROOT, findHarnessPython } from "./jupyter.mjs";
+import { KERNEL_LAUNCHER, kernelSpec } from "./kernelspec.mjs";
 
 const python = findHarnessPython();
 if (!python) {

@@ -16,6 +16,7 @@ export const STUDENT_FILES = [
   "python/",
   "scripts/course.mjs",
   "scripts/jupyter.mjs",
+  "scripts/kernelspec.mjs",
   "binder/environment.yml",
   "binder/postBuild",
   ".devcontainer/",

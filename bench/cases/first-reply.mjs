@@ -7,7 +7,7 @@
 // (its kernelspec, through the Jupyter Python).
 import { firstReply } from "../../scripts/first-reply.mjs";
 import { createRequire } from "node:module";
-import { kernelSpec } from "../../scripts/jupyter.mjs";
+import { kernelSpec } from "../../scripts/kernelspec.mjs";
 import { JUPYTER_PYTHON, ROOT, runCommand } from "../lib.mjs";
 
 const { TSLAB_BIN } = createRequire(import.meta.url)("../../src/kernel/tslab-modules.cjs");

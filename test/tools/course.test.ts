@@ -9,7 +9,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "race-lab/internal";
-import { KERNEL_LAUNCHER, NO_JUPYTER_HELP, VENV, findHarnessPython, installPlan, isDebianLike, kernelSpec, onPath, registerKernel } from "../../scripts/jupyter.mjs";
+import { NO_JUPYTER_HELP, VENV, findHarnessPython, installPlan, isDebianLike, onPath } from "../../scripts/jupyter.mjs";
+import { KERNEL_LAUNCHER, kernelSpec, registerKernel } from "../../scripts/kernelspec.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const COURSE = path.join(ROOT, "scripts", "course.mjs");

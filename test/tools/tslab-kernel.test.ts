@@ -12,7 +12,7 @@ import { readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { connectionFile, firstReply } from "../../scripts/first-reply.mjs";
-import { kernelSpec } from "../../scripts/jupyter.mjs";
+import { kernelSpec } from "../../scripts/kernelspec.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LAUNCHER = path.join(ROOT, "src", "kernel", "launcher.cjs");
