@@ -20,8 +20,11 @@ export interface Controller {
    * the only way on).
    */
   block(view: Int32Array, index: number, seen: number, deadline: number): "ok" | "timed-out";
-  /** A Value's `.value` is about to be read or written: a scheduling point when the exploration asked for `valuePoints`, else nothing. */
-  valueAccess(access: "read" | "write"): void;
+  /**
+   * A Value's `.value` or a SharedArray's item (`what`, e.g. "[2]") is about to be read or written: a
+   * scheduling point when the exploration asked for `valuePoints`, else nothing.
+   */
+  valueAccess(access: "read" | "write", what?: string): void;
 }
 
 /**

@@ -90,7 +90,7 @@ async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promis
  * programs tiny, or use `mode: "random"`. `fn` must do the same thing every time it is given the
  * same choices (no Math.random, no clock), or the search cannot retrace its steps. Only the schedules
  * of this model are run: code between two points is one indivisible step (release(), set(), notify()
- * and Value reads and writes are no points, unless `valuePoints`); each worker's code before its first
+ * and Value and SharedArray reads and writes are no points, unless `valuePoints`); each worker's code before its first
  * point runs before the schedule starts, worker 0's first; a timed wait times out only where no worker
  * can go on; sleeps and clocks are not modelled; a schedule is judged by its end (safety), so a worker
  * that could wait forever while others go on (starvation) is not reported.

@@ -55,9 +55,10 @@ export interface ExploreOptions {
    */
   timeoutMs?: number;
   /**
-   * Makes every read and every write of a `Value`'s `.value` in the workers a scheduling point too
-   * (default false: only `s.point(…)` and blocking calls are). `x.value += 1` is then two steps, and
-   * the lost update between them is found without writing a point by hand.
+   * Makes every read and every write of a `Value`'s `.value` and of a `SharedArray`'s items
+   * (`get`, `set`) in the workers a scheduling point too (default false: only `s.point(…)` and
+   * blocking calls are). `x.value += 1` is then two steps, and the lost update between them is found
+   * without writing a point by hand.
    */
   valuePoints?: boolean;
 }

@@ -28,8 +28,8 @@ class WorkerController implements Controller {
 
   constructor(private readonly resources: Map<SharedArrayBuffer, string>) {}
 
-  valueAccess(access: "read" | "write"): void {
-    if (task.valuePoints) this.point(`${access} .value`);
+  valueAccess(access: "read" | "write", what = ".value"): void {
+    if (task.valuePoints) this.point(`${access} ${what}`);
   }
 
   point(label: string): void {

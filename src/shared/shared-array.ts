@@ -6,6 +6,7 @@ import type { Lock } from "../primitives/lock";
 import type { RLock } from "../primitives/rlock";
 import { defineSharable } from "../core/shared-object";
 import { checkArray, checkInteger, checkOptions } from "../core/validate";
+import { control } from "../primitives/schedule-control";
 import { checkElement, checkTypeCode, type IntegerTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode, type TypedArrayOf } from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
@@ -81,6 +82,8 @@ export class SharedArray<T extends TypeCode = IntegerTypeCode> {
    */
   get(i: number): number {
     this.checkIndex(i);
+    // Under explore's valuePoints, the read is a step of its own (a lost update can fall between it and a write).
+    control.current?.valueAccess("read", `[${i}]`);
     if (TYPE_CODES[this.type].integer) {
       // Atomics.load: a whole, current value — not a lock; it may change right after.
       return Atomics.load(this.items as IntegerTypedArray, i);
@@ -100,6 +103,7 @@ export class SharedArray<T extends TypeCode = IntegerTypeCode> {
   set(i: number, x: number): void {
     this.checkIndex(i);
     checkElement("x", this.type, x);
+    control.current?.valueAccess("write", `[${i}]`);
     if (TYPE_CODES[this.type].integer) {
       // Atomics.store: others see the whole new value; it cannot stop overwriting an update made
       // since our read (that needs the lock).

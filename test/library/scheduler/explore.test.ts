@@ -2,7 +2,7 @@
 // deadlocks with their cycle, seeded random mode, bad input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Lock, WorkerFailedError, Queue, Scheduler, Semaphore, Value, explore, replay, runThreads } from "race-lab";
+import { Lock, WorkerFailedError, Queue, Scheduler, Semaphore, SharedArray, Value, explore, replay, runThreads } from "race-lab";
 import { NotControlledError, RaceLabArgumentError, exploringThreads } from "race-lab/internal";
 import { NOTHING_LEFT, leftovers } from "../helpers/run";
 
@@ -313,6 +313,27 @@ test("valuePoints: the same increment under a lock explores to zero anomalies", 
   assert.equal(report.complete, true);
   assert.equal(report.anomalies, 0);
   assert.ok(report.schedules.length > 1);
+  nothingLeft();
+});
+
+// The same on an item of a SharedArray: a get, then a set of the same item.
+function itemIncrement(items: SharedArray) {
+  items.set(1, items.get(1) + 1);
+}
+
+test("valuePoints: a SharedArray's get and set are points too, named by their index; without it one step", async () => {
+  const setup = () => {
+    const items = new SharedArray("i", 3);
+    return { args: [[items], [items]], observe: () => items.get(1) };
+  };
+  const blind = await explore({ fn: itemIncrement, workers: 2, setup, expected: 2 });
+  assert.equal(blind.anomalies, 0, "without valuePoints the get and the set are one step");
+  const seen = await explore({ fn: itemIncrement, workers: 2, setup, expected: 2, valuePoints: true });
+  assert.equal(seen.complete, true);
+  const lost = seen.schedules.find((s) => s.anomaly);
+  assert.equal(lost?.observed, 1, "both read 0 before either writes");
+  assert.ok(lost?.steps.some((step) => /read \[1\]/.test(JSON.stringify(step))), "steps name the item read");
+  assert.ok(lost?.steps.some((step) => /write \[1\]/.test(JSON.stringify(step))), "steps name the item written");
   nothingLeft();
 });
 
