@@ -73,6 +73,8 @@ export function machineInfo(): MachineInfo {
  * // cores      2 (all this machine offers)
  * // node       20.20.2 …
  * ```
+ * Warning: the core count honours `RACE_LAB_CORES`, a container quota and CPU affinity: it may be less than the machine
+ * has.
  */
 export function showMachine(): void {
   const info = machineInfo();
@@ -114,6 +116,8 @@ export const isMainThread: boolean = workerThreadsIsMain;
  * ```ts
  * await runThreads(() => race_lab.currentThreadId(), [[], []]); // e.g. [1, 2]
  * ```
+ * Warning: ids are per process: a child process's main thread is 0 too. Use {@link currentWorker} to tell workers
+ * apart.
  */
 export function currentThreadId(): number {
   return threadId;
@@ -150,6 +154,8 @@ let context: WorkerInfo = { kind: "main", number: 0, of: 0, readyAtStart: 0 };
  * ```ts
  * await runThreads(() => race_lab_1.currentWorker().number, [[], [], []]); // [1, 2, 3]
  * ```
+ * Warning: returns a copy; outside a run (the notebook, or a plain `new Worker`) it reports
+ * `{ kind: "main", number: 0 }`.
  */
 export function currentWorker(): WorkerInfo {
   return { ...context };
@@ -176,6 +182,7 @@ export function setWorkerContext(info: WorkerInfo): void {
  * ```ts
  * if (!canBlock()) throw new MainThreadBlockError("lock.acquire()", "lock.acquireAsync()");
  * ```
+ * Warning: false on the kernel's main thread: a blocking call there must throw MainThreadBlockError, not wait.
  */
 export function canBlock(): boolean {
   return blockingAllowed;
@@ -192,6 +199,8 @@ const blockingAllowed = !workerThreadsIsMain || process.env.RACE_LAB_WORKER === 
  * ```ts
  * new Worker(path.join(libraryFolder(), "run", "worker-entry.js"));
  * ```
+ * Warning: run straight from the TypeScript sources it still names `src/dist`: build the library first
+ * (`npm run build`).
  */
 export function libraryFolder(): string {
   // This file is src/dist/core/environment.js when built, src/core/environment.ts when run straight

@@ -11,6 +11,8 @@ const FROM_EARLIER_CELL = /\b(returned|made|given) by\b|\bresult of\b/;
  * ```ts
  * try { await runThreads(work, [[1]]); } catch (e) { if (e instanceof RunTimeoutError) console.log(e.message); }
  * ```
+ * Warning: the base class of race-lab's own errors only: a student's code that throws inside a worker arrives wrapped
+ * in WorkerFailedError. Catch the specific subclass where you can.
  */
 export class RaceLabError extends Error {
   constructor(message: string) {
@@ -27,6 +29,7 @@ export class RaceLabError extends Error {
  * ```ts
  * new Value("x" as any); // RaceLabArgumentError: type must be one of b, B, h, H, i, I, f, d (got "x")
  * ```
+ * Warning: a mistake in the call, not bad luck: fix the argument the message names; retried unchanged, it fails again.
  */
 export class RaceLabArgumentError extends RaceLabError {
   constructor(
@@ -53,6 +56,8 @@ export class RaceLabArgumentError extends RaceLabError {
  * lock.acquire();            // MainThreadBlockError on the main thread
  * await lock.acquireAsync(); // fine anywhere
  * ```
+ * Warning: thrown by every blocking call (acquire, wait, sleepSync, …) on the kernel's main thread: use the
+ * `await …Async` form the message names, or move the call into a worker.
  */
 export class MainThreadBlockError extends RaceLabError {
   constructor(call: string, asyncForm: string) {
@@ -70,6 +75,8 @@ export class MainThreadBlockError extends RaceLabError {
  * ```ts
  * await runThreads(() => { for (;;) {} }, [[]], { timeoutMs: 500 }); // RunTimeoutError
  * ```
+ * Warning: thrown by the run or exploration that timed out: its results are lost. Raise `timeoutMs` or look for a
+ * deadlock.
  */
 export class RunTimeoutError extends RaceLabError {}
 
@@ -81,6 +88,8 @@ export class RunTimeoutError extends RaceLabError {}
  * ```ts
  * // press ■ (interrupt) while a run is going: the cell ends with RunInterruptedError
  * ```
+ * Warning: also thrown by {@link endAllRuns}; the run's results are lost, so run the cell again rather than catching
+ * it.
  */
 export class RunInterruptedError extends RaceLabError {}
 
@@ -92,6 +101,8 @@ export class RunInterruptedError extends RaceLabError {}
  * ```ts
  * await runThreads(() => { throw new Error("boom"); }, [[]]); // WorkerFailedError: thread 1 failed: boom
  * ```
+ * Warning: the original error is reduced to its name and message (see `causeName`): its class and own fields do not
+ * cross.
  */
 export class WorkerFailedError extends RaceLabError {
   constructor(
@@ -114,6 +125,8 @@ export class WorkerFailedError extends RaceLabError {
  * let n = 0;
  * await runThreads(() => { n += 1; }, [[]]); // TravelError: the function uses `n` from the notebook, which cannot travel with it: the function assigns to it…
  * ```
+ * Warning: a name that did not travel may only be found when a worker reaches it, after the run has started: pass it as
+ * an argument rather than catching this.
  */
 export class TravelError extends RaceLabError {}
 
@@ -124,6 +137,8 @@ export class TravelError extends RaceLabError {}
  * ```ts
  * await runProcesses((v) => v, [[new Value("i", 0)]]); // NotSharableError
  * ```
+ * Warning: thrown when a shared-memory object (Value, Lock, Trace, …) is sent to a process: use threads, or a Manager's
+ * objects.
  */
 export class NotSharableError extends RaceLabError {}
 
@@ -134,6 +149,8 @@ export class NotSharableError extends RaceLabError {}
  * ```ts
  * const lock = new Lock(); lock.release(); // LockReleaseError
  * ```
+ * Warning: thrown where a lock (Lock, RLock, FileLock, a Condition's) is released without being held, or a Semaphore
+ * past its bound: a logic error in the caller, so fix the code rather than catch it.
  */
 export class LockReleaseError extends RaceLabError {}
 
@@ -144,6 +161,8 @@ export class LockReleaseError extends RaceLabError {}
  * ```ts
  * barrier.wait(100); // BrokenBarrierError when the other parties do not arrive within 100 ms
  * ```
+ * Warning: once thrown, the barrier stays broken for every party until `reset()`: catch it in each thread and stop that
+ * round.
  */
 export class BrokenBarrierError extends RaceLabError {}
 

@@ -94,6 +94,7 @@ export function defineSharable<T extends object>(cls: abstract new (...args: any
  * ```ts
  * registerSharable("ManagerProxy", (s) => mine(s) ?? reviveManagerProxy(s));
  * ```
+ * Warning: replaces the reviver in this thread or process only, for every object of that kind decoded afterwards.
  */
 export function registerSharable(kind: string, revive: (state: SharedState) => unknown, module?: string): void {
   kinds.set(kind, { revive, module: module ?? kinds.get(kind)?.module });
@@ -145,6 +146,8 @@ function encode(value: unknown, to: Destination, depth: number): unknown {
  * ```ts
  * worker.postMessage({ args: encodeForThread([balance, 1000]) });
  * ```
+ * Warning: only arrays and plain objects up to 8 levels deep are searched; any other object is left for `postMessage`
+ * to copy, which drops its class.
  */
 export function encodeForThread(args: unknown[]): unknown[] {
   return args.map((a) => encode(a, "thread", 0));
@@ -158,6 +161,7 @@ export function encodeForThread(args: unknown[]): unknown[] {
  * ```ts
  * child.send({ args: encodeForProcess(["counter.txt", 1000]) });
  * ```
+ * Warning: throws {@link NotSharableError} for any memory-backed object (a Value, a Lock, a Trace, …) among `args`.
  */
 export function encodeForProcess(args: unknown[]): unknown[] {
   return args.map((a) => encode(a, "process", 0));
@@ -171,6 +175,8 @@ export function encodeForProcess(args: unknown[]): unknown[] {
  * ```ts
  * const args = decodeShared(message.args) as unknown[];
  * ```
+ * Warning: throws a plain Error for a kind this thread or process cannot revive (not registered here, and not a file of
+ * the library).
  */
 export function decodeShared(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH || typeof value !== "object" || value === null) return value;
@@ -192,6 +198,7 @@ export function decodeShared(value: unknown, depth = 0): unknown {
  * ```ts
  * if (to === "process") throw notSharable("Value");
  * ```
+ * Warning: it returns the error without throwing it: write `throw notSharable(kind)`.
  */
 export function notSharable(kind: string): NotSharableError {
   return new NotSharableError(

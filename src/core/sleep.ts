@@ -9,6 +9,7 @@ import { checkTimeout } from "./validate";
  * ```ts
  * await sleep(100);
  * ```
+ * Warning: timers are not exact: the wait may last longer on a busy machine; `ms` over 600 000 throws.
  */
 export async function sleep(ms: number): Promise<void> {
   const delay = checkTimeout("ms", ms, 0);

@@ -28,6 +28,7 @@ export function checkInteger(name: string, value: unknown, min: number, max: num
  * ```ts
  * checkCount("trials", 20, 1000); // 20
  * ```
+ * Warning: `min` is 1 unless given: a count of 0 throws a RaceLabArgumentError naming `name`.
  */
 export function checkCount(name: string, value: unknown, max: number, min = 1): number {
   return checkInteger(name, value, min, max);
@@ -41,6 +42,7 @@ export function checkCount(name: string, value: unknown, max: number, min = 1): 
  * ```ts
  * const ms = checkTimeout("timeoutMs", opts.timeoutMs, 60_000);
  * ```
+ * Warning: only `undefined` gives `fallback`: null, NaN, Infinity or more than 600 000 ms throw.
  */
 export function checkTimeout(name: string, value: unknown, fallback: number): number;
 export function checkTimeout(name: string, value: unknown, fallback?: undefined): number | undefined;
@@ -59,6 +61,7 @@ export function checkTimeout(name: string, value: unknown, fallback?: number): n
  * ```ts
  * checkFunction("fn", work);
  * ```
+ * Warning: any function passes, a class included: it does not check that the function can travel.
  */
 export function checkFunction(name: string, value: unknown): (...args: any[]) => unknown {
   if (typeof value !== "function") throw new RaceLabArgumentError(name, "a function", value);
@@ -72,6 +75,7 @@ export function checkFunction(name: string, value: unknown): (...args: any[]) =>
  * ```ts
  * checkOneOf("kind", opts.kind, ["thread", "process"] as const);
  * ```
+ * Warning: compares exactly: "Thread" is not "thread".
  */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
@@ -87,6 +91,7 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
  * ```ts
  * checkArray("argLists", argLists, MAX_WORKERS);
  * ```
+ * Warning: checks the length only, not the entries: check each one yourself.
  */
 export function checkArray(name: string, value: unknown, max: number, min = 0): unknown[] {
   if (!Array.isArray(value) || value.length < min || value.length > max) {
@@ -103,6 +108,7 @@ export function checkArray(name: string, value: unknown, max: number, min = 0): 
  * ```ts
  * const o = checkOptions<RunOptions>("opts", opts, "{ timeoutMs, label }", ["timeoutMs", "label"]);
  * ```
+ * Warning: without `allowed`, unknown keys pass silently (a misspelt option is ignored); no value is checked.
  */
 export function checkOptions<T extends object>(name: string, value: unknown, example: string, allowed?: readonly string[]): T {
   if (value === undefined) return {} as T;

@@ -62,6 +62,8 @@ export function classDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string |
  * ```ts
  * toClassRecord(outcome); // { student: "3f9a0c41d2e7", lesson: "04-shared-value", demo: …, cores: 2, … }
  * ```
+ * Warning: it stamps the record with this machine (cores, CPU, Node) at the time of the call, whichever machine ran the
+ * trials.
  */
 export function toClassRecord(outcome: OutcomeRecord): ClassRecord {
   const machine = machineInfo();
@@ -86,6 +88,8 @@ export function toClassRecord(outcome: OutcomeRecord): ClassRecord {
  * queueClassRecord(outcome);
  * await sendClassRecords(); // after the series of trials
  * ```
+ * Warning: sent later, in a batch, by a timer that does not keep a script alive: `await flushClassRecords()` before a
+ * script ends. Does nothing once the class statistics are off.
  */
 export function queueClassRecord(outcome: OutcomeRecord): void {
   if (classDatabaseUrl() === null || off !== null) return;
@@ -123,6 +127,7 @@ export async function flushClassRecords(): Promise<void> {
  * const problem = takeClassProblem();
  * if (problem) showText(problem);
  * ```
+ * Warning: returns the reason once only: show it when you take it, for the next call gives null.
  */
 export function takeClassProblem(): string | null {
   const problem = unsaid;

@@ -84,6 +84,7 @@ export function summarizeClass(records: ClassRecord[], me?: string): DemoAcrossC
  * ```ts
  * notRunYet(records); // [{ lesson: "04-shared-value", students: ["3f9a0c41d2e7"] }, …]
  * ```
+ * Warning: knows only the students and lessons present in `records`: a student with no record at all is in no list.
  */
 export function notRunYet(records: ClassRecord[]): { lesson: string; students: string[] }[] {
   const everyone = [...new Set(records.map((r) => r.student))].sort();

@@ -17,6 +17,8 @@ import { staleSolution } from "./solution-cell";
  * ```ts
  * function countSerial(n: number): number { notImplemented("countSerial"); }
  * ```
+ * Warning: thrown in a thread or process it arrives as a WorkerFailedError with `causeName` "NotImplementedError": test
+ * for both, as `check` does.
  */
 export class NotImplementedError extends RaceLabError {}
 
@@ -28,6 +30,8 @@ export class NotImplementedError extends RaceLabError {}
  * ```ts
  * expectEqual(1999, 2000, "the count"); // ExerciseFailedError: the count: expected 2000, got 1999
  * ```
+ * Warning: `check` catches it and shows "not solved yet"; it escapes the cell only in grading mode. Do not catch it
+ * inside a check's body.
  */
 export class ExerciseFailedError extends RaceLabError {}
 
@@ -40,6 +44,8 @@ export class ExerciseFailedError extends RaceLabError {}
  *   notImplemented("safeIncrement");
  * }
  * ```
+ * Warning: it always throws; called inside a worker, the run fails with a WorkerFailedError (its `causeName` says
+ * "NotImplementedError").
  */
 export function notImplemented(name: string): never {
   if (typeof name !== "string" || name.trim() === "") throw new RaceLabArgumentError("name", "the function's name (a non-empty string)", name);
@@ -85,6 +91,7 @@ function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
  * ```ts
  * expectEqual(counter.value, 2000, "the shared counter after two threads added 1000 each");
  * ```
+ * Warning: compares own enumerable keys and prototypes only: two Maps or Sets of different contents count as equal.
  */
 export function expectEqual(actual: unknown, expected: unknown, what: string): void {
   checkWhat(what);
@@ -98,6 +105,7 @@ export function expectEqual(actual: unknown, expected: unknown, what: string): v
  * ```ts
  * expectTrue(report.anomalies === 0, "no trial of the safe version lost an update");
  * ```
+ * Warning: only `true` itself passes: a truthy value such as 1 or "yes" fails.
  */
 export function expectTrue(condition: unknown, what: string): void {
   checkWhat(what);
@@ -112,6 +120,7 @@ export function expectTrue(condition: unknown, what: string): void {
  * ```ts
  * expectBetween(report.anomalyRate, 0.5, 1, "the share of unsafe trials that lost updates");
  * ```
+ * Warning: both ends count; NaN and anything not a number fail, and `hi` below `lo` throws RaceLabArgumentError.
  */
 export function expectBetween(x: unknown, lo: number, hi: number, what: string): void {
   checkWhat(what);
@@ -142,6 +151,7 @@ export interface CheckOptions {
  * ```ts
  * gradingMode(); // false in a student's notebook
  * ```
+ * Warning: read at each call, and only the exact value "1" counts: `RACE_LAB_GRADING=true` is not grading mode.
  */
 export function gradingMode(): boolean {
   return process.env.RACE_LAB_GRADING === "1";
@@ -187,6 +197,8 @@ function nextHint(id: string, single: string | undefined, steps: string[] | unde
  * ```ts
  * expectChoice(whyBelow3000(), ["a", "b", "c"], "b", "why the count stays below 3000");
  * ```
+ * Warning: compares the strings exactly (case and spaces count). The right answer sits in the cell's source: it is kept
+ * out of the output only.
  */
 export function expectChoice(actual: unknown, choices: string[], correct: string, what: string): void {
   checkWhat(what);

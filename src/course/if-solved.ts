@@ -20,6 +20,7 @@ function isStub(error: unknown): boolean {
  * ```ts
  * const appendReport = await ifSolved("Exercise 2", () => runTrials({ …, run: () => countByAppending() }));
  * ```
+ * Warning: resolves to `undefined` while the exercise is unsolved: later cells that use the result must allow for it.
  */
 export async function ifSolved<T>(exercise: string, demo: () => T | Promise<T>): Promise<T | undefined> {
   checkFunction("demo", demo);

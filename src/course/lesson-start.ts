@@ -15,6 +15,8 @@ let lesson: string | null = null;
  * ```ts
  * setLesson("02-file-write-conflicts");
  * ```
+ * Warning: the name holds for the kernel until the next call (a restarted kernel forgets it); an empty name, or one
+ * over 200 characters, throws.
  */
 export function setLesson(name: string): void {
   lesson = checkText("name", name);
@@ -28,6 +30,7 @@ export function setLesson(name: string): void {
  * ```ts
  * currentLesson(); // "02-file-write-conflicts"
  * ```
+ * Warning: null until {@link setLesson} has run in this kernel, and always null in a worker thread or process.
  */
 export function currentLesson(): string | null {
   return lesson;

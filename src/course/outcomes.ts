@@ -31,6 +31,7 @@ const session: OutcomeRecord[] = [];
  * ```ts
  * sessionOutcomes().filter((o) => o.variant === "unsafe");
  * ```
+ * Warning: this kernel's records only, lost on restart: for a class's, read the file with {@link readOutcomes}.
  */
 export function sessionOutcomes(): OutcomeRecord[] {
   return [...session];
@@ -43,6 +44,7 @@ export function sessionOutcomes(): OutcomeRecord[] {
  * ```ts
  * outcomesFile(); // "/tmp/outcomes.jsonl" when the kernel was started with RACE_LAB_OUTCOMES=/tmp/outcomes.jsonl
  * ```
+ * Warning: it only names the file: the file need not exist or be writable (recording then throws when it appends).
  */
 export function outcomesFile(): string | null {
   const file = process.env.RACE_LAB_OUTCOMES;
@@ -89,6 +91,7 @@ export function recordOutcome(record: OutcomeRecord): boolean {
  * ```ts
  * const unsafe = readOutcomes("/tmp/outcomes.jsonl").filter((o) => o.variant === "unsafe");
  * ```
+ * Warning: reads the whole file at once and does not check each record's fields; a missing file throws ENOENT.
  */
 export function readOutcomes(file: string): OutcomeRecord[] {
   if (typeof file !== "string" || file === "") throw new RaceLabArgumentError("file", "a file path", file);

@@ -42,6 +42,8 @@ function matches(guess: Exclude<Guess, null>, observed: unknown): boolean {
  * // … run the demo …
  * guess.reveal(db.value); // "You predicted 20 — the run gave 10. Not what you expected: read on."
  * ```
+ * Warning: a number guess must equal the outcome exactly (a word ignores case and spaces around it); a second `reveal`
+ * replaces the recorded outcome.
  */
 export class Prediction {
   /** @internal */
@@ -107,6 +109,7 @@ export class Prediction {
  * const report = await runTrials({ … });
  * guess.reveal(report.anomalies);
  * ```
+ * Warning: every call is recorded: running the cell again adds a second prediction to {@link predictions}.
  */
 export function predict(question: string, guess: Guess): Prediction {
   if (typeof question !== "string" || question.trim() === "" || question.length > 300) {
@@ -136,6 +139,7 @@ export function predict(question: string, guess: Guess): Prediction {
  * ```ts
  * showTable(predictions().map((p) => ({ question: p.question, guess: String(p.guess), observed: String(p.observed) })));
  * ```
+ * Warning: a shallow copy (a range guess is the recorded array itself), of this kernel only: a restart forgets them.
  */
 export function predictions(): PredictionRecord[] {
   return recorded.map((r) => ({ ...r }));

@@ -101,6 +101,8 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
  *   { version: "with lock", Python: py.safe.value, TypeScript: safeReport.rows[0].observed },
  * ], { title: "the fake database in Python and TypeScript" });
  * ```
+ * Warning: resolves to null (after a note) when python3 or the port is missing; a port that fails, or prints no JSON,
+ * throws a plain Error.
  */
 export async function showBesidePython(
   port: string,

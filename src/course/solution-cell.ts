@@ -26,6 +26,8 @@ import { solutionCell } from "race-lab/course";
  *   notImplemented("localCount");
  * }
  * ```
+ * Warning: put it first in the cell: a cell that fails before reaching it counts as not compiled, and its check reports
+ * stale code.
  */
 export function solutionCell(id: string): void {
   if (typeof id !== "string" || !/^[\w-]+$/.test(id)) {
@@ -45,6 +47,7 @@ export function solutionCell(id: string): void {
  * const stale = staleSolution("06-ex1");
  * if (stale) console.log(stale); // "your solution cell did not compile: …"
  * ```
+ * Warning: always null outside a tslab kernel: a script or test never learns that a cell did not compile.
  */
 export function staleSolution(id: string): string | null {
   if (!watchingCells()) return null;

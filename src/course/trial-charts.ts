@@ -12,6 +12,7 @@ import { CHART_COLORS, COUNT_AXIS, checkNumbers, checkTitle, type VegaLiteSpec }
  * ```ts
  * const svg = await renderVegaLite(histogramSpec([1990, 2000, 1987], { expected: 2000 }));
  * ```
+ * Warning: with more than 12 distinct values they are binned (20 bins at most): nearby values share one bar.
  */
 export function histogramSpec(values: number[], opts: { expected?: number; title?: string } = {}): VegaLiteSpec {
   checkNumbers("values", values);
@@ -74,6 +75,7 @@ export interface TrialPoint {
  * ```ts
  * renderVegaLite(perTrialSpec([{ trial: 1, observed: 1990, expected: 2000, anomaly: true }]));
  * ```
+ * Warning: red follows each point's `anomaly` flag as given, not its difference: a wrong flag is drawn as it is.
  */
 export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}): VegaLiteSpec {
   if (!Array.isArray(points) || points.length === 0) {
@@ -150,6 +152,8 @@ function shortLabels(reports: ComparedReport[]): string[] {
  * ```ts
  * renderVegaLite(comparisonSpec([unsafe, safe]));
  * ```
+ * Warning: labels are shortened to the variant, or to what differs between demos; reports alike in both are told apart
+ * only by a number.
  */
 export function comparisonSpec(reports: ComparedReport[], opts: { title?: string } = {}): VegaLiteSpec {
   if (!Array.isArray(reports) || reports.length === 0) {

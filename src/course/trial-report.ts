@@ -46,6 +46,7 @@ export interface TrialReport {
  * ```ts
  * summarizeReport(report); // "counter — unsafe: 7 of 10 trials showed the anomaly (70%), median 12.3 ms per trial"
  * ```
+ * Warning: the percentage is rounded to a whole number: 1 anomaly in 300 trials shows as 0%.
  */
 export function summarizeReport(report: Pick<TrialReport, "variant" | "demo" | "anomalies" | "trials" | "anomalyRate" | "medianMs">): string {
   const pct = Math.round(report.anomalyRate * 100);
@@ -64,6 +65,7 @@ const TEXT_ROWS = 20;
  * ```ts
  * describeDetail({ readErrors: "202 + 244" }); // "readErrors: 202 + 244"
  * ```
+ * Warning: strings lose their quotes (`"1"` and `1` read alike), and a cyclic detail overflows the stack.
  */
 export function describeDetail(detail: unknown): string {
   if (detail === null || detail === undefined) return "";

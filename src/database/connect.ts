@@ -52,6 +52,8 @@ function checkConfig(config: unknown): DatabaseConfig {
  * ```ts
  * const client = new Client(clientSettings(config));
  * ```
+ * Warning: settings only: it neither connects nor checks that the schema exists; pass the config `await db.config()`
+ * returned (anything else throws RaceLabArgumentError).
  */
 export function clientSettings(config: DatabaseConfig): ClientConfig {
   const c = checkConfig(config);

@@ -98,6 +98,7 @@ export async function waitUntilPaused(client: Client, timeoutMs = 30_000): Promi
  * ```ts
  * await resumePaused(client); // the frozen holder wakes up, still believing it holds the lease
  * ```
+ * Warning: may wait up to 30 s for each paused process to stop first; one that has exited meanwhile is skipped.
  */
 export async function resumePaused(client: Client): Promise<number[]> {
   const c = checkClient(client);

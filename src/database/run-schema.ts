@@ -24,6 +24,7 @@ export const RUN_SCHEMA_PREFIX = "race_lab_run_";
  * ```ts
  * const config = newRunConfig(process.env.DATABASE_URL!); // { schema: "race_lab_run_m3k9x2_4f1a0c", … }
  * ```
+ * Warning: makes nothing and checks nothing: the schema does not exist until {@link createRunSchema}.
  */
 export function newRunConfig(connectionString: string): DatabaseConfig {
   const schema = `${RUN_SCHEMA_PREFIX}${Date.now().toString(36)}_${crypto.randomBytes(3).toString("hex")}`;

@@ -193,6 +193,8 @@ function checkBarRows(rows: unknown): BarRow[] {
  * ```ts
  * renderVegaLite(barChartSpec([{ label: "Lock", value: 120 }, { label: "no lock", value: 40 }], { title: "time", unit: "ms" }));
  * ```
+ * Warning: when every value is positive and they lie a hundredfold apart, the axis is logarithmic: compare the printed
+ * values, not the bar lengths.
  */
 export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: string } = {}): VegaLiteSpec {
   checkBarRows(rows);
@@ -246,6 +248,7 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
  * ```ts
  * showSvg(await barChartSvg([{ label: "Lock", value: 120 }], { title: "time", unit: "ms" }));
  * ```
+ * Warning: async — `await` it; values a hundredfold apart get a logarithmic axis (see {@link barChartSpec}).
  */
 export async function barChartSvg(rows: BarRow[], opts: { title?: string; unit?: string } = {}): Promise<string> {
   return renderVegaLite(barChartSpec(rows, opts));

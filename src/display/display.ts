@@ -20,6 +20,8 @@ export type MimeBundle = Record<string, string>;
  * ```ts
  * if (inJupyter()) showHtml("<b>hello</b>"); else console.log("hello");
  * ```
+ * Warning: false in a worker thread or child process even inside a notebook, and under a tslab version race-lab does
+ * not support: rich output then falls back to text.
  */
 export function inJupyter(): boolean {
   return kernelDisplayWriter() !== null;
@@ -71,6 +73,7 @@ let liveDisplays = 0;
  * progress.set("12 of 200 trials done");
  * progress.done("200 of 200 trials done");
  * ```
+ * Warning: outside Jupyter nothing is printed until `done()` is called: forget it and the line never appears.
  */
 export function showLiveLine(text: string): LiveLine {
   checkText("text", text);
@@ -113,6 +116,7 @@ export interface LiveLine {
  * ```ts
  * htmlToText("<p>a &amp; b</p>"); // "a & b"
  * ```
+ * Warning: a rough form for small, trusted HTML: it is not a sanitizer, and tables lose their alignment.
  */
 export function htmlToText(html: string): string {
   return html
@@ -153,6 +157,8 @@ export function showHtml(html: string, text?: string): void {
  * ```ts
  * showSvg(await barChartSvg([{ label: "unsafe", value: 12 }], { title: "lost updates", unit: "" }), "unsafe: 12");
  * ```
+ * Warning: the SVG is shown as-is: never pass one built from untrusted input. Outside Jupyter only `text` (by default a
+ * note to open the notebook) is printed.
  */
 export function showSvg(svg: string, text?: string): void {
   checkText("svg", svg);
@@ -168,6 +174,7 @@ export function showSvg(svg: string, text?: string): void {
  * ```ts
  * showMarkdown("**3** lost updates in `unsafe`");
  * ```
+ * Warning: outside Jupyter the Markdown source is printed, markup and all.
  */
 export function showMarkdown(md: string): void {
   checkText("md", md);
@@ -182,6 +189,8 @@ export function showMarkdown(md: string): void {
  * ```ts
  * showText("median 12 ms");
  * ```
+ * Warning: `text` must be a string (a number throws); outside Jupyter it goes to stdout, with a newline added if it
+ * lacks one.
  */
 export function showText(text: string): void {
   checkText("text", text);

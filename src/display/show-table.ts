@@ -11,6 +11,7 @@ import { htmlTable, textTable } from "./table";
  * ```ts
  * showTable([{ primitive: "Lock", ms: 120 }, { primitive: "Semaphore", ms: 131 }], { title: "time for 10 000 increments" });
  * ```
+ * Warning: shows the first 1000 rows only (a last line counts the rest), and rounds numbers to 2 decimals.
  */
 export function showTable(rows: Record<string, unknown>[], opts: { title?: string } = {}): void {
   checkOptions("options", opts, "{ title }");

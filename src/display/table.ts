@@ -27,6 +27,7 @@ export interface TableOptions {
  * ```ts
  * escapeHtml("<b>&"); // "&lt;b&gt;&amp;"
  * ```
+ * Warning: for text only: it does not make a URL or a script safe inside `href` or `<script>`.
  */
 export function escapeHtml(text: string): string {
   return String(text)
@@ -45,6 +46,7 @@ export function escapeHtml(text: string): string {
  * ```ts
  * formatTableCell(12.3456); // "12.35"
  * ```
+ * Warning: lossy: numbers are rounded to 2 decimals and JSON longer than 80 characters is cut, so do not parse it back.
  */
 export function formatTableCell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -101,6 +103,8 @@ function prepare(rows: unknown, opts: TableOptions | undefined, fn: string): Pre
  * ```ts
  * showHtml(htmlTable([{ trial: 1, observed: 1987 }], { title: "unsafe" }));
  * ```
+ * Warning: shows at most `maxRows` rows (default 1000); the columns are the rows' keys in first-seen order unless
+ * given.
  */
 export function htmlTable(rows: TableRow[], opts?: TableOptions): string {
   const { columns, rows: shown, hidden } = prepare(rows, opts, "htmlTable");
@@ -142,6 +146,7 @@ export function htmlTable(rows: TableRow[], opts?: TableOptions): string {
  * // -----  --------
  * //     1      1987
  * ```
+ * Warning: a column counts as numeric (right-aligned) only when every shown value in it is a number or empty.
  */
 export function textTable(rows: TableRow[], opts?: TableOptions): string {
   const { columns, rows: shown, hidden } = prepare(rows, opts, "textTable");

@@ -9,6 +9,8 @@ import { RaceLabError } from "../core/errors";
  * await manager.shutdown();
  * await pool.get(); // ManagerError: the manager was shut down …
  * ```
+ * Warning: once the manager is shut down or its process has ended, every later call fails the same way: start a new
+ * Manager rather than retry.
  */
 export class ManagerError extends RaceLabError {}
 
@@ -20,6 +22,8 @@ export class ManagerError extends RaceLabError {}
  * ```ts
  * try { await pool.get(); } catch (e) { if (e instanceof RemoteError) console.log(e.remoteName, e.message); }
  * ```
+ * Warning: the method ran in the manager's process: what it changed before throwing stays changed. Only the error's
+ * name, message and stack cross, not its class.
  */
 export class RemoteError extends RaceLabError {
   constructor(

@@ -116,6 +116,8 @@ export function synchronized(lock: Lockable): LegacyMethodDecorator {
  * lock.withLock(() => { counter.value += 1; });          // in a worker
  * await lock.withLockAsync(async () => { counter.value += 1; }); // anywhere
  * ```
+ * Warning: `withLock` blocks while it waits: on the notebook's main thread it throws MainThreadBlockError, so use
+ * `withLockAsync` there.
  */
 export abstract class BaseLock implements Lockable {
   abstract acquire(timeoutMs?: number): boolean;

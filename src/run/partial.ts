@@ -54,6 +54,8 @@ function parameterList(source: string): Parameter[] {
  * ```ts
  * parameterNames(function work(n, filename = "x.txt") {}); // ["n", "filename"]
  * ```
+ * Warning: reads the parameters from the source text: a destructured one gives `null`, and a function that cannot
+ * travel throws.
  */
 export function parameterNames(fn: (...args: any[]) => unknown): (string | null)[] {
   const info = partialInfo(fn);

@@ -168,6 +168,7 @@ export function sparesStarted(): Promise<void> {
  * await keepThreadsReady(2);
  * spareThreads(); // 2
  * ```
+ * Warning: a snapshot: each run takes spares and they are replaced in the background, so the count drops and recovers.
  */
 export function spareThreads(): number {
   return spares.length;

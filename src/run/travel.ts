@@ -71,6 +71,7 @@ export function packFunction(fn: (...args: any[]) => unknown, to: Destination): 
  * ```ts
  * const work = unpackFunction(workerData.fn);
  * ```
+ * Warning: runs the packed source as code: unpack only what {@link packFunction} made from your own functions.
  */
 export function unpackFunction(packed: TravelingFunction): (...args: any[]) => any {
   let fn = rebuildFunction(packed.source, packed.name, (packed.definitions ?? []).map(decoded));
@@ -116,6 +117,7 @@ export interface ErrorReport {
  * ```ts
  * catch (e) { parentPort.postMessage({ type: "error", error: errorReport(e) }); }
  * ```
+ * Warning: the stack is filtered: race-lab's and Node's frames are dropped, so a bug inside race-lab shows few frames.
  */
 export function errorReport(error: unknown, functionName = ""): ErrorReport {
   if (!(error instanceof Error)) return { name: "thrown value", message: describe(error) };

@@ -37,6 +37,7 @@ const active = new LiveSet<Run>({
  * ```ts
  * console.log(activeRuns()); // 0 when nothing is running
  * ```
+ * Warning: a snapshot: a run may start or end right after; explorations (`explore`, `Scheduler`) are not counted.
  */
 export function activeRuns(): number {
   return active.size;
@@ -50,6 +51,8 @@ export function activeRuns(): number {
  * await endAllRuns();
  * runningWorkers(); // { threads: 0, processes: 0 }
  * ```
+ * Warning: a snapshot; idle spare threads ({@link spareThreads}) are not counted, and an ended worker counts until it
+ * has exited.
  */
 export function runningWorkers(): { threads: number; processes: number } {
   return { threads: alive.thread, processes: alive.process };
@@ -64,6 +67,7 @@ export function runningWorkers(): { threads: number; processes: number } {
  * ```ts
  * await endAllRuns(); // e.g. after a cell was interrupted and left a run going
  * ```
+ * Warning: ends every run in this process, not only the cell's own: their results are lost. Explorations are not ended.
  */
 export async function endAllRuns(): Promise<number> {
   const runs = active.values();

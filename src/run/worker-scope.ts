@@ -136,6 +136,8 @@ function travelScope(source: string, name: string, travelled: Map<string, () => 
  * ```ts
  * try { fn(); } catch (e) { throw travelErrorFor(e, source, "work") ?? e; }
  * ```
+ * Warning: only a `ReferenceError` naming an identifier that appears in `source` is turned into a TravelError; rethrow
+ * the rest.
  */
 export function travelErrorFor(error: unknown, source: string, name: string): TravelError | undefined {
   if (!(error instanceof Error) || error.name !== "ReferenceError") return undefined;

@@ -15,6 +15,8 @@ import type { Schedule } from "./schedule";
  * const dead = report.schedules.find((s) => s.deadlock);
  * if (dead) showDeadlock(dead);
  * ```
+ * Warning: throws a RaceLabArgumentError for a schedule without `deadlock: true`; outside Jupyter only the description
+ * is printed.
  */
 export function showDeadlock(schedule: Schedule): void {
   if (typeof schedule !== "object" || schedule === null || !schedule.deadlock || !schedule.waits) {

@@ -28,6 +28,7 @@ function show(value: unknown): string {
  * ```ts
  * const html = scheduleTableHtml(report);
  * ```
+ * Warning: one row per schedule, none left out: a report of thousands of schedules makes a very long table.
  */
 export function scheduleTableHtml(report: ExploreReport): string {
   const rows = report.schedules.map((s, i) => {
@@ -155,6 +156,8 @@ export interface ExplorerOptions {
  * ```ts
  * const html = explorerHtml(report, { title: "two increments" });
  * ```
+ * Warning: the HTML carries a script: the stepper works only where the notebook's output may run JavaScript; elsewhere
+ * the static table shows.
  */
 export function explorerHtml(report: ExploreReport, options: ExplorerOptions = {}): string {
   if (typeof report !== "object" || report === null || !Array.isArray((report as ExploreReport).schedules) || typeof report.source !== "string") {

@@ -26,6 +26,8 @@ function stateText(value: unknown, depth = 0): string {
  * const bad = report.schedules.find((s) => s.anomaly);
  * if (bad) showSchedule(bad, { title: "a schedule that loses an update" });
  * ```
+ * Warning: every step is a row with the whole shared state after it: a long schedule or a large state makes a long,
+ * wide table.
  */
 export function showSchedule(schedule: Schedule, options: { title?: string } = {}): void {
   if (typeof schedule !== "object" || schedule === null || !Array.isArray(schedule.order) || !Array.isArray(schedule.steps)) {

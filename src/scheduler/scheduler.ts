@@ -19,6 +19,8 @@ export interface SchedulerOptions {
  * ```ts
  * new Scheduler({ strict: true }).point("read"); // NotControlledError
  * ```
+ * Warning: only a `{ strict: true }` Scheduler throws it: by default `point()` outside `explore`/`replay` does nothing,
+ * so a function run free by mistake goes unnoticed.
  */
 export class NotControlledError extends RaceLabError {}
 

@@ -56,6 +56,8 @@ export interface TraceAnalysis {
  *   { seq: 2, worker: 1, kind: "write", value: 1 }, { seq: 3, worker: 2, kind: "write", value: 1 },
  * ]).lostUpdates; // 1: worker 2's write overwrote worker 1's, which it never read
  * ```
+ * Warning: it judges only the events it is given: if the trace dropped events (`trace.dropped > 0`), the counts can be
+ * wrong.
  */
 export function analyzeTrace(events: TraceEvent[]): TraceAnalysis {
   if (!Array.isArray(events)) throw new RaceLabArgumentError("events", "an array of trace events", events);

@@ -67,6 +67,8 @@ export class TimedLog {
  * const logs = await new Pool(2, { kind: "process" }).map(partial(work, { filename }), [1000, 2000]);
  * await showTimeline(mergeTimedLogs(logs), { title: "two processes, one file" });
  * ```
+ * Warning: orders by each worker's clock: events of different processes a few microseconds apart may come out in the
+ * wrong order.
  */
 export function mergeTimedLogs(logs: Array<number[] | { events: number[] }>): TraceEvent[] {
   if (!Array.isArray(logs)) throw new RaceLabArgumentError("logs", "an array of TimedLog events (one per worker)", logs);
@@ -94,6 +96,7 @@ export function mergeTimedLogs(logs: Array<number[] | { events: number[] }>): Tr
  * const torn = events.findIndex((e, i) => i > 10 && e.kind === "read" && e.value === 0);
  * await showTimeline(eventsAround(events, torn, 20, 50), { title: "50 accesses around a torn read" });
  * ```
+ * Warning: a negative `index` (findIndex's "not found") gives the first `count` events, not an error: check it first.
  */
 export function eventsAround(events: TraceEvent[], index: number, before = 20, count = 50): TraceEvent[] {
   if (!Array.isArray(events)) throw new RaceLabArgumentError("events", "an array of trace events", events);

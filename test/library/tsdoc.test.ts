@@ -1,8 +1,8 @@
 // Every export of race-lab is documented: a TSDoc comment on each exported declaration of the files
 // the package's entries (src/index.ts, course.ts, instructor.ts, internal.ts) re-export, and an
-// @example on every exported function and class (constants, types and interfaces need only the
-// comment; declarations marked @internal are exempt). Students read these in the notebook's
-// tooltips, so a missing one is a bug.
+// @example and a `Warning:` (what can surprise or go wrong for the caller) on every exported function
+// and class (constants, types and interfaces need only the comment; declarations marked @internal are
+// exempt). Students read these in the notebook's tooltips, so a missing one is a bug.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -42,28 +42,31 @@ function undocumented(file: string, text = readFileSync(path.join(SRC, file), "u
     }
     if (/@internal/.test(docs)) continue;
     if (!docs) problems.push(`${file}: ${name} has no TSDoc comment`);
-    else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && !/@example/.test(docs)) {
-      problems.push(`${file}: ${name} has no @example`);
+    else if (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) {
+      if (!/@example/.test(docs)) problems.push(`${file}: ${name} has no @example`);
+      if (!/Warning:/.test(docs)) problems.push(`${file}: ${name} has no Warning:`);
     }
   }
   return problems;
 }
 
-test("every export of race-lab has TSDoc, and every function and class an @example", () => {
+test("every export of race-lab has TSDoc, and every function and class an @example and a Warning:", () => {
   assert.deepEqual(reExportedFiles().flatMap((file) => undocumented(file)), []);
 });
 
-test("the check catches an export without TSDoc or without an @example, and passes one with both", () => {
+test("the check catches an export without TSDoc, an @example or a Warning:, and passes one with all three", () => {
   const example = " * @example\n * ```ts\n * f();\n * ```\n";
   const probe = [
     "export function bare(): void {}",
-    "/** Documented, no example. */\nexport function noExample(): void {}",
-    `/**\n * Complete.\n${example} */\nexport function complete(): void {}`,
+    "/**\n * Documented, no example.\n * Warning: none.\n */\nexport function noExample(): void {}",
+    `/**\n * Example, no warning.\n${example} */\nexport function noWarning(): void {}`,
+    `/**\n * Complete.\n${example} * Warning: none.\n */\nexport function complete(): void {}`,
     "/** @internal */\nexport function hidden(): void {}",
   ].join("\n");
   assert.deepEqual(undocumented("probe.ts", probe), [
     "probe.ts: bare has no TSDoc comment",
     "probe.ts: noExample has no @example",
+    "probe.ts: noWarning has no Warning:",
   ]);
 });
 
