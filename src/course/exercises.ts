@@ -78,6 +78,8 @@ function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i], depth + 1));
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  // A Map's or a Set's contents are not own keys: compared as their entries, in insertion order.
+  if ((a instanceof Map && b instanceof Map) || (a instanceof Set && b instanceof Set)) return deepEqual([...a], [...b], depth + 1);
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k) => deepEqual((a as any)[k], (b as any)[k], depth + 1));
@@ -91,7 +93,8 @@ function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
  * ```ts
  * expectEqual(counter.value, 2000, "the shared counter after two threads added 1000 each");
  * ```
- * Warning: compares own enumerable keys and prototypes only: two Maps or Sets of different contents count as equal.
+ * Warning: Maps and Sets compare by their entries in insertion order; other objects by prototype and own enumerable
+ * keys, so a class instance's private fields are not compared.
  */
 export function expectEqual(actual: unknown, expected: unknown, what: string): void {
   checkWhat(what);

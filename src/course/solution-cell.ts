@@ -20,7 +20,7 @@ const ran = new Map<string, number>();
  * @example
  * ```ts
  * import { notImplemented } from "race-lab";
-import { solutionCell } from "race-lab/course";
+ * import { solutionCell } from "race-lab/course";
  * solutionCell("06-ex1");   // lets the check below tell whether this cell compiled
  * function localCount(counter: Value, times: number): void {
  *   notImplemented("localCount");

@@ -44,6 +44,14 @@ test("expectations pass silently and fail with what, expected and got", () => {
   assert.throws(() => expectBetween("5", 1, 10, "the rate"), ExerciseFailedError);
 });
 
+test("expectEqual compares Maps and Sets by their entries", () => {
+  expectEqual(new Map([["a", [1]]]), new Map([["a", [1]]]), "a map");
+  expectEqual(new Set([1, 2]), new Set([1, 2]), "a set");
+  assert.throws(() => expectEqual(new Map([["a", 1]]), new Map([["a", 2]]), "a map"), ExerciseFailedError);
+  assert.throws(() => expectEqual(new Set([1]), new Set([2]), "a set"), ExerciseFailedError);
+  assert.throws(() => expectEqual(new Set([1]), [1], "a set for a list"), ExerciseFailedError);
+});
+
 test("notImplemented throws NotImplementedError naming the function", () => {
   assert.throws(() => countSerialStub(3), (e: Error) => e instanceof NotImplementedError && e.message === "countSerial is not implemented yet");
 });
