@@ -110,7 +110,28 @@ function reviverOf(state: SharedState): ((state: SharedState) => unknown) | unde
   return kinds.get(state.__raceLab)?.revive;
 }
 
+// How a function crosses: packed with what it uses from the notebook. The run layer knows how
+// (run/travel.ts gives it through defineFunctionTravel); until it has, a function is left as it is.
+let functionKind: SharableKind | undefined;
+
+/**
+ * Makes functions travel when they are found among the values being encoded (an argument of a run
+ * or an exploration): the one definition of how, given by the layer that packs functions.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * defineFunctionTravel({ name: "Function", module: __filename, toProcesses: true, encode: pack, decode: unpack });
+ * ```
+ * Warning: `encode` runs for every function met while encoding: keep it quick, or cache.
+ */
+export function defineFunctionTravel(kind: SharableKind<(...args: any[]) => unknown>): void {
+  functionKind = kind;
+  registerSharable(kind.name, kind.decode!, kind.module);
+}
+
 function kindOf(value: unknown): SharableKind | undefined {
+  if (typeof value === "function") return functionKind;
   return typeof value === "object" && value !== null ? (value as Partial<Sharable>)[SHARABLE] : undefined;
 }
 

@@ -65,6 +65,18 @@ function sourceOf(value: (...args: any[]) => unknown, name: string, user: string
 }
 
 /**
+ * What `lookedUp` records for a name that no cell defines.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * if (lookedUp.get("helper") === NOT_A_CELL_NAME) console.log("a global, or nothing");
+ * ```
+ * Warning: a unique symbol: compare with it, never with undefined (a cell may define a name as undefined).
+ */
+export const NOT_A_CELL_NAME: unique symbol = Symbol("not a cell name");
+
+/**
  * The definitions that `source` (the function `name`, sent to a `to`) needs from the notebook's
  * cells, transitively and in dependency order. Outside a tslab kernel there are none.
  *
@@ -75,9 +87,11 @@ function sourceOf(value: (...args: any[]) => unknown, name: string, user: string
  * ```
  * Warning: throws `TravelError` for a name that cannot travel: a variable the function assigns to
  * (each worker would change its own copy), a live object (a handle, a connection, a class instance),
- * a built-in function. A copied constant is the value it had when the function was sent.
+ * a built-in function. A copied constant is the value it had when the function was sent. Given
+ * `lookedUp`, every name looked up in the cells is recorded there with what it meant then, so that a
+ * caller can tell later whether the answer still holds.
  */
-export function cellDefinitions(source: string, name: string, to: Destination): CellDefinition[] {
+export function cellDefinitions(source: string, name: string, to: Destination, lookedUp?: Map<string, unknown>): CellDefinition[] {
   const cells = cellNames();
   if (!cells) return [];
   const byValue = libraryNames(libraryExports());
@@ -85,7 +99,11 @@ export function cellDefinitions(source: string, name: string, to: Destination): 
   const seen = new Set<string>([name]);
   const visit = (text: string, user: string) => {
     for (const [used, written] of freeNames(text)) {
-      if (seen.has(used) || SCOPE.test(used) || !Object.prototype.hasOwnProperty.call(cells, used)) continue;
+      if (seen.has(used) || SCOPE.test(used)) continue;
+      const defined = Object.prototype.hasOwnProperty.call(cells, used);
+      // What each name meant in the notebook at this moment (NOT_A_CELL_NAME when no cell defines it).
+      lookedUp?.set(used, defined ? cells[used] : NOT_A_CELL_NAME);
+      if (!defined) continue;
       seen.add(used);
       const value = cells[used];
       if (written) {

@@ -4,6 +4,8 @@ import { MAX_TIMEOUT_MS, MAX_WORKERS, checkArray, checkFunction, checkOptions, c
 import { GATE_OPEN, GATE_READY } from "./gate";
 import { type TravelingFunction, checkSendable, packFunction } from "./travel";
 import { Run } from "./worker-run";
+// Loaded for its effect: a function among the arguments travels as the run's own function does.
+import "./function-arguments";
 
 // Running one function in N worker threads or N child processes, all released together by a start
 // gate: the options, what travels, and the calls a cell makes. One run's life: worker-run.ts.
@@ -68,7 +70,7 @@ function checkRunOptions(opts: unknown): Required<RunOptions> & { labelGiven: bo
 export function encodeArgLists(name: string, argLists: unknown[][], to: Destination): unknown[][] {
   return argLists.map((args, i) => {
     if (!Array.isArray(args)) throw new RaceLabArgumentError(`${name}[${i}]`, "an array of arguments", args);
-    checkSendable(args, `${name}[${i}]`, to);
+    checkSendable(args, `${name}[${i}]`, to, { functions: true });
     return to === "thread" ? encodeForThread(args) : encodeForProcess(args);
   });
 }
@@ -129,7 +131,8 @@ async function runEach(kind: Destination, fn: unknown, argLists: unknown, opts: 
  * console.log(counter.value); // often less than 200000: lost updates
  * ```
  * Warning: `fn` travels as source code, with the functions, classes and constants of earlier cells
- * it uses; a variable it assigns or a live object cannot travel (`TravelError`). One worker failing ends all
+ * it uses (so does a function passed as an argument); a variable it assigns or a live object cannot
+ * travel (`TravelError`). One worker failing ends all
  * (`WorkerFailedError`); the run ends after `timeoutMs` (`RunTimeoutError`).
  */
 export function runThreads<R>(fn: (...args: any[]) => R | Promise<R>, argLists: unknown[][], opts?: RunOptions): Promise<Awaited<R>[]> {

@@ -43,14 +43,14 @@ export interface TravelingFunction {
  * Warning: throws `NotSharableError` when a value bound by `partial` lives in shared memory and goes
  * to a process, and `TravelError` when something it uses from the notebook cannot travel.
  */
-export function packFunction(fn: (...args: any[]) => unknown, to: Destination): TravelingFunction {
+export function packFunction(fn: (...args: any[]) => unknown, to: Destination, lookedUp?: Map<string, unknown>): TravelingFunction {
   const source = functionSource(fn);
   const info = partialInfo(fn);
   const guardedBy = info ? undefined : guardedInfo(fn);
   const name = info ? info.name : (guardedBy?.inner.name ?? fn.name);
   const guard = info ? info.guard : guardedBy?.guard;
   // Find and check here, so a function that cannot travel fails before any worker starts.
-  const found = cellDefinitions(source, name, to);
+  const found = cellDefinitions(source, name, to, lookedUp);
   rebuildFunction(source, name, found.map(decoded));
   const definitions = found.length > 0 ? { definitions: found } : {};
   const encode = to === "thread" ? encodeForThread : encodeForProcess;

@@ -78,5 +78,6 @@ test("bad input is refused with RaceLabArgumentError naming the argument", async
   await assert.rejects(pool.map("fn" as any, [1]), /fn must be a function/);
   await assert.rejects(pool.map((x: number) => x, "abc" as any), /items must be an array/);
   await assert.rejects(pool.starmap((x: number) => x, [1] as any), /argLists\[0\] must be an array of arguments/);
-  await assert.rejects(pool.map((x: unknown) => x, [() => 1]), /items\[0\]\[0\] must be data or shared objects/);
+  await assert.rejects(pool.map((x: unknown) => x, [Math.max]), /items\[0\]\[0\] must be data, shared objects, or a function written in the notebook/);
+  assert.deepEqual(await pool.map((f: (n: number) => number) => f(2), [(n: number) => n * 5]), [10]);
 });
