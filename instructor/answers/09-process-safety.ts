@@ -1,10 +1,9 @@
 import type { LessonAnswers } from "./answers";
 
-const ex1 = (body: string) => `import { rebuildFunction, notImplemented } from "race-lab";
+const ex1 = (body: string) => `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
 solutionCell("09-ex1");
-function useConnection(slots: Semaphore, inside: Value, most: Value, enterSource: string): void {
-  const enterAndLeave = rebuildFunction(enterSource);
+function useConnection(slots: Semaphore, inside: Value, most: Value, enterAndLeave: (inside: Value, most: Value) => void): void {
 ${body}
 }`;
 

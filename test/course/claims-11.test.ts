@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { Event, Lock, Scheduler, Semaphore, SharedArray, Value, explore, functionSource, type ExploreOptions, type ExploreReport } from "race-lab";
+import { Event, Lock, Scheduler, Semaphore, SharedArray, Value, explore, type ExploreOptions, type ExploreReport } from "race-lab";
 import { exploringThreads } from "race-lab/internal";
 
 const LESSON = path.resolve(__dirname, "..", "..", "instructor", "11-you-are-the-scheduler.ipynb");
@@ -21,8 +21,8 @@ const imports = /^import \{[^}]*\} from "race-lab";$/m.exec(cells[0])![0];
 
 /**
  * The lesson's function `name`, as a cell defines it: its declaration up to the first line that is
- * only "}", compiled like a tslab cell under the lesson's import (so `rebuildFunction` reads
- * `race_lab_1.rebuildFunction`, which travels to the workers).
+ * only "}", compiled like a tslab cell under the lesson's import (so a race-lab name it uses reads
+ * `race_lab_1.name`, which a worker binds to the library).
  */
 function lessonFunction(name: string): (...args: any[]) => unknown {
   const start = new RegExp(`^(async )?function ${name}\\(`, "m");
@@ -114,8 +114,7 @@ const meeting = (rendezvous: (mine: Semaphore, theirs: Semaphore) => void) => ({
   expected: 0,
   setup: () => {
     const a = new Semaphore(0), b = new Semaphore(0), arrived = new Value("i", 0), alone = new Value("i", 0);
-    const src = functionSource(rendezvous);
-    return { args: [[a, b, arrived, alone, src], [b, a, arrived, alone, src]], observe: () => alone.value };
+    return { args: [[a, b, arrived, alone, rendezvous], [b, a, arrived, alone, rendezvous]], observe: () => alone.value };
   },
 });
 
@@ -138,7 +137,7 @@ const multiplex = (make: () => Semaphore, visit: (m: Semaphore, room: () => void
   expected: (most: unknown) => (most as number) <= 2,
   setup: () => {
     const m = make(), inside = new Value("i", 0), most = new Value("i", 0);
-    return { args: [0, 1, 2].map(() => [m, inside, most, functionSource(visit)]), observe: () => most.value };
+    return { args: [0, 1, 2].map(() => [m, inside, most, visit]), observe: () => most.value };
   },
 });
 
@@ -166,7 +165,7 @@ function room(roles: string[], lingering: boolean[], on: Switch, off: Switch) {
         reading: new Value("i", 0), writing: new Value("i", 0), clash: new Value("i", 0), together: new Value("i", 0),
       };
       return {
-        args: roles.map((role, w) => [role, lingering[w], r, functionSource(on), functionSource(off)]),
+        args: roles.map((role, w) => [role, lingering[w], r, on, off]),
         observe: () => ({ clash: r.clash.value, together: r.together.value }),
       };
     },
@@ -188,7 +187,7 @@ test("the lightswitch, in the three casts of the check: no writer with anyone, t
     expected: { readers: 0, roomEmpty: 1 },
     setup: () => {
       const readers = new Value("i", 1), mutex = new Semaphore(1), roomEmpty = new Semaphore(0);
-      return { args: [false, true].map((arriving) => [arriving, readers, mutex, roomEmpty, functionSource(lightOn), functionSource(lightOff)]), observe: () => ({ readers: readers.value, roomEmpty: roomEmpty.value }) };
+      return { args: [false, true].map((arriving) => [arriving, readers, mutex, roomEmpty, lightOn, lightOff]), observe: () => ({ readers: readers.value, roomEmpty: roomEmpty.value }) };
     },
   });
   allSafe(count);
