@@ -8,6 +8,8 @@ import { provideLibrary } from "./run/worker-scope";
 // Watching the kernel's cells (diagnostics in order, the one-line interrupt note) starts with the
 // library, whichever entry a notebook loads first.
 import "./course/cell-watch";
+// Atomics.waitAsync's type, for the cells that import race-lab (tslab's TypeScript predates it).
+import "./core/atomics-wait-async";
 
 // Running a function in threads and processes, and how it travels there.
 export { runThreads, runProcesses, type RunOptions } from "./run/run";

@@ -15,6 +15,8 @@ import { canBlock } from "../core/environment";
 import { MainThreadBlockError, RaceLabArgumentError } from "../core/errors";
 import { checkTimeout } from "../core/validate";
 import { control } from "./schedule-control";
+// Atomics.waitAsync is ES2024, past the ES2022 library this compiles with: its type is declared there.
+import "../core/atomics-wait-async";
 
 /** The identity stored as a lock's owner: `worker_threads.threadId` (the main thread is 0). */
 export const myThreadId: number = threadId;
@@ -22,11 +24,6 @@ export const myThreadId: number = threadId;
 /** What Atomics.wait / waitAsync report. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
-// TypeScript 5.6's ES2022 lib does not declare Atomics.waitAsync (ES2024); Node 20 has it.
-type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
-const waitAsyncImpl = (Atomics as unknown as {
-  waitAsync(view: Int32Array, index: number, value: number, timeout?: number): WaitAsyncResult;
-}).waitAsync;
 
 /**
  * Throws {@link MainThreadBlockError} when a blocking call is made on the main thread. A zero
@@ -75,7 +72,7 @@ async function sleepWhileAsync(view: Int32Array, index: number, seen: number, de
   const ms = remaining(deadline);
   if (ms === 0) return "timed-out";
   // Same re-check as Atomics.wait, without blocking: the promise settles on notify or timeout.
-  const result = waitAsyncImpl(view, index, seen, ms === Infinity ? undefined : ms);
+  const result = Atomics.waitAsync(view, index, seen, ms === Infinity ? undefined : ms);
   if (!result.async) return result.value;
   // A pending waitAsync does not keep Node's event loop alive: with nothing else to do, a script
   // would exit in the middle of `await lock.acquireAsync(100)`. A finite wait holds a timer of the
