@@ -77,6 +77,14 @@ export async function endAllRuns(): Promise<number> {
 
 // A run
 
+/**
+ * How much longer than its run's timeout a thread waits at the start gate before it gives up by
+ * itself. The gate's own deadline is only for a main thread that is gone: while it lives, the run's
+ * timeout must be what ends a run that never started, or a loaded machine would turn a timeout into
+ * "the start gate never opened", depending on which of the two deadlines came first.
+ */
+const GATE_MARGIN_MS = 10_000;
+
 /** How long a worker may linger after returning (open timers, sockets) before it is ended. */
 const LINGER_MS = 1_000;
 
@@ -112,7 +120,7 @@ export class Run implements RunSide {
     this.timer = setTimeout(() => void this.fail(this.timeoutError()), this.timeoutMs);
     try {
       jobsPerWorker.forEach((jobs, i) => {
-        const task: WorkerTask = { kind: this.kind, number: i + 1, of, fn, jobs, gate: gateBuffer, gateTimeoutMs: this.timeoutMs };
+        const task: WorkerTask = { kind: this.kind, number: i + 1, of, fn, jobs, gate: gateBuffer, gateTimeoutMs: this.timeoutMs + GATE_MARGIN_MS };
         this.members.push(this.kind === "thread" ? startThread(this, task) : startProcess(this, task));
       });
     } catch (error) {
