@@ -15,7 +15,7 @@ const SETUP = /^node scripts\/course\.mjs setup --prefix "\$prefix"$/m;
 test("binder/postBuild: kernel tslab in the environment's prefix runs the clone's tslab; the welcome notebook runs through it", () => {
   const summary = checkPostBuild({ log: (m) => console.log(m) });
   assert.match(summary.kernel, /\/env\/share\/jupyter\/kernels\/tslab$/);
-  assert.match(summary.tslab, /\/repo\/scripts\/tslab-kernel\.cjs$/);
+  assert.match(summary.tslab, /\/repo\/src\/kernel\/launcher\.cjs$/);
   assert.equal(summary.studentNotebooks, true, "the launch link's notebooks/ holds the student versions");
   assert.match(summary.database, /^PostgreSQL \d+/, "the database lessons' PostgreSQL starts from the clone's npm packages");
 });

@@ -107,7 +107,7 @@ test("a class of three on a real JupyterHub: logged in through the REST API, les
     assert.equal(new Set(users.map((u: any) => u.servers[""].state.pid)).size, 3, "three servers, three processes");
     for (const s of students) {
       const specs = await cls.api("GET", `user/${s.name}/api/kernelspecs`, { token: s.token });
-      assert.match(specs.kernelspecs.tslab.spec.argv[1], /\/course\/scripts\/tslab-kernel\.cjs$/, "the student repository's kernel");
+      assert.match(specs.kernelspecs.tslab.spec.argv[1], /\/course\/src\/kernel\/launcher\.cjs$/, "the student repository's kernel");
       assert.ok(existsSync(path.join(s.home, "race-lab", "notebooks", "12-database-races.ipynb")), `${s.name}'s own copy of the lessons`);
     }
     await assert.rejects(cls.api("GET", `user/bob/api/status`, { token: students[0].token }), (e: { status?: number }) => e.status === 403,
