@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The TypeScript kernel as Jupyter starts it (the kernelspec written by scripts/jupyter.mjs runs this
+// The TypeScript kernel as Jupyter starts it (the kernelspec written by scripts/kernelspec.mjs runs this
 // file): tslab, with its five sockets bound one after the other before it reads a single message.
 //
 // Why: tslab 1.0.22 starts reading its sockets and binds all five at the same time. zeromq refuses any

@@ -1,4 +1,4 @@
-// `npm start` / `npm run setup` (scripts/course.mjs, scripts/jupyter.mjs): which way to get Jupyter,
+// `npm start` / `npm run setup` (scripts/course.mjs, scripts/jupyter.mjs, scripts/kernelspec.mjs): which way to get Jupyter,
 // registering the tslab kernel idempotently, and a served Jupyter listing it. Every registration here
 // goes into a temporary JUPYTER_DATA_DIR, so the user's own kernels are never touched.
 import { test } from "node:test";
