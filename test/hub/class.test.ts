@@ -15,6 +15,9 @@ import { Client } from "pg";
 import { RUN_SCHEMA_PREFIX } from "race-lab/internal";
 import { classProcesses, logIn, missingHub, runOnServer, sleep, startClassHub, stopClassHub, type ClassHub, type Student } from "./class-hub";
 
+/** A course kernel's process: the kernelspec runs the student repository's launcher on a connection file. */
+const isKernel = (cmd: string) => /\/src\/kernel\/launcher\.cjs --config-path /.test(cmd);
+
 const STUDENTS = ["ada", "bob", "cyd"];
 const LESSONS = ["12-database-races.ipynb", "13-locks-across-machines.ipynb"];
 const LESSON_PATHS = LESSONS.map((f) => `race-lab/notebooks/${f}`);
@@ -73,7 +76,7 @@ function watchClass(cls: ClassHub, servers: Map<string, number>) {
         if (up !== servers.get(user)) seen.problems.add(`${user}'s process ${p.pid} (${p.cmd.slice(0, 80)}) runs outside ${user}'s server`);
         const other = STUDENTS.find((s) => s !== user && p.cwd?.startsWith(cls.homeOf(s) + path.sep));
         if (other) seen.problems.add(`${user}'s process ${p.pid} works in ${other}'s home (${p.cwd})`);
-        if (/tslab/.test(p.cmd) && / kernel /.test(p.cmd)) kernels.add(user);
+        if (isKernel(p.cmd)) kernels.add(user);
         rss.set(user, (rss.get(user) ?? 0) + p.rssKiB / 1024);
       }
       for (const [user, mib] of rss) seen.peakMiB.set(user, Math.max(seen.peakMiB.get(user) ?? 0, Math.round(mib)));
@@ -177,7 +180,7 @@ test("a class of three on a real JupyterHub: logged in through the REST API, les
       return app !== "";
     }, "ada's long query", 180_000);
     const schema = app.replace(/^race-lab /, "");
-    const kernel = classProcesses(cls.marker).filter((p) => p.user === "ada" && /tslab/.test(p.cmd) && / kernel /.test(p.cmd));
+    const kernel = classProcesses(cls.marker).filter((p) => p.user === "ada" && isKernel(p.cmd));
     assert.equal(kernel.length, 1, "ada's one kernel");
     process.kill(kernel[0].pid, "SIGKILL");
     const died = await held.done;
