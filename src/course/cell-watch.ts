@@ -111,8 +111,8 @@ export function interruptText(trace: string): string {
  * What the student reads for one write of tslab to a cell's stderr (compile errors aside): the
  * interrupt's summary for tslab's trace of it; nothing for the rejection of a run an interrupt ended
  * (the summary counted it; its cell, stopped while starting it, no longer awaits it); race-lab's own
- * errors without their stack; under a TypeError about `undefined` after an interrupt, which cell to
- * run again.
+ * errors without their stack; a TypeError about `undefined` after an interrupt without its stack, and
+ * which cell to run again.
  *
  * @internal
  * @example
@@ -127,7 +127,12 @@ export function studentStderr(chunk: string): string {
   // A value an interrupted cell did not make, used by the student's own code: say so.
   const cell = lastInterruptedCell();
   if (!cell || !/^TypeError: Cannot read properties of undefined/.test(chunk)) return text;
-  return `${text}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
+  // Its frames are tslab's and the evaluated cell's ("evalmachine"): no help, the cause is the
+  // interrupted cell that left the value undefined (a cell run once, then again and interrupted,
+  // keeps its names for tslab's compiler but not their values). The message stays.
+  const at = text.search(/\n\s+at /);
+  const message = at < 0 ? text : `${text.slice(0, at)}\n`;
+  return `${message}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { runTrials } from "race-lab/course";
 import { describeDetail, RunInterruptedError } from "race-lab/internal";
 import { interruptSummary, lastInterruptedCell, noteCellSource, noteInterruptedWorkers, topLevelNames } from "../../../src/core/interrupt-note";
 import { noteTrialProgress, takeTrialProgress } from "../../../src/course/trial-progress";
-import { missingNameTips, orderDiagnostics, withoutLibraryStack } from "../../../src/course/cell-watch";
+import { missingNameTips, orderDiagnostics, studentStderr, withoutLibraryStack } from "../../../src/course/cell-watch";
 import { captureDisplays } from "../kernel/fake-display";
 
 test("a safe run whose every trial gave the expected value is one line of text, not a table and two flat charts", async () => {
@@ -63,6 +63,17 @@ test("after an interrupt, a report the interrupted cell did not make is named as
   assert.equal(printed, `RaceLabArgumentError: ${error.message}\n`);
   assert.equal(withoutLibraryStack("TypeError: x is not a function\n    at <anonymous>:1:1"), "TypeError: x is not a function\n    at <anonymous>:1:1", "only race-lab's own errors lose their stack");
   assert.deepEqual(topLevelNames("const { a, b: c } = f();\nlet [d, e] = g();\n  const inner = 1;\nexport const x = 2;"), ["a", "c", "d", "e", "x"]);
+});
+
+test("after an interrupt, a TypeError about undefined keeps its message, loses its frames and says which cell to run again", () => {
+  // A cell run once, then again and interrupted: tslab still knows its names, their values are gone.
+  noteCellSource("const lostUpdate = await runTrials({ demo: \"deposits\" });");
+  interruptSummary();
+  const trace = "TypeError: Cannot read properties of undefined (reading 'rows')\n    at lostShare (evalmachine.<anonymous>:9:28)\n    at async Object.execute (/x/node_modules/tslab/dist/executor.js:173:17)\n";
+  const shown = studentStderr(trace);
+  assert.match(shown, /^TypeError: Cannot read properties of undefined \(reading 'rows'\)\nTip: `lostUpdate` may be undefined: the cell that makes it did not finish \(interrupted\?\)/);
+  assert.doesNotMatch(shown, /\n\s+at |executor\.js/, "no frame");
+  assert.equal(studentStderr("TypeError: x is not a function\n    at f (evalmachine.<anonymous>:1:1)\n"), "TypeError: x is not a function\n    at f (evalmachine.<anonymous>:1:1)\n", "another error keeps its stack");
 });
 
 test("after an interrupt, the names the interrupted cell declares are named once, with the cell to run again", () => {
