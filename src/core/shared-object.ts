@@ -111,7 +111,8 @@ function reviverOf(state: SharedState): ((state: SharedState) => unknown) | unde
 }
 
 // How a function crosses: packed with what it uses from the notebook. The run layer knows how
-// (run/travel.ts gives it through defineFunctionTravel); until it has, a function is left as it is.
+// (run/function-arguments.ts gives it through defineFunctionTravel); until then a function is left
+// as it is.
 let functionKind: SharableKind | undefined;
 
 /**
