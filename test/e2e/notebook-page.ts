@@ -223,10 +223,13 @@ export async function selectCell(page: Page, app: App, index: number): Promise<v
 /** Runs cell `index` (Ctrl+Enter) and waits until it is numbered again, i.e. has finished; returns its outputs' text. */
 export async function runCell(page: Page, app: App, index: number, timeoutMs: number): Promise<string> {
   await selectCell(page, app, index);
+  const before = await promptOf(page, app, index);
   await page.keyboard.press("Control+Enter");
   const deadline = Date.now() + timeoutMs;
-  // First "[*]" (queued or running), then a number.
-  while (!/\*/.test(await promptOf(page, app, index))) {
+  // First "[*]" (queued or running), then a number. A quick cell can go from its old prompt to a new
+  // number between two looks, never showing "[*]": a number other than the one before counts too.
+  const started = (prompt: string) => /\*/.test(prompt) || (/\[\d+\]/.test(prompt) && prompt !== before);
+  while (!started(await promptOf(page, app, index))) {
     if (Date.now() > deadline) throw new Error(`cell ${index} did not start within ${timeoutMs / 1000} s`);
     await sleep(100);
   }
