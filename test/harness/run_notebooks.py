@@ -245,7 +245,10 @@ def run_notebook(path, args, repo_root):
         else:
             os.environ[OUTCOMES_VAR] = callers_outcomes
     seconds = time.monotonic() - started
-    failures += judge_outcomes(outcomes_file, callers_outcomes) if args.outcome_check else []
+    if args.outcome_check:
+        failures += judge_outcomes(outcomes_file, callers_outcomes)
+    else:
+        os.unlink(outcomes_file)  # nothing judged: the file goes all the same (no stray file in /tmp)
     times_line, slow_failures = cell_times_report(nb, cell_seconds)
     print(f"  {times_line}", flush=True)
     failures += slow_failures
