@@ -73,6 +73,12 @@ export function orderDiagnostics(lines: string[]): string[] {
   return kept.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l) - rank(b.l) || position(a.l) - position(b.l) || a.i - b.i).map((x) => x.l);
 }
 
+/** An error's printout up to its first stack frame: its message, ending in a newline. */
+function withoutFrames(text: string): string {
+  const at = text.search(/\n\s+at /);
+  return at < 0 ? text : `${text.slice(0, at)}\n`;
+}
+
 /**
  * race-lab's error without its stack: the stack is the library's inside, never the student's code.
  *
@@ -85,8 +91,7 @@ export function orderDiagnostics(lines: string[]): string[] {
 export function withoutLibraryStack(text: string): string {
   const m = LIBRARY_ERROR.exec(text);
   if (!m) return text;
-  const at = text.search(/\n\s+at /);
-  const message = at < 0 ? text : `${text.slice(0, at)}\n`;
+  const message = withoutFrames(text);
   // Node prints "Error [Name]: …" when the stack's first line does not carry the error's name.
   return message.startsWith("Error [") ? `${m[1]}${message.slice(message.indexOf("]") + 1)}` : message;
 }
@@ -130,9 +135,7 @@ export function studentStderr(chunk: string): string {
   // Its frames are tslab's and the evaluated cell's ("evalmachine"): no help, the cause is the
   // interrupted cell that left the value undefined (a cell run once, then again and interrupted,
   // keeps its names for tslab's compiler but not their values). The message stays.
-  const at = text.search(/\n\s+at /);
-  const message = at < 0 ? text : `${text.slice(0, at)}\n`;
-  return `${message}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
+  return `${withoutFrames(text)}Tip: ${cell.names.length ? `${cell.names.map((n) => `\`${n}\``).join(", ")} ` : "a value "}may be undefined: ${unfinishedCellAdvice()}.\n`;
 }
 
 /**
