@@ -48,6 +48,7 @@ export * from "./primitives/barrier";
 export * from "./primitives/queue";
 export * from "./primitives/sequencer";
 export * from "./primitives/synchronized";
+export * from "./primitives/context-decorator";
 export * from "./primitives/async-lock";
 export * from "./files/file-lock";
 export * from "./files/interprocess-locked";

@@ -40,7 +40,7 @@ export class Condition extends BaseLock {
   /** @param lock the lock to use; by default a new `RLock`, as in Python. */
   constructor(lock?: Lock | RLock) {
     super();
-    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+    if (lock !== undefined && !(lock instanceof Lock)) {
       throw new RaceLabArgumentError("lock", "a Lock, an RLock, or nothing (a new RLock)", lock);
     }
     this.lock = lock ?? new RLock();

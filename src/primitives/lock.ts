@@ -9,7 +9,7 @@ import { defineSharable } from "../core/shared-object";
 import { BaseLock } from "./synchronized";
 import { control } from "./schedule-control";
 
-const WORD = 0;
+const WORD = 0; // the lock word (owner-word.ts): free, or the holder's id
 
 /**
  * A mutual-exclusion lock shared between worker threads (Python's `threading.Lock`). Pass it to
@@ -33,8 +33,18 @@ export class Lock extends BaseLock {
 
   constructor(...noArguments: []) {
     super();
-    checkNoArguments("new Lock()", noArguments);
-    this.view = new Int32Array(new SharedArrayBuffer(4)); // 0: free
+    checkNoArguments(`new ${new.target.name}()`, noArguments);
+    this.view = new Int32Array(new SharedArrayBuffer(this.slots * 4)); // 0: free
+  }
+
+  /** @internal How many Int32 slots the lock keeps: the word, and what a subclass adds after it. */
+  protected get slots(): number {
+    return 1;
+  }
+
+  /** @internal The name in messages: `lock.acquire()`. */
+  protected get label(): string {
+    return "lock";
   }
 
   /**
@@ -52,17 +62,20 @@ export class Lock extends BaseLock {
     // lock: one compareExchange takes it and records us as its owner (owner-word.ts). Kept this small
     // so that V8 inlines it into the caller's loop (measured in bench/ANALYSIS.md, lock-throughput).
     // Not under explore()/replay(): there every acquire must be a scheduling point (forbidMainThreadBlock).
-    if (timeoutMs === undefined && control.current === undefined && canBlock() && wordTryLock(this.view, WORD)) return true;
+    if (timeoutMs === undefined && control.current === undefined && canBlock() && wordTryLock(this.view, WORD)) {
+      return this.tookFreeLock();
+    }
     return this.acquireSlowly(timeoutMs);
   }
 
   private acquireSlowly(timeoutMs: number | undefined): boolean {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    forbidMainThreadBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
-    if (timeoutMs === 0) return wordTryLock(this.view, WORD);
+    if (this.reentered()) return true;
+    forbidMainThreadBlock(`${this.label}.acquire()`, `${this.label}.acquireAsync()`, timeoutMs);
     // acquireSteps written out, so that spinning costs no generator: one is made only to sleep,
     // which costs microseconds anyway.
-    return wordSpin(this.view, WORD) || blocking(wordSleepSteps(this.view, WORD, deadline));
+    const got = timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || blocking(wordSleepSteps(this.view, WORD, deadline));
+    return got && this.tookFreeLock();
   }
 
   /**
@@ -81,9 +94,20 @@ export class Lock extends BaseLock {
   /** @internal The acquire algorithm, for either driver (futex.ts). */
   *acquireSteps(timeoutMs?: number): Steps<boolean> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
-    yield mayBlock("lock.acquire()", "lock.acquireAsync()", timeoutMs);
-    if (timeoutMs === 0) return wordTryLock(this.view, WORD);
-    return wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
+    if (this.reentered()) return true;
+    yield mayBlock(`${this.label}.acquire()`, `${this.label}.acquireAsync()`, timeoutMs);
+    const got = timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
+    return got && this.tookFreeLock();
+  }
+
+  /** @internal Whether this thread held the lock already and took it once more (an RLock may). */
+  protected reentered(): boolean {
+    return false;
+  }
+
+  /** @internal Called once the word names this thread, after taking a free lock; returns true. */
+  protected tookFreeLock(): boolean {
+    return true;
   }
 
   /**

@@ -3,7 +3,6 @@
 // it waits on ("1[0].lock"), the main thread turns the path into a name and, for locks, an owner.
 
 import { Lock } from "../primitives/lock";
-import { RLock } from "../primitives/rlock";
 
 const MAX_DEPTH = 6;
 
@@ -117,6 +116,6 @@ function defaultName(object: object, counts: Map<string, number>): string {
 
 function ownerReader(object: object): () => number | undefined {
   // The workers are all parked when a deadlock is reported: the lock's own atomic read of its owner.
-  if (object instanceof Lock || object instanceof RLock) return () => object.ownerThreadId();
+  if (object instanceof Lock) return () => object.ownerThreadId();
   return () => undefined;
 }

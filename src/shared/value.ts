@@ -107,7 +107,7 @@ export interface ValueOptions {
 export function makeLock(option: unknown): Lock | RLock | null {
   if (option === undefined || option === true) return new Lock();
   if (option === false) return null;
-  if (option instanceof Lock || option instanceof RLock) return option;
+  if (option instanceof Lock) return option; // an RLock is a Lock too
   throw new RaceLabArgumentError("options.lock", "true, false, a Lock or an RLock", option);
 }
 
