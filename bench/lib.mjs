@@ -72,7 +72,9 @@ export function runCommand(cmd, args, { cwd = ROOT, timeoutMs = 300_000, env = p
       if (code === 0) return resolve(stdout);
       // The first line names the command and the useful line of its stderr (a traceback's last line,
       // the exception); the tail of stderr follows for whoever reads the whole message.
-      const shown = [cmd, ...args].map((a) => (path.isAbsolute(a) && a.startsWith(ROOT + path.sep) ? path.relative(ROOT, a) : a.replace(/\s+/g, " "))).join(" ");
+      const shown = [cmd, ...args]
+        .map((a) => (path.isAbsolute(a) && a.startsWith(ROOT + path.sep) ? path.relative(ROOT, a) : a.replace(/\s+/g, " ")))
+        .join(" ");
       const error = new Error(`${shown} exited with ${code ?? signal}: ${usefulLine(stderr)}\n${stderr.trim().slice(-800)}`);
       Object.assign(error, { code, signal, stdout, stderr });
       reject(error);
@@ -85,7 +87,10 @@ export function runCommand(cmd, args, { cwd = ROOT, timeoutMs = 300_000, env = p
  * (the exception and its message), otherwise the last line that is not Node's version footer.
  */
 export function usefulLine(stderr) {
-  const lines = String(stderr).split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() && !/^Node\.js v\d/.test(l));
+  const lines = String(stderr)
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() && !/^Node\.js v\d/.test(l));
   return lines.length ? lines[lines.length - 1].trim() : "(nothing on stderr)";
 }
 

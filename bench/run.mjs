@@ -28,11 +28,26 @@ import exploreCase from "./cases/explore.mjs";
 import transactionsCase from "./cases/transactions.mjs";
 import classStatsCase from "./cases/class-stats.mjs";
 
-const CASES = [...fileCounter, ...sharedValue, ...poolDecorator, ...noGil, ...managerRpc, ...lockThroughput, ...spawnCase, ...kernel, ...firstReply, ...exploreCase, ...transactionsCase, ...classStatsCase];
+const CASES = [
+  ...fileCounter,
+  ...sharedValue,
+  ...poolDecorator,
+  ...noGil,
+  ...managerRpc,
+  ...lockThroughput,
+  ...spawnCase,
+  ...kernel,
+  ...firstReply,
+  ...exploreCase,
+  ...transactionsCase,
+  ...classStatsCase,
+];
 const LESSON_NAMES = Array.from({ length: 10 }, (_, i) => `lesson-0${i}`);
 
 function usage(message) {
-  console.error(`bench: ${message}\nUsage: node bench/run.mjs [--quick] [--json] [--cases a,b] [--reps N] [--starts N] [--out DIR] [--list] [--from-json FILE]`);
+  console.error(
+    `bench: ${message}\nUsage: node bench/run.mjs [--quick] [--json] [--cases a,b] [--reps N] [--starts N] [--out DIR] [--list] [--from-json FILE]`,
+  );
   process.exit(1);
 }
 
@@ -44,7 +59,11 @@ function parseArgs(argv) {
     if (a === "--quick") opts.quick = true;
     else if (a === "--json") opts.json = true;
     else if (a === "--list") opts.list = true;
-    else if (a === "--cases") opts.cases = value().split(",").map((s) => s.trim()).filter(Boolean);
+    else if (a === "--cases")
+      opts.cases = value()
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === "--reps") {
       opts.reps = Number(value());
       if (!Number.isInteger(opts.reps) || opts.reps < 1 || opts.reps > 50) usage("--reps takes an integer from 1 to 50");
@@ -84,8 +103,28 @@ function timeRatioOf(row) {
 }
 
 function textTable(rows) {
-  const head = ["case", "variant", "kind", "unit", "TS median (min–max)", "Python median (min–max)", "TS/Py", "TS anomalies", "Py anomalies"];
-  const body = rows.map((r) => [r.case, r.variant, r.kind, r.unit, r.error ? `ERROR: ${r.error}` : spread(r.ts), pySpread(r), fmt(ratioOf(r)), rate(r.ts?.anomalyRate), rate(r.py?.anomalyRate)]);
+  const head = [
+    "case",
+    "variant",
+    "kind",
+    "unit",
+    "TS median (min–max)",
+    "Python median (min–max)",
+    "TS/Py",
+    "TS anomalies",
+    "Py anomalies",
+  ];
+  const body = rows.map((r) => [
+    r.case,
+    r.variant,
+    r.kind,
+    r.unit,
+    r.error ? `ERROR: ${r.error}` : spread(r.ts),
+    pySpread(r),
+    fmt(ratioOf(r)),
+    rate(r.ts?.anomalyRate),
+    rate(r.py?.anomalyRate),
+  ]);
   const widths = head.map((h, i) => Math.min(70, Math.max(h.length, ...body.map((b) => String(b[i]).length))));
   const line = (cells) => cells.map((c, i) => String(c).slice(0, 70).padEnd(widths[i])).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
@@ -98,7 +137,9 @@ function mdTable(rows) {
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
-    out.push(`| ${r.case} | ${esc(r.variant)} | ${r.kind} | ${r.unit} | ${r.error ? `**error**: ${esc(r.error)}` : spread(r.ts)} | ${esc(pySpread(r))} | ${fmt(ratioOf(r))} | ${rate(r.ts?.anomalyRate)} | ${rate(r.py?.anomalyRate)} |`);
+    out.push(
+      `| ${r.case} | ${esc(r.variant)} | ${r.kind} | ${r.unit} | ${r.error ? `**error**: ${esc(r.error)}` : spread(r.ts)} | ${esc(pySpread(r))} | ${fmt(ratioOf(r))} | ${rate(r.ts?.anomalyRate)} | ${rate(r.py?.anomalyRate)} |`,
+    );
   }
   return out.join("\n");
 }
@@ -120,8 +161,15 @@ function bars(rows, lessons) {
     // How much of the gap is starting the workers: a Node child vs a fork()ed Python (the spawn case).
     const child = find(rows, "spawn", "child process (vs multiprocessing fork)");
     const startGap = child?.ts && child?.py ? child.ts.median - child.py.median : null;
-    const note = startGap === null ? "" : `; less the child-start gap of ${fmt(startGap)} ms (spawn case): ${fmt((fc.ts.median - startGap) / fc.py.median)}×`;
-    add("file-counter-locked: TS ≤ 1.0× Python's flock, exactly 3000", `${fmt(ratioOf(fc))}× (${fmt(fc.ts.median)} vs ${fmt(fc.py.median)} ms)${note}; finals ${[...new Set(fc.ts.observed)].join(", ")}`, ratioOf(fc) <= 1.0 && exact);
+    const note =
+      startGap === null
+        ? ""
+        : `; less the child-start gap of ${fmt(startGap)} ms (spawn case): ${fmt((fc.ts.median - startGap) / fc.py.median)}×`;
+    add(
+      "file-counter-locked: TS ≤ 1.0× Python's flock, exactly 3000",
+      `${fmt(ratioOf(fc))}× (${fmt(fc.ts.median)} vs ${fmt(fc.py.median)} ms)${note}; finals ${[...new Set(fc.ts.observed)].join(", ")}`,
+      ratioOf(fc) <= 1.0 && exact,
+    );
   } else add("file-counter-locked: TS ≤ 1.0× Python's flock, exactly 3000", "", null);
 
   const lock2 = find(rows, "lock-throughput", "Lock, 2 threads");
@@ -131,36 +179,82 @@ function bars(rows, lessons) {
     const atom1 = find(rows, "lock-throughput", "Atomics.add, 1 thread");
     const lock1 = find(rows, "lock-throughput", "Lock, 1 thread");
     const one = lock1?.ts && atom1?.ts ? `; uncontended, 1 thread: ${fmt(lock1.ts.median / atom1.ts.median)}×` : "";
-    add("lock-throughput, 2 threads: Lock ≥ 0.4× Atomics.add", `${fmt(r)}× (${fmt(lock2.ts.median)} vs ${fmt(atom2.ts.median)} M ops/s)${one}`, r >= 0.4);
+    add(
+      "lock-throughput, 2 threads: Lock ≥ 0.4× Atomics.add",
+      `${fmt(r)}× (${fmt(lock2.ts.median)} vs ${fmt(atom2.ts.median)} M ops/s)${one}`,
+      r >= 0.4,
+    );
   } else add("lock-throughput, 2 threads: Lock ≥ 0.4× Atomics.add", "", null);
   if (lock2?.ts && lock2?.py) {
-    add("lock-throughput, 2 threads: Lock ≥ 5× multiprocessing.Lock (2 processes)", `${fmt(ratioOf(lock2))}× (${fmt(lock2.ts.median)} vs ${fmt(lock2.py.median)} M ops/s)`, ratioOf(lock2) >= 5);
+    add(
+      "lock-throughput, 2 threads: Lock ≥ 5× multiprocessing.Lock (2 processes)",
+      `${fmt(ratioOf(lock2))}× (${fmt(lock2.ts.median)} vs ${fmt(lock2.py.median)} M ops/s)`,
+      ratioOf(lock2) >= 5,
+    );
   } else add("lock-throughput, 2 threads: Lock ≥ 5× multiprocessing.Lock (2 processes)", "", null);
 
   const th = find(rows, "spawn", "worker thread");
-  add("spawn: a worker thread in ≤ 50 ms", th?.ts ? `${fmt(th.ts.median)} ms (median; min ${fmt(th.ts.min)})` : "", th?.ts ? th.ts.median <= 50 : null);
+  add(
+    "spawn: a worker thread in ≤ 50 ms",
+    th?.ts ? `${fmt(th.ts.median)} ms (median; min ${fmt(th.ts.min)})` : "",
+    th?.ts ? th.ts.median <= 50 : null,
+  );
 
   const ex = find(rows, "explore", "20 schedules");
-  add("explore: 20 schedules in ≤ 2 s", ex?.ts ? `${fmt(ex.ts.median)} ms (median; max ${fmt(ex.ts.max)})` : "", ex?.ts ? ex.ts.median <= 2000 : null);
+  add(
+    "explore: 20 schedules in ≤ 2 s",
+    ex?.ts ? `${fmt(ex.ts.median)} ms (median; max ${fmt(ex.ts.max)})` : "",
+    ex?.ts ? ex.ts.median <= 2000 : null,
+  );
 
   const txRow = find(rows, "transactions", "P4 at READ COMMITTED");
-  add("transactions: one Hermitage row at one level ≤ 2 s", txRow?.ts ? `${fmt(txRow.ts.median)} ms (median; max ${fmt(txRow.ts.max)})` : "", txRow?.ts ? txRow.ts.median <= 2000 : null);
+  add(
+    "transactions: one Hermitage row at one level ≤ 2 s",
+    txRow?.ts ? `${fmt(txRow.ts.median)} ms (median; max ${fmt(txRow.ts.max)})` : "",
+    txRow?.ts ? txRow.ts.median <= 2000 : null,
+  );
   const txTable = find(rows, "transactions", "the whole Hermitage table");
-  add("transactions: the whole Hermitage table ≤ 20 s", txTable?.ts ? `${fmt(txTable.ts.median / 1000)} s (median; max ${fmt(txTable.ts.max / 1000)} s)` : "", txTable?.ts ? txTable.ts.median <= 20_000 : null);
+  add(
+    "transactions: the whole Hermitage table ≤ 20 s",
+    txTable?.ts ? `${fmt(txTable.ts.median / 1000)} s (median; max ${fmt(txTable.ts.max / 1000)} s)` : "",
+    txTable?.ts ? txTable.ts.median <= 20_000 : null,
+  );
   const txCheck = find(rows, "transactions", "checkHistory");
-  add("transactions: checkHistory on 10 000 transactions ≤ 1 s", txCheck?.ts ? `${fmt(txCheck.ts.median)} ms (median; max ${fmt(txCheck.ts.max)})` : "", txCheck?.ts ? txCheck.ts.median <= 1000 : null);
+  add(
+    "transactions: checkHistory on 10 000 transactions ≤ 1 s",
+    txCheck?.ts ? `${fmt(txCheck.ts.median)} ms (median; max ${fmt(txCheck.ts.max)})` : "",
+    txCheck?.ts ? txCheck.ts.median <= 1000 : null,
+  );
 
   const added = find(rows, "class-stats", "what sending adds");
-  add("class-stats: a lesson's records sent add ≤ 50 ms", added?.ts ? `${fmt(added.ts.median)} ms (median; max ${fmt(added.ts.max)})` : "", added?.ts ? added.ts.median <= 50 : null);
+  add(
+    "class-stats: a lesson's records sent add ≤ 50 ms",
+    added?.ts ? `${fmt(added.ts.median)} ms (median; max ${fmt(added.ts.max)})` : "",
+    added?.ts ? added.ts.median <= 50 : null,
+  );
   const view = find(rows, "class-stats", "the class view");
-  add("class-stats: the class view of 200 students × 14 lessons ≤ 1 s", view?.ts ? `${fmt(view.ts.median)} ms (median; max ${fmt(view.ts.max)})` : "", view?.ts ? view.ts.median <= 1000 : null);
+  add(
+    "class-stats: the class view of 200 students × 14 lessons ≤ 1 s",
+    view?.ts ? `${fmt(view.ts.median)} ms (median; max ${fmt(view.ts.max)})` : "",
+    view?.ts ? view.ts.median <= 1000 : null,
+  );
 
   const ks = find(rows, "kernel-start", "start → first cell's output");
-  add("kernel-start: first cell's output ≤ 3 s", ks?.ts ? `${fmt(ks.ts.median / 1000)} s (median; ipykernel ${fmt((ks.py?.median ?? NaN) / 1000)} s)` : "", ks?.ts ? ks.ts.median <= 3000 : null);
+  add(
+    "kernel-start: first cell's output ≤ 3 s",
+    ks?.ts ? `${fmt(ks.ts.median / 1000)} s (median; ipykernel ${fmt((ks.py?.median ?? NaN) / 1000)} s)` : "",
+    ks?.ts ? ks.ts.median <= 3000 : null,
+  );
 
   if (lessons.length) {
     const slow = lessons.filter((l) => l.ms > 15_000);
-    add("every lesson-NN ≤ 15 s", slow.length ? slow.map((l) => `${l.name} ${fmt(l.ms / 1000)} s`).join(", ") : `slowest ${fmt(Math.max(...lessons.map((l) => l.ms)) / 1000)} s`, slow.length === 0);
+    add(
+      "every lesson-NN ≤ 15 s",
+      slow.length
+        ? slow.map((l) => `${l.name} ${fmt(l.ms / 1000)} s`).join(", ")
+        : `slowest ${fmt(Math.max(...lessons.map((l) => l.ms)) / 1000)} s`,
+      slow.length === 0,
+    );
     const total = lessons.reduce((s, l) => s + l.ms, 0);
     const all = lessons.length === LESSON_NAMES.length;
     add(`whole course ≤ 120 s${all ? "" : ` (${lessons.length} notebooks run)`}`, `${fmt(total / 1000)} s`, total <= 120_000);
@@ -171,10 +265,22 @@ function bars(rows, lessons) {
 
   // Unsafe variants: the benchmark's own TypeScript rows, and every "unsafe" runTrials in the lessons.
   const unsafe = [];
-  for (const r of rows) if (r.kind === "unsafe" && r.ts?.anomalyRate !== null && r.ts?.anomalyRate !== undefined) unsafe.push({ what: `${r.case} ${r.variant}`, rate: r.ts.anomalyRate });
-  for (const l of lessons) for (const rec of l.records ?? []) if (rec.variant === "unsafe" && rec.trials > 0) unsafe.push({ what: `${l.name} "${rec.demo}"`, rate: rec.anomalies / rec.trials });
+  for (const r of rows)
+    if (r.kind === "unsafe" && r.ts?.anomalyRate !== null && r.ts?.anomalyRate !== undefined)
+      unsafe.push({ what: `${r.case} ${r.variant}`, rate: r.ts.anomalyRate });
+  for (const l of lessons)
+    for (const rec of l.records ?? [])
+      if (rec.variant === "unsafe" && rec.trials > 0) unsafe.push({ what: `${l.name} "${rec.demo}"`, rate: rec.anomalies / rec.trials });
   const low = unsafe.filter((u) => u.rate < 0.9);
-  add("unsafe variants: anomaly rate ≥ 0.9 (rare-by-design excluded)", unsafe.length === 0 ? "" : low.length ? `below: ${low.map((u) => `${u.what} ${u.rate.toFixed(2)}`).join("; ")} (${unsafe.length - low.length}/${unsafe.length} at or above)` : `all ${unsafe.length} at or above (lowest ${Math.min(...unsafe.map((u) => u.rate)).toFixed(2)})`, unsafe.length ? low.length === 0 : null);
+  add(
+    "unsafe variants: anomaly rate ≥ 0.9 (rare-by-design excluded)",
+    unsafe.length === 0
+      ? ""
+      : low.length
+        ? `below: ${low.map((u) => `${u.what} ${u.rate.toFixed(2)}`).join("; ")} (${unsafe.length - low.length}/${unsafe.length} at or above)`
+        : `all ${unsafe.length} at or above (lowest ${Math.min(...unsafe.map((u) => u.rate)).toFixed(2)})`,
+    unsafe.length ? low.length === 0 : null,
+  );
   return out;
 }
 
@@ -191,17 +297,35 @@ function goals(rows, lessons) {
     const lock = ts("lock-throughput", `Lock, ${threads}`);
     const ref = ts("lock-throughput", `reference mutex, ${threads}`);
     const r = vs(lock, ref);
-    add(`Lock ≥ 0.8× the reference mutex, ${threads}`, r === null ? "" : `${fmt(r)}× (${fmt(lock.median)} vs ${fmt(ref.median)} M ops/s)`, r === null ? null : r >= 0.8);
+    add(
+      `Lock ≥ 0.8× the reference mutex, ${threads}`,
+      r === null ? "" : `${fmt(r)}× (${fmt(lock.median)} vs ${fmt(ref.median)} M ops/s)`,
+      r === null ? null : r >= 0.8,
+    );
   }
   const lock2 = ts("lock-throughput", "Lock, 2 threads");
   const add2 = ts("lock-throughput", "Atomics.add, 2 threads");
   const r2 = vs(lock2, add2);
-  add("Lock ≥ 0.3× Atomics.add, 2 threads", r2 === null ? "" : `${fmt(r2)}× (${fmt(lock2.median)} vs ${fmt(add2.median)} M ops/s)`, r2 === null ? null : r2 >= 0.3);
-  const owner = ["1 thread", "2 threads"].map((t) => vs(ts("lock-throughput", `reference mutex + owner checks, ${t}`), ts("lock-throughput", `reference mutex, ${t}`)));
-  add("owner checks are cheap: the reference mutex with them ≥ 0.9× without (1 thread)", owner[0] === null ? "" : `${fmt(owner[0])}× at 1 thread, ${fmt(owner[1])}× at 2 threads`, owner[0] === null ? null : owner[0] >= 0.9);
+  add(
+    "Lock ≥ 0.3× Atomics.add, 2 threads",
+    r2 === null ? "" : `${fmt(r2)}× (${fmt(lock2.median)} vs ${fmt(add2.median)} M ops/s)`,
+    r2 === null ? null : r2 >= 0.3,
+  );
+  const owner = ["1 thread", "2 threads"].map((t) =>
+    vs(ts("lock-throughput", `reference mutex + owner checks, ${t}`), ts("lock-throughput", `reference mutex, ${t}`)),
+  );
+  add(
+    "owner checks are cheap: the reference mutex with them ≥ 0.9× without (1 thread)",
+    owner[0] === null ? "" : `${fmt(owner[0])}× at 1 thread, ${fmt(owner[1])}× at 2 threads`,
+    owner[0] === null ? null : owner[0] >= 0.9,
+  );
 
   const warm = ts("spawn", "worker thread, spares ready");
-  add("runThreads of an empty function with spares ready ≤ 2 ms", warm ? `${fmt(warm.median)} ms (median; min ${fmt(warm.min)})` : "", warm ? warm.median <= 2 : null);
+  add(
+    "runThreads of an empty function with spares ready ≤ 2 ms",
+    warm ? `${fmt(warm.median)} ms (median; min ${fmt(warm.min)})` : "",
+    warm ? warm.median <= 2 : null,
+  );
 
   const trip = find(rows, "manager-rpc", "proxy round trip");
   const echo = ts("manager-rpc", "Unix-socket echo");
@@ -209,23 +333,41 @@ function goals(rows, lessons) {
   const beatsPython = trip?.ts && trip?.py ? trip.ts.median < trip.py.median : false;
   const first = ts("manager-rpc", "proxy round trip, a fresh manager's first");
   const firstNote = first && echo ? `; a fresh manager's first 1000 calls ${fmt(first.median / echo.median)}×` : "";
-  add("proxy round trip ≤ 1.2× the Unix-socket echo (or faster than Python's)", rt === null ? "" : `${fmt(rt)}× steady (${fmt(trip.ts.median)} vs ${fmt(echo.median)} µs; Python's ${fmt(trip.py?.median)} µs)${firstNote}`, rt === null ? null : rt <= 1.2 || beatsPython);
+  add(
+    "proxy round trip ≤ 1.2× the Unix-socket echo (or faster than Python's)",
+    rt === null
+      ? ""
+      : `${fmt(rt)}× steady (${fmt(trip.ts.median)} vs ${fmt(echo.median)} µs; Python's ${fmt(trip.py?.median)} µs)${firstNote}`,
+    rt === null ? null : rt <= 1.2 || beatsPython,
+  );
 
   // Held to the goal: the variants as a lesson's cell runs them, with the spare threads up; the
   // kernel's first run of threads (no spares yet) is shown beside them.
   const pool = rows.filter((r) => r.case === "pool-decorator" && r.ts && r.py && !r.variant.includes("cold:"));
   const poolCold = rows.find((r) => r.case === "pool-decorator" && r.ts && r.py && r.variant.includes("cold:"));
   const coldNote = poolCold ? `; a kernel's first run (no spares yet, lock per update) ${fmt(ratioOf(poolCold))}×` : "";
-  add("pool-decorator ≤ 2× Python's (every variant, spare threads up)", pool.length ? pool.map((r) => `${r.variant} ${fmt(ratioOf(r))}×`).join(", ") + coldNote : "", pool.length ? pool.every((r) => ratioOf(r) <= 2) : null);
+  add(
+    "pool-decorator ≤ 2× Python's (every variant, spare threads up)",
+    pool.length ? pool.map((r) => `${r.variant} ${fmt(ratioOf(r))}×`).join(", ") + coldNote : "",
+    pool.length ? pool.every((r) => ratioOf(r) <= 2) : null,
+  );
 
   const timed = lessons.filter((l) => l.cellTimes);
   if (timed.length) {
     const worstP90 = timed.reduce((a, b) => (b.cellTimes.p90 > a.cellTimes.p90 ? b : a));
-    add("every notebook's code cells: 90th percentile ≤ 1.0 s", `worst ${worstP90.name} ${fmt(worstP90.cellTimes.p90)} s`, worstP90.cellTimes.p90 <= 1.0);
+    add(
+      "every notebook's code cells: 90th percentile ≤ 1.0 s",
+      `worst ${worstP90.name} ${fmt(worstP90.cellTimes.p90)} s`,
+      worstP90.cellTimes.p90 <= 1.0,
+    );
     const untagged = timed.filter((l) => !l.cellTimes.slowestTagged);
     const over = timed.reduce((n, l) => n + l.cellTimes.overLimit, 0);
     const slowest = untagged.length ? untagged.reduce((a, b) => (b.cellTimes.slowest > a.cellTimes.slowest ? b : a)) : null;
-    add("every code cell ≤ 2.0 s (one slow-by-design cell per lesson excepted)", `${over} cell(s) over the harness's limit${slowest ? `; slowest untagged ${slowest.name} ${fmt(slowest.cellTimes.slowest)} s` : ""}`, over === 0 && (!slowest || slowest.cellTimes.slowest <= 2.0));
+    add(
+      "every code cell ≤ 2.0 s (one slow-by-design cell per lesson excepted)",
+      `${over} cell(s) over the harness's limit${slowest ? `; slowest untagged ${slowest.name} ${fmt(slowest.cellTimes.slowest)} s` : ""}`,
+      over === 0 && (!slowest || slowest.cellTimes.slowest <= 2.0),
+    );
   } else {
     add("every notebook's code cells: 90th percentile ≤ 1.0 s", "", null);
     add("every code cell ≤ 2.0 s (one slow-by-design cell per lesson excepted)", "", null);
@@ -233,7 +375,11 @@ function goals(rows, lessons) {
   if (lessons.length) {
     const total = lessons.reduce((s, l) => s + l.ms, 0);
     const all = lessons.length === LESSON_NAMES.length;
-    add(`the ten lessons ≤ 60 s through the harness${all ? "" : ` (${lessons.length} notebooks run)`}`, `${fmt(total / 1000)} s`, total <= 60_000);
+    add(
+      `the ten lessons ≤ 60 s through the harness${all ? "" : ` (${lessons.length} notebooks run)`}`,
+      `${fmt(total / 1000)} s`,
+      total <= 60_000,
+    );
   } else add("the ten lessons ≤ 60 s through the harness", "", null);
 
   // Judged over at least 300 starts: fewer can miss a loss that comes once in tens of starts.
@@ -243,7 +389,9 @@ function goals(rows, lessons) {
   const judged = reply?.ts && reply.ts.n >= 300;
   add(
     "0 unanswered first requests in 300 kernel starts, three at a time",
-    reply?.ts ? `${unanswered(reply.ts)} unanswered (tslab as installed ${unanswered(asInstalled?.ts)}, ipykernel ${unanswered(reply.py)})${judged ? "" : "; fewer than 300 starts: not judged"}` : "",
+    reply?.ts
+      ? `${unanswered(reply.ts)} unanswered (tslab as installed ${unanswered(asInstalled?.ts)}, ipykernel ${unanswered(reply.py)})${judged ? "" : "; fewer than 300 starts: not judged"}`
+      : "",
     judged ? reply.ts.anomalyRate === 0 : null,
   );
   return out;
@@ -252,7 +400,9 @@ function goals(rows, lessons) {
 // --- the chart -------------------------------------------------------------------------------------
 
 async function chartSvg(rows) {
-  const points = rows.filter((r) => timeRatioOf(r) !== null).map((r) => ({ label: `${r.case}: ${r.variant}`.slice(0, 70), value: Number(timeRatioOf(r).toPrecision(3)) }));
+  const points = rows
+    .filter((r) => timeRatioOf(r) !== null)
+    .map((r) => ({ label: `${r.case}: ${r.variant}`.slice(0, 70), value: Number(timeRatioOf(r).toPrecision(3)) }));
   if (points.length === 0) return null;
   // The library's bar chart spec, drawn on a log scale: ratios from 0.01 to 100 share one chart.
   const spec = raceLab.barChartSpec(points, { title: "TypeScript time ÷ Python time (median; below 1: TypeScript faster)", unit: "×" });
@@ -272,7 +422,15 @@ async function machine() {
     // no python3: the Python columns stay empty
   }
   const info = raceLab.machineInfo();
-  return { cores: info.cores, node: info.node, python, cpu: info.cpuModel, memoryGiB: info.memoryGiB, platform: `${info.platform}-${info.arch}`, tslab: info.tslab ?? "?" };
+  return {
+    cores: info.cores,
+    node: info.node,
+    python,
+    cpu: info.cpuModel,
+    memoryGiB: info.memoryGiB,
+    platform: `${info.platform}-${info.arch}`,
+    tslab: info.tslab ?? "?",
+  };
 }
 
 async function runCase(c, opts) {
@@ -311,7 +469,19 @@ async function runCase(c, opts) {
       error,
     });
   }
-  const extra = c.lesson ? { lesson: { name: c.name, ms: ts.notebook?.[0]?.ms, passed: ts.notebook?.[0]?.passed, records: ts.notebook?.[0]?.records ?? [], cellTimes: ts.notebook?.[0]?.cellTimes ?? null, memory: ts.notebook?.[0]?.memory ?? null, report: ts.notebook?.[0]?.report } } : {};
+  const extra = c.lesson
+    ? {
+        lesson: {
+          name: c.name,
+          ms: ts.notebook?.[0]?.ms,
+          passed: ts.notebook?.[0]?.passed,
+          records: ts.notebook?.[0]?.records ?? [],
+          cellTimes: ts.notebook?.[0]?.cellTimes ?? null,
+          memory: ts.notebook?.[0]?.memory ?? null,
+          report: ts.notebook?.[0]?.report,
+        },
+      }
+    : {};
   return { name: c.name, title: c.title, reps, seconds: (Date.now() - started) / 1000, rows, ...extra };
 }
 
@@ -358,17 +528,34 @@ function resultsMarkdown(result, svgName) {
     "",
   ];
   if (lessons.length) {
-    lines.push("## Lessons through the harness", "", "Kernel memory: the kernel process's resident and peak resident memory (VmRSS, VmHWM) at the end of the lesson, and the resident memory of the processes it started then (a lesson's PostgreSQL).", "",
-      "| lesson | seconds | harness | cells: median / 90th pct / slowest (s) | kernel MiB: resident / peak / its processes | unsafe demos: anomalies/trials |", "| --- | --- | --- | --- | --- | --- |");
+    lines.push(
+      "## Lessons through the harness",
+      "",
+      "Kernel memory: the kernel process's resident and peak resident memory (VmRSS, VmHWM) at the end of the lesson, and the resident memory of the processes it started then (a lesson's PostgreSQL).",
+      "",
+      "| lesson | seconds | harness | cells: median / 90th pct / slowest (s) | kernel MiB: resident / peak / its processes | unsafe demos: anomalies/trials |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
     for (const l of lessons) {
-      const unsafe = (l.records ?? []).filter((r) => r.variant === "unsafe").map((r) => `${r.demo}: ${r.anomalies}/${r.trials}`).join("; ");
+      const unsafe = (l.records ?? [])
+        .filter((r) => r.variant === "unsafe")
+        .map((r) => `${r.demo}: ${r.anomalies}/${r.trials}`)
+        .join("; ");
       const c = l.cellTimes;
-      const cells = c ? `${fmt(c.median)} / ${fmt(c.p90)} / ${fmt(c.slowest)} (${c.slowestCell}${c.slowestTagged ? ", slow-by-design" : ""})` : "—";
+      const cells = c
+        ? `${fmt(c.median)} / ${fmt(c.p90)} / ${fmt(c.slowest)} (${c.slowestCell}${c.slowestTagged ? ", slow-by-design" : ""})`
+        : "—";
       const mem = l.memory ? `${fmt(l.memory.residentMiB)} / ${fmt(l.memory.peakMiB)} / ${fmt(l.memory.childrenMiB)}` : "—";
-      lines.push(`| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${cells} | ${mem} | ${unsafe.replace(/\|/g, "\\|")} |`);
+      lines.push(
+        `| ${l.name} | ${fmt(l.ms / 1000)} | ${l.passed ? "pass" : "FAIL"} | ${cells} | ${mem} | ${unsafe.replace(/\|/g, "\\|")} |`,
+      );
     }
     const missing = LESSON_NAMES.filter((n) => !lessons.some((l) => l.name === n));
-    lines.push("", missing.length ? `Not run (no such notebook yet, or not chosen): ${missing.join(", ")}.` : "Every notebook 00–09 ran.", "");
+    lines.push(
+      "",
+      missing.length ? `Not run (no such notebook yet, or not chosen): ${missing.join(", ")}.` : "Every notebook 00–09 ran.",
+      "",
+    );
   }
   if (fs.existsSync(analysisFile)) lines.push(fs.readFileSync(analysisFile, "utf8").trim(), "");
   return lines.join("\n");
@@ -390,7 +577,8 @@ async function main() {
     chosen = CASES.filter((c) => opts.cases.includes(c.name));
   } else {
     chosen = CASES.filter((c) => !(opts.quick && c.heavy));
-    if (!opts.quick) for (const n of LESSON_NAMES) if (!CASES.some((c) => c.name === n)) progress(`${n}: skipped, the notebook does not exist yet`);
+    if (!opts.quick)
+      for (const n of LESSON_NAMES) if (!CASES.some((c) => c.name === n)) progress(`${n}: skipped, the notebook does not exist yet`);
   }
   if (opts.fromJson) {
     const saved = JSON.parse(fs.readFileSync(opts.fromJson, "utf8"));
@@ -404,7 +592,10 @@ async function main() {
   const cases = [];
   for (const c of chosen) cases.push(await runCase(c, opts));
   const rows = cases.flatMap((c) => c.rows);
-  const lessons = cases.filter((c) => c.lesson).map((c) => c.lesson).filter((l) => l.ms !== undefined);
+  const lessons = cases
+    .filter((c) => c.lesson)
+    .map((c) => c.lesson)
+    .filter((l) => l.ms !== undefined);
   const result = {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     quick: opts.quick,
@@ -436,7 +627,9 @@ async function report(result, opts) {
   if (opts.json) {
     console.log(JSON.stringify(result, null, 2));
   } else {
-    console.log(`\n${m.cores} cores, Node ${m.node}, Python ${m.python}; load ${result.load.start.toFixed(1)} → ${result.load.end.toFixed(1)}; ${result.seconds.toFixed(0)} s\n`);
+    console.log(
+      `\n${m.cores} cores, Node ${m.node}, Python ${m.python}; load ${result.load.start.toFixed(1)} → ${result.load.end.toFixed(1)}; ${result.seconds.toFixed(0)} s\n`,
+    );
     console.log(textTable(rows));
     console.log("\nThe bar (each lesson's workload against Python and the hardware):");
     for (const b of result.bars) console.log(`  ${b.verdict.padEnd(12)} ${b.bar}: ${b.measured}`);

@@ -78,7 +78,9 @@ export function assemble(source, submission) {
       }
       out.push(entry(src.cell, src.role, id));
     } else if (src && src.role === ROLE.solution) {
-      out.push(entry({ ...structuredClone(cell), cell_type: src.cell.cell_type, metadata: structuredClone(src.cell.metadata) }, ROLE.solution, id));
+      out.push(
+        entry({ ...structuredClone(cell), cell_type: src.cell.cell_type, metadata: structuredClone(src.cell.metadata) }, ROLE.solution, id),
+      );
     } else {
       // The student's own cell. Any nbgrader metadata it carries is not the course's: it earns nothing.
       const own = structuredClone(cell);
@@ -122,7 +124,6 @@ function entry(cell, role, gradeId) {
   return { cell: copy, role, gradeId, points: 0 };
 }
 
-
 /**
  * @param {string} source
  * @param {string} role
@@ -130,7 +131,13 @@ function entry(cell, role, gradeId) {
  * @returns {Cell}
  */
 function codeCell(source, role, gradeId = null) {
-  return { cell_type: "code", execution_count: null, metadata: { race_lab_grading: { role, grade_id: gradeId } }, outputs: [], source: sourceLines(source) };
+  return {
+    cell_type: "code",
+    execution_count: null,
+    metadata: { race_lab_grading: { role, grade_id: gradeId } },
+    outputs: [],
+    source: sourceLines(source),
+  };
 }
 
 /**

@@ -41,12 +41,18 @@ function seconds(max) {
 function parse(argv) {
   return new Command()
     .name("grade")
-    .description("Grade submitted notebooks of this course: locked cells restored from the source, the source's tests judged by the grader, one cell at a time, fresh kernel each.")
+    .description(
+      "Grade submitted notebooks of this course: locked cells restored from the source, the source's tests judged by the grader, one cell at a time, fresh kernel each.",
+    )
     .argument("<submissions...>", "the students' notebooks (.ipynb)")
     .option("--source <dir>", "the course's source notebooks (with solutions and hidden tests)", COURSE_SOURCE)
     .option("--out <dir>", "write grades.csv and grades.json (after each submission) and the executed notebooks (feedback/) there")
     .option("--timeout <seconds>", "how long one cell may run before the kernel is restarted", seconds(3600), 120)
-    .option("--limit <seconds>", "how long one submission may take in all before it is stopped (default: 30 cells' timeouts)", seconds(86_400))
+    .option(
+      "--limit <seconds>",
+      "how long one submission may take in all before it is stopped (default: 30 cells' timeouts)",
+      seconds(86_400),
+    )
     .option("--feedback-hidden-tests", "show the hidden tests in the feedback notebooks (left out by default)", false)
     .parse(argv);
 }
@@ -61,14 +67,26 @@ function parse(argv) {
 async function gradeOne(settings, backend, file, sources) {
   const started = Date.now();
   /** @type {Graded} */
-  const result = { submission: file, notebook: null, score: 0, maxScore: 0, exercises: [], notes: [], processesEnded: [], error: null, seconds: 0 };
+  const result = {
+    submission: file,
+    notebook: null,
+    score: 0,
+    maxScore: 0,
+    exercises: [],
+    notes: [],
+    processesEnded: [],
+    error: null,
+    seconds: 0,
+  };
   try {
     const submission = readNotebook(path.resolve(settings.here, file));
     const source = matchSource(submission, sources, file);
     result.notebook = source.name;
     const assembled = assemble(source, submission);
     result.notes.push(...assembled.notes);
-    const feedback = settings.outDir ? path.join(settings.outDir, "feedback", file.replace(/^(\.\.?\/)+/, "").replace(/[/\\]/g, "__")) : null;
+    const feedback = settings.outDir
+      ? path.join(settings.outDir, "feedback", file.replace(/^(\.\.?\/)+/, "").replace(/[/\\]/g, "__"))
+      : null;
     if (feedback) mkdirSync(path.dirname(feedback), { recursive: true });
     const run = await runJob(backend, gradingNotebook(source, assembled, settings), feedback);
     if (run.error !== undefined) {
@@ -119,7 +137,12 @@ async function main(argv) {
     console.error("grade: no Python with nbclient found. Run `npm run setup -- --ci`, or set RACE_LAB_PYTHON.");
     return 1;
   }
-  const backend = openBackend({ python, timeout: opts.timeout, limitS: opts.limit ?? 30 * (opts.timeout + 15), courseRoot: path.dirname(sourceDir) });
+  const backend = openBackend({
+    python,
+    timeout: opts.timeout,
+    limitS: opts.limit ?? 30 * (opts.timeout + 15),
+    courseRoot: path.dirname(sourceDir),
+  });
   // Ctrl-C reaches only this process (the backend has its own group): end the submission being graded with us.
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.on(sig, () => {

@@ -9,12 +9,49 @@ const TypeErrorCtor = TypeError;
 
 /** The standard built-ins a test may name; a test gets these, not what a student cell put in their place. */
 const INTRINSIC_NAMES = [
-  "Object", "Function", "Array", "Number", "Boolean", "String", "Symbol", "BigInt", "Math", "JSON", "Reflect",
-  "Promise", "RegExp", "Date", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer",
-  "DataView", "Atomics", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
-  "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Proxy",
-  "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent", "undefined",
-  "NaN", "Infinity",
+  "Object",
+  "Function",
+  "Array",
+  "Number",
+  "Boolean",
+  "String",
+  "Symbol",
+  "BigInt",
+  "Math",
+  "JSON",
+  "Reflect",
+  "Promise",
+  "RegExp",
+  "Date",
+  "Map",
+  "Set",
+  "WeakMap",
+  "WeakSet",
+  "ArrayBuffer",
+  "SharedArrayBuffer",
+  "DataView",
+  "Atomics",
+  "Int8Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Proxy",
+  "parseInt",
+  "parseFloat",
+  "isNaN",
+  "isFinite",
+  "encodeURIComponent",
+  "decodeURIComponent",
+  "undefined",
+  "NaN",
+  "Infinity",
 ];
 
 /**
@@ -26,19 +63,85 @@ const INTRINSIC_NAMES = [
 function intrinsicsToLock() {
   const typedArray = getPrototypeOf(Int8Array);
   const iteratorProto = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
-  const namespaces = [Object, Function, Array, Number, Boolean, String, Symbol, BigInt, Math, JSON, Reflect, Promise,
-    RegExp, Date, Map, Set, WeakMap, WeakSet, ArrayBuffer, SharedArrayBuffer, DataView, Atomics, typedArray,
-    Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
-    Float64Array, BigInt64Array, BigUint64Array];
-  const prototypes = [Object.prototype, Function.prototype, Array.prototype, Number.prototype, Boolean.prototype,
-    String.prototype, Symbol.prototype, BigInt.prototype, Promise.prototype, RegExp.prototype, Date.prototype,
-    Map.prototype, Set.prototype, WeakMap.prototype, WeakSet.prototype, ArrayBuffer.prototype,
-    SharedArrayBuffer.prototype, DataView.prototype, typedArray.prototype, iteratorProto,
-    getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(""[Symbol.iterator]()),
-    getPrototypeOf(new Map()[Symbol.iterator]()), getPrototypeOf(new Set()[Symbol.iterator]()),
-    getPrototypeOf(async function () {}), getPrototypeOf(function* () {}), getPrototypeOf(async function* () {})];
-  for (const T of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-    Float32Array, Float64Array, BigInt64Array, BigUint64Array]) prototypes.push(T.prototype);
+  const namespaces = [
+    Object,
+    Function,
+    Array,
+    Number,
+    Boolean,
+    String,
+    Symbol,
+    BigInt,
+    Math,
+    JSON,
+    Reflect,
+    Promise,
+    RegExp,
+    Date,
+    Map,
+    Set,
+    WeakMap,
+    WeakSet,
+    ArrayBuffer,
+    SharedArrayBuffer,
+    DataView,
+    Atomics,
+    typedArray,
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ];
+  const prototypes = [
+    Object.prototype,
+    Function.prototype,
+    Array.prototype,
+    Number.prototype,
+    Boolean.prototype,
+    String.prototype,
+    Symbol.prototype,
+    BigInt.prototype,
+    Promise.prototype,
+    RegExp.prototype,
+    Date.prototype,
+    Map.prototype,
+    Set.prototype,
+    WeakMap.prototype,
+    WeakSet.prototype,
+    ArrayBuffer.prototype,
+    SharedArrayBuffer.prototype,
+    DataView.prototype,
+    typedArray.prototype,
+    iteratorProto,
+    getPrototypeOf([][Symbol.iterator]()),
+    getPrototypeOf(""[Symbol.iterator]()),
+    getPrototypeOf(new Map()[Symbol.iterator]()),
+    getPrototypeOf(new Set()[Symbol.iterator]()),
+    getPrototypeOf(async function () {}),
+    getPrototypeOf(function* () {}),
+    getPrototypeOf(async function* () {}),
+  ];
+  for (const T of [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ])
+    prototypes.push(T.prototype);
   return { namespaces, prototypes };
 }
 
@@ -87,7 +190,8 @@ function lockIntrinsics() {
   // The fs binding's write functions: the verdict goes through them (a patched one would see the secret).
   // process.binding is deprecated and left out of @types/node, but it is the binding fs itself calls.
   const binding = /** @type {{ binding(name: string): object }} */ (/** @type {unknown} */ (process)).binding("fs");
-  for (const key of ["writeBuffer", "writeString", "writeBuffers", "open", "close"]) if (hasOwn(binding, key)) lockProperty(binding, key, false);
+  for (const key of ["writeBuffer", "writeString", "writeBuffers", "open", "close"])
+    if (hasOwn(binding, key)) lockProperty(binding, key, false);
 }
 
 module.exports = { INTRINSIC_NAMES, lockProperty, lockIntrinsics };

@@ -85,9 +85,16 @@ function install(config, raceLab) {
   /** @type {Record<string, CompiledTest>} */
   const compiled = create(null);
   for (const gradeId of Object.keys(config.tests)) {
-    const js = ts.transpileModule(config.tests[gradeId], {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, esModuleInterop: true },
-    }).outputText.replace(/^"use strict";\s*/, "");
+    const js = ts
+      .transpileModule(config.tests[gradeId], {
+        compilerOptions: {
+          module: ts.ModuleKind.CommonJS,
+          target: ts.ScriptTarget.ES2022,
+          experimentalDecorators: true,
+          esModuleInterop: true,
+        },
+      })
+      .outputText.replace(/^"use strict";\s*/, "");
     // Sloppy on purpose: `with` gives the test's free names the scope below. Compiled now, run later.
     compiled[gradeId] = vm.runInThisContext(`(function (__scope) { with (__scope) { return (async () => {\n${js}\n})(); } })`, {
       filename: `grader:${gradeId}`,
@@ -153,7 +160,8 @@ function judgeHelpers(library, run) {
       ]);
     });
   };
-  helpers.check = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) => ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
+  helpers.check = (/** @type {string} */ id, /** @type {unknown} */ body, /** @type {unknown} */ options) =>
+    ReflectApply(PromiseThen, helpers.checkSolved(id, body, options), [() => undefined]);
   helpers.gradingMode = () => true;
   return helpers;
 }
@@ -216,7 +224,10 @@ function run(gradeId) {
   }
   // The verdict follows the test's own promise (an async function's: always a real one), through the
   // captured `then`, so a student's Promise tricks cannot settle it early.
-  ReflectApply(PromiseThen, promise, [() => finish(null), (/** @type {unknown} */ e) => finish(record.failures.length ? null : describe(e))]);
+  ReflectApply(PromiseThen, promise, [
+    () => finish(null),
+    (/** @type {unknown} */ e) => finish(record.failures.length ? null : describe(e)),
+  ]);
   return promise;
 }
 

@@ -112,8 +112,11 @@ export function readNotebook(file) {
   if (nb.nbformat !== 4) throw new NotebookError(`${file}: not a notebook in nbformat 4 (nbformat is ${JSON.stringify(nb.nbformat)})`);
   nb.cells.forEach((/** @type {any} */ cell, /** @type {number} */ i) => {
     const ok =
-      cell && typeof cell === "object" && ["code", "markdown", "raw"].includes(cell.cell_type) &&
-      (typeof cell.source === "string" || (Array.isArray(cell.source) && cell.source.every((/** @type {unknown} */ s) => typeof s === "string")));
+      cell &&
+      typeof cell === "object" &&
+      ["code", "markdown", "raw"].includes(cell.cell_type) &&
+      (typeof cell.source === "string" ||
+        (Array.isArray(cell.source) && cell.source.every((/** @type {unknown} */ s) => typeof s === "string")));
     if (!ok) throw new NotebookError(`${file}: malformed notebook: cell ${i} has no valid cell_type and text source`);
   });
   return nb;
@@ -150,7 +153,9 @@ export function loadSources(folder) {
 
 /** @param {string} folder */
 function readdirNotebooks(folder) {
-  return readdirSync(folder).filter((f) => f.endsWith(".ipynb")).sort();
+  return readdirSync(folder)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
 }
 
 /**

@@ -23,13 +23,18 @@ export function releaseCell(cell, notImplementedInScope, where) {
   if (role === ROLE.solution && cell.cell_type === "code") {
     const stubbed = stubSolutions(text, where);
     if (stubbed.found === 0) {
-      throw new NotebookError(`${where}: a solution cell without "// BEGIN SOLUTION" … "// END SOLUTION" (mark the part the student writes)`);
+      throw new NotebookError(
+        `${where}: a solution cell without "// BEGIN SOLUTION" … "// END SOLUTION" (mark the part the student writes)`,
+      );
     }
     text = stubbed.text;
     // The stub needs notImplemented; import it here unless an earlier cell did (importing twice is fine in
     // tslab): into the cell's own import from race-lab when it has one, else on a line of its own.
     if (!notImplementedInScope && !IMPORTS_NOT_IMPLEMENTED.test(text)) {
-      const merged = text.replace(IMPORT_FROM_RACE_LAB, (_all, /** @type {string} */ names) => `import { ${names.trim()}, notImplemented } from "race-lab"`);
+      const merged = text.replace(
+        IMPORT_FROM_RACE_LAB,
+        (_all, /** @type {string} */ names) => `import { ${names.trim()}, notImplemented } from "race-lab"`,
+      );
       text = merged !== text ? merged : `import { notImplemented } from "race-lab";\n${text}`;
     }
   } else if (role === ROLE.solution) {
@@ -78,4 +83,3 @@ export function leaks(nb) {
   });
   return found;
 }
-

@@ -49,7 +49,8 @@ function privateKernel() {
  * submission dies with it), and `setpriv --pdeathsig` so that it also dies if this process is killed.
  */
 function backendPrefix() {
-  const works = (/** @type {string[]} */ argv) => spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: "ignore", timeout: 10_000 }).status === 0;
+  const works = (/** @type {string[]} */ argv) =>
+    spawnSync(argv[0], [...argv.slice(1), "true"], { stdio: "ignore", timeout: 10_000 }).status === 0;
   const prefix = [];
   if (works(["setpriv", "--pdeathsig", "KILL"])) prefix.push("setpriv", "--pdeathsig", "KILL");
   const unshare = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
@@ -96,8 +97,13 @@ export function closeBackend(backend) {
  */
 export function jobFor(graded, { cwd, work, timeout, feedbackFile }) {
   const job = {
-    notebook: graded.nb, cwd, timeout, kernel: KERNEL, notebook_out: feedbackFile,
-    feedback_sources: graded.feedbackSources, work,
+    notebook: graded.nb,
+    cwd,
+    timeout,
+    kernel: KERNEL,
+    notebook_out: feedbackFile,
+    feedback_sources: graded.feedbackSources,
+    work,
     judge: { module: JUDGE, typescript: TYPESCRIPT, tests: graded.tests },
   };
   validate("job", job);
@@ -135,7 +141,11 @@ export function runJob(backend, graded, feedbackFile) {
   return new Promise((resolve) => {
     // stdin from /dev/null and output to a file: a daemon that keeps the kernel's stdio open holds nothing of ours.
     const argv = [...backend.prefix, backend.python, BACKEND, jobFile, resultFile];
-    const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", logFd, logFd], detached: true, env: { ...process.env, JUPYTER_DATA_DIR: backend.jupyterData } });
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ["ignore", logFd, logFd],
+      detached: true,
+      env: { ...process.env, JUPYTER_DATA_DIR: backend.jupyterData },
+    });
     closeSync(logFd);
     backend.running = { child, cwd, work };
     let limitHit = false;

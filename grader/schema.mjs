@@ -16,7 +16,8 @@ function enumOf(definition) {
   const names = Object.freeze(Object.fromEntries(values.map((v) => [v.replace(/ /g, "_"), v])));
   return new Proxy(names, {
     get(target, key) {
-      if (typeof key === "string" && !Object.hasOwn(target, key)) throw new Error(`grader/schema.json's ${definition} has no value "${key}"`);
+      if (typeof key === "string" && !Object.hasOwn(target, key))
+        throw new Error(`grader/schema.json's ${definition} has no value "${key}"`);
       return Reflect.get(target, key);
     },
   });

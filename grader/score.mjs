@@ -37,7 +37,13 @@ export function score(assembled, cells) {
       else if (status === CELL_STATUS.ok) detail = "no verdict from the grader's judge: the submission interfered with the kernel";
       else detail = cell?.error ?? "not run";
     }
-    const shown = passed ? EXERCISE_STATUS.passed : status === CELL_STATUS.timeout ? EXERCISE_STATUS.timed_out : status === CELL_STATUS.skipped ? EXERCISE_STATUS.not_run : EXERCISE_STATUS.failed;
+    const shown = passed
+      ? EXERCISE_STATUS.passed
+      : status === CELL_STATUS.timeout
+        ? EXERCISE_STATUS.timed_out
+        : status === CELL_STATUS.skipped
+          ? EXERCISE_STATUS.not_run
+          : EXERCISE_STATUS.failed;
     return [{ exercise: e.gradeId, points: passed ? e.points : 0, maxPoints: e.points, status: shown, detail }];
   });
 }

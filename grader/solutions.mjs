@@ -23,7 +23,10 @@ function functionName(node) {
   const named = /** @type {{ name?: import("typescript").Node }} */ (node).name;
   if (named && (ts.isIdentifier(named) || ts.isPrivateIdentifier(named) || ts.isStringLiteral(named))) return named.text;
   const parent = node.parent;
-  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) {
+  if (
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) &&
+    ts.isIdentifier(parent.name)
+  ) {
     return parent.name.text;
   }
   return null;
@@ -65,7 +68,8 @@ export function stubSolutions(text, where = "a solution cell") {
   const out = [];
   let found = 0;
   for (let i = 0; i < lines.length; i++) {
-    if (END_SOLUTION.test(lines[i])) throw new NotebookError(`${where}: "// END SOLUTION" without a BEGIN SOLUTION before it (line ${i + 1})`);
+    if (END_SOLUTION.test(lines[i]))
+      throw new NotebookError(`${where}: "// END SOLUTION" without a BEGIN SOLUTION before it (line ${i + 1})`);
     if (!BEGIN_SOLUTION.test(lines[i])) {
       out.push(lines[i]);
       continue;
@@ -102,4 +106,3 @@ export function removeHiddenTests(text, where = "a test cell") {
   }
   return out.join("\n");
 }
-

@@ -9,7 +9,9 @@ const Ajv = AjvModule.default ?? AjvModule;
 const ajv = new Ajv({ allErrors: true });
 ajv.addSchema(SCHEMA, "grader");
 /** Each message's validator, compiled once at load. */
-const VALIDATORS = Object.freeze(Object.fromEntries(["job", "verdict", "result"].map((kind) => [kind, ajv.getSchema(`grader#/definitions/${kind}`)])));
+const VALIDATORS = Object.freeze(
+  Object.fromEntries(["job", "verdict", "result"].map((kind) => [kind, ajv.getSchema(`grader#/definitions/${kind}`)])),
+);
 
 /**
  * Throws an Error naming the message and what is wrong with it unless `value` is a valid `kind`.
@@ -21,6 +23,9 @@ export function validate(kind, value) {
   if (!check) throw new Error(`grader/schema.json defines no message "${kind}"`);
   if (check(value)) return;
   const errors = /** @type {{ errors?: { instancePath?: string; dataPath?: string; message?: string }[] }} */ (check).errors ?? [];
-  const why = errors.slice(0, 5).map((e) => `${e.instancePath ?? e.dataPath ?? ""} ${e.message ?? ""}`.trim()).join("; ");
+  const why = errors
+    .slice(0, 5)
+    .map((e) => `${e.instancePath ?? e.dataPath ?? ""} ${e.message ?? ""}`.trim())
+    .join("; ");
   throw new Error(`not a valid ${kind} (grader/schema.json): ${why}`);
 }

@@ -34,12 +34,25 @@ export function publicEntries() {
  * @param {string} outDir
  */
 function emitDeclarations(outDir) {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(SRC, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(SRC, "tsconfig.json"),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  );
   if (!parsed) throw new Error("src/tsconfig.json could not be read");
-  const program = ts.createProgram(parsed.fileNames, { ...parsed.options, outDir, declaration: true, emitDeclarationOnly: true, noEmit: false });
+  const program = ts.createProgram(parsed.fileNames, {
+    ...parsed.options,
+    outDir,
+    declaration: true,
+    emitDeclarationOnly: true,
+    noEmit: false,
+  });
   const { diagnostics } = program.emit();
   const errors = [...ts.getPreEmitDiagnostics(program), ...diagnostics].filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }));
+  if (errors.length > 0)
+    throw new Error(
+      ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }),
+    );
 }
 
 /**
@@ -61,7 +74,17 @@ function extractorConfig(entry, declarations, reports) {
       newlineKind: "lf",
       compiler: {
         overrideTsconfig: {
-          compilerOptions: { target: "es2022", module: "commonjs", moduleResolution: "node", lib: ["es2022"], types: ["node"], strict: true, skipLibCheck: true, experimentalDecorators: true, esModuleInterop: true },
+          compilerOptions: {
+            target: "es2022",
+            module: "commonjs",
+            moduleResolution: "node",
+            lib: ["es2022"],
+            types: ["node"],
+            strict: true,
+            skipLibCheck: true,
+            experimentalDecorators: true,
+            esModuleInterop: true,
+          },
           files: [entryFile],
         },
       },
@@ -95,7 +118,13 @@ function extractorConfig(entry, declarations, reports) {
 }
 
 /** @type {Set<string>} */
-const QUIET = new Set(["console-preamble", "console-compiler-version-notice", "console-api-report-not-copied", "console-api-report-copied", "console-api-report-created"]);
+const QUIET = new Set([
+  "console-preamble",
+  "console-compiler-version-notice",
+  "console-api-report-not-copied",
+  "console-api-report-copied",
+  "console-api-report-created",
+]);
 
 /**
  * Writes (or, with `check`, compares) the report of every public entry. Returns the reports that
@@ -125,9 +154,13 @@ export function apiReports({ check, reports = REPORTS, log = console.log }) {
       });
       if (result.apiReportChanged) changed.push(path.basename(config.reportFilePath));
       if (result.errorCount > 0 || (check && !result.succeeded && !result.apiReportChanged)) {
-        throw new Error(`API Extractor failed on ${entry.specifier} (${result.errorCount} errors, ${result.warningCount} warnings; see above)`);
+        throw new Error(
+          `API Extractor failed on ${entry.specifier} (${result.errorCount} errors, ${result.warningCount} warnings; see above)`,
+        );
       }
-      log(`${entry.specifier}: ${path.relative(ROOT, config.reportFilePath)} ${result.apiReportChanged ? (check ? "DIFFERS from the surface" : "updated") : "matches"}`);
+      log(
+        `${entry.specifier}: ${path.relative(ROOT, config.reportFilePath)} ${result.apiReportChanged ? (check ? "DIFFERS from the surface" : "updated") : "matches"}`,
+      );
     }
     return changed;
   } finally {

@@ -14,7 +14,9 @@ const program = new Command().name("class-db").description("The class's PostgreS
 
 program
   .command("clean")
-  .description("drop the schemas of lesson runs that ended without dropping theirs (their kernel was killed), ending their connections first")
+  .description(
+    "drop the schemas of lesson runs that ended without dropping theirs (their kernel was killed), ending their connections first",
+  )
   .option("--url <url>", "the server (default: $DATABASE_URL)")
   .action(async (/** @type {{ url?: string }} */ opts) => {
     const url = opts.url ?? process.env.DATABASE_URL;

@@ -72,7 +72,10 @@ async function start(opts) {
   /** @type {"lab" | "notebook"} */
   let app = jupyter.lab ? "lab" : "notebook";
   if (opts.lab) {
-    if (!jupyter.lab) throw new Error(`--lab: JupyterLab is not installed with ${jupyter.path} (install it: python3 -m pip install jupyterlab), or drop --lab.`);
+    if (!jupyter.lab)
+      throw new Error(
+        `--lab: JupyterLab is not installed with ${jupyter.path} (install it: python3 -m pip install jupyterlab), or drop --lab.`,
+      );
     app = "lab";
   }
   if (opts.classic) {
@@ -108,7 +111,7 @@ const program = new Command()
 
 program
   .command("setup")
-  .description("find (or install) Jupyter and register the TypeScript kernel \"tslab\" (idempotent)")
+  .description('find (or install) Jupyter and register the TypeScript kernel "tslab" (idempotent)')
   .option("--ci", "also require nbclient (the notebook harness); prefer the system's packages")
   .option("--prefix <dir>", "register the kernel under <dir>/share/jupyter/kernels (e.g. Binder)")
   .action((opts) => {

@@ -88,7 +88,14 @@ async function freePorts(count) {
  * @param {string} msgId
  */
 function kernelInfoRequest(key, msgId) {
-  const header = { msg_id: msgId, msg_type: "kernel_info_request", session: "first-reply", username: "race-lab", version: "5.3", date: new Date().toISOString() };
+  const header = {
+    msg_id: msgId,
+    msg_type: "kernel_info_request",
+    session: "first-reply",
+    username: "race-lab",
+    version: "5.3",
+    date: new Date().toISOString(),
+  };
   const parts = [JSON.stringify(header), "{}", "{}", "{}"];
   const hmac = createHmac("sha256", key);
   for (const part of parts) hmac.update(part);
@@ -112,7 +119,17 @@ export async function connectionFile() {
   const folder = mkdtempSync(path.join(tmpdir(), "race-lab-first-reply-"));
   const file = path.join(folder, "kernel.json");
   const [shell, iopub, control, stdin, hb] = await freePorts(5);
-  const info = { transport: "tcp", ip: "127.0.0.1", key: randomBytes(16).toString("hex"), signature_scheme: "hmac-sha256", shell_port: shell, iopub_port: iopub, control_port: control, stdin_port: stdin, hb_port: hb };
+  const info = {
+    transport: "tcp",
+    ip: "127.0.0.1",
+    key: randomBytes(16).toString("hex"),
+    signature_scheme: "hmac-sha256",
+    shell_port: shell,
+    iopub_port: iopub,
+    control_port: control,
+    stdin_port: stdin,
+    hb_port: hb,
+  };
   writeFileSync(file, JSON.stringify(info));
   return { folder, file, info };
 }
@@ -141,9 +158,12 @@ export async function askFirst(info, { timeoutMs = 30_000, retryAfterMs = 3000, 
   dealer.connect(`tcp://${info.ip}:${info.shell_port}`);
   const first = `first-${randomBytes(4).toString("hex")}`;
   let retries = 0;
-  const retry = setInterval(() => {
-    if (performance.now() - started >= retryAfterMs) dealer.send(kernelInfoRequest(info.key, `retry-${++retries}`)).catch(() => {});
-  }, Math.min(1000, retryAfterMs));
+  const retry = setInterval(
+    () => {
+      if (performance.now() - started >= retryAfterMs) dealer.send(kernelInfoRequest(info.key, `retry-${++retries}`)).catch(() => {});
+    },
+    Math.min(1000, retryAfterMs),
+  );
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   /** @type {Promise<Outcome>} */
@@ -181,7 +201,11 @@ export async function firstReply(argv, { cwd, ...options } = {}) {
     throw new TypeError(`argv: expected the kernel's command line as a non-empty array of strings, got ${JSON.stringify(argv)}`);
   }
   const { folder, file, info } = await connectionFile();
-  const child = spawn(argv[0], argv.slice(1).map((a) => a.replace("{connection_file}", file)), { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    argv[0],
+    argv.slice(1).map((a) => a.replace("{connection_file}", file)),
+    { cwd, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const ended = new Promise((resolve) => child.once("exit", resolve));

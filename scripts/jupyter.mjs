@@ -183,7 +183,10 @@ export function ensureJupyter({ ci = false, log = console.log } = {}) {
     log(`Jupyter: using the project's virtual environment ${describe(fromVenv)}`);
     return fromVenv;
   }
-  if (fromPath) log(`Jupyter: ${fromPath.path} is on PATH but lacks ${fromPath.lab || fromPath.notebook ? "nbclient (needed by the tests)" : "both JupyterLab and the classic Notebook"}.`);
+  if (fromPath)
+    log(
+      `Jupyter: ${fromPath.path} is on PATH but lacks ${fromPath.lab || fromPath.notebook ? "nbclient (needed by the tests)" : "both JupyterLab and the classic Notebook"}.`,
+    );
   else log("Jupyter: no `jupyter` command on PATH.");
 
   const python3 = onPath("python3");
@@ -211,7 +214,9 @@ export function ensureJupyter({ ci = false, log = console.log } = {}) {
  */
 function installIntoVenv(python3, log) {
   const created = !existsSync(VENV);
-  log(`Jupyter: creating a project-local virtual environment (${path.relative(ROOT, VENV)}/) with \`${python3} -m venv\` and installing JupyterLab into it with pip…`);
+  log(
+    `Jupyter: creating a project-local virtual environment (${path.relative(ROOT, VENV)}/) with \`${python3} -m venv\` and installing JupyterLab into it with pip…`,
+  );
   const pip = path.join(VENV, "bin", "pip");
   const ok =
     (existsSync(pip) || runVisible(python3, ["-m", "venv", VENV])) &&
@@ -227,7 +232,8 @@ function installIntoVenv(python3, log) {
 function installDebianPackages(log) {
   log(`Jupyter: installing the system's Jupyter packages with apt-get (${DEBIAN_PACKAGES.join(" ")})…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  if (!runVisible("apt-get", ["update"], { env })) log("Jupyter: `apt-get update` failed; trying the install with the package lists we have.");
+  if (!runVisible("apt-get", ["update"], { env }))
+    log("Jupyter: `apt-get update` failed; trying the install with the package lists we have.");
   if (!runVisible("apt-get", ["install", "-y", "--no-install-recommends", ...DEBIAN_PACKAGES], { env })) {
     log("Jupyter: apt-get could not install the packages.");
     return null;

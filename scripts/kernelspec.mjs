@@ -92,7 +92,9 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
     if (!prefixDir) {
       const now = resolvedKernel(jupyterPath, env);
       if (!now || !sameSpec(now.spec, want)) {
-        log(`Kernel: warning: Jupyter still resolves "${KERNEL_NAME}" to ${now?.dir ?? "nothing"} (JUPYTER_PATH set?); the course may run another tslab.`);
+        log(
+          `Kernel: warning: Jupyter still resolves "${KERNEL_NAME}" to ${now?.dir ?? "nothing"} (JUPYTER_PATH set?); the course may run another tslab.`,
+        );
       }
     }
     return { changed: true, dir };
@@ -106,7 +108,10 @@ export function registerKernel(jupyterPath, { where = "user", log = console.log,
  * @param {string} dir
  */
 function readableByAll(dir) {
-  for (const [file, mode] of /** @type {const} */ ([[dir, 0o755], [path.join(dir, "kernel.json"), 0o644]])) {
+  for (const [file, mode] of /** @type {const} */ ([
+    [dir, 0o755],
+    [path.join(dir, "kernel.json"), 0o644],
+  ])) {
     if ((statSync(file).mode & 0o777) !== mode) chmodSync(file, mode);
   }
 }

@@ -11,7 +11,12 @@ const check = args.includes("--check");
 let files = args.filter((a) => !a.startsWith("--"));
 if (files.length === 0) {
   // instructor/: the lessons' source; notebooks/: the student versions generated from it (npm run release).
-  files = ["instructor", "notebooks"].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f)));
+  files = ["instructor", "notebooks"].flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort()
+      .map((f) => path.join(dir, f)),
+  );
 }
 
 let dirty = 0;

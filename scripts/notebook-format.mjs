@@ -11,7 +11,13 @@ const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "
 // Exactly what the tslab kernel reports in its kernel_info_reply (tslab 1.0.22 says TypeScript "3.7.2",
 // whatever compiler it runs): JupyterLab writes the kernel's language_info into the notebook when it
 // connects, and any difference would make every untouched notebook "modified".
-export const LANGUAGE_INFO = { codemirror_mode: { mode: "typescript", name: "javascript", typescript: true }, file_extension: ".ts", mimetype: "text/typescript", name: "typescript", version: "3.7.2" };
+export const LANGUAGE_INFO = {
+  codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+  file_extension: ".ts",
+  mimetype: "text/typescript",
+  name: "typescript",
+  version: "3.7.2",
+};
 
 /**
  * @param {unknown} value
@@ -21,7 +27,11 @@ function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
     const record = /** @type {Record<string, unknown>} */ (value);
-    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, sortKeys(record[k])]));
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((k) => [k, sortKeys(record[k])]),
+    );
   }
   return value;
 }
@@ -45,7 +55,10 @@ export function cleanNotebook(nb, file) {
     let id = typeof cell.id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(cell.id) && !used.has(cell.id) ? cell.id : null;
     if (!id) {
       // Deterministic ids: cleaning the same notebook twice gives the same file.
-      id = createHash("sha1").update(`${path.basename(file)}:${index}:${sourceLines(cell.source).join("")}`).digest("hex").slice(0, 8);
+      id = createHash("sha1")
+        .update(`${path.basename(file)}:${index}:${sourceLines(cell.source).join("")}`)
+        .digest("hex")
+        .slice(0, 8);
       while (used.has(id)) id = createHash("sha1").update(id).digest("hex").slice(0, 8);
     }
     used.add(id);

@@ -26,13 +26,18 @@ const program = new Command()
   .option("--source <dir>", "the instructor's notebooks (solutions, hidden tests)", path.join(ROOT, "instructor"))
   .option("--out <dir>", "where the student notebooks go (its other .ipynb files are removed)", path.join(ROOT, "notebooks"))
   .option("--check", "write nothing; exit 1 when --out differs from what --source gives")
-  .option("--student-repo <dir>", "write the student repository there instead (notebooks, library, ports, setup; no solutions): see scripts/student-repo.mjs")
+  .option(
+    "--student-repo <dir>",
+    "write the student repository there instead (notebooks, library, ports, setup; no solutions): see scripts/student-repo.mjs",
+  )
   .parse();
 const { source, out, check, studentRepo } = program.opts();
 const shown = (/** @type {string} */ file) => path.relative(process.cwd(), file) || ".";
 
 try {
-  const names = readdirSync(source).filter((f) => f.endsWith(".ipynb")).sort();
+  const names = readdirSync(source)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   if (names.length === 0) throw new NotebookError(`${source}: no notebooks to release`);
   // Build everything first: a broken source notebook must not leave a half-written release behind.
   const built = names.map((name) => {
@@ -47,11 +52,17 @@ try {
     console.log(`wrote the student repository into ${shown(path.resolve(studentRepo))}: ${built.length} notebook(s), ${written} file(s)`);
     process.exit(0);
   }
-  const stale = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith(".ipynb") && !names.includes(f)).sort() : [];
+  const stale = existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith(".ipynb") && !names.includes(f))
+        .sort()
+    : [];
 
   if (check) {
     const drift = [
-      ...built.filter(({ name, text }) => !existsSync(path.join(out, name)) || readFileSync(path.join(out, name), "utf8") !== text).map(({ name }) => `${shown(path.join(out, name))}: differs from what ${shown(path.join(source, name))} gives`),
+      ...built
+        .filter(({ name, text }) => !existsSync(path.join(out, name)) || readFileSync(path.join(out, name), "utf8") !== text)
+        .map(({ name }) => `${shown(path.join(out, name))}: differs from what ${shown(path.join(source, name))} gives`),
       ...stale.map((name) => `${shown(path.join(out, name))}: has no instructor version in ${shown(source)}`),
     ];
     if (drift.length) {
@@ -66,7 +77,9 @@ try {
   for (const name of stale) {
     const text = readFileSync(path.join(out, name), "utf8");
     if (/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(text)) {
-      throw new NotebookError(`${shown(path.join(out, name))} holds solutions or hidden tests: move it to ${shown(source)} (git mv), then run this again`);
+      throw new NotebookError(
+        `${shown(path.join(out, name))} holds solutions or hidden tests: move it to ${shown(source)} (git mv), then run this again`,
+      );
     }
   }
   mkdirSync(out, { recursive: true });
@@ -76,11 +89,14 @@ try {
     const tests = testCells(nb);
     const solutions = nb.cells.filter((c) => roleOf(c) === ROLE.solution).length;
     const points = tests.reduce((sum, t) => sum + t.points, 0);
-    console.log(`${shown(path.join(out, name))}: ${tests.length} graded test(s), ${points} point(s), ${solutions} solution cell(s) stubbed`);
+    console.log(
+      `${shown(path.join(out, name))}: ${tests.length} graded test(s), ${points} point(s), ${solutions} solution cell(s) stubbed`,
+    );
   }
   console.log(`released ${built.length} notebook(s) into ${shown(out)}`);
 } catch (e) {
-  if (!(e instanceof NotebookError) && !(e instanceof StudentRepoError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT") throw e;
+  if (!(e instanceof NotebookError) && !(e instanceof StudentRepoError) && /** @type {NodeJS.ErrnoException} */ (e).code !== "ENOENT")
+    throw e;
   console.error(`release: ${/** @type {Error} */ (e).message}`);
   process.exit(1);
 }

@@ -43,7 +43,9 @@ export function resetNotebook(notebook, { now = new Date() } = {}) {
   const top = git(["rev-parse", "--show-toplevel"], folder).toString().trim();
   const inRepo = path.relative(top, file).split(path.sep).join("/");
   if (!inRepo.startsWith("notebooks/")) {
-    throw new Error(`reset restores the student lessons in notebooks/ (got ${inRepo}); instructor/ holds the solutions, not a lesson to restore.`);
+    throw new Error(
+      `reset restores the student lessons in notebooks/ (got ${inRepo}); instructor/ holds the solutions, not a lesson to restore.`,
+    );
   }
   let original;
   try {

@@ -20,7 +20,10 @@ if (!python) {
 // Which kernelspec "tslab" resolves to, as the harness's own Jupyter client will see it.
 const probe = spawnSync(
   python,
-  ["-c", "import json; from jupyter_client.kernelspec import KernelSpecManager as K; s = K().get_kernel_spec('tslab'); print(json.dumps(s.argv))"],
+  [
+    "-c",
+    "import json; from jupyter_client.kernelspec import KernelSpecManager as K; s = K().get_kernel_spec('tslab'); print(json.dumps(s.argv))",
+  ],
   { encoding: "utf8", timeout: 60_000 },
 );
 let argv = null;

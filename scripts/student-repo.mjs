@@ -47,7 +47,9 @@ function prepare(dir) {
   if (!existsSync(dir)) return mkdirSync(dir, { recursive: true });
   const entries = readdirSync(dir).filter((e) => e !== ".git");
   if (entries.length > 0 && !entries.includes(MARKER)) {
-    throw new StudentRepoError(`--student-repo ${dir}: the folder holds files and is no student repository (no ${MARKER}): name a new or empty folder`);
+    throw new StudentRepoError(
+      `--student-repo ${dir}: the folder holds files and is no student repository (no ${MARKER}): name a new or empty folder`,
+    );
   }
   for (const entry of entries) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
@@ -74,6 +76,9 @@ export function writeStudentRepo(dir, notebooks) {
   writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
   copyFileSync(path.join(ROOT, "docs", "STUDENT-README.md"), path.join(dir, "README.md"));
   writeFileSync(path.join(dir, ".gitignore"), GITIGNORE);
-  writeFileSync(path.join(dir, MARKER), "Written by `npm run release -- --student-repo` from the course's repository; the next release rewrites everything here but .git.\n");
+  writeFileSync(
+    path.join(dir, MARKER),
+    "Written by `npm run release -- --student-repo` from the course's repository; the next release rewrites everything here but .git.\n",
+  );
   return files.length + notebooks.length + 4;
 }

@@ -10,7 +10,8 @@ const { EmbeddedServer, runTrials, setLesson, showClassOverview } = raceLab;
 /** Ten series of trials, as a lesson runs them (no display: the display's cost is not the class's). */
 async function lessonOfTrials() {
   setLesson("04-shared-value");
-  for (let i = 0; i < 10; i++) await runTrials({ demo: `demo ${i}`, variant: "unsafe", trials: 5, expected: 2, show: false, run: (t) => (t % 2 ? 1 : 2) });
+  for (let i = 0; i < 10; i++)
+    await runTrials({ demo: `demo ${i}`, variant: "unsafe", trials: 5, expected: 2, show: false, run: (t) => (t % 2 ? 1 : 2) });
 }
 
 async function insertGeneratedClass(url) {

@@ -18,7 +18,15 @@ async function runTs({ reps }) {
   const out = { twenty: [] };
   for (let rep = 0; rep < reps; rep++) {
     const { ms, result } = await timed(() =>
-      explore({ fn: threePoints, workers: 2, setup: () => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value }; }, expected: 6 }),
+      explore({
+        fn: threePoints,
+        workers: 2,
+        setup: () => {
+          const x = new Value("i", 0);
+          return { args: [[x], [x]], observe: () => x.value };
+        },
+        expected: 6,
+      }),
     );
     if (result.schedules.length !== 20) throw new Error(`expected 20 schedules, got ${result.schedules.length}`);
     out.twenty.push({ ms });

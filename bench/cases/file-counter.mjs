@@ -90,7 +90,14 @@ export default [
     title: "two processes, 1000 + 2000 increments of one file, with an inter-process lock",
     reps: { full: 3, quick: 1 }, // 3000 file writes per repetition per side: keep the whole run short
     rows: [
-      { variant: "lock around work (vs fcntl.flock)", ts: "lock around work", py: "flock around work", kind: "safe", unit: "ms", bar: "file-counter-locked" },
+      {
+        variant: "lock around work (vs fcntl.flock)",
+        ts: "lock around work",
+        py: "flock around work",
+        kind: "safe",
+        unit: "ms",
+        bar: "file-counter-locked",
+      },
       { variant: "lock per increment (vs fcntl.flock)", ts: "lock per increment", py: "flock per increment", kind: "safe", unit: "ms" },
       { variant: "lock around work (vs fasteners)", ts: "lock around work", py: "fasteners", kind: "safe", unit: "ms", optional: true },
     ],

@@ -38,7 +38,8 @@ async function starts(label, argv, count) {
 const count = ({ starts: n, quick }) => n ?? (quick ? 6 : 300);
 
 async function ipykernelArgv() {
-  const code = "import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(K().get_kernel_spec('python3').argv))";
+  const code =
+    "import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(K().get_kernel_spec('python3').argv))";
   return JSON.parse(await runCommand(JUPYTER_PYTHON, ["-c", code], { timeoutMs: 60_000 }));
 }
 
@@ -49,8 +50,20 @@ export default [
     reps: { full: 1, quick: 1 },
     heavy: true,
     rows: [
-      { variant: "the course's kernel (the kernelspec) vs ipykernel: start → first reply; anomaly = first request unanswered", ts: "kernel", py: "ipykernel", kind: "safe", unit: "ms" },
-      { variant: "tslab as installed (bin/tslab kernel): start → first reply; anomaly = first request unanswered", ts: "tslab", py: null, kind: "rare", unit: "ms" },
+      {
+        variant: "the course's kernel (the kernelspec) vs ipykernel: start → first reply; anomaly = first request unanswered",
+        ts: "kernel",
+        py: "ipykernel",
+        kind: "safe",
+        unit: "ms",
+      },
+      {
+        variant: "tslab as installed (bin/tslab kernel): start → first reply; anomaly = first request unanswered",
+        ts: "tslab",
+        py: null,
+        kind: "rare",
+        unit: "ms",
+      },
     ],
     ts: async (ctx) => ({
       kernel: await starts("the course's kernel", kernelSpec().argv, count(ctx)),

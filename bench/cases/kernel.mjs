@@ -9,7 +9,7 @@ import path from "node:path";
 import { JUPYTER_PYTHON, PYTHON, ROOT, Unavailable, raceLab, runCommand, timed, usefulLine } from "../lib.mjs";
 
 const { readOutcomes } = raceLab;
-const NOTEBOOKS = path.join(ROOT, "instructor");   // the lessons with their solutions: every exercise runs
+const NOTEBOOKS = path.join(ROOT, "instructor"); // the lessons with their solutions: every exercise runs
 
 /** The code of a notebook's first code cell (a lesson's imports). */
 function firstCodeCell(notebook) {
@@ -19,8 +19,19 @@ function firstCodeCell(notebook) {
 }
 
 async function kernelTimes(kernel, firstOutput, firstImport, reps) {
-  const args = [path.join(ROOT, "bench", "python", "kernel_start.py"), "--kernel", kernel, "--reps", String(reps),
-    "--cwd", NOTEBOOKS, "--first-output", firstOutput, "--first-import", firstImport];
+  const args = [
+    path.join(ROOT, "bench", "python", "kernel_start.py"),
+    "--kernel",
+    kernel,
+    "--reps",
+    String(reps),
+    "--cwd",
+    NOTEBOOKS,
+    "--first-output",
+    firstOutput,
+    "--first-import",
+    firstImport,
+  ];
   return JSON.parse(await runCommand(JUPYTER_PYTHON, args, { timeoutMs: 120_000 * reps })).variants;
 }
 
@@ -38,7 +49,13 @@ const kernelStart = {
   rows: [
     { variant: "start → kernel ready", ts: "ready", py: "ready", kind: "cost", unit: "ms" },
     { variant: "start → first cell's output", ts: "first output", py: "first output", kind: "cost", unit: "ms", bar: "kernel-start" },
-    { variant: "first import cell (lesson 04 vs import multiprocessing)", ts: "first import", py: "first import", kind: "cost", unit: "ms" },
+    {
+      variant: "first import cell (lesson 04 vs import multiprocessing)",
+      ts: "first import",
+      py: "first import",
+      kind: "cost",
+      unit: "ms",
+    },
   ],
   ts: ({ reps }) => kernelTimes("tslab", 'console.log("ready")', firstCodeCell(path.join(NOTEBOOKS, importLesson())), reps),
   py: ({ reps }) => kernelTimes("python3", 'print("ready")', "import multiprocessing, threading, fcntl", reps),
@@ -64,12 +81,33 @@ async function runLesson(notebook) {
     if (!m) throw new Error(`the harness printed no result for ${notebook}: ${output.slice(-500)}`);
     const records = fs.existsSync(outcomes) ? readOutcomes(outcomes) : [];
     // The harness's cell times (what a student waits for): median, 90th percentile, slowest, and the cells over its limit.
-    const t = /cell times: median ([\d.]+) s, 90th percentile ([\d.]+) s, slowest ([\d.]+) s \((cell \d+)[^\n]*?(, slow-by-design)?\); limit/.exec(output);
-    const cellTimes = t ? { median: Number(t[1]), p90: Number(t[2]), slowest: Number(t[3]), slowestCell: t[4], slowestTagged: Boolean(t[5]), overLimit: (output.match(/over the [\d.]+ s limit for a cell/g) ?? []).length } : null;
+    const t =
+      /cell times: median ([\d.]+) s, 90th percentile ([\d.]+) s, slowest ([\d.]+) s \((cell \d+)[^\n]*?(, slow-by-design)?\); limit/.exec(
+        output,
+      );
+    const cellTimes = t
+      ? {
+          median: Number(t[1]),
+          p90: Number(t[2]),
+          slowest: Number(t[3]),
+          slowestCell: t[4],
+          slowestTagged: Boolean(t[5]),
+          overLimit: (output.match(/over the [\d.]+ s limit for a cell/g) ?? []).length,
+        }
+      : null;
     // The kernel's memory just before it shut down (the harness reads /proc): what one open lesson holds.
     const k = /kernel memory: resident ([\d.]+) MiB, peak ([\d.]+) MiB, its processes ([\d.]+) MiB/.exec(output);
     const memory = k ? { residentMiB: Number(k[1]), peakMiB: Number(k[2]), childrenMiB: Number(k[3]) } : null;
-    return { ms: Number(m[4]) * 1000, passed: m[1] === "PASS" && !failed, cells: Number(m[2]), failures: Number(m[3]), records, cellTimes, memory, report: output.trim().split("\n").slice(-6).join("\n") };
+    return {
+      ms: Number(m[4]) * 1000,
+      passed: m[1] === "PASS" && !failed,
+      cells: Number(m[2]),
+      failures: Number(m[3]),
+      records,
+      cellTimes,
+      memory,
+      report: output.trim().split("\n").slice(-6).join("\n"),
+    };
   } finally {
     fs.rmSync(path.dirname(outcomes), { recursive: true, force: true });
   }
@@ -83,13 +121,19 @@ async function runLesson(notebook) {
 export function portUnavailable(port, error) {
   const line = usefulLine(error.stderr ?? "");
   if (error.code === 3) return new Unavailable(`python/${port} cannot run here: ${line}`);
-  if (error.code === 2 && /arguments are required/.test(line)) return new Unavailable(`python/${port} needs what its lesson passes: ${line.replace(/^.*error: /, "")}`);
+  if (error.code === 2 && /arguments are required/.test(line))
+    return new Unavailable(`python/${port} needs what its lesson passes: ${line.replace(/^.*error: /, "")}`);
   return null;
 }
 
 /** One case per lesson notebook present (instructor/NN-*.ipynb); its Python port when there is one. */
 function lessonCases() {
-  const files = fs.existsSync(NOTEBOOKS) ? fs.readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort() : [];
+  const files = fs.existsSync(NOTEBOOKS)
+    ? fs
+        .readdirSync(NOTEBOOKS)
+        .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+        .sort()
+    : [];
   return files.map((file) => {
     const nn = file.slice(0, 2);
     const port = fs.readdirSync(path.join(ROOT, "python")).find((f) => f.startsWith(`${nn}_`) && f.endsWith(".py"));
@@ -102,7 +146,9 @@ function lessonCases() {
       rows: [{ variant: file.replace(/\.ipynb$/, ""), ts: "notebook", py: port ? "port" : null, kind: "cost", unit: "ms", bar: "lesson" }],
       ts: async () => {
         const r = await runLesson(path.join(NOTEBOOKS, file));
-        return { notebook: [{ ms: r.ms, passed: r.passed, records: r.records, cellTimes: r.cellTimes, memory: r.memory, report: r.report }] };
+        return {
+          notebook: [{ ms: r.ms, passed: r.passed, records: r.records, cellTimes: r.cellTimes, memory: r.memory, report: r.report }],
+        };
       },
       py: async () => {
         if (!port) return {};

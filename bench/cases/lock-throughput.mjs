@@ -83,11 +83,15 @@ async function runTs({ reps, quick }) {
         // Sized so that one repetition's loop takes ~40-400 ms (a fifth of that in a quick run: enough
         // for the JIT to have compiled the loop, so the ratios already read true). Uncontended loops are
         // longer: the few milliseconds before V8 optimizes the loop would otherwise weigh in their rate.
-        const times = (variant === "Atomics.add" ? 4 : 1) * (threads === 1 ? 1_000_000 : 300_000) / (quick ? 5 : 1);
+        const times = ((variant === "Atomics.add" ? 4 : 1) * (threads === 1 ? 1_000_000 : 300_000)) / (quick ? 5 : 1);
         const lock = new Lock();
         const counter = new Value("i", 0);
         const mutexBuffer = new SharedArrayBuffer(8);
-        const ms = await runThreads(hammer, Array.from({ length: threads }, () => [lock, counter, times, variant, mutexBuffer]), { prefixOutput: false });
+        const ms = await runThreads(
+          hammer,
+          Array.from({ length: threads }, () => [lock, counter, times, variant, mutexBuffer]),
+          { prefixOutput: false },
+        );
         const value = (threads * times) / Math.max(...ms) / 1000; // millions of operations per second
         out[key(variant, threads)].push({ value, observed: counter.value, anomaly: counter.value !== threads * times });
       }
@@ -99,10 +103,38 @@ async function runTs({ reps, quick }) {
 const rows = [];
 for (const threads of THREADS) {
   const s = threads > 1 ? "s" : "";
-  rows.push({ variant: `Lock, ${threads} thread${s} (vs multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""})`, ts: key("Lock", threads), py: `multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""}`, kind: "safe", unit: "M ops/s", higherIsBetter: true });
-  rows.push({ variant: `Atomics.add, ${threads} thread${s} (hardware bound)`, ts: key("Atomics.add", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
-  rows.push({ variant: `reference mutex, ${threads} thread${s} (the limit for a JS lock)`, ts: key("reference mutex", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
-  rows.push({ variant: `reference mutex + owner checks, ${threads} thread${s}`, ts: key("reference mutex + owner checks", threads), py: null, kind: "safe", unit: "M ops/s", higherIsBetter: true });
+  rows.push({
+    variant: `Lock, ${threads} thread${s} (vs multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""})`,
+    ts: key("Lock", threads),
+    py: `multiprocessing.Lock, ${threads} process${threads > 1 ? "es" : ""}`,
+    kind: "safe",
+    unit: "M ops/s",
+    higherIsBetter: true,
+  });
+  rows.push({
+    variant: `Atomics.add, ${threads} thread${s} (hardware bound)`,
+    ts: key("Atomics.add", threads),
+    py: null,
+    kind: "safe",
+    unit: "M ops/s",
+    higherIsBetter: true,
+  });
+  rows.push({
+    variant: `reference mutex, ${threads} thread${s} (the limit for a JS lock)`,
+    ts: key("reference mutex", threads),
+    py: null,
+    kind: "safe",
+    unit: "M ops/s",
+    higherIsBetter: true,
+  });
+  rows.push({
+    variant: `reference mutex + owner checks, ${threads} thread${s}`,
+    ts: key("reference mutex + owner checks", threads),
+    py: null,
+    kind: "safe",
+    unit: "M ops/s",
+    higherIsBetter: true,
+  });
 }
 
 export default [

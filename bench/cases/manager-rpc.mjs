@@ -66,7 +66,11 @@ async function client(pool) {
 
 async function poolTrial(manager, PoolClass, maxDelayMs) {
   const pool = await manager.create(PoolClass, 10, maxDelayMs);
-  const results = await runProcesses(client, Array.from({ length: 11 }, () => [pool]), { prefixOutput: false, timeoutMs: 60_000 });
+  const results = await runProcesses(
+    client,
+    Array.from({ length: 11 }, () => [pool]),
+    { prefixOutput: false, timeoutMs: 60_000 },
+  );
   const ids = results.filter((r) => !r.startsWith("error"));
   const distinct = new Set(ids).size;
   return { duplicates: ids.length - distinct, lost: 10 - (await pool.readyCount()) - distinct };
@@ -76,7 +80,15 @@ async function runTs({ reps, quick }) {
   const calls = quick ? 200 : 1000;
   const warmupCalls = quick ? 200 : 3000;
   const blocks = quick ? 1 : 5;
-  const out = { "manager start": [], "round trip": [], "round trip, first calls": [], "socket echo": [], "no delay": [], "widened window": [], "lock in the server": [] };
+  const out = {
+    "manager start": [],
+    "round trip": [],
+    "round trip, first calls": [],
+    "socket echo": [],
+    "no delay": [],
+    "widened window": [],
+    "lock in the server": [],
+  };
   for (let rep = 0; rep < reps; rep++) {
     const { ms, result: manager } = await timed(() => Manager.start({ timeoutMs: 60_000 }));
     out["manager start"].push({ ms });
@@ -132,11 +144,35 @@ export default [
     rows: [
       { variant: "manager start", ts: "manager start", py: "manager start", kind: "cost", unit: "ms" },
       { variant: "proxy round trip (steady: after 3000 calls)", ts: "round trip", py: "round trip", kind: "cost", unit: "µs" },
-      { variant: "proxy round trip, a fresh manager's first 1000 calls", ts: "round trip, first calls", py: "round trip", kind: "cost", unit: "µs" },
-      { variant: "Unix-socket echo, two Node processes (the transport's floor; vs the proxy round trip)", ts: "socket echo", py: "round trip", kind: "cost", unit: "µs" },
+      {
+        variant: "proxy round trip, a fresh manager's first 1000 calls",
+        ts: "round trip, first calls",
+        py: "round trip",
+        kind: "cost",
+        unit: "µs",
+      },
+      {
+        variant: "Unix-socket echo, two Node processes (the transport's floor; vs the proxy round trip)",
+        ts: "socket echo",
+        py: "round trip",
+        kind: "cost",
+        unit: "µs",
+      },
       { variant: "11 clients, no delay (duplicates)", ts: "no delay", py: "no delay", kind: "rare", unit: "ms" },
-      { variant: "11 clients, window widened 0-20 ms (duplicates)", ts: "widened window", py: "widened window", kind: "unsafe", unit: "ms" },
-      { variant: "11 clients, lock + semaphore in the server", ts: "lock in the server", py: "lock in the server", kind: "safe", unit: "ms" },
+      {
+        variant: "11 clients, window widened 0-20 ms (duplicates)",
+        ts: "widened window",
+        py: "widened window",
+        kind: "unsafe",
+        unit: "ms",
+      },
+      {
+        variant: "11 clients, lock + semaphore in the server",
+        ts: "lock in the server",
+        py: "lock in the server",
+        kind: "safe",
+        unit: "ms",
+      },
     ],
     ts: runTs,
     py: (ctx) => pythonCase("manager-rpc", ctx),

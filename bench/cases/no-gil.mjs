@@ -13,7 +13,10 @@ function count(counter, lock, times, variant) {
   } else if (variant === "atomic add") {
     for (let i = 0; i < times; i++) Atomics.add(cells, 0, 1); // one indivisible read-modify-write
   } else if (variant === "lock") {
-    for (let i = 0; i < times; i++) lock.withLock(() => { counter.value += 1; });
+    for (let i = 0; i < times; i++)
+      lock.withLock(() => {
+        counter.value += 1;
+      });
   } else if (variant === "local sums") {
     let mine = 0;
     for (let i = 0; i < times; i++) mine += 1; // private: nothing shared, nothing lost
@@ -33,7 +36,13 @@ async function runTs({ reps, quick }) {
     for (let rep = 0; rep < reps; rep++) {
       const counter = new Value("i", 0);
       const lock = new Lock();
-      const { ms } = await timed(() => runThreads(count, Array.from({ length: THREADS }, () => [counter, lock, times, variant]), { prefixOutput: false }));
+      const { ms } = await timed(() =>
+        runThreads(
+          count,
+          Array.from({ length: THREADS }, () => [counter, lock, times, variant]),
+          { prefixOutput: false },
+        ),
+      );
       out[variant].push({ ms, observed: counter.value, anomaly: counter.value !== THREADS * times });
     }
   }

@@ -14,13 +14,22 @@ function teller(balance, lock, amount, times, style) {
       super();
       this.lock = lock;
     }
-    enter() { this.lock.acquire(); } // __enter__
-    exit() { this.lock.release(); } // __exit__ (in finally)
+    enter() {
+      this.lock.acquire();
+    } // __enter__
+    exit() {
+      this.lock.release();
+    } // __exit__ (in finally)
   }
   const simpleLock = new SimpleLock(lock);
-  const update = () => { balance.value = balance.value + amount; }; // read, add, write: not atomic
+  const update = () => {
+    balance.value = balance.value + amount;
+  }; // read, add, write: not atomic
   if (style === "unlocked") for (let i = 0; i < times; i++) update();
-  else if (style === "lock per task") simpleLock.wrap(() => { for (let i = 0; i < times; i++) update(); })();
+  else if (style === "lock per task")
+    simpleLock.wrap(() => {
+      for (let i = 0; i < times; i++) update();
+    })();
   else if (style === "lock per update") for (let i = 0; i < times; i++) simpleLock.run(update);
   else throw new Error(`unknown style ${style}`);
 }
@@ -49,8 +58,14 @@ async function runTs({ reps, quick }) {
         const deposits = new Pool(2, { kind: "thread", prefixOutput: false });
         const withdrawals = new Pool(2, { kind: "thread", prefixOutput: false });
         return Promise.all([
-          deposits.starmap(teller, [[balance, lock, +10, times, tellerStyle], [balance, lock, +10, times, tellerStyle]]),
-          withdrawals.starmap(teller, [[balance, lock, -10, times, tellerStyle], [balance, lock, -10, times, tellerStyle]]),
+          deposits.starmap(teller, [
+            [balance, lock, +10, times, tellerStyle],
+            [balance, lock, +10, times, tellerStyle],
+          ]),
+          withdrawals.starmap(teller, [
+            [balance, lock, -10, times, tellerStyle],
+            [balance, lock, -10, times, tellerStyle],
+          ]),
         ]);
       });
       out[style].push({ ms, observed: balance.value, anomaly: balance.value !== 20000 });
@@ -71,7 +86,14 @@ export default [
       { variant: "lock per task", ts: "lock per task", py: "lock per task", kind: "safe", unit: "ms" },
       { variant: "lock per update", ts: "lock per update", py: "lock per update", kind: "safe", unit: "ms" },
       // The kernel's first run of threads, before any spare is up (Python has no such state: the same figure).
-      { variant: "lock per update, cold: a kernel's first run (no spare threads yet)", ts: "cold", py: "lock per update", kind: "safe", unit: "ms", goal: false },
+      {
+        variant: "lock per update, cold: a kernel's first run (no spare threads yet)",
+        ts: "cold",
+        py: "lock per update",
+        kind: "safe",
+        unit: "ms",
+        goal: false,
+      },
     ],
     ts: runTs,
     py: (ctx) => pythonCase("pool-decorator", ctx),

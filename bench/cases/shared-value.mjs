@@ -12,7 +12,10 @@ function transact(balance, amount, times, pauseMs, locked) {
   const lock = balance.getLock();
   for (let i = 0; i < times; i++) {
     if (pauseMs) sleepSync(pauseMs); // time.sleep(0.001)
-    if (locked) lock.withLock(() => { balance.value = balance.value + amount; });
+    if (locked)
+      lock.withLock(() => {
+        balance.value = balance.value + amount;
+      });
     else balance.value = balance.value + amount; // read, add, write: three steps
   }
 }
@@ -21,11 +24,23 @@ async function runTs(sleep, { reps, quick }) {
   const times = sleep ? (quick ? 20 : 1000) : quick ? 2000 : 100_000;
   const pauseMs = sleep ? 1 : 0;
   const out = {};
-  for (const [name, locked] of [["unlocked", false], ["locked", true]]) {
+  for (const [name, locked] of [
+    ["unlocked", false],
+    ["locked", true],
+  ]) {
     out[name] = [];
     for (let rep = 0; rep < reps; rep++) {
       const balance = new Value("i", 2000);
-      const { ms } = await timed(() => runThreads(transact, [[balance, +1, times, pauseMs, locked], [balance, -1, times, pauseMs, locked]], { prefixOutput: false }));
+      const { ms } = await timed(() =>
+        runThreads(
+          transact,
+          [
+            [balance, +1, times, pauseMs, locked],
+            [balance, -1, times, pauseMs, locked],
+          ],
+          { prefixOutput: false },
+        ),
+      );
       out[name].push({ ms, observed: balance.value, anomaly: balance.value !== 2000 });
     }
   }

@@ -51,10 +51,11 @@ export async function openSocketEcho({ bytes = 48, warmup = 100 } = {}) {
         done();
       }
     });
-    const roundTrip = () => new Promise((resolve) => {
-      waiting = resolve;
-      socket.write(message);
-    });
+    const roundTrip = () =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        socket.write(message);
+      });
     let warm = false;
     return {
       async roundTrips(calls) {

@@ -29,7 +29,10 @@ async function runTs({ reps }) {
   // Six times as many as the cold runs: each takes ~2 ms, and a single slow wake-up moves a median of ten.
   // Then as a lesson's cell runs most often: the thread is given shared objects (their modules must be
   // loaded in the thread before it can rebuild them: the spare loads Value's while it waits).
-  for (const [row, args] of [["thread, spares ready", () => []], ["thread, spares ready, Value + Lock", () => [new Value("i", 0), new Lock()]]]) {
+  for (const [row, args] of [
+    ["thread, spares ready", () => []],
+    ["thread, spares ready, Value + Lock", () => [new Value("i", 0), new Lock()]],
+  ]) {
     for (let rep = 0; rep < reps * 6; rep++) {
       await threadsGone();
       await keepThreadsReady(1); // started, and up, before the clock starts
@@ -50,7 +53,13 @@ export default [
     rows: [
       { variant: "worker thread (vs threading.Thread)", ts: "thread", py: "thread", kind: "cost", unit: "ms", bar: "spawn" },
       { variant: "worker thread, spares ready (vs threading.Thread)", ts: "thread, spares ready", py: "thread", kind: "cost", unit: "ms" },
-      { variant: "worker thread, spares ready, given a Value and a Lock (vs threading.Thread)", ts: "thread, spares ready, Value + Lock", py: "thread", kind: "cost", unit: "ms" },
+      {
+        variant: "worker thread, spares ready, given a Value and a Lock (vs threading.Thread)",
+        ts: "thread, spares ready, Value + Lock",
+        py: "thread",
+        kind: "cost",
+        unit: "ms",
+      },
       { variant: "child process (vs multiprocessing fork)", ts: "process", py: "process (fork)", kind: "cost", unit: "ms" },
       { variant: "child process (vs multiprocessing spawn)", ts: "process", py: "process (spawn)", kind: "cost", unit: "ms" },
     ],

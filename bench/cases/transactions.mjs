@@ -9,7 +9,8 @@ const { database, exploreTransactions, exploreHermitage, HERMITAGE_TESTS, checkH
 /** A serial history of `n` transactions over 50 registers, each of four reads or writes (mulberry32 from `seed`). */
 function serialHistory(n, seed) {
   const next = () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;

@@ -83,7 +83,11 @@ export default {
   },
   "02-ex3": {
     wrong: [
-      { name: "a: too many processes", why: "Two processes on two cores are not stopped halfway; the loss comes from the file.", code: letter("a") },
+      {
+        name: "a: too many processes",
+        why: "Two processes on two cores are not stopped halfway; the loss comes from the file.",
+        code: letter("a"),
+      },
       { name: "c: writes still pending", why: "writeFileSync has finished writing when it returns.", code: letter("c") },
       { name: "d: one after the other", why: "The two calls ran at the same time (exercise 2's probe shows it).", code: letter("d") },
     ],

@@ -106,7 +106,7 @@ ${increment.replace(/^ {4}/gm, "    ")}
       },
       {
         name: "counts the empty piece after the last line end",
-        why: "\"1\\n1\\n\".split(\"\\n\") has three pieces: the count is one too many.",
+        why: '"1\\n1\\n".split("\\n") has three pieces: the count is one too many.',
         code: appendOnly(
           `  for (let n = 0; n < maxCount; n++) fs.appendFileSync(filename, "1\\n");`,
           `  return fs.readFileSync(filename, "utf8").split("\\n").length;`,
@@ -121,7 +121,7 @@ ${increment.replace(/^ {4}/gm, "    ")}
     right: [
       {
         name: "writeFileSync with flag a, lines counted by their ends",
-        why: "Flag \"a\" opens with O_APPEND, as appendFileSync does; every line ends with \\n, so counting \\n counts lines.",
+        why: 'Flag "a" opens with O_APPEND, as appendFileSync does; every line ends with \\n, so counting \\n counts lines.',
         code: appendOnly(
           `  for (let n = 0; n < maxCount; n++) fs.writeFileSync(filename, "1\\n", { flag: "a" });`,
           `  return (fs.readFileSync(filename, "utf8").match(/\\n/g) ?? []).length;`,

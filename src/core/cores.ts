@@ -159,7 +159,12 @@ function cgroupFolders(root: string): string[] {
   for (const line of own) {
     const [, controllers, where] = line.split(":");
     if (!where || where === "/") continue;
-    const base = controllers === "" ? root : controllers?.split(",").includes("cpu") ? bases.find((b) => fs.existsSync(path.join(b, "cpu.cfs_quota_us"))) : undefined;
+    const base =
+      controllers === ""
+        ? root
+        : controllers?.split(",").includes("cpu")
+          ? bases.find((b) => fs.existsSync(path.join(b, "cpu.cfs_quota_us")))
+          : undefined;
     if (!base) continue;
     for (let p = where; p !== "/" && p !== "."; p = path.posix.dirname(p)) folders.add(path.join(base, p));
   }

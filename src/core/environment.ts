@@ -63,7 +63,6 @@ export function machineInfo(): MachineInfo {
   return info;
 }
 
-
 /**
  * Prints {@link machineInfo} as a small two-column table (plain text, works everywhere).
  *

@@ -42,9 +42,11 @@ export class RaceLabArgumentError extends RaceLabError {
   ) {
     // undefined where a value an earlier cell makes belongs: that cell did not finish (an interrupt
     // leaves its `const`s undefined), and that is what the student needs to hear.
-    super(got === undefined && FROM_EARLIER_CELL.test(allowed)
-      ? `${argument} is undefined, not ${allowed}: ${unfinishedCellAdvice()}.`
-      : `${argument} must be ${allowed} (got ${describe(got)})`);
+    super(
+      got === undefined && FROM_EARLIER_CELL.test(allowed)
+        ? `${argument} is undefined, not ${allowed}: ${unfinishedCellAdvice()}.`
+        : `${argument} must be ${allowed} (got ${describe(got)})`,
+    );
   }
 }
 

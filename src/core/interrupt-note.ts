@@ -57,10 +57,11 @@ export function topLevelNames(source: string): string[] {
   const names: string[] = [];
   for (const m of source.matchAll(TOP_LEVEL_NAME)) {
     if (m[3]) names.push(m[3]);
-    else for (const part of (m[1] ?? m[2] ?? "").split(",")) {
-      const name = /([\w$]+)\s*(?:=.*)?$/.exec(part.trim())?.[1];
-      if (name) names.push(name);
-    }
+    else
+      for (const part of (m[1] ?? m[2] ?? "").split(",")) {
+        const name = /([\w$]+)\s*(?:=.*)?$/.exec(part.trim())?.[1];
+        if (name) names.push(name);
+      }
   }
   return [...new Set(names)];
 }
@@ -86,7 +87,10 @@ const quoteNames = (names: string[]) => names.map((n) => `\`${n}\``).join(", ");
  */
 export function interruptSummary(progress?: string): string {
   const parts: string[] = [];
-  const workers = [ended.processes ? count(ended.processes, "process", "processes") : "", ended.threads ? count(ended.threads, "thread", "threads") : ""].filter(Boolean);
+  const workers = [
+    ended.processes ? count(ended.processes, "process", "processes") : "",
+    ended.threads ? count(ended.threads, "thread", "threads") : "",
+  ].filter(Boolean);
   parts.push(workers.length ? `ended ${workers.join(" and ")}` : "no process or thread was running");
   if (progress) parts.push(progress);
   ended = { threads: 0, processes: 0 };

@@ -112,7 +112,8 @@ export function checkArray(name: string, value: unknown, max: number, min = 0): 
  */
 export function checkOptions<T extends object>(name: string, value: unknown, example: string, allowed?: readonly string[]): T {
   if (value === undefined) return {} as T;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new RaceLabArgumentError(name, `an object like ${example}`, value);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new RaceLabArgumentError(name, `an object like ${example}`, value);
   for (const key of allowed ? Object.keys(value) : []) {
     if (!allowed!.includes(key)) throw new RaceLabArgumentError(`${name}.${key}`, `one of the options ${allowed!.join(", ")}`, key);
   }

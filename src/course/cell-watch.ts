@@ -38,7 +38,8 @@ function install(): void {
 /** One compile error as tslab prints it: "[file ]line:column - message". */
 const DIAGNOSTIC = /^(?:\S+ )?(\d+):(\d+) - ([^]*?)\n?$/;
 /** race-lab's own errors, as console.error prints them: the name (or "Error [name]"), the message, then the stack. */
-const LIBRARY_ERROR = /^(?:Error \[(?=\w+\]))?(RaceLab\w*Error|ExerciseFailedError|Run\w*Error|WorkerError|MainThreadBlockError|NotImplementedError|\w*TimeoutError)\]?(?: \[[^\]]*\])?: /;
+const LIBRARY_ERROR =
+  /^(?:Error \[(?=\w+\]))?(RaceLab\w*Error|ExerciseFailedError|Run\w*Error|WorkerError|MainThreadBlockError|NotImplementedError|\w*TimeoutError)\]?(?: \[[^\]]*\])?: /;
 
 /**
  * What to print for one cell's compile errors: each once, the one to fix first on top, no echoes.
@@ -63,14 +64,18 @@ export function orderDiagnostics(lines: string[]): string[] {
     // Syntax first (the parser's complaint is the cause of the rest), then what follows from a body
     // that does not parse or return (a "must return a value" goes once the typo is fixed).
     if (/expected\.$|^Unknown keyword|^Unterminated|^Invalid character|^Unexpected|^Declaration or statement expected/.test(text)) return 0;
-    if (/must return a value|lacks ending return statement|Not all code paths return a value|has or is using private name/.test(text)) return 2;
+    if (/must return a value|lacks ending return statement|Not all code paths return a value|has or is using private name/.test(text))
+      return 2;
     return 1;
   };
   const position = (l: string): number => {
     const m = DIAGNOSTIC.exec(l);
     return m ? Number(m[1]) * 100_000 + Number(m[2]) : Number.MAX_SAFE_INTEGER;
   };
-  return kept.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l) - rank(b.l) || position(a.l) - position(b.l) || a.i - b.i).map((x) => x.l);
+  return kept
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => rank(a.l) - rank(b.l) || position(a.l) - position(b.l) || a.i - b.i)
+    .map((x) => x.l);
 }
 
 /** An error's printout up to its first stack frame: its message, ending in a newline. */
@@ -154,7 +159,9 @@ export function missingNameTips(lines: string[], cell: InterruptedCell | null): 
   const unmade = cell ? missing.filter((n) => cell.declared.includes(n)) : [];
   const tips: string[] = [];
   if (cell && unmade.length) {
-    tips.push(`Tip: ${unmade.map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`);
+    tips.push(
+      `Tip: ${unmade.map((n) => `'${n}'`).join(", ")} ${unmade.length === 1 ? "was" : "were"} to be made by the cell that was interrupted (it starts \`${cell.firstLine}\`): run that cell again, then this one.\n`,
+    );
   }
   for (const name of missing) {
     const tip = unmade.includes(name) ? "" : missingNameTip(`Cannot find name '${name}'`);

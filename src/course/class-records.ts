@@ -195,7 +195,14 @@ function poolFor(url: string): Pool {
   // One connection, closed when idle: the kernel can exit, and a class of students holds few.
   if (pool?.url !== url) {
     void endPool();
-    const made = new (pg().Pool)({ connectionString: url, max: 1, allowExitOnIdle: true, idleTimeoutMillis: 2000, connectionTimeoutMillis: 10_000, application_name: "race-lab-class-stats" });
+    const made = new (pg().Pool)({
+      connectionString: url,
+      max: 1,
+      allowExitOnIdle: true,
+      idleTimeoutMillis: 2000,
+      connectionTimeoutMillis: 10_000,
+      application_name: "race-lab-class-stats",
+    });
     // An idle connection that the server drops (a restart, a class database shut down) must not
     // become an uncaught error that ends the student's kernel: the next query reconnects or says so.
     made.on("error", () => undefined);

@@ -43,7 +43,10 @@ function quantile(sorted: number[], q: number): number {
  * Warning: a student who ran a demo many times counts once (all their trials together).
  */
 export function summarizeClass(records: ClassRecord[], me?: string): DemoAcrossClass[] {
-  const groups = new Map<string, { lesson: string | null; demo: string; perStudent: Map<string, { trials: number; anomalies: number; cores: number; cpu: string }> }>();
+  const groups = new Map<
+    string,
+    { lesson: string | null; demo: string; perStudent: Map<string, { trials: number; anomalies: number; cores: number; cpu: string }> }
+  >();
   for (const r of records) {
     const key = `${r.lesson ?? ""}\0${r.demo}\0${r.variant}`;
     const group = groups.get(key) ?? { lesson: r.lesson, demo: `${r.demo} — ${r.variant}`, perStudent: new Map() };
@@ -55,7 +58,12 @@ export function summarizeClass(records: ClassRecord[], me?: string): DemoAcrossC
   }
   const out: DemoAcrossClass[] = [];
   for (const g of groups.values()) {
-    const students = [...g.perStudent.entries()].map(([student, s]) => ({ student, rate: s.trials ? s.anomalies / s.trials : 0, cores: s.cores, cpu: s.cpu }));
+    const students = [...g.perStudent.entries()].map(([student, s]) => ({
+      student,
+      rate: s.trials ? s.anomalies / s.trials : 0,
+      cores: s.cores,
+      cpu: s.cpu,
+    }));
     const rates = students.map((s) => s.rate).sort((a, b) => a - b);
     const median = quantile(rates, 0.5);
     const coreCounts = [...new Set(students.map((s) => s.cores))].sort((a, b) => a - b);
@@ -67,7 +75,10 @@ export function summarizeClass(records: ClassRecord[], me?: string): DemoAcrossC
       median,
       middle: [quantile(rates, 0.25), quantile(rates, 0.75)],
       byCores: coreCounts.map((cores) => {
-        const these = students.filter((s) => s.cores === cores).map((s) => s.rate).sort((a, b) => a - b);
+        const these = students
+          .filter((s) => s.cores === cores)
+          .map((s) => s.rate)
+          .sort((a, b) => a - b);
         return { cores, students: these.length, median: quantile(these, 0.5) };
       }),
       mine: me === undefined ? null : (students.find((s) => s.student === me)?.rate ?? null),

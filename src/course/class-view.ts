@@ -55,7 +55,8 @@ function short(name: string, index: number): string {
   return `${index + 1}. ${label}`;
 }
 
-const byCores = (d: DemoAcrossClass) => d.byCores.map((c) => `${c.cores} core${c.cores === 1 ? "" : "s"}: ${pct(c.median)} (${c.students})`).join(" · ");
+const byCores = (d: DemoAcrossClass) =>
+  d.byCores.map((c) => `${c.cores} core${c.cores === 1 ? "" : "s"}: ${pct(c.median)} (${c.students})`).join(" · ");
 
 /**
  * Each demo a row: a grey circle per rate that students had, as large as how many had it, and this
@@ -72,7 +73,13 @@ function stripSpec(demos: DemoAcrossClass[], title: string) {
   });
   const mine = demos.filter((d) => d.mine !== null).map((d) => `${d.demo}: you ${pct(d.mine)}, class median ${pct(d.median)}`);
   const who = ["students of the class", "you"];
-  const x = { field: "rate", type: "quantitative", title: "trials that showed the anomaly", scale: { domain: [0, 1] }, axis: { format: "%" } };
+  const x = {
+    field: "rate",
+    type: "quantitative",
+    title: "trials that showed the anomaly",
+    scale: { domain: [0, 1] },
+    axis: { format: "%" },
+  };
   return {
     description: `${title}. ${mine.length ? mine.join("; ") : "You have no records of these demos yet"}.`,
     title,
@@ -90,7 +97,13 @@ function stripSpec(demos: DemoAcrossClass[], title: string) {
         mark: { type: "point", filled: true, size: 160, opacity: 1 },
         encoding: {
           x,
-          color: { field: "who", type: "nominal", title: null, scale: { domain: who, range: [CHART_COLORS.measure, CHART_COLORS.anomaly] }, legend: { orient: "bottom" } },
+          color: {
+            field: "who",
+            type: "nominal",
+            title: null,
+            scale: { domain: who, range: [CHART_COLORS.measure, CHART_COLORS.anomaly] },
+            legend: { orient: "bottom" },
+          },
           shape: { field: "who", type: "nominal", title: null, scale: { domain: who, range: ["circle", "diamond"] } },
           opacity: { condition: { test: "datum.who === 'you'", value: 1 }, value: 0 },
         },
@@ -101,7 +114,13 @@ function stripSpec(demos: DemoAcrossClass[], title: string) {
 
 /** Each demo a line over the middle half of the students' rates, with a mark at the median. */
 function spreadSpec(demos: DemoAcrossClass[], title: string) {
-  const values = demos.map((d, i) => ({ demo: short(d.lesson ? `${d.lesson.slice(0, 2)} · ${d.demo}` : d.demo, i), low: d.middle[0], high: d.middle[1], median: d.median, students: d.students }));
+  const values = demos.map((d, i) => ({
+    demo: short(d.lesson ? `${d.lesson.slice(0, 2)} · ${d.demo}` : d.demo, i),
+    low: d.middle[0],
+    high: d.middle[1],
+    median: d.median,
+    students: d.students,
+  }));
   const y = { field: "demo", type: "nominal", title: null, sort: null };
   return {
     description: `${title}: ${demos.map((d) => `${d.demo} median ${pct(d.median)}`).join("; ")}.`,
@@ -110,8 +129,23 @@ function spreadSpec(demos: DemoAcrossClass[], title: string) {
     data: { values },
     encoding: { y },
     layer: [
-      { mark: { type: "rule", strokeWidth: 3, color: CHART_COLORS.measure }, encoding: { x: { field: "low", type: "quantitative", title: "trials that showed the anomaly (median, middle half of the students)", scale: { domain: [0, 1] }, axis: { format: "%" } }, x2: { field: "high" } } },
-      { mark: { type: "point", filled: true, shape: "diamond", size: 90, color: CHART_COLORS.anomaly }, encoding: { x: { field: "median", type: "quantitative" } } },
+      {
+        mark: { type: "rule", strokeWidth: 3, color: CHART_COLORS.measure },
+        encoding: {
+          x: {
+            field: "low",
+            type: "quantitative",
+            title: "trials that showed the anomaly (median, middle half of the students)",
+            scale: { domain: [0, 1] },
+            axis: { format: "%" },
+          },
+          x2: { field: "high" },
+        },
+      },
+      {
+        mark: { type: "point", filled: true, shape: "diamond", size: 90, color: CHART_COLORS.anomaly },
+        encoding: { x: { field: "median", type: "quantitative" } },
+      },
     ],
   };
 }
@@ -130,13 +164,25 @@ function spreadSpec(demos: DemoAcrossClass[], title: string) {
 export async function showClassComparison(options: { lesson?: string } = {}): Promise<void> {
   const { rows, fromClass } = await records(options);
   const demos = summarizeClass(rows, studentId());
-  if (!fromClass) showText("This is your machine's own record; with a class database (on a class hub) the class's spread appears beside it.");
+  if (!fromClass)
+    showText("This is your machine's own record; with a class database (on a class hub) the class's spread appears beside it.");
   if (demos.length === 0) return showText("No trials recorded yet: run the lesson's trials first.");
   showTable(
-    demos.map((d, i) => ({ "#": i + 1, demo: d.demo, you: pct(d.mine), "class median": pct(d.median), "middle half": `${pct(d.middle[0])}–${pct(d.middle[1])}`, students: d.students, "by cores": byCores(d) })),
+    demos.map((d, i) => ({
+      "#": i + 1,
+      demo: d.demo,
+      you: pct(d.mine),
+      "class median": pct(d.median),
+      "middle half": `${pct(d.middle[0])}–${pct(d.middle[1])}`,
+      students: d.students,
+      "by cores": byCores(d),
+    })),
     { title: fromClass ? "your machine against the class" : "your machine" },
   );
-  await showChart(stripSpec(demos, "each demo's anomaly rate per student (a dot's size: how many students)"), demos.map((d) => `${d.demo}: you ${pct(d.mine)}, class ${pct(d.median)}`).join("\n"));
+  await showChart(
+    stripSpec(demos, "each demo's anomaly rate per student (a dot's size: how many students)"),
+    demos.map((d) => `${d.demo}: you ${pct(d.mine)}, class ${pct(d.median)}`).join("\n"),
+  );
 }
 
 /**
@@ -169,10 +215,15 @@ export async function showClassOverview(options: { lesson?: string } = {}): Prom
     { title: `the class: ${students} student${students === 1 ? "" : "s"}, ${rows.length} series of trials` },
   );
   // Every student as a dot would be thousands of marks for a whole course: the spread per demo instead.
-  await showChart(spreadSpec(demos, "each demo across the class"), demos.map((d) => `${d.demo}: median ${pct(d.median)} of ${d.students}`).join("\n"));
+  await showChart(
+    spreadSpec(demos, "each demo across the class"),
+    demos.map((d) => `${d.demo}: median ${pct(d.median)} of ${d.students}`).join("\n"),
+  );
   const missing = notRunYet(rows).filter((m) => m.students.length > 0);
   showTable(
-    missing.length ? missing.map((m) => ({ lesson: m.lesson, "not run yet (ids)": m.students.join(", "), students: m.students.length })) : [{ lesson: "every lesson", "not run yet (ids)": "everyone has run every lesson someone ran", students: 0 }],
+    missing.length
+      ? missing.map((m) => ({ lesson: m.lesson, "not run yet (ids)": m.students.join(", "), students: m.students.length }))
+      : [{ lesson: "every lesson", "not run yet (ids)": "everyone has run every lesson someone ran", students: 0 }],
     { title: "who has not run what" },
   );
 }

@@ -48,7 +48,8 @@ export class ExerciseFailedError extends RaceLabError {}
  * "NotImplementedError").
  */
 export function notImplemented(name: string): never {
-  if (typeof name !== "string" || name.trim() === "") throw new RaceLabArgumentError("name", "the function's name (a non-empty string)", name);
+  if (typeof name !== "string" || name.trim() === "")
+    throw new RaceLabArgumentError("name", "the function's name (a non-empty string)", name);
   throw new NotImplementedError(`${name} is not implemented yet`);
 }
 
@@ -208,11 +209,13 @@ export function expectChoice(actual: unknown, choices: string[], correct: string
   if (!Array.isArray(choices) || choices.length < 2 || choices.some((c) => typeof c !== "string")) {
     throw new RaceLabArgumentError("choices", "an array of at least two choices (strings)", choices);
   }
-  if (!choices.includes(correct)) throw new RaceLabArgumentError("correct", `one of the choices ${choices.map((c) => JSON.stringify(c)).join(", ")}`, correct);
+  if (!choices.includes(correct))
+    throw new RaceLabArgumentError("correct", `one of the choices ${choices.map((c) => JSON.stringify(c)).join(", ")}`, correct);
   if (typeof actual !== "string" || !choices.includes(actual)) {
     throw new ExerciseFailedError(`${what}: answer one of ${choices.map((c) => JSON.stringify(c)).join(", ")} (got ${show(actual)})`);
   }
-  if (actual !== correct) throw new ExerciseFailedError(`${what}: not ${JSON.stringify(actual)} — read the demo's output again and weigh each choice`);
+  if (actual !== correct)
+    throw new ExerciseFailedError(`${what}: not ${JSON.stringify(actual)} — read the demo's output again and weigh each choice`);
 }
 
 /**
@@ -249,12 +252,11 @@ export async function checkSolved(id: string, body: () => unknown, options: Chec
   } catch (e) {
     // A stub called inside a thread, a process or a manager comes back wrapped: look at the cause too.
     stub = e instanceof NotImplementedError || (e instanceof WorkerFailedError && e.causeName === "NotImplementedError");
-    reason =
-      stub
-        ? "the exercise still has its stub"
-        : e instanceof ExerciseFailedError
-          ? e.message
-          : `your code threw ${e instanceof Error ? `${e.name}: ${e.message}` : show(e)}`;
+    reason = stub
+      ? "the exercise still has its stub"
+      : e instanceof ExerciseFailedError
+        ? e.message
+        : `your code threw ${e instanceof Error ? `${e.name}: ${e.message}` : show(e)}`;
   } finally {
     clearTimeout(timer);
   }

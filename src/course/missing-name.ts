@@ -7,7 +7,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { currentLesson } from "./lesson-start";
 
-const DECLARES = (name: string) => new RegExp(`^\\s*(?:export\\s+)?(?:async\\s+)?(?:function\\*?|class|const|let|var|interface|type)\\s+${name.replace(/\$/g, "\\$")}\\b`, "m");
+const DECLARES = (name: string) =>
+  new RegExp(
+    `^\\s*(?:export\\s+)?(?:async\\s+)?(?:function\\*?|class|const|let|var|interface|type)\\s+${name.replace(/\$/g, "\\$")}\\b`,
+    "m",
+  );
 
 /**
  * Where the current lesson defines `name`, for a tip under a "Cannot find name" error: the section

@@ -6,10 +6,14 @@ import { execFile } from "child_process";
  * @internal Runs a Python program; resolves with its exit status (null when it could not start or was
  * ended after `timeoutMs`), its stdout, and its stderr (plus the reason when it did not run).
  */
-export function runPython(file: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runPython(
+  file: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : null) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : null) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && code === null ? String(error.message) : "") });
     });
   });
@@ -33,10 +37,12 @@ export function findPython(): Promise<{ executable: string; version: string } | 
   const launcher = pythonExecutable();
   let found = interpreters.get(launcher);
   if (!found) {
-    found = runPython(launcher, ["-c", "import sys; print(sys.executable); print('Python ' + sys.version.split()[0])"], 10_000).then((r) => {
-      const [executable, version] = r.stdout.trim().split("\n");
-      return r.code === 0 && version ? { executable: executable || launcher, version } : null;
-    });
+    found = runPython(launcher, ["-c", "import sys; print(sys.executable); print('Python ' + sys.version.split()[0])"], 10_000).then(
+      (r) => {
+        const [executable, version] = r.stdout.trim().split("\n");
+        return r.code === 0 && version ? { executable: executable || launcher, version } : null;
+      },
+    );
     interpreters.set(launcher, found);
   }
   return found;

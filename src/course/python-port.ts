@@ -34,7 +34,6 @@ export interface PythonPortOptions {
   timeoutMs?: number;
 }
 
-
 /** The python/ folder of the course: next to the notebooks' folder, or above the library's build. */
 function portsFolder(): string | undefined {
   const candidates = [path.resolve("..", "python"), path.resolve("python"), path.resolve(libraryFolder(), "..", "..", "python")];
@@ -58,7 +57,8 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
   if (typeof port !== "string" || !/^\d\d_[a-z0-9_]+\.py$/.test(port)) {
     throw new RaceLabArgumentError("port", 'the file name of a Python port, like "04_shared_value.py"', port);
   }
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object { args?, timeoutMs? }", options);
+  if (typeof options !== "object" || options === null)
+    throw new RaceLabArgumentError("options", "an object { args?, timeoutMs? }", options);
   const args = options.args ?? [];
   if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) {
     throw new RaceLabArgumentError("options.args", "an array of strings", options.args);
@@ -79,7 +79,9 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
   const result = await runPython(interpreter.executable, [file, ...args], timeoutMs);
   const ms = Date.now() - started;
   if (result.code !== 0) {
-    throw new Error(`python/${port} failed (exit status ${result.code ?? "none: ended after " + timeoutMs + " ms"}):\n${result.stderr.slice(-2000)}`);
+    throw new Error(
+      `python/${port} failed (exit status ${result.code ?? "none: ended after " + timeoutMs + " ms"}):\n${result.stderr.slice(-2000)}`,
+    );
   }
   let json: unknown;
   try {

@@ -24,9 +24,13 @@ export const CLASS_SALT_VARIABLE = "RACE_LAB_CLASS_SALT";
 export function studentId(env: NodeJS.ProcessEnv = process.env): string {
   const given = env[STUDENT_ID_VARIABLE]?.trim();
   if (given) {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(given)) throw new RaceLabArgumentError(STUDENT_ID_VARIABLE, "1 to 64 letters, digits, '-' or '_'", given);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(given))
+      throw new RaceLabArgumentError(STUDENT_ID_VARIABLE, "1 to 64 letters, digits, '-' or '_'", given);
     return given;
   }
   const login = env.JUPYTERHUB_USER?.trim() || `${os.userInfo().username}@${os.hostname()}`;
-  return createHash("sha256").update(`race-lab-student\0${env[CLASS_SALT_VARIABLE] ?? ""}\0${login}`).digest("hex").slice(0, 12);
+  return createHash("sha256")
+    .update(`race-lab-student\0${env[CLASS_SALT_VARIABLE] ?? ""}\0${login}`)
+    .digest("hex")
+    .slice(0, 12);
 }

@@ -37,9 +37,15 @@ export function histogramSpec(values: number[], opts: { expected?: number; title
         x,
         y: { aggregate: "count", type: "quantitative", title: "trials", axis: COUNT_AXIS },
         // Red for the values that are anomalies, blue for the expected one: binned bars stack the two.
-        color: expected !== undefined
-          ? { field: "anomaly", type: "nominal", scale: { domain: [false, true], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] }, legend: null }
-          : { value: CHART_COLORS.measure },
+        color:
+          expected !== undefined
+            ? {
+                field: "anomaly",
+                type: "nominal",
+                scale: { domain: [false, true], range: [CHART_COLORS.ok, CHART_COLORS.anomaly] },
+                legend: null,
+              }
+            : { value: CHART_COLORS.measure },
       },
     },
   ];
@@ -82,7 +88,13 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
     throw new RaceLabArgumentError("points", "a non-empty array of { trial, observed, expected, anomaly }", points);
   }
   points.forEach((p, i) => {
-    if (typeof p !== "object" || p === null || typeof p.observed !== "number" || typeof p.expected !== "number" || typeof p.trial !== "number") {
+    if (
+      typeof p !== "object" ||
+      p === null ||
+      typeof p.observed !== "number" ||
+      typeof p.expected !== "number" ||
+      typeof p.trial !== "number"
+    ) {
       throw new RaceLabArgumentError(`points[${i}]`, "an object { trial, observed, expected, anomaly }", p);
     }
   });
@@ -111,13 +123,15 @@ export function perTrialSpec(points: TrialPoint[], opts: { title?: string } = {}
     layer: [
       // The zero line first, so the marks of correct trials are drawn over it.
       { mark: { type: "rule", color: CHART_COLORS.expected, strokeWidth: 1 }, encoding: { y: { datum: 0 } } },
-      { mark: { type: "bar" }, encoding: { x, y: { field: "difference", type: "quantitative", title: "observed − expected", ...yAxis }, color, tooltip } },
+      {
+        mark: { type: "bar" },
+        encoding: { x, y: { field: "difference", type: "quantitative", title: "observed − expected", ...yAxis }, color, tooltip },
+      },
       // A tick at every value, so a trial with difference 0 is still visible as a flat mark.
       { mark: { type: "tick", thickness: 2 }, encoding: { x, y: { field: "difference", type: "quantitative" }, color } },
     ],
   };
 }
-
 
 /** One report summarised for {@link comparisonSpec}. */
 export interface ComparedReport {
@@ -178,13 +192,22 @@ export function comparisonSpec(reports: ComparedReport[], opts: { title?: string
     height: { step: 22 },
     encoding: { y: labels ? y : { ...y, axis: null } },
     layer: [
-      { mark: { type: "bar", color }, encoding: { x: { field, type: "quantitative", title: axisTitle, ...(domain ? { scale: { domain } } : {}) } } },
-      { mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 }, encoding: { x: { field, type: "quantitative" }, text: { field: text } } },
+      {
+        mark: { type: "bar", color },
+        encoding: { x: { field, type: "quantitative", title: axisTitle, ...(domain ? { scale: { domain } } : {}) } },
+      },
+      {
+        mark: { type: "text", align: "left", dx: 3, color: "#222222", fontSize: 11 },
+        encoding: { x: { field, type: "quantitative" }, text: { field: text } },
+      },
     ],
   });
   return {
     title,
-    description: `Comparison of ${values.length} runs: ` + values.map((v) => `${v.label}: ${v.anomalyText} trials with the anomaly, median ${v.msText}`).join("; ") + ".",
+    description:
+      `Comparison of ${values.length} runs: ` +
+      values.map((v) => `${v.label}: ${v.anomalyText} trials with the anomaly, median ${v.msText}`).join("; ") +
+      ".",
     data: { values },
     hconcat: [
       panel("anomalyPct", "anomalyText", "trials with the anomaly (%)", CHART_COLORS.anomaly, true, [0, 100]),

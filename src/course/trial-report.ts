@@ -48,7 +48,9 @@ export interface TrialReport {
  * ```
  * Warning: the percentage is rounded to a whole number: 1 anomaly in 300 trials shows as 0%.
  */
-export function summarizeReport(report: Pick<TrialReport, "variant" | "demo" | "anomalies" | "trials" | "anomalyRate" | "medianMs">): string {
+export function summarizeReport(
+  report: Pick<TrialReport, "variant" | "demo" | "anomalies" | "trials" | "anomalyRate" | "medianMs">,
+): string {
   const pct = Math.round(report.anomalyRate * 100);
   return (
     `${report.demo} — ${report.variant}: ${report.anomalies} of ${report.trials} trial${report.trials === 1 ? "" : "s"} ` +
@@ -107,10 +109,7 @@ export async function showReport(report: TrialReport): Promise<void> {
   const title = summarizeReport(report);
   const highlight = (row: TableRow) => row.anomaly === true;
   // In the notebook the table scrolls past about 20 rows; as text only the first rows are printed.
-  const html =
-    `<div style="max-height:520px;overflow:auto;display:inline-block">` +
-    htmlTable(rows, { title, highlight }) +
-    `</div>`;
+  const html = `<div style="max-height:520px;overflow:auto;display:inline-block">` + htmlTable(rows, { title, highlight }) + `</div>`;
   showHtml(html, textTable(rows, { title, highlight, maxRows: TEXT_ROWS }));
   const anomalies = report.rows.filter((r) => r.anomaly).length;
   await showChart(
@@ -118,12 +117,18 @@ export async function showReport(report: TrialReport): Promise<void> {
       description: `Two charts of ${report.demo} — ${report.variant}: observed minus expected per trial, and how often each value was observed; ${anomalies} of ${report.rows.length} trials differ from the expected ${report.expected}.`,
       hconcat: [
         perTrialSpec(report.rows, { title: `${report.variant}: observed per trial` }),
-        histogramSpec(report.rows.map((r) => r.observed), { expected: report.expected, title: "how often each value was observed" }),
+        histogramSpec(
+          report.rows.map((r) => r.observed),
+          { expected: report.expected, title: "how often each value was observed" },
+        ),
       ],
       resolve: { scale: { color: "independent" } },
     },
     `[chart] ${report.variant}: observed per trial (expected ${report.expected}): ` +
-      report.rows.slice(0, TEXT_ROWS).map((r) => r.observed).join(", ") +
+      report.rows
+        .slice(0, TEXT_ROWS)
+        .map((r) => r.observed)
+        .join(", ") +
       (report.rows.length > TEXT_ROWS ? ", …" : ""),
   );
 }

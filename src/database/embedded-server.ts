@@ -1,8 +1,6 @@
-import { ChildProcess, execFile, spawn } from "child_process";
+import { type ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { RaceLabError } from "../core/errors";
 import { atExit } from "../core/lifecycle";
@@ -10,6 +8,7 @@ import { removeRunFolder, runFolder } from "../core/temp";
 import { binariesReachableBy, postgresUser } from "./as-root";
 import { postgresBinaries } from "./binaries";
 import { pg } from "./connect";
+import { freePort, initCluster, processRuns, sleepSyncAtExit } from "./server-process";
 
 // A throwaway PostgreSQL server for one kernel: a fresh cluster in a per-run temporary folder, on a
 // free port of 127.0.0.1, no Unix socket (it would be a stray file in /tmp), stopped and removed by
@@ -28,68 +27,6 @@ const STOP_TIMEOUT_MS = 5_000;
 // once it has its handlers, SIGQUIT turns TERM's smart shutdown into an immediate one.
 const GUARD_SCRIPT =
   '"$0" "$@" </dev/null & pg=$!; read -r _ || :; kill -TERM "$pg" 2>/dev/null; kill -QUIT "$pg" 2>/dev/null; wait "$pg"; rm -rf "$RACE_LAB_PG_FOLDER"';
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Sleeps without the event loop, for the exit hook (the process is ending: blocking is fine). */
-function sleepSyncAtExit(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-/** Whether a process runs (a zombie has ended: it only waits to be reaped). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return os.platform() !== "linux"; // no /proc to ask: kill(pid, 0) answered
-  }
-}
-
-/**
- * A free TCP port on 127.0.0.1, as the OS hands one out.
- *
- * @internal
- * @example
- * ```ts
- * const port = await freePort();
- * ```
- * Warning: another process may take it before it is used: bind soon, and retry on EADDRINUSE.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** initdb processes still running: a process that exits meanwhile ends them before its folders go. */
-const initdbs = new Set<ChildProcess>();
-function endInitdbsNow(): void {
-  for (const child of initdbs) child.kill("SIGKILL");
-}
-
-/** Runs initdb; rejects with its stderr (as execFileSync's error carries it) when it fails. */
-function initCluster(initdb: string, args: string[], owner: { uid: number; gid: number } | undefined): Promise<void> {
-  atExit(endInitdbsNow, "workers");
-  return new Promise((resolve, reject) => {
-    const child = execFile(initdb, args, { encoding: "buffer", maxBuffer: 16 * 1024 * 1024, ...owner }, (error, _stdout, stderr) => {
-      initdbs.delete(child);
-      if (error) reject(Object.assign(error, { stderr }));
-      else resolve();
-    });
-    initdbs.add(child);
-    child.stdin?.end();
-  });
-}
 
 function stopAllNow(): void {
   for (const server of EmbeddedServer.all()) server.stopNow();
@@ -155,21 +92,62 @@ export class EmbeddedServer {
       const passwordFile = path.join(folder, "password");
       fs.writeFileSync(passwordFile, password + "\n", { mode: 0o644 });
       // Asynchronous, and the free port found meanwhile: the kernel's thread stays free while initdb runs.
-      const [port] = await Promise.all([freePort(), initCluster(initdb, ["-D", data, "-U", "postgres", "--pwfile", passwordFile,
-        "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync", "--no-instructions"], owner)]);
+      const [port] = await Promise.all([
+        freePort(),
+        initCluster(
+          initdb,
+          [
+            "-D",
+            data,
+            "-U",
+            "postgres",
+            "--pwfile",
+            passwordFile,
+            "--auth",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C",
+            "--no-sync",
+            "--no-instructions",
+          ],
+          owner,
+        ),
+      ]);
       fs.rmSync(passwordFile);
       const log = fs.openSync(path.join(folder, "server.log"), "a");
-      const guard = spawn("/bin/sh", ["-c", GUARD_SCRIPT, postgres, "-D", data, "-p", String(port),
-        "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
-        "-c", "synchronous_commit=off", "-c", "full_page_writes=off"], {
-        stdio: ["pipe", log, log],
-        env: { ...process.env, RACE_LAB_PG_FOLDER: folder },
-        // Its own session and process group: Jupyter's interrupt signals the kernel's whole group, and
-        // SIGINT would stop the server (a fast shutdown) and its guard. It still ends with us: stopNow
-        // at exit, or the guard when our pipe closes.
-        detached: true,
-        ...owner,
-      });
+      const guard = spawn(
+        "/bin/sh",
+        [
+          "-c",
+          GUARD_SCRIPT,
+          postgres,
+          "-D",
+          data,
+          "-p",
+          String(port),
+          "-c",
+          "listen_addresses=127.0.0.1",
+          "-c",
+          "unix_socket_directories=",
+          "-c",
+          "fsync=off",
+          "-c",
+          "synchronous_commit=off",
+          "-c",
+          "full_page_writes=off",
+        ],
+        {
+          stdio: ["pipe", log, log],
+          env: { ...process.env, RACE_LAB_PG_FOLDER: folder },
+          // Its own session and process group: Jupyter's interrupt signals the kernel's whole group, and
+          // SIGINT would stop the server (a fast shutdown) and its guard. It still ends with us: stopNow
+          // at exit, or the guard when our pipe closes.
+          detached: true,
+          ...owner,
+        },
+      );
       fs.closeSync(log);
       // Neither the shell nor its pipe may keep a finished kernel alive: the exit hook stops the server.
       guard.unref();
@@ -269,9 +247,10 @@ export class EmbeddedServer {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    const exited = this.guard.exitCode !== null || this.guard.signalCode !== null
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => this.guard.once("exit", () => resolve()));
+    const exited =
+      this.guard.exitCode !== null || this.guard.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => this.guard.once("exit", () => resolve()));
     // Closing the shell's stdin makes it stop the server and wait for it.
     this.guard.stdin?.end();
     const timer = setTimeout(() => this.stopNow(), STOP_TIMEOUT_MS);

@@ -23,7 +23,9 @@ function isStopped(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2)[0] === "T";
   } catch {
     try {
-      return execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).trim().startsWith("T");
+      return execFileSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" })
+        .trim()
+        .startsWith("T");
     } catch {
       return false;
     }
@@ -63,7 +65,9 @@ async function pausedPids(client: Client): Promise<number[]> {
 export async function pauseThisProcess(client: Client): Promise<void> {
   const c = checkClient(client);
   if (process.env.RACE_LAB_WORKER !== "process") {
-    throw new RaceLabError("pauseThisProcess() stops the process it runs in: call it in a worker process (runProcesses), never in the kernel.");
+    throw new RaceLabError(
+      "pauseThisProcess() stops the process it runs in: call it in a worker process (runProcesses), never in the kernel.",
+    );
   }
   await c.query("INSERT INTO paused (pid) VALUES ($1)", [process.pid]);
   process.kill(process.pid, "SIGSTOP");

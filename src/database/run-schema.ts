@@ -88,10 +88,9 @@ export async function createRunSchema(config: DatabaseConfig): Promise<Client> {
 export async function dropRun(client: Client, config: Pick<DatabaseConfig, "schema" | "applicationName">): Promise<void> {
   if (!config.schema.startsWith(RUN_SCHEMA_PREFIX)) throw new Error(`${config.schema} is not a run's schema`);
   await client.query("SET lock_timeout = '5s'");
-  await client.query(
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()",
-    [config.applicationName],
-  );
+  await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", [
+    config.applicationName,
+  ]);
   await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(config.schema)} CASCADE`);
 }
 

@@ -49,7 +49,9 @@ export function endConnectionsAfterInterrupt(session: Session): void {
   admin.on("error", () => undefined);
   const terminate = (async () => {
     await admin.connect();
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", [session.config.applicationName]);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", [
+      session.config.applicationName,
+    ]);
   })();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
@@ -93,7 +95,9 @@ export async function openSession(): Promise<Session> {
   // A shared server: what runs killed outright left there goes now (a lesson never waits on it long:
   // a schema still locked after 5 s is left for the next start).
   if (url) await dropAbandonedRuns(url).catch(() => undefined);
-  const where = url ? `the server of DATABASE_URL (${url.replace(/\/\/[^@/]*@/, "//")})` : `a PostgreSQL server of this kernel (127.0.0.1:${server!.port})`;
+  const where = url
+    ? `the server of DATABASE_URL (${url.replace(/\/\/[^@/]*@/, "//")})`
+    : `a PostgreSQL server of this kernel (127.0.0.1:${server!.port})`;
   return { config, server, source: where, keeper, clients: new Set(), pools: new Set() };
 }
 

@@ -119,7 +119,12 @@ export async function renderVegaLite(spec: VegaLiteSpec): Promise<string> {
   }
   const { vega, vegaLite } = await loadVega();
   const description = describeChart(spec);
-  const full = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", ...spec, description, config: { ...CONFIG, ...(spec.config as object) } };
+  const full = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    ...spec,
+    description,
+    config: { ...CONFIG, ...(spec.config as object) },
+  };
   // Vega logs its warnings with console.warn, which would land in the student's cell as noise; keep
   // errors only (they also reject the promise).
   const compiled = vegaLite.compile(full, { logger: vega.logger(vega.Error) }).spec;
@@ -200,7 +205,7 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
   checkBarRows(rows);
   const title = checkTitle(opts.title, "");
   const unit = opts.unit ?? "";
-  if (typeof unit !== "string") throw new RaceLabArgumentError("unit", "a string such as \"ms\"", unit);
+  if (typeof unit !== "string") throw new RaceLabArgumentError("unit", 'a string such as "ms"', unit);
   const grouped = rows.some((r) => r.group !== undefined);
   const values = rows.map((r) => ({
     label: r.label,
@@ -224,7 +229,10 @@ export function barChartSpec(rows: BarRow[], opts: { title?: string; unit?: stri
     encoding.color = { field: "group", type: "nominal", title: null, scale: { range: [...GROUP_COLORS] }, legend: { orient: "bottom" } };
   }
   const groupCount = grouped ? new Set(values.map((v) => v.group)).size : 1;
-  const listed = values.slice(0, 12).map((v) => `${v.label}${v.group ? ` (${v.group})` : ""} ${v.text}`).join("; ");
+  const listed = values
+    .slice(0, 12)
+    .map((v) => `${v.label}${v.group ? ` (${v.group})` : ""} ${v.text}`)
+    .join("; ");
   return {
     title,
     description: `Bar chart${title ? ` of ${title}` : ""}: ${listed}${values.length > 12 ? "; …" : ""}.`,

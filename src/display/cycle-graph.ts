@@ -53,10 +53,12 @@ export function cycleGraphSvg(graph: {
   const radius = n === 1 ? 0 : 115 + 25 * Math.max(0, n - 4);
   const width = 2 * radius + 230;
   const height = 2 * radius + 150;
-  const at = new Map(graph.nodes.map((node, i) => {
-    const angle = (2 * Math.PI * i) / n - Math.PI / 2;
-    return [node.id, { x: width / 2 + radius * Math.cos(angle), y: height / 2 + 8 + radius * Math.sin(angle) }];
-  }));
+  const at = new Map(
+    graph.nodes.map((node, i) => {
+      const angle = (2 * Math.PI * i) / n - Math.PI / 2;
+      return [node.id, { x: width / 2 + radius * Math.cos(angle), y: height / 2 + 8 + radius * Math.sin(angle) }];
+    }),
+  );
   const colors = [...new Set(graph.edges.map((e) => e.color))];
   const marker = (color: string) => `rl-arrow-${colors.indexOf(color)}`;
   const center = { x: width / 2, y: height / 2 + 8 };
@@ -69,10 +71,17 @@ export function cycleGraphSvg(graph: {
     parts.push(textSvg(p.x, p.y + NODE_RADIUS + 16, "middle", note.label, note.color));
   }
   for (const node of graph.nodes) parts.push(nodeSvg(at.get(node.id)!, node));
-  const markers = colors.map((c) => `<marker id="${marker(c)}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`);
-  const title = graph.title ? `<text x="${width / 2}" y="18" font-size="14" text-anchor="middle" font-weight="bold">${escapeHtml(graph.title)}</text>` : "";
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" role="img">` +
-    `<title>${escapeHtml(graph.description)}</title><defs>${markers.join("")}</defs>${title}${parts.join("")}</svg>`;
+  const markers = colors.map(
+    (c) =>
+      `<marker id="${marker(c)}" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${c}"/></marker>`,
+  );
+  const title = graph.title
+    ? `<text x="${width / 2}" y="18" font-size="14" text-anchor="middle" font-weight="bold">${escapeHtml(graph.title)}</text>`
+    : "";
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" role="img">` +
+    `<title>${escapeHtml(graph.description)}</title><defs>${markers.join("")}</defs>${title}${parts.join("")}</svg>`
+  );
 }
 
 type Point = { x: number; y: number };
@@ -85,7 +94,8 @@ function edgeSvg(from: Point, to: Point, edge: GraphEdge, marker: string, center
   const dx = to.x - from.x;
   const dy = to.y - from.y;
   const len = Math.hypot(dx, dy) || 1;
-  const outward = center === undefined || (-dy / len) * ((from.x + to.x) / 2 - center.x) + (dx / len) * ((from.y + to.y) / 2 - center.y) >= 0;
+  const outward =
+    center === undefined || (-dy / len) * ((from.x + to.x) / 2 - center.x) + (dx / len) * ((from.y + to.y) / 2 - center.y) >= 0;
   const nx = outward ? -dy / len : dy / len;
   const ny = outward ? dx / len : -dx / len;
   const start = { x: from.x + (dx * NODE_RADIUS) / len, y: from.y + (dy * NODE_RADIUS) / len };
@@ -96,8 +106,10 @@ function edgeSvg(from: Point, to: Point, edge: GraphEdge, marker: string, center
   const anchor = nx > 0.3 ? "start" : nx < -0.3 ? "end" : "middle";
   const baseline = ny > 0.3 ? mid.y + 12 : ny < -0.3 ? mid.y - 2 : mid.y + 4;
   const dash = edge.dash ? ` stroke-dasharray="${edge.dash}"` : "";
-  return `<path d="M${start.x},${start.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${edge.color}" stroke-width="2.5"${dash} marker-end="url(#${marker})"/>` +
-    textSvg(mid.x, baseline, anchor, edge.label, edge.color);
+  return (
+    `<path d="M${start.x},${start.y} Q${control.x},${control.y} ${end.x},${end.y}" fill="none" stroke="${edge.color}" stroke-width="2.5"${dash} marker-end="url(#${marker})"/>` +
+    textSvg(mid.x, baseline, anchor, edge.label, edge.color)
+  );
 }
 
 function textSvg(x: number, y: number, anchor: string, text: string, color: string): string {
@@ -107,7 +119,13 @@ function textSvg(x: number, y: number, anchor: string, text: string, color: stri
 
 function nodeSvg(p: Point, node: GraphNode): string {
   const circle = `<circle cx="${p.x}" cy="${p.y}" r="${NODE_RADIUS}" fill="#fff4d6" stroke="#333333" stroke-width="1.5"/>`;
-  if (node.above === undefined) return circle + `<text x="${p.x}" y="${p.y + 5}" font-size="14" text-anchor="middle" font-weight="bold">${escapeHtml(node.name)}</text>`;
-  return circle + `<text x="${p.x}" y="${p.y - 4}" font-size="10" text-anchor="middle">${escapeHtml(node.above)}</text>` +
-    `<text x="${p.x}" y="${p.y + 12}" font-size="15" text-anchor="middle" font-weight="bold">${escapeHtml(node.name)}</text>`;
+  if (node.above === undefined)
+    return (
+      circle + `<text x="${p.x}" y="${p.y + 5}" font-size="14" text-anchor="middle" font-weight="bold">${escapeHtml(node.name)}</text>`
+    );
+  return (
+    circle +
+    `<text x="${p.x}" y="${p.y - 4}" font-size="10" text-anchor="middle">${escapeHtml(node.above)}</text>` +
+    `<text x="${p.x}" y="${p.y + 12}" font-size="15" text-anchor="middle" font-weight="bold">${escapeHtml(node.name)}</text>`
+  );
 }

@@ -26,7 +26,8 @@ export async function showChart(spec: Record<string, unknown>, text: string): Pr
   }
   showSvg(svg, text);
   // The chart in one line of text under it: for whoever cannot see it, and for a quick read.
-  if (typeof spec.description === "string") showHtml(`<div style="font-size:12px;color:#333333;margin:0 0 6px">${escapeHtml(spec.description)}</div>`, spec.description);
+  if (typeof spec.description === "string")
+    showHtml(`<div style="font-size:12px;color:#333333;margin:0 0 6px">${escapeHtml(spec.description)}</div>`, spec.description);
 }
 
 /**
@@ -38,12 +39,17 @@ export async function showChart(spec: Record<string, unknown>, text: string): Pr
  * ```
  * Warning: async — `await` it so the chart lands in this cell.
  */
-export async function showBarChart(rows: { label: string; value: number; group?: string }[], opts: { title?: string; unit?: string } = {}): Promise<void> {
+export async function showBarChart(
+  rows: { label: string; value: number; group?: string }[],
+  opts: { title?: string; unit?: string } = {},
+): Promise<void> {
   checkOptions("options", opts, "{ title, unit }");
   const spec = barChartSpec(rows as BarRow[], opts); // validates rows, title and unit
   const unit = opts.unit ? " " + opts.unit : "";
   const text =
     (opts.title ? opts.title + "\n" : "") +
-    rows.map((r) => `  ${r.group ? r.group + " / " : ""}${r.label}: ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)}${unit}`).join("\n");
+    rows
+      .map((r) => `  ${r.group ? r.group + " / " : ""}${r.label}: ${Number.isInteger(r.value) ? r.value : r.value.toFixed(2)}${unit}`)
+      .join("\n");
   await showChart(spec, text);
 }

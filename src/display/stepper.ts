@@ -113,11 +113,13 @@ export function stepperHtml(parts: StepperParts): string {
     .replace(/__GO__/g, parts.goAttribute);
   // The live region is for screen readers: the same words are on the page already.
   const hidden = `.${parts.rootClass} .rl-said { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }`;
-  return `<div class="${parts.rootClass}" id="${id}"><style>${parts.style}${hidden}</style>` +
+  return (
+    `<div class="${parts.rootClass}" id="${id}"><style>${parts.style}${hidden}</style>` +
     `<div class="rl-static"><b>${escapeHtml(parts.title)}</b> — ${escapeHtml(parts.summary)}${parts.table}` +
     `<p><i>(The interactive explorer needs JavaScript: run the notebook in JupyterLab or Jupyter Notebook.)</i></p></div>` +
     `<script type="application/json" class="rl-data">${json}</script>` +
-    `<script>${script}</script></div>`;
+    `<script>${script}</script></div>`
+  );
 }
 
 /**

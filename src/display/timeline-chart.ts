@@ -50,7 +50,13 @@ export interface TimelineData {
  * ```
  */
 export function timelineSpec({ title, subtitle, points, windows, lanes, first, last }: TimelineData): VegaLiteSpec {
-  const x = { field: "seq", type: "quantitative", title: "global order (sequence number)", scale: { domain: [first - 0.5, last + 0.5], nice: false }, axis: { tickMinStep: 1, format: "d" } };
+  const x = {
+    field: "seq",
+    type: "quantitative",
+    title: "global order (sequence number)",
+    scale: { domain: [first - 0.5, last + 0.5], nice: false },
+    axis: { tickMinStep: 1, format: "d" },
+  };
   const y = { field: "lane", type: "nominal", title: null, sort: lanes };
   const count = (status: string) => points.filter((p) => p.status === status).length;
   const many = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
@@ -86,8 +92,23 @@ export function timelineSpec({ title, subtitle, points, windows, lanes, first, l
               x,
               y,
               // Shape and colour on the same field and title: one legend showing both.
-              shape: { field: "status", type: "nominal", scale: { domain: [...TIMELINE_STATUS], range: [...TIMELINE_SHAPES] }, title: "event", legend: { orient: "bottom", direction: "horizontal" } },
-              color: { field: "status", type: "nominal", scale: { domain: [...TIMELINE_STATUS], range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost] }, title: "event", legend: { orient: "bottom", direction: "horizontal" } },
+              shape: {
+                field: "status",
+                type: "nominal",
+                scale: { domain: [...TIMELINE_STATUS], range: [...TIMELINE_SHAPES] },
+                title: "event",
+                legend: { orient: "bottom", direction: "horizontal" },
+              },
+              color: {
+                field: "status",
+                type: "nominal",
+                scale: {
+                  domain: [...TIMELINE_STATUS],
+                  range: [CHART_COLORS.read, CHART_COLORS.write, CHART_COLORS.stale, CHART_COLORS.lost],
+                },
+                title: "event",
+                legend: { orient: "bottom", direction: "horizontal" },
+              },
               tooltip: [{ field: "seq" }, { field: "lane" }, { field: "kind" }, { field: "value" }, { field: "status" }],
             },
           },

@@ -197,4 +197,10 @@ export class FileLock extends BaseLock {
 }
 
 // A FileLock crosses to a thread or a process by its path.
-defineSharable(FileLock, { name: "FileLock", module: __filename, toProcesses: true, fields: ["path"], decode: (s) => new FileLock(s.path as string) });
+defineSharable(FileLock, {
+  name: "FileLock",
+  module: __filename,
+  toProcesses: true,
+  fields: ["path"],
+  decode: (s) => new FileLock(s.path as string),
+});

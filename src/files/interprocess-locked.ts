@@ -48,7 +48,9 @@ function wrapWithFileLock<F extends AnyFunction>(lock: FileLock, fn: F): F {
  * lock is a fresh per-run file that only this process knows: pass a path (or a FileLock) to lock
  * across processes.
  */
-export function interprocessLocked(lockPath?: string | FileLock): <F extends AnyFunction>(fnOrTarget: F | object, key?: string | symbol, descriptor?: PropertyDescriptor) => any {
+export function interprocessLocked(
+  lockPath?: string | FileLock,
+): <F extends AnyFunction>(fnOrTarget: F | object, key?: string | symbol, descriptor?: PropertyDescriptor) => any {
   const lock = lockPath instanceof FileLock ? lockPath : new FileLock(lockPath);
   return function decorate(fnOrTarget: unknown, key?: string | symbol, descriptor?: PropertyDescriptor): any {
     if (typeof fnOrTarget === "function" && key === undefined) return wrapWithFileLock(lock, fnOrTarget as AnyFunction);

@@ -56,7 +56,8 @@ export function ownerFileFor(lockPath: string): Owner {
   const dir = path.dirname(lockPath);
   let file = ownerFiles.get(dir);
   if (!file || !fs.existsSync(file)) {
-    if (!fs.existsSync(dir)) throw new RaceLabError(`FileLock: the folder ${dir} of the lock file does not exist. Create the folder first.`);
+    if (!fs.existsSync(dir))
+      throw new RaceLabError(`FileLock: the folder ${dir} of the lock file does not exist. Create the folder first.`);
     atExit(removeOwnerFilesAtExit, "files");
     sweepDeadOwners(dir);
     // A worker thread has an owner file of its own, which the run removes (with the locks linked to

@@ -65,7 +65,13 @@ async function bindThenServe(server) {
   const stdin = (server.stdin = new zmq.Router());
   const hb = (server.hb = new zmq.Reply());
   /** @type {[import("zeromq").Socket, number][]} */
-  const ports = [[iopub, info.iopub_port], [shell, info.shell_port], [control, info.control_port], [stdin, info.stdin_port], [hb, info.hb_port]];
+  const ports = [
+    [iopub, info.iopub_port],
+    [shell, info.shell_port],
+    [control, info.control_port],
+    [stdin, info.stdin_port],
+    [hb, info.hb_port],
+  ];
   for (const [socket, port] of ports) {
     const address = `${info.transport}://${info.ip}:${port}`;
     try {
@@ -95,7 +101,9 @@ function main() {
       });
     };
   } else {
-    console.error(`tslab-kernel: tslab ${version} is not ${SUPPORTED_TSLAB}, the version whose socket start this file orders; starting it unchanged`);
+    console.error(
+      `tslab-kernel: tslab ${version} is not ${SUPPORTED_TSLAB}, the version whose socket start this file orders; starting it unchanged`,
+    );
   }
   // This tslab, the one the kernelspec names: not another copy that tslab would look for from the
   // notebook's folder upwards.

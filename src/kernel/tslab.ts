@@ -35,7 +35,9 @@ const paths = new Map<string, string | null>();
 function tslabFile(module: string): string | null {
   if (paths.has(module)) return paths.get(module)!;
   let found: string | null = null;
-  const roots = [require.main?.filename, process.argv[1], `${process.cwd()}/`, __filename].filter((p): p is string => typeof p === "string" && p !== "");
+  const roots = [require.main?.filename, process.argv[1], `${process.cwd()}/`, __filename].filter(
+    (p): p is string => typeof p === "string" && p !== "",
+  );
   for (const root of roots) {
     try {
       found = createRequire(root).resolve(module);
@@ -80,7 +82,9 @@ function supportedKernel(): boolean {
   const version = tslabVersion();
   supported = version === SUPPORTED_TSLAB;
   if (!supported) {
-    process.stderr.write(`race-lab: this kernel runs tslab ${version ?? "of an unknown version"}; race-lab reads the internals of tslab ${SUPPORTED_TSLAB} only, so it shows plain text here (no tables, charts or explorers).\n`);
+    process.stderr.write(
+      `race-lab: this kernel runs tslab ${version ?? "of an unknown version"}; race-lab reads the internals of tslab ${SUPPORTED_TSLAB} only, so it shows plain text here (no tables, charts or explorers).\n`,
+    );
   }
   return supported;
 }

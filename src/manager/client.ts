@@ -49,7 +49,9 @@ export class Client {
         frame = encodeFrame({ id, ...body });
       } catch (error) {
         this.settle(id);
-        return reject(new ManagerError(`${call}: its arguments cannot be sent to the manager (${(error as Error).message}); send plain data.`));
+        return reject(
+          new ManagerError(`${call}: its arguments cannot be sent to the manager (${(error as Error).message}); send plain data.`),
+        );
       }
       socket.write(frame);
     });
@@ -115,7 +117,8 @@ export class Client {
       });
       socket.once("error", (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const why = error.code === "ENOENT" || error.code === "ECONNREFUSED" ? "it is not running (shut down, or its process ended)" : error.message;
+        const why =
+          error.code === "ENOENT" || error.code === "ECONNREFUSED" ? "it is not running (shut down, or its process ended)" : error.message;
         reject(new ManagerError(`${call}: could not connect to the manager at ${this.socketPath}: ${why}.`));
       });
     });

@@ -26,7 +26,9 @@ export abstract class ManagedObject {
     checkFunction("fn", fn);
     const self = this as unknown as { acquire(): Promise<boolean>; release(): Promise<void> };
     if (!(await self.acquire())) {
-      throw new ManagerError(`manager ${this.address.kind} #${this.address.objectId}: ${failure} within ${this.address.timeoutMs} ms${why ? ` ${why}` : ""}.`);
+      throw new ManagerError(
+        `manager ${this.address.kind} #${this.address.objectId}: ${failure} within ${this.address.timeoutMs} ms${why ? ` ${why}` : ""}.`,
+      );
     }
     try {
       return await fn();

@@ -41,7 +41,9 @@ const classes = new Map<string, new (...args: any[]) => any>(); // by source: ea
 
 // A proxy of one of our own objects, passed back to us as an argument, is the object itself.
 registerSharable("ManagerProxy", (state: SharedState) =>
-  state.socketPath === socketPath && objects.has(state.objectId as number) ? objects.get(state.objectId as number)!.object : reviveManagerProxy(state),
+  state.socketPath === socketPath && objects.has(state.objectId as number)
+    ? objects.get(state.objectId as number)!.object
+    : reviveManagerProxy(state),
 );
 
 function classFrom(source: string, name: string): new (...args: any[]) => any {
@@ -104,7 +106,9 @@ function handle(conn: Connection, request: ManagerRequest): unknown {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+  return (
+    (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function reply(conn: Connection, response: ManagerResponse): void {

@@ -103,7 +103,9 @@ export class Manager {
     const socketPath = path.join(folder, "manager.sock");
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
       removeRunFolder(folder);
-      throw new ManagerError(`the manager's socket path ${socketPath} is longer than Unix allows (${MAX_SOCKET_PATH} bytes): set TMPDIR to a shorter folder.`);
+      throw new ManagerError(
+        `the manager's socket path ${socketPath} is longer than Unix allows (${MAX_SOCKET_PATH} bytes): set TMPDIR to a shorter folder.`,
+      );
     }
     const env = { ...process.env };
     delete env.RACE_LAB_WORKER; // the server is not a worker of a run
@@ -123,7 +125,11 @@ export class Manager {
         });
         child.once("exit", (code, signal) => {
           clearTimeout(timer);
-          reject(new ManagerError(`the manager's process ended while starting (exit code ${code}, signal ${signal}); its error is printed above.`));
+          reject(
+            new ManagerError(
+              `the manager's process ended while starting (exit code ${code}, signal ${signal}); its error is printed above.`,
+            ),
+          );
         });
         child.once("error", (error) => {
           clearTimeout(timer);
@@ -166,7 +172,10 @@ export class Manager {
       throw new RaceLabArgumentError("Class", "a class written in the notebook (built-in classes have no source to send)", Class);
     }
     const name = Class.name || "AnonymousClass";
-    const objectId = (await this.request({ op: "create", source, name, args: encodeForProcess(args) }, `manager.create(${name})`)) as number;
+    const objectId = (await this.request(
+      { op: "create", source, name, args: encodeForProcess(args) },
+      `manager.create(${name})`,
+    )) as number;
     return objectProxy<InstanceType<C>>(this.address(objectId, "object", name));
   }
 

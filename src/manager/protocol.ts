@@ -127,8 +127,7 @@ export type ManagerRequest =
 
 /** @internal The server's answer. */
 export type ManagerResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { name: string; message: string; stack?: string } };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string; stack?: string } };
 
 /** @internal The objects the server provides itself. */
 export type BuiltinKind = "Queue" | "Lock" | "Semaphore";

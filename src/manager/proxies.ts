@@ -10,7 +10,9 @@ import { ManagedLock, ManagedObject, ManagedQueue, ManagedSemaphore } from "./ma
  * Fields are not reachable through a proxy (as with Python's proxies): add a method that returns them.
  */
 export type Remote<T> = {
-  [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");

@@ -69,11 +69,15 @@ class ServerQueue extends Builtin {
   async put(conn: Connection, item: unknown, timeoutMs: number): Promise<void> {
     while (this.maxsize > 0 && this.items.length >= this.maxsize) {
       await waitWithTimeout(this.putters, conn, timeoutMs, () =>
-        named("Full", `queue.put(): no room within ${timeoutMs} ms (the queue stayed full at maxsize ${this.maxsize}). Python raises queue.Full here.`),
+        named(
+          "Full",
+          `queue.put(): no room within ${timeoutMs} ms (the queue stayed full at maxsize ${this.maxsize}). Python raises queue.Full here.`,
+        ),
       );
     }
     const getter = this.getters.shift();
-    if (getter) getter.grant(item); // hand it straight to the oldest waiting get
+    if (getter)
+      getter.grant(item); // hand it straight to the oldest waiting get
     else this.items.push(item);
   }
 
@@ -163,7 +167,8 @@ class ServerSemaphore extends Builtin {
   release(_conn: Connection, n: number): void {
     for (let i = 0; i < n; i++) {
       const next = this.waiters.shift();
-      if (next) next.grant(true); // the permit goes straight to a waiter
+      if (next)
+        next.grant(true); // the permit goes straight to a waiter
       else this.permits++;
     }
   }
@@ -183,4 +188,3 @@ export function makeBuiltin(kind: BuiltinKind, args: unknown[]): Builtin {
   if (kind === "Semaphore") return new ServerSemaphore(args[0] as number);
   throw new Error(`no built-in manager object named ${String(kind)}`);
 }
-

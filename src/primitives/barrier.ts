@@ -225,7 +225,8 @@ export class Barrier {
   }
 
   private resetNow(): void {
-    if (Atomics.load(this.view, COUNT) > 0) { // under the lock; atomic like every COUNT access
+    if (Atomics.load(this.view, COUNT) > 0) {
+      // under the lock; atomic like every COUNT access
       // Parties are inside: they must leave with BrokenBarrierError; the last one out refills.
       if (this.state === FILLING || this.state === BROKEN) this.setState(RESETTING);
     } else {
@@ -244,7 +245,10 @@ export class Barrier {
   }
 
   private throwIfBroken(): void {
-    if (this.state === BROKEN) throw new BrokenBarrierError("barrier.wait(): the barrier is broken (a party timed out or abort() was called); reset() to use it again");
+    if (this.state === BROKEN)
+      throw new BrokenBarrierError(
+        "barrier.wait(): the barrier is broken (a party timed out or abort() was called); reset() to use it again",
+      );
     if (this.state === RESETTING) throw new BrokenBarrierError("barrier.wait(): the barrier was reset while this thread waited");
   }
 }

@@ -223,7 +223,9 @@ export class Condition extends BaseLock {
 
   private checkOwned(call: string): void {
     if (!this.lock.isOwnedByMe()) {
-      throw new LockReleaseError(`condition.${call}(): this thread must hold the condition's lock first (use cond.withLock(...) or cond.acquire()).`);
+      throw new LockReleaseError(
+        `condition.${call}(): this thread must hold the condition's lock first (use cond.withLock(...) or cond.acquire()).`,
+      );
     }
   }
 }

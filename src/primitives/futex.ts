@@ -24,7 +24,6 @@ export const myThreadId: number = threadId;
 /** What Atomics.wait / waitAsync report. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
-
 /**
  * Throws {@link MainThreadBlockError} when a blocking call is made on the main thread. A zero
  * timeout never blocks (it only tries once), so it is allowed everywhere.

@@ -74,7 +74,8 @@ export class Lock extends BaseLock {
     forbidMainThreadBlock(`${this.label}.acquire()`, `${this.label}.acquireAsync()`, timeoutMs);
     // acquireSteps written out, so that spinning costs no generator: one is made only to sleep,
     // which costs microseconds anyway.
-    const got = timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || blocking(wordSleepSteps(this.view, WORD, deadline));
+    const got =
+      timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || blocking(wordSleepSteps(this.view, WORD, deadline));
     return got && this.tookFreeLock();
   }
 
@@ -96,7 +97,8 @@ export class Lock extends BaseLock {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     if (this.reentered()) return true;
     yield mayBlock(`${this.label}.acquire()`, `${this.label}.acquireAsync()`, timeoutMs);
-    const got = timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
+    const got =
+      timeoutMs === 0 ? wordTryLock(this.view, WORD) : wordSpin(this.view, WORD) || (yield* wordSleepSteps(this.view, WORD, deadline));
     return got && this.tookFreeLock();
   }
 

@@ -103,7 +103,14 @@ export class Queue<T = unknown> {
     const bytes = this.encode(item);
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     yield mayBlock("queue.put()", "queue.putAsync()", timeoutMs);
-    return yield* this.lockedSteps(deadline, timeoutMs, this.notFull, () => this.fits(bytes), () => (this.store(bytes), true), false);
+    return yield* this.lockedSteps(
+      deadline,
+      timeoutMs,
+      this.notFull,
+      () => this.fits(bytes),
+      () => (this.store(bytes), true),
+      false,
+    );
   }
 
   /**
@@ -136,14 +143,28 @@ export class Queue<T = unknown> {
   private *getSteps(timeoutMs: number | undefined): Steps<T | undefined> {
     const deadline = deadlineOf("timeoutMs", timeoutMs);
     yield mayBlock("queue.get()", "queue.getAsync()", timeoutMs);
-    return yield* this.lockedSteps(deadline, timeoutMs, this.notEmpty, () => this.header[COUNT] > 0, () => this.take(), undefined);
+    return yield* this.lockedSteps(
+      deadline,
+      timeoutMs,
+      this.notEmpty,
+      () => this.header[COUNT] > 0,
+      () => this.take(),
+      undefined,
+    );
   }
 
   /**
    * put's and get's shared shape (CPython's queue.py): take the lock, wait on `condition` until
    * `ready()`, then `act()` and release; `timedOut` when the lock or the wait runs out of time.
    */
-  private *lockedSteps<R, F>(deadline: number, timeoutMs: number | undefined, condition: Condition, ready: () => boolean, act: () => R, timedOut: F): Steps<R | F> {
+  private *lockedSteps<R, F>(
+    deadline: number,
+    timeoutMs: number | undefined,
+    condition: Condition,
+    ready: () => boolean,
+    act: () => R,
+    timedOut: F,
+  ): Steps<R | F> {
     if (!(yield* this.lock.acquireSteps(timeoutMs === 0 ? 0 : msLeft(deadline)))) return timedOut;
     try {
       if (!(yield* condition.waitForSteps(ready, msLeft(deadline)))) return timedOut;
@@ -202,7 +223,11 @@ export class Queue<T = unknown> {
     }
     const bytes = Buffer.from(text, "utf8");
     if (bytes.length + LENGTH_PREFIX > this.data.length) {
-      throw new RaceLabArgumentError("item", `at most ${this.data.length - LENGTH_PREFIX} bytes of JSON (raise options.capacityBytes)`, item);
+      throw new RaceLabArgumentError(
+        "item",
+        `at most ${this.data.length - LENGTH_PREFIX} bytes of JSON (raise options.capacityBytes)`,
+        item,
+      );
     }
     return bytes;
   }

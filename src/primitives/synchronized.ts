@@ -18,7 +18,13 @@ export type LegacyMethodDecorator = (target: object, key: string | symbol, descr
 
 function isLockable(value: unknown): value is Lockable {
   const v = value as Lockable | null;
-  return typeof v === "object" && v !== null && typeof v.acquire === "function" && typeof v.release === "function" && typeof v.acquireAsync === "function";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.acquire === "function" &&
+    typeof v.release === "function" &&
+    typeof v.acquireAsync === "function"
+  );
 }
 
 function checkLock(name: string, value: unknown): Lockable {
@@ -71,7 +77,11 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
         return runLockedAsync(lock, () => fn.apply(this, args));
       }
     : function (this: unknown, ...args: unknown[]) {
-        if (!canBlock()) throw new MainThreadBlockError(`calling the locked function ${name}()`, "an async function wrapped with locked(lock, async (...) => ...)");
+        if (!canBlock())
+          throw new MainThreadBlockError(
+            `calling the locked function ${name}()`,
+            "an async function wrapped with locked(lock, async (...) => ...)",
+          );
         return runLocked(lock, () => fn.apply(this, args));
       };
   Object.defineProperty(wrapper, "name", { value: name });
@@ -100,7 +110,11 @@ export function synchronized(lock: Lockable): LegacyMethodDecorator {
   return (target, key, descriptor) => {
     const original = descriptor?.value;
     if (typeof original !== "function") {
-      throw new RaceLabArgumentError("the decorated member", "a method (synchronized decorates methods, not fields or accessors)", original);
+      throw new RaceLabArgumentError(
+        "the decorated member",
+        "a method (synchronized decorates methods, not fields or accessors)",
+        original,
+      );
     }
     return { ...descriptor, value: locked(lock, original) };
   };

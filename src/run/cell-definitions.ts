@@ -11,7 +11,6 @@ import { CellDefinition, libraryExports } from "./worker-scope";
 
 export type { CellDefinition } from "./worker-scope";
 
-
 /** Names a rebuilt function always has: they never come from a cell. */
 const SCOPE = /^(require|exports|__decorate|__metadata|__param|__importDefault|__importStar|__name|[a-z][a-z0-9_]*_\d+)$/;
 
@@ -28,8 +27,12 @@ function copied(value: unknown, name: string, user: string, to: Destination): un
   const builtin = COPIED.some((kind) => value instanceof kind) || ArrayBuffer.isView(value);
   if (typeof value === "symbol" || !(plain || sharable || builtin)) {
     const kind = (value as object)?.constructor?.name || typeof value;
-    throw cannotTravel(user, name, `it is a live ${kind} object of the notebook, and a ${to} gets only copies of data and race-lab's shared objects`,
-      `Create it inside the function, or pass what the function needs from it as an argument.`);
+    throw cannotTravel(
+      user,
+      name,
+      `it is a live ${kind} object of the notebook, and a ${to} gets only copies of data and race-lab's shared objects`,
+      `Create it inside the function, or pass what the function needs from it as an argument.`,
+    );
   }
   try {
     checkSendable(value, `\`${name}\``, to);
@@ -49,7 +52,8 @@ function libraryNames(library: Record<string, unknown>): Map<unknown, string> {
   let byValue = namesOf.get(library);
   if (!byValue) {
     byValue = new Map();
-    for (const [key, value] of Object.entries(library)) if (typeof value === "function" || typeof value === "object") byValue.set(value, key);
+    for (const [key, value] of Object.entries(library))
+      if (typeof value === "function" || typeof value === "object") byValue.set(value, key);
     namesOf.set(library, byValue);
   }
   return byValue;
@@ -60,7 +64,12 @@ function sourceOf(value: (...args: any[]) => unknown, name: string, user: string
   try {
     return functionSource(value);
   } catch (error) {
-    throw cannotTravel(user, name, (error as Error).message.replace(/\.$/, ""), "Pass it as an argument, or define it inside the function.");
+    throw cannotTravel(
+      user,
+      name,
+      (error as Error).message.replace(/\.$/, ""),
+      "Pass it as an argument, or define it inside the function.",
+    );
   }
 }
 
@@ -107,8 +116,12 @@ export function cellDefinitions(source: string, name: string, to: Destination, l
       seen.add(used);
       const value = cells[used];
       if (written) {
-        throw cannotTravel(user, used, `the function assigns to it, and each ${to} would change its own copy, never the notebook's`,
-          `Share it instead (\`new Value("i", 0)\`, passed as an argument), or return the result.`);
+        throw cannotTravel(
+          user,
+          used,
+          `the function assigns to it, and each ${to} would change its own copy, never the notebook's`,
+          `Share it instead (\`new Value("i", 0)\`, passed as an argument), or return the result.`,
+        );
       }
       const fromLibrary = byValue.get(value);
       if (fromLibrary !== undefined && value !== undefined) definitions.push({ name: used, library: fromLibrary });

@@ -25,7 +25,10 @@ function send(message: WorkerMessage, then?: () => void): void {
   } catch (error) {
     const reason = (error as Error).message;
     process.send!(
-      { type: "error", error: { name: "DataCloneError", message: `its result cannot be copied back to the parent (${reason}); return plain data` } },
+      {
+        type: "error",
+        error: { name: "DataCloneError", message: `its result cannot be copied back to the parent (${reason}); return plain data` },
+      },
       undefined,
       undefined,
       () => process.exit(1),

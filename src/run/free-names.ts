@@ -14,7 +14,6 @@ function ts(): typeof TS {
   return typescript;
 }
 
-
 const FILE = "travelling.ts";
 const cache = new Map<string, Map<string, boolean>>();
 
@@ -76,9 +75,16 @@ export function freeNames(source: string): Map<string, boolean> {
   const names = new Map<string, boolean>();
   const note = (name: string, written: boolean) => names.set(name, (names.get(name) ?? false) || written);
   const unresolved = (id: TS.Identifier): boolean =>
-    (t.isShorthandPropertyAssignment(id.parent) ? checker.getShorthandAssignmentValueSymbol(id.parent) : checker.getSymbolAtLocation(id)) === undefined;
+    (t.isShorthandPropertyAssignment(id.parent)
+      ? checker.getShorthandAssignmentValueSymbol(id.parent)
+      : checker.getSymbolAtLocation(id)) === undefined;
   const visit = (node: TS.Node): void => {
-    if (t.isPropertyAccessExpression(node) && t.isIdentifier(node.expression) && node.expression.text === "exports" && unresolved(node.expression)) {
+    if (
+      t.isPropertyAccessExpression(node) &&
+      t.isIdentifier(node.expression) &&
+      node.expression.text === "exports" &&
+      unresolved(node.expression)
+    ) {
       note(node.name.text, isWritten(node));
       return;
     }

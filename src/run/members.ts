@@ -68,7 +68,10 @@ export function startThread(run: RunSide, task: WorkerTask): Member {
   alive.thread++;
   const prefix = run.prefixOutput ? `[${name}] ` : "";
   const flushes = [{} as { now?: () => void }, {} as { now?: () => void }];
-  const output = Promise.all([forwardLines(worker.stdout, toStdout, prefix, flushes[0]), forwardLines(worker.stderr, toStderr, prefix, flushes[1])]);
+  const output = Promise.all([
+    forwardLines(worker.stdout, toStdout, prefix, flushes[0]),
+    forwardLines(worker.stderr, toStderr, prefix, flushes[1]),
+  ]);
   // Files the thread named (a FileLock's owner file): removed as soon as it is gone, before the run hears of it.
   const leftovers: string[] = [];
   const exited = new Promise<number>((resolve) =>

@@ -36,10 +36,7 @@ export interface WorkerTask {
  * ```
  */
 export type WorkerMessage =
-  | { type: "ready" }
-  | { type: "result"; results: unknown[]; idle?: boolean }
-  | { type: "error"; error: ErrorReport }
-  | LeftoverMessage;
+  { type: "ready" } | { type: "result"; results: unknown[]; idle?: boolean } | { type: "error"; error: ErrorReport } | LeftoverMessage;
 
 /**
  * Messages from the main thread to a child process.

@@ -66,7 +66,12 @@ export class Pool {
   async map<T, R>(fn: (item: T) => R | Promise<R>, items: T[]): Promise<Awaited<R>[]> {
     checkFunction("fn", fn);
     checkArray("items", items, MAX_POOL_ITEMS);
-    return this.spread("map", fn, items.map((item) => [item]), "items");
+    return this.spread(
+      "map",
+      fn,
+      items.map((item) => [item]),
+      "items",
+    );
   }
 
   /**

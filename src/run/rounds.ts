@@ -93,9 +93,12 @@ export async function playRounds<S>(play: (state: S, ...args: any[]) => unknown,
   const timeoutMs = checkTimeout("options.timeoutMs", options.timeoutMs);
   const packed = packFunction(play, "thread"); // fails here, before any thread starts, if play cannot travel
   if (packed.bound.length > 0 || packed.guard !== undefined) {
-    throw new TravelError(`playRounds plays a plain function: pass what \`${packed.name || "play"}\` needs through options.args, not partial() or a lock wrapper.`);
+    throw new TravelError(
+      `playRounds plays a plain function: pass what \`${packed.name || "play"}\` needs through options.args, not partial() or a lock wrapper.`,
+    );
   }
-  if (/^async\b/.test(packed.source)) throw new RaceLabArgumentError("play", "a synchronous function (the barrier blocks between rounds)", play);
+  if (/^async\b/.test(packed.source))
+    throw new RaceLabArgumentError("play", "a synchronous function (the barrier blocks between rounds)", play);
   const states = Array.from({ length: rounds }, (_, r) => makeState(r + 1));
   const argLists = Array.from({ length: workers }, (_, w) => {
     const args = argsOf(w);

@@ -41,7 +41,11 @@ export { GATE_OPEN, GATE_READY };
 export type { ChildMessage, WorkerMessage, WorkerTask } from "./messages";
 
 function checkRunOptions(opts: unknown): Required<RunOptions> & { labelGiven: boolean } {
-  const o = checkOptions<Record<string, unknown>>("opts", opts, "{ timeoutMs, prefixOutput, label }", ["timeoutMs", "prefixOutput", "label"]);
+  const o = checkOptions<Record<string, unknown>>("opts", opts, "{ timeoutMs, prefixOutput, label }", [
+    "timeoutMs",
+    "prefixOutput",
+    "label",
+  ]);
   const timeoutMs = checkTimeout("opts.timeoutMs", o.timeoutMs, DEFAULT_RUN_TIMEOUT_MS);
   if (timeoutMs < 1) throw new RaceLabArgumentError("opts.timeoutMs", `a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`, timeoutMs);
   if (o.prefixOutput !== undefined && typeof o.prefixOutput !== "boolean") {
@@ -106,7 +110,12 @@ export async function runJobs(kind: Destination, fn: unknown, jobsPerWorker: unk
   const options = checkRunOptions(opts);
   const packed = packForRun(fn, kind);
   checkArray("workers", jobsPerWorker, MAX_WORKERS, 1);
-  const run = new Run(kind, options.labelGiven ? options.label : packed.name || "anonymous function", options.prefixOutput, options.timeoutMs);
+  const run = new Run(
+    kind,
+    options.labelGiven ? options.label : packed.name || "anonymous function",
+    options.prefixOutput,
+    options.timeoutMs,
+  );
   run.start(packed, jobsPerWorker);
   return run.promise;
 }
@@ -115,7 +124,12 @@ async function runEach(kind: Destination, fn: unknown, argLists: unknown, opts: 
   checkFunction("fn", fn);
   const lists = checkArray("argLists", argLists, MAX_WORKERS, 1) as unknown[][];
   const encoded = encodeArgLists("argLists", lists, kind);
-  const perWorker = await runJobs(kind, fn, encoded.map((args) => [args]), opts);
+  const perWorker = await runJobs(
+    kind,
+    fn,
+    encoded.map((args) => [args]),
+    opts,
+  );
   return perWorker.map((results) => results[0]);
 }
 

@@ -25,7 +25,11 @@ function walk(value: unknown, where: string, to: Destination, functions: boolean
     try {
       functionSource(value as (...args: any[]) => unknown);
     } catch {
-      throw new RaceLabArgumentError(where, "data, shared objects, or a function written in the notebook (a built-in or bound function has no source to send)", value);
+      throw new RaceLabArgumentError(
+        where,
+        "data, shared objects, or a function written in the notebook (a built-in or bound function has no source to send)",
+        value,
+      );
     }
     return;
   }
@@ -36,7 +40,10 @@ function walk(value: unknown, where: string, to: Destination, functions: boolean
       value,
     );
   }
-  if (to === "process" && (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))) {
+  if (
+    to === "process" &&
+    (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))
+  ) {
     throw notSharable("SharedArrayBuffer");
   }
   if (depth >= 8 || typeof value !== "object" || value === null) return;

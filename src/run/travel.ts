@@ -80,9 +80,7 @@ export function unpackFunction(packed: TravelingFunction): (...args: any[]) => a
     const guard = decodeShared(packed.guard) as Guard;
     const inner = fn;
     const isAsync = /^async\b/.test(packed.source);
-    fn = isAsync
-      ? (...args: any[]) => guard.withLockAsync(() => inner(...args))
-      : (...args: any[]) => guard.withLock(() => inner(...args));
+    fn = isAsync ? (...args: any[]) => guard.withLockAsync(() => inner(...args)) : (...args: any[]) => guard.withLock(() => inner(...args));
   }
   if (packed.bound.length === 0) return fn;
   const bound = new Map(packed.bound.map(([i, v]) => [i, decodeShared(v)] as [number, unknown]));

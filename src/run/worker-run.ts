@@ -22,7 +22,11 @@ const active = new LiveSet<Run>({
       // it started the run) must not add an "unhandled rejection" and its stack. Whoever awaits it
       // still gets the error.
       run.promise.catch(() => undefined);
-      void run.fail(new RunInterruptedError(`run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`));
+      void run.fail(
+        new RunInterruptedError(
+          `run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`,
+        ),
+      );
     }
     void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
   },
@@ -58,7 +62,6 @@ export function runningWorkers(): { threads: number; processes: number } {
   return { threads: alive.thread, processes: alive.process };
 }
 
-
 /**
  * Ends every run in progress (each rejects with `RunInterruptedError`) and waits until all their
  * threads and processes are gone. Returns how many runs were ended.
@@ -71,7 +74,10 @@ export function runningWorkers(): { threads: number; processes: number } {
  */
 export async function endAllRuns(): Promise<number> {
   const runs = active.values();
-  await Promise.all([...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))), endSpareThreads()]);
+  await Promise.all([
+    ...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))),
+    endSpareThreads(),
+  ]);
   return runs.length;
 }
 
@@ -120,7 +126,15 @@ export class Run implements RunSide {
     this.timer = setTimeout(() => void this.fail(this.timeoutError()), this.timeoutMs);
     try {
       jobsPerWorker.forEach((jobs, i) => {
-        const task: WorkerTask = { kind: this.kind, number: i + 1, of, fn, jobs, gate: gateBuffer, gateTimeoutMs: this.timeoutMs + GATE_MARGIN_MS };
+        const task: WorkerTask = {
+          kind: this.kind,
+          number: i + 1,
+          of,
+          fn,
+          jobs,
+          gate: gateBuffer,
+          gateTimeoutMs: this.timeoutMs + GATE_MARGIN_MS,
+        };
         this.members.push(this.kind === "thread" ? startThread(this, task) : startProcess(this, task));
       });
     } catch (error) {

@@ -109,7 +109,16 @@ function travelScope(source: string, name: string, travelled: Map<string, () => 
   // __name is what tsx/esbuild insert to keep function names (`__name(fn, "fn")`): scripts and tests
   // run under tsx send functions whose source calls it.
   const names = ["require", "exports", "__decorate", "__metadata", "__param", "__importDefault", "__importStar", "__name"];
-  const values: unknown[] = [travelRequire, cellNamesInWorker(name, travelled), __decorate, __metadata, __param, __importDefault, __importStar, keepName];
+  const values: unknown[] = [
+    travelRequire,
+    cellNamesInWorker(name, travelled),
+    __decorate,
+    __metadata,
+    __param,
+    __importDefault,
+    __importStar,
+    keepName,
+  ];
   const seen = new Set(names);
   // `import { sleep } from "race-lab"` in a cell compiles to `race_lab_1.sleep`: bind every such name.
   for (const [id] of source.matchAll(/\brace_lab_\d+\b/g)) {
@@ -210,8 +219,10 @@ export function rebuildFunction(source: string, name = "", definitions: readonly
     const values = [...travelled.values()].map((get) => get());
     fn = new Function(...scope.names, ...own, `"use strict";\nreturn (${source}\n);`)(...scope.values, ...values);
   } catch (error) {
-    throw travelErrorFor(error, everything, name) ??
-      new TravelError(`${displayName(name)} could not be rebuilt from its source code: ${(error as Error).message}`);
+    throw (
+      travelErrorFor(error, everything, name) ??
+      new TravelError(`${displayName(name)} could not be rebuilt from its source code: ${(error as Error).message}`)
+    );
   }
   if (typeof fn !== "function") throw new RaceLabArgumentError("source", "the source code of a function", source);
   if (/^class\b/.test(source)) return fn as (...args: any[]) => any;
@@ -232,7 +243,11 @@ export function rebuildFunction(source: string, name = "", definitions: readonly
  * they see each other, mutual recursion included), in the order they came: what a class extends
  * before the class. Each name goes into `travelled`, where `exports.name` and the function find it.
  */
-function defineTravelled(definitions: readonly CellDefinition[], scope: { names: string[]; values: unknown[] }, travelled: Map<string, () => unknown>): void {
+function defineTravelled(
+  definitions: readonly CellDefinition[],
+  scope: { names: string[]; values: unknown[] },
+  travelled: Map<string, () => unknown>,
+): void {
   if (definitions.length === 0) return;
   const lib = raceLab() as Record<string, unknown>;
   const given = definitions.filter((d) => !("source" in d));

@@ -14,7 +14,10 @@
  * Warning: the options must be listed in the same order on every run that shares a prefix, or the
  * search skips or repeats schedules.
  */
-export function nextPrefix<D extends { chosen: number }>(decisions: readonly D[], options: (decision: D) => readonly number[]): number[] | undefined {
+export function nextPrefix<D extends { chosen: number }>(
+  decisions: readonly D[],
+  options: (decision: D) => readonly number[],
+): number[] | undefined {
   for (let i = decisions.length - 1; i >= 0; i--) {
     const open = options(decisions[i]);
     const at = open.indexOf(decisions[i].chosen);

@@ -37,7 +37,9 @@ export function showDeadlock(schedule: Schedule): void {
       color: onCycle(w) ? "#b00020" : "#555555",
       dash: onCycle(w) ? undefined : "6 4",
     })),
-    notes: schedule.waits.filter((w) => !drawn(w)).map((w) => ({ at: w.worker, label: `waits in ${w.call} for ${w.resource}`, color: "#555555" })),
+    notes: schedule.waits
+      .filter((w) => !drawn(w))
+      .map((w) => ({ at: w.worker, label: `waits in ${w.call} for ${w.resource}`, color: "#555555" })),
   });
   showBundle({ "image/svg+xml": svg, "text/plain": schedule.description ?? "deadlock" });
 }

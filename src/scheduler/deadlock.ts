@@ -44,7 +44,9 @@ export function describeDeadlock(waits: WaitFor[]): { waits: WaitFor[]; cycle?: 
       break;
     }
   }
-  const parts = waits.map((w) => `worker ${w.worker} waits in ${w.call} for ${w.resource}` + (w.heldBy === undefined ? "" : `, held by worker ${w.heldBy}`));
+  const parts = waits.map(
+    (w) => `worker ${w.worker} waits in ${w.call} for ${w.resource}` + (w.heldBy === undefined ? "" : `, held by worker ${w.heldBy}`),
+  );
   const loop = cycle ? ` — a cycle: ${[...cycle, cycle[0]].map((w) => `worker ${w}`).join(" → ")}` : " — and nobody left can wake them";
   return { waits, ...(cycle ? { cycle } : {}), description: `deadlock: ${parts.join("; ")}${loop}` };
 }

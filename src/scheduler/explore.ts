@@ -57,7 +57,10 @@ export type Replayed = Schedule;
 
 async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promise<T> {
   const packed = packForRun(o.fn, "thread");
-  const team = await Team.start(packed, o.workers, packed.name || "anonymous function", { parkLimitMs: o.timeoutMs + o.stepTimeoutMs, valuePoints: o.valuePoints });
+  const team = await Team.start(packed, o.workers, packed.name || "anonymous function", {
+    parkLimitMs: o.timeoutMs + o.stepTimeoutMs,
+    valuePoints: o.valuePoints,
+  });
   try {
     return await body(team);
   } catch (error) {
@@ -165,7 +168,11 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
     const complete = o.mode === "exhaustive" && stoppedBy === undefined;
     const unended = endless ? "; one schedule had not ended (a worker that waits by looping around a point can be chosen forever)" : "";
     const stopped =
-      stoppedBy === "maxSchedules" ? ` (stopped at maxSchedules = ${o.maxSchedules}: there are more)` : stoppedBy === "timeoutMs" ? ` (stopped at timeoutMs = ${o.timeoutMs}: there are more${unended})` : "";
+      stoppedBy === "maxSchedules"
+        ? ` (stopped at maxSchedules = ${o.maxSchedules}: there are more)`
+        : stoppedBy === "timeoutMs"
+          ? ` (stopped at timeoutMs = ${o.timeoutMs}: there are more${unended})`
+          : "";
     const summary =
       `${schedules.length} ${o.mode === "random" ? `distinct schedules in ${runs} random runs (seed ${o.seed})` : "schedules"}${stopped}: ` +
       `${anomalies} went wrong${deadlocks > 0 ? ` (${deadlocks} deadlocked)` : ""}.`;
@@ -213,7 +220,9 @@ export async function replay(options: ReplayOptions): Promise<Replayed> {
       }
       const w = order[step];
       if (!enabled.includes(w)) {
-        throw new RaceLabError(`options.order[${step}] is ${w}, but ${why(w)} at step ${step + 1}; the workers that can go on are ${enabled.join(", ")}.`);
+        throw new RaceLabError(
+          `options.order[${step}] is ${w}, but ${why(w)} at step ${step + 1}; the workers that can go on are ${enabled.join(", ")}.`,
+        );
       }
       step++;
       return w;

@@ -34,11 +34,15 @@ export function scheduleTableHtml(report: ExploreReport): string {
   const rows = report.schedules.map((s, i) => {
     const steps = s.steps.map((st) => `w${st.worker}:${escapeHtml(st.label)}`).join(" → ");
     const mark = s.anomaly ? "✗" : "✓";
-    return `<tr class="${s.anomaly ? "rl-bad-row" : ""}"><td>${i + 1}</td><td><code>${s.order.join(" ")}</code></td><td>${steps}</td>` +
-      `<td>${escapeHtml(outcomeOf(s))}</td><td>${mark}${s.description ? " " + escapeHtml(s.description) : ""}</td></tr>`;
+    return (
+      `<tr class="${s.anomaly ? "rl-bad-row" : ""}"><td>${i + 1}</td><td><code>${s.order.join(" ")}</code></td><td>${steps}</td>` +
+      `<td>${escapeHtml(outcomeOf(s))}</td><td>${mark}${s.description ? " " + escapeHtml(s.description) : ""}</td></tr>`
+    );
   });
-  return `<table class="rl-schedules"><thead><tr><th>#</th><th>order (the worker of each step)</th><th>steps</th><th>outcome</th><th>as expected?</th></tr></thead>` +
-    `<tbody>${rows.join("")}</tbody></table>`;
+  return (
+    `<table class="rl-schedules"><thead><tr><th>#</th><th>order (the worker of each step)</th><th>steps</th><th>outcome</th><th>as expected?</th></tr></thead>` +
+    `<tbody>${rows.join("")}</tbody></table>`
+  );
 }
 
 /** Counts of schedules per outcome, worst first. */
@@ -160,7 +164,12 @@ export interface ExplorerOptions {
  * the static table shows.
  */
 export function explorerHtml(report: ExploreReport, options: ExplorerOptions = {}): string {
-  if (typeof report !== "object" || report === null || !Array.isArray((report as ExploreReport).schedules) || typeof report.source !== "string") {
+  if (
+    typeof report !== "object" ||
+    report === null ||
+    !Array.isArray((report as ExploreReport).schedules) ||
+    typeof report.source !== "string"
+  ) {
     throw new RaceLabArgumentError("report", "what explore() returned", report);
   }
   const title = explorerTitle(options, report.name || "explored schedules");
@@ -176,7 +185,11 @@ export function explorerHtml(report: ExploreReport, options: ExplorerOptions = {
       start: s.start,
       anomaly: s.anomaly,
       outcome: outcomeOf(s),
-      anomalyText: s.description ?? (s.anomaly ? `${expectedText}${typeof s.observed === "number" && typeof report.expected === "number" && s.observed < report.expected ? ": a lost update" : ""}` : ""),
+      anomalyText:
+        s.description ??
+        (s.anomaly
+          ? `${expectedText}${typeof s.observed === "number" && typeof report.expected === "number" && s.observed < report.expected ? ": a lost update" : ""}`
+          : ""),
     })),
     bad: report.schedules.flatMap((s, i) => (s.anomaly ? [i] : [])),
     counts: outcomeCounts(report),

@@ -98,7 +98,19 @@ export const MAX_CONTROLLED_WORKERS = 8;
 /** The most schedules one exploration may run. */
 export const MAX_SCHEDULES = 1_000_000;
 
-const KEYS = ["fn", "workers", "setup", "expected", "mode", "maxSchedules", "schedules", "seed", "stepTimeoutMs", "timeoutMs", "valuePoints"];
+const KEYS = [
+  "fn",
+  "workers",
+  "setup",
+  "expected",
+  "mode",
+  "maxSchedules",
+  "schedules",
+  "seed",
+  "stepTimeoutMs",
+  "timeoutMs",
+  "valuePoints",
+];
 
 /** @internal Checks explore()'s (or, with `withOrder`, replay()'s) options. */
 export function checkExploreOptions(options: unknown, withOrder: boolean): Checked {
@@ -112,7 +124,8 @@ export function checkExploreOptions(options: unknown, withOrder: boolean): Check
     if (!keys.includes(key)) throw new RaceLabArgumentError(`options.${key}`, `one of the options of ${call}(): ${keys.join(", ")}`, key);
   }
   checkFunction("options.fn", o.fn);
-  if (o.workers === undefined) throw new RaceLabArgumentError("options.workers", `the number of worker threads, 1 to ${MAX_CONTROLLED_WORKERS}`, o.workers);
+  if (o.workers === undefined)
+    throw new RaceLabArgumentError("options.workers", `the number of worker threads, 1 to ${MAX_CONTROLLED_WORKERS}`, o.workers);
   const workers = checkInteger("options.workers", o.workers, 1, MAX_CONTROLLED_WORKERS);
   checkFunction("options.setup", o.setup);
   const mode = o.mode === undefined ? "exhaustive" : checkOneOf("options.mode", o.mode, ["exhaustive", "random"] as const);
@@ -131,13 +144,19 @@ export function checkExploreOptions(options: unknown, withOrder: boolean): Check
     valuePoints: (o.valuePoints ?? false) as boolean,
   };
   if (typeof checked.valuePoints !== "boolean") throw new RaceLabArgumentError("options.valuePoints", "true or false", o.valuePoints);
-  if (checked.stepTimeoutMs < 1) throw new RaceLabArgumentError("options.stepTimeoutMs", "a number of milliseconds from 1 up", checked.stepTimeoutMs);
+  if (checked.stepTimeoutMs < 1)
+    throw new RaceLabArgumentError("options.stepTimeoutMs", "a number of milliseconds from 1 up", checked.stepTimeoutMs);
   if (checked.timeoutMs < 1) throw new RaceLabArgumentError("options.timeoutMs", "a number of milliseconds from 1 up", checked.timeoutMs);
   if (!withOrder && (o.schedules !== undefined || o.seed !== undefined) && mode !== "random") {
-    throw new RaceLabArgumentError("options.mode", `"random" when schedules or seed is given (exhaustive mode runs every schedule)`, o.mode);
+    throw new RaceLabArgumentError(
+      "options.mode",
+      `"random" when schedules or seed is given (exhaustive mode runs every schedule)`,
+      o.mode,
+    );
   }
   if (withOrder) {
-    if (!Array.isArray(o.order)) throw new RaceLabArgumentError("options.order", "an array of worker numbers, one per step, e.g. [0, 1, 0, 1]", o.order);
+    if (!Array.isArray(o.order))
+      throw new RaceLabArgumentError("options.order", "an array of worker numbers, one per step, e.g. [0, 1, 0, 1]", o.order);
     o.order.forEach((w, i) => checkInteger(`options.order[${i}]`, w, 0, workers - 1));
     checked.order = [...(o.order as number[])];
   }

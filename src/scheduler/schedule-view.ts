@@ -12,7 +12,9 @@ function stateText(value: unknown, depth = 0): string {
   if (value === undefined) return "";
   if (Array.isArray(value) && depth < 3) return value.map((v) => stateText(v, depth + 1)).join(", ");
   if (typeof value === "object" && value !== null && depth < 3) {
-    return Object.entries(value).map(([k, v]) => `${k}: ${typeof v === "object" && v !== null ? `(${stateText(v, depth + 1)})` : stateText(v, depth + 1)}`).join(", ");
+    return Object.entries(value)
+      .map(([k, v]) => `${k}: ${typeof v === "object" && v !== null ? `(${stateText(v, depth + 1)})` : stateText(v, depth + 1)}`)
+      .join(", ");
   }
   if (typeof value === "string") return JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
@@ -37,14 +39,24 @@ export function showSchedule(schedule: Schedule, options: { title?: string } = {
   const title = options.title ?? `schedule [${schedule.order.join(", ")}]`;
   const head = Array.from({ length: workers }, (_, w) => `<th>worker ${w}</th>`).join("");
   const cell = (text: string) => `<td style="border:1px solid #ddd;padding:2px 8px">${text}</td>`;
-  const rows = [`<tr>${cell("start")}${Array.from({ length: workers }, () => cell("")).join("")}${cell(`<code>${escapeHtml(stateText(schedule.start))}</code>`)}</tr>`];
+  const rows = [
+    `<tr>${cell("start")}${Array.from({ length: workers }, () => cell("")).join("")}${cell(`<code>${escapeHtml(stateText(schedule.start))}</code>`)}</tr>`,
+  ];
   schedule.steps.forEach((step, i) => {
     const lanes = Array.from({ length: workers }, (_, w) => cell(w === step.worker ? `<b>${escapeHtml(step.label)}</b>` : ""));
     rows.push(`<tr>${cell(String(i + 1))}${lanes.join("")}${cell(`<code>${escapeHtml(stateText(step.state))}</code>`)}</tr>`);
   });
-  const ending = schedule.deadlock ? schedule.description! : schedule.errors ? schedule.errors.join("; ") : `observed ${stateText(schedule.observed)}`;
-  const verdict = schedule.anomaly ? `<span style="color:#b00020;font-weight:bold">${escapeHtml(ending)} ✗</span>` : `<span style="color:#1b7f3b">${escapeHtml(ending)} ✓</span>`;
+  const ending = schedule.deadlock
+    ? schedule.description!
+    : schedule.errors
+      ? schedule.errors.join("; ")
+      : `observed ${stateText(schedule.observed)}`;
+  const verdict = schedule.anomaly
+    ? `<span style="color:#b00020;font-weight:bold">${escapeHtml(ending)} ✗</span>`
+    : `<span style="color:#1b7f3b">${escapeHtml(ending)} ✓</span>`;
   const html = `<div><b>${escapeHtml(title)}</b><table style="border-collapse:collapse;font-size:13px"><tr><th>step</th>${head}<th>shared state after</th></tr>${rows.join("")}</table>${verdict}</div>`;
-  const text = [title, ...schedule.steps.map((s, i) => `${i + 1}. worker ${s.worker}: ${s.label} → ${stateText(s.state)}`), ending].join("\n");
+  const text = [title, ...schedule.steps.map((s, i) => `${i + 1}. worker ${s.worker}: ${s.label} → ${stateText(s.state)}`), ending].join(
+    "\n",
+  );
   showBundle({ "text/html": html, "text/plain": text });
 }

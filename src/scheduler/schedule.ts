@@ -87,7 +87,15 @@ function parked(team: Team, w: number, message: ParkMessage): Parked {
     case "point":
       return { kind: "point", label: message.label };
     case "block":
-      return { kind: "block", label: message.label, view: new Int32Array(message.buffer), index: message.index, seen: message.seen, timed: message.timed, resource: message.resource };
+      return {
+        kind: "block",
+        label: message.label,
+        view: new Int32Array(message.buffer),
+        index: message.index,
+        seen: message.seen,
+        timed: message.timed,
+        resource: message.resource,
+      };
     case "done":
       return { kind: "done" };
     case "aborted":
@@ -127,8 +135,14 @@ function where(p: Parked): string {
 
 /** A worker waiting again, on the same slot, right after it was let go: its step changed nothing visible. */
 function sameWait(before: Parked, after: Parked): boolean {
-  return before.kind === "block" && after.kind === "block" && before.index === after.index && before.seen === after.seen &&
-    before.label === after.label && before.resource === after.resource;
+  return (
+    before.kind === "block" &&
+    after.kind === "block" &&
+    before.index === after.index &&
+    before.seen === after.seen &&
+    before.label === after.label &&
+    before.resource === after.resource
+  );
 }
 
 /**
@@ -210,7 +224,12 @@ export async function runSchedule(team: Team, o: Checked, choose: Choose, deadli
       const resource = p.resource === undefined ? undefined : known.get(p.resource);
       const owner = resource?.owner();
       const heldBy = owner === undefined ? -1 : team.threadIds.indexOf(owner);
-      return { worker: w, call: p.label, resource: resource?.name ?? "a primitive made inside the worker", ...(heldBy >= 0 ? { heldBy } : {}) };
+      return {
+        worker: w,
+        call: p.label,
+        resource: resource?.name ?? "a primitive made inside the worker",
+        ...(heldBy >= 0 ? { heldBy } : {}),
+      };
     });
     Object.assign(schedule, describeDeadlock(waits));
     // Unwind the stuck workers so their threads are ready for the next schedule.

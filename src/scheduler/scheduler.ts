@@ -87,4 +87,10 @@ export class Scheduler {
 }
 
 // A handle holds no shared state: each thread or process rebuilds its own.
-defineSharable(Scheduler, { name: "Scheduler", module: __filename, toProcesses: true, fields: ["strict"], decode: (s) => new Scheduler({ strict: s.strict as boolean }) });
+defineSharable(Scheduler, {
+  name: "Scheduler",
+  module: __filename,
+  toProcesses: true,
+  fields: ["strict"],
+  decode: (s) => new Scheduler({ strict: s.strict as boolean }),
+});

@@ -15,7 +15,10 @@ let aliveThreads = 0;
 // The kernel's interrupt stops the cell's JavaScript but not its worker threads: they are ended here
 // (core/lifecycle.ts owns SIGINT; in a plain script the process then ends, and its threads with it).
 const activeTeams = new LiveSet<Team>({
-  interrupt: (teams) => teams.forEach((team) => void team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`))),
+  interrupt: (teams) =>
+    teams.forEach(
+      (team) => void team.fail(new RunInterruptedError(`exploration '${team.label}' was interrupted: all its threads have been ended.`)),
+    ),
 });
 
 /**
@@ -42,7 +45,9 @@ export function exploringThreads(): number {
  */
 export async function endAllExplorations(): Promise<number> {
   const teams = activeTeams.values();
-  await Promise.all(teams.map((team) => team.fail(new RunInterruptedError(`exploration '${team.label}' was ended by endAllExplorations().`))));
+  await Promise.all(
+    teams.map((team) => team.fail(new RunInterruptedError(`exploration '${team.label}' was ended by endAllExplorations().`))),
+  );
   return teams.length;
 }
 
@@ -100,7 +105,12 @@ export class Team {
   private spawn(w: number, fn: TravelingFunction, settings: WorkerSettings): void {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
     const task: TeamTask = { worker: w, fn, control, ...settings };
-    const worker = new Worker(path.join(libraryFolder(), "scheduler", "worker.js"), { workerData: task, stdout: true, stderr: true, execArgv: [] });
+    const worker = new Worker(path.join(libraryFolder(), "scheduler", "worker.js"), {
+      workerData: task,
+      stdout: true,
+      stderr: true,
+      execArgv: [],
+    });
     aliveThreads++;
     // process.stdout.write is looked up at each write: tslab swaps it to route output to the running cell.
     worker.stdout.on("data", (chunk) => void process.stdout.write(chunk));
@@ -117,7 +127,10 @@ export class Team {
         take(m);
       } else this.inbox[w].push(m);
     });
-    worker.on("error", (error) => void this.fail(new WorkerFailedError(`worker ${w} crashed: ${error.name}: ${error.message}`, w, error.name)));
+    worker.on(
+      "error",
+      (error) => void this.fail(new WorkerFailedError(`worker ${w} crashed: ${error.name}: ${error.message}`, w, error.name)),
+    );
     this.exited.push(
       new Promise((resolve) =>
         worker.once("exit", () => {

@@ -7,7 +7,19 @@ import type { RLock } from "../primitives/rlock";
 import { defineSharable } from "../core/shared-object";
 import { checkArray, checkInteger, checkOptions } from "../core/validate";
 import { control } from "../primitives/schedule-control";
-import { checkElement, checkTypeCode, type IntegerTypeCode, type IntegerTypedArray, type LockOption, makeLock, noLock, type SharedTypedArray, TYPE_CODES, type TypeCode, type TypedArrayOf } from "./value";
+import {
+  checkElement,
+  checkTypeCode,
+  type IntegerTypeCode,
+  type IntegerTypedArray,
+  type LockOption,
+  makeLock,
+  noLock,
+  type SharedTypedArray,
+  TYPE_CODES,
+  type TypeCode,
+  type TypedArrayOf,
+} from "./value";
 
 /** The most elements a SharedArray may have: 16 Mi (16 777 216). */
 export const MAX_SHARED_ARRAY_LENGTH = 16 * 1024 * 1024;
@@ -51,7 +63,11 @@ export class SharedArray<T extends TypeCode = IntegerTypeCode> {
       values.forEach((x, i) => checkElement(`lengthOrValues[${i}]`, type, x));
       length = values.length;
     } else {
-      throw new RaceLabArgumentError("lengthOrValues", `a length from 0 to ${MAX_SHARED_ARRAY_LENGTH} or an array of numbers`, lengthOrValues);
+      throw new RaceLabArgumentError(
+        "lengthOrValues",
+        `a length from 0 to ${MAX_SHARED_ARRAY_LENGTH} or an array of numbers`,
+        lengthOrValues,
+      );
     }
     options = checkOptions("options", options, "{ lock: true }");
     this.lock = makeLock(options.lock);
@@ -156,7 +172,11 @@ export class SharedArray<T extends TypeCode = IntegerTypeCode> {
 
   private checkIndex(i: unknown): void {
     if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= this.items.length) {
-      throw new RaceLabArgumentError("i", this.items.length === 0 ? "an index, but the array is empty" : `an index from 0 to ${this.items.length - 1}`, i);
+      throw new RaceLabArgumentError(
+        "i",
+        this.items.length === 0 ? "an index, but the array is empty" : `an index from 0 to ${this.items.length - 1}`,
+        i,
+      );
     }
   }
 }

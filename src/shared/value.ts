@@ -61,19 +61,23 @@ export interface TypedArrayOf {
 /** An integer typed array: the ones `Atomics` works on. */
 export type IntegerTypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
-type TypedArrayClass = { new (buffer: SharedArrayBuffer, offset?: number, length?: number): SharedTypedArray; readonly BYTES_PER_ELEMENT: number };
+type TypedArrayClass = {
+  new (buffer: SharedArrayBuffer, offset?: number, length?: number): SharedTypedArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
 
 /** What each {@link TypeCode} means. */
-export const TYPE_CODES: Readonly<Record<TypeCode, { readonly name: string; readonly array: TypedArrayClass; readonly integer: boolean }>> = {
-  b: { name: "int8", array: Int8Array, integer: true },
-  B: { name: "uint8", array: Uint8Array, integer: true },
-  h: { name: "int16", array: Int16Array, integer: true },
-  H: { name: "uint16", array: Uint16Array, integer: true },
-  i: { name: "int32", array: Int32Array, integer: true },
-  I: { name: "uint32", array: Uint32Array, integer: true },
-  f: { name: "float32", array: Float32Array, integer: false },
-  d: { name: "float64", array: Float64Array, integer: false },
-};
+export const TYPE_CODES: Readonly<Record<TypeCode, { readonly name: string; readonly array: TypedArrayClass; readonly integer: boolean }>> =
+  {
+    b: { name: "int8", array: Int8Array, integer: true },
+    B: { name: "uint8", array: Uint8Array, integer: true },
+    h: { name: "int16", array: Int16Array, integer: true },
+    H: { name: "uint16", array: Uint16Array, integer: true },
+    i: { name: "int32", array: Int32Array, integer: true },
+    I: { name: "uint32", array: Uint32Array, integer: true },
+    f: { name: "float32", array: Float32Array, integer: false },
+    d: { name: "float64", array: Float64Array, integer: false },
+  };
 
 const CODES = Object.keys(TYPE_CODES) as TypeCode[];
 
@@ -113,7 +117,9 @@ export function makeLock(option: unknown): Lock | RLock | null {
 
 /** @internal The error of getLock() on an object made with { lock: false }. */
 export function noLock(kind: string): RaceLabError {
-  return new RaceLabError(`this ${kind} was made with { lock: false }, so it has no lock; make it with { lock: true } (the default) or create a Lock`);
+  return new RaceLabError(
+    `this ${kind} was made with { lock: false }, so it has no lock; make it with { lock: true } (the default) or create a Lock`,
+  );
 }
 
 /**

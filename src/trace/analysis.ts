@@ -63,17 +63,30 @@ export function analyzeTrace(events: TraceEvent[]): TraceAnalysis {
   if (!Array.isArray(events)) throw new RaceLabArgumentError("events", "an array of trace events", events);
   events.forEach((e, i) => {
     if (
-      typeof e !== "object" || e === null || !Number.isInteger(e.seq) || e.seq < 0 ||
-      !Number.isInteger(e.worker) || (e.kind !== "read" && e.kind !== "write") || typeof e.value !== "number"
+      typeof e !== "object" ||
+      e === null ||
+      !Number.isInteger(e.seq) ||
+      e.seq < 0 ||
+      !Number.isInteger(e.worker) ||
+      (e.kind !== "read" && e.kind !== "write") ||
+      typeof e.value !== "number"
     ) {
-      throw new RaceLabArgumentError(`events[${i}]`, "an event { seq, worker, kind: \"read\" | \"write\", value }", e);
+      throw new RaceLabArgumentError(`events[${i}]`, 'an event { seq, worker, kind: "read" | "write", value }', e);
     }
   });
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].seq === sorted[i - 1].seq) throw new RaceLabArgumentError("events", "events with distinct seq numbers", sorted[i].seq);
   }
-  const out: AnalyzedEvent[] = sorted.map((e) => ({ ...e, base: null, buildsOn: null, observed: null, overwrote: [], stale: false, lost: false }));
+  const out: AnalyzedEvent[] = sorted.map((e) => ({
+    ...e,
+    base: null,
+    buildsOn: null,
+    observed: null,
+    overwrote: [],
+    stale: false,
+    lost: false,
+  }));
   const bySeq = new Map(out.map((e) => [e.seq, e]));
   const lastOf = new Map<number, AnalyzedEvent>(); // worker → its latest event
   const writes: AnalyzedEvent[] = [];

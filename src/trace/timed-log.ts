@@ -100,10 +100,15 @@ export function mergeTimedLogs(logs: Array<number[] | { events: number[] }>): Tr
  */
 export function eventsAround(events: TraceEvent[], index: number, before = 20, count = 50): TraceEvent[] {
   if (!Array.isArray(events)) throw new RaceLabArgumentError("events", "an array of trace events", events);
-  for (const [name, value] of [["index", index], ["before", before], ["count", count]] as const) {
+  for (const [name, value] of [
+    ["index", index],
+    ["before", before],
+    ["count", count],
+  ] as const) {
     if (!Number.isInteger(value)) throw new RaceLabArgumentError(name, "an integer", value);
   }
-  if (before < 0 || count < 1) throw new RaceLabArgumentError(before < 0 ? "before" : "count", before < 0 ? "0 or more" : "1 or more", before < 0 ? before : count);
+  if (before < 0 || count < 1)
+    throw new RaceLabArgumentError(before < 0 ? "before" : "count", before < 0 ? "0 or more" : "1 or more", before < 0 ? before : count);
   const from = index < 0 ? 0 : Math.max(0, index - before);
   return events.slice(from, from + count);
 }

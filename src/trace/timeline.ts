@@ -17,7 +17,6 @@ export interface TimelineOptions {
   maxEvents?: number;
 }
 
-
 /**
  * Draws the interleaving: one lane per worker, each read (circle) and write (square) at its place in
  * the global order, a line from each write back to the event it was based on, stale writes in orange
@@ -42,7 +41,9 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
   const analysis = analyzeTrace(trace instanceof Trace ? trace.events() : trace);
   const all = analysis.events;
   if (all.length === 0) {
-    showMarkdown(`**${title}**: the trace is empty — call \`trace.read(worker, value)\` and \`trace.write(worker, value)\` in the workers.`);
+    showMarkdown(
+      `**${title}**: the trace is empty — call \`trace.read(worker, value)\` and \`trace.write(worker, value)\` in the workers.`,
+    );
     return analysis;
   }
   // Show the first maxEvents events; but when the first stale write comes later than that, start the
@@ -55,13 +56,16 @@ export async function showTimeline(trace: Trace | TraceEvent[], opts: TimelineOp
   }
   const shown = all.slice(start, start + maxEvents);
   const lastSeq = shown[shown.length - 1].seq;
-  const status = (e: AnalyzedEvent) => (e.kind === "read" ? TIMELINE_STATUS[0] : e.lost ? TIMELINE_STATUS[3] : e.stale ? TIMELINE_STATUS[2] : TIMELINE_STATUS[1]);
+  const status = (e: AnalyzedEvent) =>
+    e.kind === "read" ? TIMELINE_STATUS[0] : e.lost ? TIMELINE_STATUS[3] : e.stale ? TIMELINE_STATUS[2] : TIMELINE_STATUS[1];
   const points = shown.map((e) => ({ seq: e.seq, lane: `worker ${e.worker}`, kind: e.kind, value: e.value, status: status(e) }));
   const windows = shown
     .filter((e) => e.kind === "write" && e.base !== null)
     .map((e) => ({ from: e.base, to: e.seq, lane: `worker ${e.worker}`, stale: e.stale }));
   const lanes = [...new Set(points.map((p) => p.lane))].sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
-  const subtitle = `${analysis.lostUpdates} lost update${analysis.lostUpdates === 1 ? "" : "s"}, ${analysis.staleWrites} stale write${analysis.staleWrites === 1 ? "" : "s"}` + (shown.length < all.length ? ` — events #${shown[0].seq} to #${lastSeq} of ${all.length} shown` : "");
+  const subtitle =
+    `${analysis.lostUpdates} lost update${analysis.lostUpdates === 1 ? "" : "s"}, ${analysis.staleWrites} stale write${analysis.staleWrites === 1 ? "" : "s"}` +
+    (shown.length < all.length ? ` — events #${shown[0].seq} to #${lastSeq} of ${all.length} shown` : "");
   const spec = timelineSpec({ title, subtitle, points, windows, lanes, first: shown[0].seq, last: lastSeq });
   let svg: string | null = null;
   try {

@@ -6,6 +6,7 @@
 // G1b (a read of a version its writer later overwrote).
 
 import { type History, checkHistoryShape } from "./history";
+import { components, shortestPath } from "./graph";
 
 /**
  * One edge of the dependency graph: `from` must come before `to` in any serial order.
@@ -76,37 +77,6 @@ export function cycleText(edges: DependencyEdge[]): string {
   return `${edges[0].from}${edges.map((e) => ` —${e.kind}${e.predicate ? " (predicate)" : ""} ${e.key}→ ${e.to}`).join("")}`;
 }
 
-/** Strongly connected components (Tarjan, iterative so long histories do not overflow the stack). */
-function components(n: number, out: number[][]): number[] {
-  const index = new Array<number>(n).fill(-1), low = new Array<number>(n).fill(0), comp = new Array<number>(n).fill(-1);
-  const stack: number[] = [], onStack = new Array<boolean>(n).fill(false);
-  let counter = 0, comps = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] >= 0) continue;
-    const work: [number, number][] = [[root, 0]];
-    while (work.length > 0) {
-      const top = work[work.length - 1];
-      const [v, i] = top;
-      if (i === 0) { index[v] = low[v] = counter++; stack.push(v); onStack[v] = true; }
-      if (i < out[v].length) {
-        top[1]++;
-        const w = out[v][i];
-        if (index[w] < 0) work.push([w, 0]);
-        else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
-        continue;
-      }
-      work.pop();
-      if (work.length > 0) { const u = work[work.length - 1][0]; low[u] = Math.min(low[u], low[v]); }
-      if (low[v] === index[v]) {
-        let w: number;
-        do { w = stack.pop()!; onStack[w] = false; comp[w] = comps; } while (w !== v);
-        comps++;
-      }
-    }
-  }
-  return comp;
-}
-
 /**
  * Checks a history: builds its dependency graph and names every kind of anomaly in it (one example
  * cycle of each kind per strongly connected part of the graph). Works on any history: one
@@ -132,7 +102,12 @@ export function checkHistory(history: History): HistoryVerdict {
     return last;
   });
   h.transactions.forEach((t, i) => {
-    for (const op of t.ops) if (op.type === "write") writer.set(`${op.key}\u0000${keyOfValue(op.value)}`, { t: i, final: keyOfValue(finalWrites[i].get(op.key)) === keyOfValue(op.value) });
+    for (const op of t.ops)
+      if (op.type === "write")
+        writer.set(`${op.key}\u0000${keyOfValue(op.value)}`, {
+          t: i,
+          final: keyOfValue(finalWrites[i].get(op.key)) === keyOfValue(op.value),
+        });
   });
   const ids = h.transactions.map((t) => t.id);
   const committed = h.transactions.map((t) => t.committed);
@@ -140,7 +115,13 @@ export function checkHistory(history: History): HistoryVerdict {
   const versions = new Map<string, number[]>(); // key → writers in version order
   if (h.versionOrder) {
     for (const [key, values] of Object.entries(h.versionOrder)) {
-      versions.set(key, values.flatMap((v) => { const w = writer.get(`${key}\u0000${keyOfValue(v)}`); return w && committed[w.t] ? [w.t] : []; }));
+      versions.set(
+        key,
+        values.flatMap((v) => {
+          const w = writer.get(`${key}\u0000${keyOfValue(v)}`);
+          return w && committed[w.t] ? [w.t] : [];
+        }),
+      );
     }
   }
   h.transactions.forEach((t, i) => {
@@ -172,14 +153,19 @@ export function checkHistory(history: History): HistoryVerdict {
       if (op.type !== "read") continue;
       const w = writer.get(`${op.key}\u0000${keyOfValue(op.value)}`);
       if (w && w.t !== i && t.committed) {
-        if (!committed[w.t]) anomalies.push({ name: "G1a", text: `${t.id} read ${op.key} = ${keyOfValue(op.value)}, written by ${ids[w.t]}, which aborted` });
-        else if (!w.final) anomalies.push({ name: "G1b", text: `${t.id} read ${op.key} = ${keyOfValue(op.value)}, an intermediate version: ${ids[w.t]} wrote ${op.key} again before it committed` });
+        if (!committed[w.t])
+          anomalies.push({ name: "G1a", text: `${t.id} read ${op.key} = ${keyOfValue(op.value)}, written by ${ids[w.t]}, which aborted` });
+        else if (!w.final)
+          anomalies.push({
+            name: "G1b",
+            text: `${t.id} read ${op.key} = ${keyOfValue(op.value)}, an intermediate version: ${ids[w.t]} wrote ${op.key} again before it committed`,
+          });
       }
       if (w && w.t === i) continue;
       const list = versions.get(op.key) ?? [];
       if (w) add(w.t, i, "wr", op.key);
       // The next committed version after the one read: its writer overwrote what we read.
-      const at = w ? place.get(op.key)?.get(w.t) ?? -1 : -1;
+      const at = w ? (place.get(op.key)?.get(w.t) ?? -1) : -1;
       if (w && at < 0) continue;
       const next = list[at + 1];
       if (next !== undefined) add(i, next, "rw", op.key, op.predicate);
@@ -188,7 +174,8 @@ export function checkHistory(history: History): HistoryVerdict {
   anomalies.push(...findCycles(ids, edges));
   const names = [...new Set(anomalies.map((a) => a.name))];
   const committedCount = committed.filter(Boolean).length;
-  const summary = anomalies.length === 0 ? `no anomaly among ${committedCount} committed transactions` : `${names.join(", ")}: ${anomalies[0].text}`;
+  const summary =
+    anomalies.length === 0 ? `no anomaly among ${committedCount} committed transactions` : `${names.join(", ")}: ${anomalies[0].text}`;
   return { ok: anomalies.length === 0, anomalies, edges, summary };
 }
 
@@ -198,29 +185,16 @@ function findCycles(ids: string[], edges: DependencyEdge[]): Anomaly[] {
   const n = ids.length;
   const out: { to: number; e: DependencyEdge }[][] = ids.map(() => []);
   for (const e of edges) out[index.get(e.from)!].push({ to: index.get(e.to)!, e });
-  const comp = components(n, out.map((list) => list.map((x) => x.to)));
+  const comp = components(
+    n,
+    out.map((list) => list.map((x) => x.to)),
+  );
+  const path = (start: number, goal: number, inside: (v: number) => boolean, allowed: (e: DependencyEdge) => boolean) =>
+    shortestPath(out, start, goal, inside, allowed);
   const size = new Map<number, number>();
   for (const c of comp) size.set(c, (size.get(c) ?? 0) + 1);
   const found: Anomaly[] = [];
   const inPart = (c: number) => (v: number) => comp[v] === c;
-  /** Shortest path from `start` to `goal` inside the part, along edges `allowed` accepts. */
-  const path = (start: number, goal: number, inside: (v: number) => boolean, allowed: (e: DependencyEdge) => boolean): DependencyEdge[] | undefined => {
-    const back = new Map<number, { from: number; e: DependencyEdge }>();
-    const queue = [start];
-    const visited = new Set([start]);
-    for (let q = 0; q < queue.length; q++) {
-      const v = queue[q];
-      if (v === goal) {
-        const result: DependencyEdge[] = [];
-        for (let x = goal; x !== start; x = back.get(x)!.from) result.unshift(back.get(x)!.e);
-        return result;
-      }
-      for (const { to, e } of out[v]) {
-        if (!visited.has(to) && inside(to) && allowed(e)) { visited.add(to); back.set(to, { from: v, e }); queue.push(to); }
-      }
-    }
-    return undefined;
-  };
   const name = (cycle: DependencyEdge[]): Anomaly["name"] => {
     const rw = cycle.filter((e) => e.kind === "rw");
     if (rw.length === 0) return cycle.every((e) => e.kind === "ww") ? "G0" : "G1c";
@@ -238,10 +212,10 @@ function findCycles(ids: string[], edges: DependencyEdge[]): Anomaly[] {
     const inside = inPart(c);
     const partEdges = edges.filter((e) => inside(index.get(e.from)!) && inside(index.get(e.to)!));
     const kinds: [(e: DependencyEdge) => boolean, (e: DependencyEdge) => boolean][] = [
-      [(e) => e.kind === "ww", (e) => e.kind === "ww"],                  // G0
-      [(e) => e.kind === "wr", (e) => e.kind !== "rw"],                  // G1c: through a wr edge
-      [(e) => e.kind === "rw", (e) => e.kind !== "rw"],                  // G-single: one rw edge
-      [(e) => e.kind === "rw", () => true],                              // G2: more
+      [(e) => e.kind === "ww", (e) => e.kind === "ww"], // G0
+      [(e) => e.kind === "wr", (e) => e.kind !== "rw"], // G1c: through a wr edge
+      [(e) => e.kind === "rw", (e) => e.kind !== "rw"], // G-single: one rw edge
+      [(e) => e.kind === "rw", () => true], // G2: more
     ];
     const names = new Set<string>();
     for (const [first, rest] of kinds) {

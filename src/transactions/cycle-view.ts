@@ -24,7 +24,11 @@ const DASHES: Record<string, string | undefined> = { ww: undefined, wr: "7 4", r
  */
 export function cycleSvg(anomaly: Anomaly): string {
   if (typeof anomaly !== "object" || anomaly === null || !Array.isArray(anomaly.edges) || anomaly.edges.length === 0) {
-    throw new RaceLabArgumentError("anomaly", "an anomaly with a cycle (G0, G1c, G-single, lost update, G2-item, G2) from checkHistory", anomaly);
+    throw new RaceLabArgumentError(
+      "anomaly",
+      "an anomaly with a cycle (G0, G1c, G-single, lost update, G2-item, G2) from checkHistory",
+      anomaly,
+    );
   }
   return cycleGraphSvg({
     title: anomaly.name,
@@ -55,7 +59,10 @@ export function showVerdict(verdict: HistoryVerdict): void {
     throw new RaceLabArgumentError("verdict", "what checkHistory returned", verdict);
   }
   const text = verdict.ok ? verdict.summary : verdict.anomalies.map((a) => `${a.name}: ${a.text}`).join("\n");
-  const pictures = verdict.anomalies.filter((a) => a.edges).slice(0, 3).map(cycleSvg);
+  const pictures = verdict.anomalies
+    .filter((a) => a.edges)
+    .slice(0, 3)
+    .map(cycleSvg);
   const html = `<div><pre>${escapeHtml(text)}</pre>${pictures.join(" ")}</div>`;
   showBundle({ "text/html": html, "text/plain": text });
 }

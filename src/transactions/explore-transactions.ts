@@ -4,7 +4,13 @@
 import { nextPrefix } from "../scheduler/backtrack";
 import { RaceLabError, RunInterruptedError } from "../core/errors";
 import { type ChooseTransaction, type Interleaving, runInterleaving } from "./interleaving";
-import { type CheckedTransactions, checkTransactionsOptions, type IsolationLevel, type ReplayTransactionsOptions, type TransactionsOptions } from "./options";
+import {
+  type CheckedTransactions,
+  checkTransactionsOptions,
+  type IsolationLevel,
+  type ReplayTransactionsOptions,
+  type TransactionsOptions,
+} from "./options";
 import { Sessions } from "./sessions";
 
 /**
@@ -86,7 +92,8 @@ async function withSessions<T>(o: CheckedTransactions, body: (sessions: Sessions
     return await body(sessions);
   } catch (error) {
     // An interrupt also ends the kernel's database session: whatever failed first, say why.
-    if (sessions.wasInterrupted && !(error instanceof RunInterruptedError)) throw new RunInterruptedError("exploring transactions was interrupted");
+    if (sessions.wasInterrupted && !(error instanceof RunInterruptedError))
+      throw new RunInterruptedError("exploring transactions was interrupted");
     throw error;
   } finally {
     // Ends statements still running or waiting (their backends are terminated), then the connections.
@@ -95,9 +102,13 @@ async function withSessions<T>(o: CheckedTransactions, body: (sessions: Sessions
 }
 
 function describeLevel(s: LevelSummary): string {
-  const codes = Object.entries(s.aborts).map(([code, count]) => `${count} with ${code}`).join(", ");
-  return `${s.interleavings} interleavings at ${s.level}${s.complete ? "" : " (not all)"}: ${s.broken} broke the check` +
-    `${s.blocked ? `, ${s.blocked} blocked` : ""}${codes ? `, aborts: ${codes}` : ""} → ${s.verdict}`;
+  const codes = Object.entries(s.aborts)
+    .map(([code, count]) => `${count} with ${code}`)
+    .join(", ");
+  return (
+    `${s.interleavings} interleavings at ${s.level}${s.complete ? "" : " (not all)"}: ${s.broken} broke the check` +
+    `${s.blocked ? `, ${s.blocked} blocked` : ""}${codes ? `, aborts: ${codes}` : ""} → ${s.verdict}`
+  );
 }
 
 /**
@@ -153,7 +164,9 @@ export async function exploreTransactions(options: TransactionsOptions): Promise
         const choose: ChooseTransaction = (movable, decision) => {
           if (decision >= follow.length) return movable[0];
           if (!movable.includes(follow[decision])) {
-            throw new RaceLabError(`the server did not repeat itself: at step ${decision + 1} transaction ${follow[decision]} could move in an earlier run, but not now (does the setup make the same tables every time?)`);
+            throw new RaceLabError(
+              `the server did not repeat itself: at step ${decision + 1} transaction ${follow[decision]} could move in an earlier run, but not now (does the setup make the same tables every time?)`,
+            );
           }
           return follow[decision];
         };
@@ -166,8 +179,18 @@ export async function exploreTransactions(options: TransactionsOptions): Promise
     }
     const ms = performance.now() - started;
     const complete = stoppedBy === undefined;
-    const stopped = stoppedBy === "maxInterleavings" ? ` Stopped at maxInterleavings = ${o.maxInterleavings}: there are more.` : stoppedBy === "timeoutMs" ? ` Stopped at timeoutMs = ${o.timeoutMs}: there are more.` : "";
-    const summary = Object.values(levels).map((s) => describeLevel(s!)).join("; ") + "." + stopped;
+    const stopped =
+      stoppedBy === "maxInterleavings"
+        ? ` Stopped at maxInterleavings = ${o.maxInterleavings}: there are more.`
+        : stoppedBy === "timeoutMs"
+          ? ` Stopped at timeoutMs = ${o.timeoutMs}: there are more.`
+          : "";
+    const summary =
+      Object.values(levels)
+        .map((s) => describeLevel(s!))
+        .join("; ") +
+      "." +
+      stopped;
     return {
       name: o.name,
       transactions: o.transactions.map((t) => ({ name: t.name, statements: t.statements.map((s) => s.label) })),
@@ -203,17 +226,23 @@ export async function replayTransactions(options: ReplayTransactionsOptions): Pr
     let step = 0;
     const { interleaving } = await runInterleaving(sessions, o, o.levels[0], (movable, _decision, why) => {
       if (step >= order.length) {
-        throw new RaceLabError(`options.order is too short: it ends after ${order.length} steps, but ${movable.map((t) => names[t]).join(" and ")} can still move (add ${movable.join(" or ")}).`);
+        throw new RaceLabError(
+          `options.order is too short: it ends after ${order.length} steps, but ${movable.map((t) => names[t]).join(" and ")} can still move (add ${movable.join(" or ")}).`,
+        );
       }
       const t = order[step];
       if (!movable.includes(t)) {
-        throw new RaceLabError(`options.order[${step}] is ${t}, but ${why(t)} at step ${step + 1}; the transactions that can move are ${movable.join(", ")} (${movable.map((m) => names[m]).join(", ")}).`);
+        throw new RaceLabError(
+          `options.order[${step}] is ${t}, but ${why(t)} at step ${step + 1}; the transactions that can move are ${movable.join(", ")} (${movable.map((m) => names[m]).join(", ")}).`,
+        );
       }
       step++;
       return t;
     });
     if (interleaving.order.length < order.length) {
-      throw new RaceLabError(`options.order is too long: every transaction had ended after ${interleaving.order.length} steps, but the order has ${order.length}.`);
+      throw new RaceLabError(
+        `options.order is too long: every transaction had ended after ${interleaving.order.length} steps, but the order has ${order.length}.`,
+      );
     }
     return interleaving;
   });

@@ -28,11 +28,13 @@ export interface HermitageTest {
 
 const SETUP = ["CREATE TABLE test (id int PRIMARY KEY, value int)", "INSERT INTO test (id, value) VALUES (1, 10), (2, 20)"];
 
-const committed = (run: CheckInput, ...names: string[]) => names.every((n) => run.transactions.find((t) => t.name === n)?.status === "committed");
+const committed = (run: CheckInput, ...names: string[]) =>
+  names.every((n) => run.transactions.find((t) => t.name === n)?.status === "committed");
 /** The rows statement `k` of transaction `name` returned (empty if it did not run). */
 const rows = (run: CheckInput, name: string, k: number): Row[] => run.transactions.find((t) => t.name === name)?.results[k] ?? [];
 const valueOf = (list: Row[], id: number) => list.find((r) => r.id === id)?.value;
-const saw = (run: CheckInput, name: string, value: number) => run.transactions.find((t) => t.name === name)!.results.some((r) => r?.some((row) => row.value === value));
+const saw = (run: CheckInput, name: string, value: number) =>
+  run.transactions.find((t) => t.name === name)!.results.some((r) => r?.some((row) => row.value === value));
 const finalState = (run: CheckInput) => JSON.stringify(run.state.test.map((r) => [r.id, r.value]));
 const readIncrement = { sql: "UPDATE test SET value = $1 WHERE id = 1", params: (r: Row[][]) => [Number(r[0][0].value) + 1] };
 
@@ -49,39 +51,61 @@ const readIncrement = { sql: "UPDATE test SET value = $1 WHERE id = 1", params: 
  */
 export const HERMITAGE_TESTS: HermitageTest[] = [
   {
-    id: "G0", title: "Write cycles (dirty writes)", anomaly: "both commit, and row 1 keeps one transaction's write while row 2 keeps the other's",
+    id: "G0",
+    title: "Write cycles (dirty writes)",
+    anomaly: "both commit, and row 1 keeps one transaction's write while row 2 keeps the other's",
     options: {
       setup: SETUP,
-      transactions: [["UPDATE test SET value = 11 WHERE id = 1", "UPDATE test SET value = 21 WHERE id = 2"], ["UPDATE test SET value = 12 WHERE id = 1", "UPDATE test SET value = 22 WHERE id = 2"]],
+      transactions: [
+        ["UPDATE test SET value = 11 WHERE id = 1", "UPDATE test SET value = 21 WHERE id = 2"],
+        ["UPDATE test SET value = 12 WHERE id = 1", "UPDATE test SET value = 22 WHERE id = 2"],
+      ],
       check: (run) => !committed(run, "T1", "T2") || ["[[1,11],[2,21]]", "[[1,12],[2,22]]"].includes(finalState(run)),
     },
   },
   {
-    id: "G1a", title: "Aborted reads (dirty reads)", anomaly: "T2 sees 101, written by T1, which rolls back",
+    id: "G1a",
+    title: "Aborted reads (dirty reads)",
+    anomaly: "T2 sees 101, written by T1, which rolls back",
     options: {
       setup: SETUP,
-      transactions: [["UPDATE test SET value = 101 WHERE id = 1", "ROLLBACK"], ["SELECT * FROM test", "SELECT * FROM test"]],
+      transactions: [
+        ["UPDATE test SET value = 101 WHERE id = 1", "ROLLBACK"],
+        ["SELECT * FROM test", "SELECT * FROM test"],
+      ],
       check: (run) => !saw(run, "T2", 101),
     },
   },
   {
-    id: "G1b", title: "Intermediate reads (dirty reads)", anomaly: "T2 sees 101, a value T1 overwrites before it commits",
+    id: "G1b",
+    title: "Intermediate reads (dirty reads)",
+    anomaly: "T2 sees 101, a value T1 overwrites before it commits",
     options: {
       setup: SETUP,
-      transactions: [["UPDATE test SET value = 101 WHERE id = 1", "UPDATE test SET value = 11 WHERE id = 1"], ["SELECT * FROM test", "SELECT * FROM test"]],
+      transactions: [
+        ["UPDATE test SET value = 101 WHERE id = 1", "UPDATE test SET value = 11 WHERE id = 1"],
+        ["SELECT * FROM test", "SELECT * FROM test"],
+      ],
       check: (run) => !saw(run, "T2", 101),
     },
   },
   {
-    id: "G1c", title: "Circular information flow (dirty reads)", anomaly: "each transaction sees the other's write",
+    id: "G1c",
+    title: "Circular information flow (dirty reads)",
+    anomaly: "each transaction sees the other's write",
     options: {
       setup: SETUP,
-      transactions: [["UPDATE test SET value = 11 WHERE id = 1", "SELECT * FROM test WHERE id = 2"], ["UPDATE test SET value = 22 WHERE id = 2", "SELECT * FROM test WHERE id = 1"]],
+      transactions: [
+        ["UPDATE test SET value = 11 WHERE id = 1", "SELECT * FROM test WHERE id = 2"],
+        ["UPDATE test SET value = 22 WHERE id = 2", "SELECT * FROM test WHERE id = 1"],
+      ],
       check: (run) => !(valueOf(rows(run, "T1", 1), 2) === 22 && valueOf(rows(run, "T2", 1), 1) === 11),
     },
   },
   {
-    id: "OTV", title: "Observed transaction vanishes", anomaly: "T3 sees one writer's row 1, then row 2 as it was before that writer",
+    id: "OTV",
+    title: "Observed transaction vanishes",
+    anomaly: "T3 sees one writer's row 1, then row 2 as it was before that writer",
     options: {
       setup: SETUP,
       transactions: [
@@ -92,22 +116,37 @@ export const HERMITAGE_TESTS: HermitageTest[] = [
       check: (run) => {
         // Each version's place in its row's history: the setup's first, then the writers in commit order (the last one's values are left).
         const lastIsT2 = valueOf(run.state.test, 1) === 12;
-        const place: Record<number, number> = { 10: 0, 20: 0, 11: lastIsT2 ? 1 : 2, 19: lastIsT2 ? 1 : 2, 12: lastIsT2 ? 2 : 1, 18: lastIsT2 ? 2 : 1 };
-        const x = valueOf(rows(run, "T3", 0), 1) as number, y = valueOf(rows(run, "T3", 1), 2) as number;
+        const place: Record<number, number> = {
+          10: 0,
+          20: 0,
+          11: lastIsT2 ? 1 : 2,
+          19: lastIsT2 ? 1 : 2,
+          12: lastIsT2 ? 2 : 1,
+          18: lastIsT2 ? 2 : 1,
+        };
+        const x = valueOf(rows(run, "T3", 0), 1) as number,
+          y = valueOf(rows(run, "T3", 1), 2) as number;
         return place[y] >= place[x]; // having seen a writer's row 1, row 2 is that writer's or later
       },
     },
   },
   {
-    id: "PMP", title: "Predicate-many-preceders", anomaly: "T1's first predicate read misses T2's insert, its second sees it",
+    id: "PMP",
+    title: "Predicate-many-preceders",
+    anomaly: "T1's first predicate read misses T2's insert, its second sees it",
     options: {
       setup: SETUP,
-      transactions: [["SELECT * FROM test WHERE value = 30", "SELECT * FROM test WHERE value % 3 = 0"], ["INSERT INTO test (id, value) VALUES (3, 30)"]],
+      transactions: [
+        ["SELECT * FROM test WHERE value = 30", "SELECT * FROM test WHERE value % 3 = 0"],
+        ["INSERT INTO test (id, value) VALUES (3, 30)"],
+      ],
       check: (run) => !(rows(run, "T1", 0).length === 0 && valueOf(rows(run, "T1", 1), 3) === 30),
     },
   },
   {
-    id: "PMP-write", title: "Predicate-many-preceders, write predicates", anomaly: "both commit, and the rows left are no serial order's: T2's delete missed the row that T1 made 20",
+    id: "PMP-write",
+    title: "Predicate-many-preceders, write predicates",
+    anomaly: "both commit, and the rows left are no serial order's: T2's delete missed the row that T1 made 20",
     options: {
       setup: SETUP,
       transactions: [["UPDATE test SET value = value + 10"], ["DELETE FROM test WHERE value = 20"]],
@@ -115,18 +154,28 @@ export const HERMITAGE_TESTS: HermitageTest[] = [
     },
   },
   {
-    id: "P4", title: "Lost update", anomaly: "both read 10 and write what they read + 1: one increment is lost",
+    id: "P4",
+    title: "Lost update",
+    anomaly: "both read 10 and write what they read + 1: one increment is lost",
     options: {
       setup: SETUP,
-      transactions: [["SELECT * FROM test WHERE id = 1", readIncrement], ["SELECT * FROM test WHERE id = 1", readIncrement]],
+      transactions: [
+        ["SELECT * FROM test WHERE id = 1", readIncrement],
+        ["SELECT * FROM test WHERE id = 1", readIncrement],
+      ],
       check: (run) => !committed(run, "T1", "T2") || run.state.test.find((r) => r.id === 1)?.value === 12,
     },
   },
   {
-    id: "G-single", title: "Single anti-dependency cycles (read skew)", anomaly: "T1 reads row 1 before T2's change and row 2 after it",
+    id: "G-single",
+    title: "Single anti-dependency cycles (read skew)",
+    anomaly: "T1 reads row 1 before T2's change and row 2 after it",
     options: {
       setup: SETUP,
-      transactions: [["SELECT * FROM test WHERE id = 1", "SELECT * FROM test WHERE id = 2"], ["UPDATE test SET value = 12 WHERE id = 1", "UPDATE test SET value = 18 WHERE id = 2"]],
+      transactions: [
+        ["SELECT * FROM test WHERE id = 1", "SELECT * FROM test WHERE id = 2"],
+        ["UPDATE test SET value = 12 WHERE id = 1", "UPDATE test SET value = 18 WHERE id = 2"],
+      ],
       check: (run) => {
         const pair = `${valueOf(rows(run, "T1", 0), 1)},${valueOf(rows(run, "T1", 1), 2)}`;
         return pair === "10,20" || pair === "12,18";
@@ -134,7 +183,9 @@ export const HERMITAGE_TESTS: HermitageTest[] = [
     },
   },
   {
-    id: "G2-item", title: "Item anti-dependency cycles (write skew)", anomaly: "both commit, and neither saw the other's write",
+    id: "G2-item",
+    title: "Item anti-dependency cycles (write skew)",
+    anomaly: "both commit, and neither saw the other's write",
     options: {
       setup: SETUP,
       transactions: [
@@ -145,14 +196,17 @@ export const HERMITAGE_TESTS: HermitageTest[] = [
     },
   },
   {
-    id: "G2", title: "Anti-dependency cycles (write skew on a predicate)", anomaly: "both commit, and neither's predicate read saw the other's insert",
+    id: "G2",
+    title: "Anti-dependency cycles (write skew on a predicate)",
+    anomaly: "both commit, and neither's predicate read saw the other's insert",
     options: {
       setup: SETUP,
       transactions: [
         ["SELECT * FROM test WHERE value % 3 = 0", "INSERT INTO test (id, value) VALUES (3, 30)"],
         ["SELECT * FROM test WHERE value % 3 = 0", "INSERT INTO test (id, value) VALUES (4, 42)"],
       ],
-      check: (run) => !(committed(run, "T1", "T2") && valueOf(rows(run, "T1", 0), 4) === undefined && valueOf(rows(run, "T2", 0), 3) === undefined),
+      check: (run) =>
+        !(committed(run, "T1", "T2") && valueOf(rows(run, "T1", 0), 4) === undefined && valueOf(rows(run, "T2", 0), 3) === undefined),
     },
   },
 ];
@@ -209,11 +263,15 @@ export interface HermitageRow {
  * ```
  * Warning: the whole list is about 800 interleavings: seconds to tens of seconds on a small machine.
  */
-export async function exploreHermitage(options: { ids?: string[]; levels?: IsolationLevel[]; timeoutMs?: number } = {}): Promise<HermitageRow[]> {
-  if (typeof options !== "object" || options === null) throw new RaceLabArgumentError("options", "an object like { ids?, levels?, timeoutMs? }", options);
+export async function exploreHermitage(
+  options: { ids?: string[]; levels?: IsolationLevel[]; timeoutMs?: number } = {},
+): Promise<HermitageRow[]> {
+  if (typeof options !== "object" || options === null)
+    throw new RaceLabArgumentError("options", "an object like { ids?, levels?, timeoutMs? }", options);
   const known = HERMITAGE_TESTS.map((t) => t.id);
   const ids = options.ids ?? known;
-  if (!Array.isArray(ids) || ids.some((id) => !known.includes(id))) throw new RaceLabArgumentError("options.ids", `a list of Hermitage test names from ${known.join(", ")}`, options.ids);
+  if (!Array.isArray(ids) || ids.some((id) => !known.includes(id)))
+    throw new RaceLabArgumentError("options.ids", `a list of Hermitage test names from ${known.join(", ")}`, options.ids);
   const levels = options.levels ?? HERMITAGE_LEVELS;
   const rows: HermitageRow[] = [];
   for (const test of HERMITAGE_TESTS.filter((t) => ids.includes(t.id))) {

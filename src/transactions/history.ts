@@ -69,7 +69,11 @@ export interface History {
 export function checkHistoryShape(history: unknown): History {
   const h = history as History;
   if (typeof h !== "object" || h === null || !Array.isArray(h.transactions)) {
-    throw new RaceLabArgumentError("history", "{ transactions: [{ id, committed, ops: [{ type: 'read' | 'write', key, value }] }] } (or historyOf(interleaving))", history);
+    throw new RaceLabArgumentError(
+      "history",
+      "{ transactions: [{ id, committed, ops: [{ type: 'read' | 'write', key, value }] }] } (or historyOf(interleaving))",
+      history,
+    );
   }
   const ids = new Set<string>();
   h.transactions.forEach((t, i) => {

@@ -95,11 +95,20 @@ export interface RanInterleaving {
  * const { interleaving } = await runInterleaving(sessions, o, "READ COMMITTED", (movable) => movable[0]);
  * ```
  */
-export async function runInterleaving(sessions: Sessions, o: CheckedTransactions, level: IsolationLevel, choose: ChooseTransaction): Promise<RanInterleaving> {
+export async function runInterleaving(
+  sessions: Sessions,
+  o: CheckedTransactions,
+  level: IsolationLevel,
+  choose: ChooseTransaction,
+): Promise<RanInterleaving> {
   const n = o.transactions.length;
   await sessions.reset(o.setup, level);
   const next = new Array<number>(n).fill(0);
-  const outcomes: TransactionOutcome[] = o.transactions.map((t) => ({ name: t.name, status: "committed", results: t.statements.map(() => undefined) }));
+  const outcomes: TransactionOutcome[] = o.transactions.map((t) => ({
+    name: t.name,
+    status: "committed",
+    results: t.statements.map(() => undefined),
+  }));
   const finished = new Array<boolean>(n).fill(false);
   const flights = new Map<number, InFlight>();
   const steps: TransactionStep[] = [];
@@ -129,11 +138,21 @@ export async function runInterleaving(sessions: Sessions, o: CheckedTransactions
     });
     answered.push({ transaction: t, statement: flight.statement, rows: rows.length });
     if (prepared.records) {
-      recorded.push({ transaction: t, statement: flight.statement, kind: prepared.records.kind, ...(prepared.records.write ? { write: prepared.records.write } : {}), table: prepared.records.table, rows });
+      recorded.push({
+        transaction: t,
+        statement: flight.statement,
+        kind: prepared.records.kind,
+        ...(prepared.records.write ? { write: prepared.records.write } : {}),
+        table: prepared.records.table,
+        rows,
+      });
       if (prepared.records.kind === "write" && xids[t] === null && rows.length > 0) {
         // A row this transaction inserted or updated carries its id as xmin; a deleted row, its writer's.
         if (prepared.records.write !== "delete") xids[t] = String(rows[0][XMIN_COLUMN]);
-        else xids[t] = ((await sessions.monitor.query("SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE pid = $1", [sessions.pids[t]])).rows[0]?.xid as string | null) ?? null;
+        else
+          xids[t] =
+            ((await sessions.monitor.query("SELECT backend_xid::text AS xid FROM pg_stat_activity WHERE pid = $1", [sessions.pids[t]]))
+              .rows[0]?.xid as string | null) ?? null;
       }
     }
     if (prepared.ends) {
@@ -149,9 +168,13 @@ export async function runInterleaving(sessions: Sessions, o: CheckedTransactions
     if (movable.length === 0) {
       if (flights.size === 0) break;
       const names = [...flights.keys()].map((t) => o.transactions[t].name).join(" and ");
-      throw new RaceLabError(`${names} wait for a lock that no explored transaction holds (another session of this schema holds it?): end that session, or its transaction`);
+      throw new RaceLabError(
+        `${names} wait for a lock that no explored transaction holds (another session of this schema holds it?): end that session, or its transaction`,
+      );
     }
-    const t = choose(movable, decisions.length, (w) => (finished[w] ? `${o.transactions[w].name} has finished` : `${o.transactions[w].name} waits for a lock`));
+    const t = choose(movable, decisions.length, (w) =>
+      finished[w] ? `${o.transactions[w].name} has finished` : `${o.transactions[w].name} waits for a lock`,
+    );
     decisions.push({ movable, chosen: t });
     const k = next[t]++;
     const prepared = o.transactions[t].statements[k];
@@ -159,22 +182,50 @@ export async function runInterleaving(sessions: Sessions, o: CheckedTransactions
     try {
       params = typeof prepared.params === "function" ? prepared.params(outcomes[t].results.slice(0, k) as Row[][]) : prepared.params;
     } catch (error) {
-      throw new RaceLabError(`the params function of ${o.transactions[t].name}'s statement ${k + 1} ("${prepared.label}") threw: ${(error as Error).message}`);
+      throw new RaceLabError(
+        `the params function of ${o.transactions[t].name}'s statement ${k + 1} ("${prepared.label}") threw: ${(error as Error).message}`,
+      );
     }
     answered = [];
     flights.set(t, sessions.send(t, k, prepared.sent, params));
     const blocked = await sessions.settle([...flights.values()], onDone);
-    const waiting = [...blocked].map(([w, by]) => ({ transaction: w, for: by.map((pid) => { const i = sessions.pids.indexOf(pid); return i >= 0 ? o.transactions[i].name : `another session (pid ${pid})`; }) }));
+    const waiting = [...blocked].map(([w, by]) => ({
+      transaction: w,
+      for: by.map((pid) => {
+        const i = sessions.pids.indexOf(pid);
+        return i >= 0 ? o.transactions[i].name : `another session (pid ${pid})`;
+      }),
+    }));
     if (waiting.length > 0) blockedEver = true;
-    steps.push({ transaction: t, statement: k, label: prepared.label, waiting, answered, ...(o.details ? { details: await sessions.details() } : {}) });
+    steps.push({
+      transaction: t,
+      statement: k,
+      label: prepared.label,
+      waiting,
+      answered,
+      ...(o.details ? { details: await sessions.details() } : {}),
+    });
   }
   const state = await sessions.state();
-  const interleaving: Interleaving = { level, order: decisions.map((d) => d.chosen), steps, transactions: outcomes, state, held: undefined, blocked: blockedEver, commitOrder, recorded, xids };
+  const interleaving: Interleaving = {
+    level,
+    order: decisions.map((d) => d.chosen),
+    steps,
+    transactions: outcomes,
+    state,
+    held: undefined,
+    blocked: blockedEver,
+    commitOrder,
+    recorded,
+    xids,
+  };
   if (o.check) {
     try {
       interleaving.held = Boolean(await o.check({ state, transactions: outcomes, level }));
     } catch (error) {
-      throw new RaceLabError(`options.check threw on the interleaving [${interleaving.order.join(", ")}] at ${level}: ${(error as Error).message}`);
+      throw new RaceLabError(
+        `options.check threw on the interleaving [${interleaving.order.join(", ")}] at ${level}: ${(error as Error).message}`,
+      );
     }
   }
   return { interleaving, decisions };

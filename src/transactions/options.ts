@@ -142,17 +142,24 @@ export function checkTransactionsOptions(options: unknown, replaying: boolean): 
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN.includes(key)) throw new RaceLabArgumentError(`options.${key}`, `left out: the options are ${KNOWN.filter((k) => (replaying ? k !== "levels" && k !== "maxInterleavings" : k !== "order" && k !== "level")).join(", ")}`, o[key]);
+    if (!KNOWN.includes(key))
+      throw new RaceLabArgumentError(
+        `options.${key}`,
+        `left out: the options are ${KNOWN.filter((k) => (replaying ? k !== "levels" && k !== "maxInterleavings" : k !== "order" && k !== "level")).join(", ")}`,
+        o[key],
+      );
   }
   const transactions = prepareTransactions(o.transactions);
   const setupList = typeof o.setup === "string" ? [o.setup] : o.setup;
   if (!Array.isArray(setupList) || setupList.length === 0 || setupList.some((s) => typeof s !== "string" || s.trim() === "")) {
     throw new RaceLabArgumentError("options.setup", "SQL that makes the tables: a statement or a list of statements", o.setup);
   }
-  if (o.check !== undefined && typeof o.check !== "function") throw new RaceLabArgumentError("options.check", "a function (run) => whether the interleaving went right", o.check);
+  if (o.check !== undefined && typeof o.check !== "function")
+    throw new RaceLabArgumentError("options.check", "a function (run) => whether the interleaving went right", o.check);
   const levelOf = (value: unknown, where: string): IsolationLevel => {
     const upper = typeof value === "string" ? value.trim().toUpperCase().replace(/\s+/g, " ") : value;
-    if (!ISOLATION_LEVELS.includes(upper as IsolationLevel)) throw new RaceLabArgumentError(where, `one of ${ISOLATION_LEVELS.join(", ")}`, value);
+    if (!ISOLATION_LEVELS.includes(upper as IsolationLevel))
+      throw new RaceLabArgumentError(where, `one of ${ISOLATION_LEVELS.join(", ")}`, value);
     return upper as IsolationLevel;
   };
   let levels: IsolationLevel[];
@@ -165,7 +172,8 @@ export function checkTransactionsOptions(options: unknown, replaying: boolean): 
     levels = asked.map((l, i) => levelOf(l, Array.isArray(o.levels) ? `options.levels[${i}]` : "options.levels"));
   }
   if (o.name !== undefined && typeof o.name !== "string") throw new RaceLabArgumentError("options.name", "a string", o.name);
-  if (o.details !== undefined && typeof o.details !== "boolean") throw new RaceLabArgumentError("options.details", "true or false", o.details);
+  if (o.details !== undefined && typeof o.details !== "boolean")
+    throw new RaceLabArgumentError("options.details", "true or false", o.details);
   const checked: CheckedTransactions = {
     transactions,
     setup: setupList as string[],
@@ -179,11 +187,19 @@ export function checkTransactionsOptions(options: unknown, replaying: boolean): 
   if (replaying) {
     const order = o.order;
     if (!Array.isArray(order) || order.length === 0 || order.some((w) => !Number.isInteger(w) || w < 0 || w >= transactions.length)) {
-      throw new RaceLabArgumentError("options.order", `a list of transaction numbers from 0 to ${transactions.length - 1}, one per step`, order);
+      throw new RaceLabArgumentError(
+        "options.order",
+        `a list of transaction numbers from 0 to ${transactions.length - 1}, one per step`,
+        order,
+      );
     }
     checked.order = order as number[];
   } else if (o.order !== undefined || o.level !== undefined) {
-    throw new RaceLabArgumentError(o.order !== undefined ? "options.order" : "options.level", "left out of an exploration (it is for replayTransactions)", o.order ?? o.level);
+    throw new RaceLabArgumentError(
+      o.order !== undefined ? "options.order" : "options.level",
+      "left out of an exploration (it is for replayTransactions)",
+      o.order ?? o.level,
+    );
   }
   return checked;
 }

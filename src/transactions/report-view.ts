@@ -9,7 +9,19 @@ import type { Interleaving } from "./interleaving";
 /** The final rows in a few characters: `(1,11) (2,20)`, prefixed by the table when there are several. */
 function compactState(state: Interleaving["state"]): string {
   const tables = Object.entries(state);
-  return tables.map(([name, rows]) => `${tables.length > 1 ? `${name}: ` : ""}${rows.map((r) => `(${Object.values(r).map((v) => String(v)).join(",")})`).join(" ")}`).join("; ");
+  return tables
+    .map(
+      ([name, rows]) =>
+        `${tables.length > 1 ? `${name}: ` : ""}${rows
+          .map(
+            (r) =>
+              `(${Object.values(r)
+                .map((v) => String(v))
+                .join(",")})`,
+          )
+          .join(" ")}`,
+    )
+    .join("; ");
 }
 
 /**
@@ -27,8 +39,14 @@ export function interleavingRow(i: Interleaving): Record<string, string> {
     throw new RaceLabArgumentError("interleaving", "an interleaving from exploreTransactions or replayTransactions", i);
   }
   const names = i.transactions.map((t) => t.name);
-  const waited = i.steps.flatMap((s, k) => s.waiting.filter((w) => w.transaction === s.transaction).map((w) => `${names[w.transaction]} at step ${k + 1} (for ${w.for.join(", ")})`));
-  const ended = i.transactions.map((t) => `${t.name} ${t.status === "committed" ? "✔" : t.status === "rolled back" ? "rolled back" : `✘ ${t.code ?? "error"}`}`).join(" ");
+  const waited = i.steps.flatMap((s, k) =>
+    s.waiting
+      .filter((w) => w.transaction === s.transaction)
+      .map((w) => `${names[w.transaction]} at step ${k + 1} (for ${w.for.join(", ")})`),
+  );
+  const ended = i.transactions
+    .map((t) => `${t.name} ${t.status === "committed" ? "✔" : t.status === "rolled back" ? "rolled back" : `✘ ${t.code ?? "error"}`}`)
+    .join(" ");
   return {
     level: i.level,
     order: i.order.map((t) => names[t]).join(" "),
@@ -54,7 +72,8 @@ export function showInterleavings(report: TransactionsReport, options: { limit?:
     throw new RaceLabArgumentError("report", "what exploreTransactions returned", report);
   }
   const limit = options.limit ?? 20;
-  if (!Number.isInteger(limit) || limit < 1) throw new RaceLabArgumentError("options.limit", "a positive whole number of rows", options.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RaceLabArgumentError("options.limit", "a positive whole number of rows", options.limit);
   const chosen = report.interleavings.filter((i) => options.level === undefined || i.level === options.level);
   const sorted = [...chosen].sort((a, b) => Number(a.held !== false) - Number(b.held !== false));
   const rows = sorted.slice(0, limit).map((i) => ({ "#": String(report.interleavings.indexOf(i) + 1), ...interleavingRow(i) }));

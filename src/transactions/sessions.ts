@@ -65,7 +65,10 @@ export class Sessions {
         try {
           await c.query(`SET deadlock_timeout = '${DEADLOCK_TIMEOUT_MS}ms'`);
         } catch {
-          if (notes.length === 0) notes.push("deadlock_timeout could not be lowered here (not a superuser): the server breaks a deadlock after its own deadlock_timeout (1 s unless set)");
+          if (notes.length === 0)
+            notes.push(
+              "deadlock_timeout could not be lowered here (not a superuser): the server breaks a deadlock after its own deadlock_timeout (1 s unless set)",
+            );
         }
       }
       const base = await monitor.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()");
@@ -99,7 +102,8 @@ export class Sessions {
 
   async dropNewTables(): Promise<void> {
     const tables = await this.newTables();
-    if (tables.length > 0) await this.monitor.query(`DROP TABLE IF EXISTS ${tables.map((t) => this.monitor.escapeIdentifier(t)).join(", ")} CASCADE`);
+    if (tables.length > 0)
+      await this.monitor.query(`DROP TABLE IF EXISTS ${tables.map((t) => this.monitor.escapeIdentifier(t)).join(", ")} CASCADE`);
   }
 
   /** The tables the setup made (in the order it made them), learnt once it first ran. */
@@ -122,14 +126,27 @@ export class Sessions {
         throw new RaceLabError(`options.setup failed: ${(error as Error).message} (setup: ${setup.join("; ")})`);
       }
       const m = this.monitor;
-      const made = (await m.query("SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY c.oid")).rows.map((r) => String(r.relname));
+      const made = (
+        await m.query(
+          "SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' ORDER BY c.oid",
+        )
+      ).rows.map((r) => String(r.relname));
       this.tables = made.filter((t) => !this.baseTables.has(t));
       const copies = this.tables.map((t, i) => `CREATE TEMP TABLE rl_rows_${i} AS SELECT * FROM ${m.escapeIdentifier(t)}`);
-      const sequences = (await m.query("SELECT sequencename, last_value, (last_value IS NOT NULL) AS called FROM pg_sequences WHERE schemaname = current_schema()")).rows;
+      const sequences = (
+        await m.query(
+          "SELECT sequencename, last_value, (last_value IS NOT NULL) AS called FROM pg_sequences WHERE schemaname = current_schema()",
+        )
+      ).rows;
       if (copies.length > 0) await m.query(copies.join(";\n"));
       const deletes = [...this.tables].reverse().map((t) => `DELETE FROM ${m.escapeIdentifier(t)}`);
-      const inserts = this.tables.map((t, i) => `INSERT INTO ${m.escapeIdentifier(t)} OVERRIDING SYSTEM VALUE SELECT * FROM pg_temp.rl_rows_${i}`);
-      const setvals = sequences.map((q) => `SELECT setval(${m.escapeLiteral(m.escapeIdentifier(String(q.sequencename)))}, ${q.called ? String(q.last_value) : 1}, ${q.called ? "true" : "false"})`);
+      const inserts = this.tables.map(
+        (t, i) => `INSERT INTO ${m.escapeIdentifier(t)} OVERRIDING SYSTEM VALUE SELECT * FROM pg_temp.rl_rows_${i}`,
+      );
+      const setvals = sequences.map(
+        (q) =>
+          `SELECT setval(${m.escapeLiteral(m.escapeIdentifier(String(q.sequencename)))}, ${q.called ? String(q.last_value) : 1}, ${q.called ? "true" : "false"})`,
+      );
       this.restore = [...deletes, ...inserts, ...setvals].join(";\n");
     } else if (this.restore) {
       await this.monitor.query(this.restore);
@@ -142,7 +159,9 @@ export class Sessions {
     const tables = this.tables ?? [];
     if (tables.length === 0) return {};
     const m = this.monitor;
-    const columns = tables.map((t, i) => `(SELECT coalesce(json_agg(x), '[]') FROM (SELECT * FROM ${m.escapeIdentifier(t)} ORDER BY 1) AS x) AS c${i}`);
+    const columns = tables.map(
+      (t, i) => `(SELECT coalesce(json_agg(x), '[]') FROM (SELECT * FROM ${m.escapeIdentifier(t)} ORDER BY 1) AS x) AS c${i}`,
+    );
     const { rows } = await m.query(`SELECT ${columns.join(", ")}`);
     return Object.fromEntries(tables.map((t, i) => [t, rows[0][`c${i}`] as Row[]]));
   }
@@ -178,7 +197,12 @@ export class Sessions {
     const seenBlocked = new Set<number>();
     const handled = new Set<InFlight>();
     for (;;) {
-      this.checkTime(`while statements of ${flights.filter((f) => !f.done).map((f) => `transaction ${f.transaction}`).join(", ")} neither answered nor waited for a lock`);
+      this.checkTime(
+        `while statements of ${flights
+          .filter((f) => !f.done)
+          .map((f) => `transaction ${f.transaction}`)
+          .join(", ")} neither answered nor waited for a lock`,
+      );
       const answered = flights.filter((f) => f.done && !handled.has(f));
       if (answered.length > 0) {
         for (const f of answered) {
@@ -189,11 +213,17 @@ export class Sessions {
       }
       const open = flights.filter((f) => !f.done);
       if (open.length === 0) return new Map();
-      const { rows } = await this.monitor.query("SELECT pid, pg_blocking_pids(pid) AS by FROM unnest($1::int[]) AS pid", [open.map((f) => this.pids[f.transaction])]);
+      const { rows } = await this.monitor.query("SELECT pid, pg_blocking_pids(pid) AS by FROM unnest($1::int[]) AS pid", [
+        open.map((f) => this.pids[f.transaction]),
+      ]);
       const blockers = new Map(rows.map((r) => [Number(r.pid), (r.by as number[]).map(Number)]));
       if (open.some((f) => f.done)) continue; // answered while we asked: handle it first
       const blocked = new Map(open.map((f) => [f.transaction, blockers.get(this.pids[f.transaction]) ?? []]));
-      for (const [t, by] of blocked) if (by.length > 0 && !seenBlocked.has(t)) { seenBlocked.add(t); newlyBlocked = true; }
+      for (const [t, by] of blocked)
+        if (by.length > 0 && !seenBlocked.has(t)) {
+          seenBlocked.add(t);
+          newlyBlocked = true;
+        }
       if ([...blocked.values()].some((by) => by.length === 0)) continue; // still running: ask again
       if (this.hasCycle(blocked)) {
         // The server breaks a deadlock among our sessions (40P01) within deadlock_timeout: wait for it.
@@ -214,7 +244,10 @@ export class Sessions {
         const pid = stack.pop()!;
         for (const next of byPid.get(pid) ?? []) {
           if (next === start) return true;
-          if (!seen.has(next)) { seen.add(next); stack.push(next); }
+          if (!seen.has(next)) {
+            seen.add(next);
+            stack.push(next);
+          }
         }
       }
     }
@@ -235,7 +268,12 @@ export class Sessions {
     const byPid = new Map(rows.map((r) => [Number(r.pid), r]));
     return this.pids.map((pid) => {
       const r = byPid.get(pid);
-      return { xid: r?.xid ?? null, snapshotXmin: r?.xmin ?? null, waiting: Boolean(r?.waiting), locks: (r?.locks as string[] | undefined) ?? [] };
+      return {
+        xid: r?.xid ?? null,
+        snapshotXmin: r?.xmin ?? null,
+        waiting: Boolean(r?.waiting),
+        locks: (r?.locks as string[] | undefined) ?? [],
+      };
     });
   }
 

@@ -96,12 +96,18 @@ export function recordingForm(sql: string): Pick<PreparedStatement, "sent" | "re
   const text = sql.trim().replace(/;\s*$/, "");
   const select = PLAIN_SELECT.exec(text);
   if (select) {
-    return { sent: `SELECT xmin::text AS "${XMIN_COLUMN}", * FROM ${select[1]}${select[2] ?? ""}`, records: { kind: "read", table: select[1].toLowerCase() } };
+    return {
+      sent: `SELECT xmin::text AS "${XMIN_COLUMN}", * FROM ${select[1]}${select[2] ?? ""}`,
+      records: { kind: "read", table: select[1].toLowerCase() },
+    };
   }
   const write = WRITE.exec(text);
   if (write && !/\breturning\b/i.test(text)) {
     const how = write[1].toLowerCase().startsWith("insert") ? "insert" : write[1].toLowerCase() === "update" ? "update" : "delete";
-    return { sent: `${text} RETURNING xmin::text AS "${XMIN_COLUMN}", *`, records: { kind: "write", table: write[2].toLowerCase(), write: how } };
+    return {
+      sent: `${text} RETURNING xmin::text AS "${XMIN_COLUMN}", *`,
+      records: { kind: "write", table: write[2].toLowerCase(), write: how },
+    };
   }
   return { sent: text };
 }
@@ -109,21 +115,31 @@ export function recordingForm(sql: string): Pick<PreparedStatement, "sent" | "re
 function prepareStatement(statement: unknown, where: string): PreparedStatement {
   const s = typeof statement === "string" ? { sql: statement } : (statement as { sql?: unknown; params?: unknown; label?: unknown });
   if (typeof s !== "object" || s === null || typeof s.sql !== "string" || s.sql.trim() === "") {
-    throw new RaceLabArgumentError(where, 'an SQL statement: a string, or { sql, params?, label? }', statement);
+    throw new RaceLabArgumentError(where, "an SQL statement: a string, or { sql, params?, label? }", statement);
   }
   if (s.params !== undefined && !Array.isArray(s.params) && typeof s.params !== "function") {
-    throw new RaceLabArgumentError(`${where}.params`, "an array of values for $1, $2, …, or a function (earlier rows) => that array", s.params);
+    throw new RaceLabArgumentError(
+      `${where}.params`,
+      "an array of values for $1, $2, …, or a function (earlier rows) => that array",
+      s.params,
+    );
   }
   if (s.label !== undefined && typeof s.label !== "string") throw new RaceLabArgumentError(`${where}.label`, "a string", s.label);
   const text = s.sql.trim();
   if (/^\s*(begin|start\s+transaction)\b/i.test(text)) {
-    throw new RaceLabArgumentError(where, "a statement inside the transaction: leave BEGIN out, the explorer begins each transaction at the level it explores", statement);
+    throw new RaceLabArgumentError(
+      where,
+      "a statement inside the transaction: leave BEGIN out, the explorer begins each transaction at the level it explores",
+      statement,
+    );
   }
   const end = ENDS.exec(text);
   const ends = end ? (/^(commit|end)$/i.test(end[1]) ? "commit" : "rollback") : undefined;
   const params = (s.params ?? []) as PreparedStatement["params"];
   const label = (s.label as string | undefined) ?? (ends ? ends.toUpperCase() : text.replace(/\s+/g, " "));
-  return ends ? { text, sent: ends === "commit" ? "COMMIT" : "ROLLBACK", params: [], label, ends } : { text, ...recordingForm(text), params, label };
+  return ends
+    ? { text, sent: ends === "commit" ? "COMMIT" : "ROLLBACK", params: [], label, ends }
+    : { text, ...recordingForm(text), params, label };
 }
 
 /**
@@ -138,24 +154,37 @@ function prepareStatement(statement: unknown, where: string): PreparedStatement 
  */
 export function prepareTransactions(transactions: unknown): PreparedTransaction[] {
   if (!Array.isArray(transactions) || transactions.length < 2 || transactions.length > 3) {
-    throw new RaceLabArgumentError("options.transactions", "a list of 2 or 3 transactions, each a list of SQL statements (or { name, statements })", transactions);
+    throw new RaceLabArgumentError(
+      "options.transactions",
+      "a list of 2 or 3 transactions, each a list of SQL statements (or { name, statements })",
+      transactions,
+    );
   }
   const names = new Set<string>();
   return transactions.map((t, i) => {
     const where = `options.transactions[${i}]`;
     const spec = Array.isArray(t) ? { statements: t } : (t as { name?: unknown; statements?: unknown });
-    if (typeof spec !== "object" || spec === null || !Array.isArray(spec.statements) || spec.statements.length === 0 || spec.statements.length > 8) {
+    if (
+      typeof spec !== "object" ||
+      spec === null ||
+      !Array.isArray(spec.statements) ||
+      spec.statements.length === 0 ||
+      spec.statements.length > 8
+    ) {
       throw new RaceLabArgumentError(where, "a list of 1 to 8 SQL statements, or { name?, statements }", t);
     }
-    if (spec.name !== undefined && (typeof spec.name !== "string" || spec.name.trim() === "")) throw new RaceLabArgumentError(`${where}.name`, "a non-empty string", spec.name);
+    if (spec.name !== undefined && (typeof spec.name !== "string" || spec.name.trim() === ""))
+      throw new RaceLabArgumentError(`${where}.name`, "a non-empty string", spec.name);
     const name = (spec.name as string | undefined) ?? `T${i + 1}`;
     if (names.has(name)) throw new RaceLabArgumentError(`${where}.name`, "a name no other transaction has", name);
     names.add(name);
     const statements = spec.statements.map((s, k) => prepareStatement(s, `${where}.statements[${k}]`));
     statements.forEach((s, k) => {
-      if (s.ends && k < statements.length - 1) throw new RaceLabArgumentError(`${where}.statements[${k}]`, "the last statement: COMMIT or ROLLBACK ends the transaction", s.text);
+      if (s.ends && k < statements.length - 1)
+        throw new RaceLabArgumentError(`${where}.statements[${k}]`, "the last statement: COMMIT or ROLLBACK ends the transaction", s.text);
     });
-    if (!statements[statements.length - 1].ends) statements.push({ text: "COMMIT", sent: "COMMIT", params: [], label: "COMMIT", ends: "commit" });
+    if (!statements[statements.length - 1].ends)
+      statements.push({ text: "COMMIT", sent: "COMMIT", params: [], label: "COMMIT", ends: "commit" });
     return { name, statements };
   });
 }

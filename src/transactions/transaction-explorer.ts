@@ -15,7 +15,8 @@ import type { TransactionsReport } from "./explore-transactions";
 import { historyOf } from "./history";
 import { interleavingRow } from "./report-view";
 
-const compact = (rows: Record<string, unknown>[] | undefined) => (rows === undefined ? "" : rows.length === 0 ? "no rows" : rows.map((r) => `(${Object.values(r).map(String).join(", ")})`).join(" "));
+const compact = (rows: Record<string, unknown>[] | undefined) =>
+  rows === undefined ? "" : rows.length === 0 ? "no rows" : rows.map((r) => `(${Object.values(r).map(String).join(", ")})`).join(" ");
 
 // The browser side of the stepper (see display/stepper.ts): builds each level's tree of orders and
 // draws where the chosen path stands: each transaction's statements, what answered, who waits.
@@ -118,7 +119,12 @@ const STYLE = `
  * explorations to a few hundred interleavings.
  */
 export function transactionExplorerHtml(report: TransactionsReport, options: { title?: string } = {}): string {
-  if (typeof report !== "object" || report === null || !Array.isArray((report as TransactionsReport).interleavings) || report.interleavings.length === 0) {
+  if (
+    typeof report !== "object" ||
+    report === null ||
+    !Array.isArray((report as TransactionsReport).interleavings) ||
+    report.interleavings.length === 0
+  ) {
     throw new RaceLabArgumentError("report", "what exploreTransactions returned (with at least one interleaving)", report);
   }
   const title = explorerTitle(options, report.name);

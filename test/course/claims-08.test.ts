@@ -23,10 +23,18 @@ function allSafe(report: Report): void {
 test("1 · lost wake-up (cell 08-code05): a bare notify() before the wait is lost, and the waiter times out", async () => {
   const lostWakeup = fn("lostWakeup");
   assert.equal(lostWakeup.cell, "08-code05");
-  const report = await exploreRoles(() => {
-    const cond = new Condition();
-    return { roles: [[lostWakeup, ["waiter", cond, null]], [lostWakeup, ["notifier", cond, null]]] };
-  }, { outcomes: ["woke", "timed out", "notified"], expected: ["woke", "notified"] });
+  const report = await exploreRoles(
+    () => {
+      const cond = new Condition();
+      return {
+        roles: [
+          [lostWakeup, ["waiter", cond, null]],
+          [lostWakeup, ["notifier", cond, null]],
+        ],
+      };
+    },
+    { outcomes: ["woke", "timed out", "notified"], expected: ["woke", "notified"] },
+  );
   assert.equal(report.complete, true);
   const lost = report.schedules.filter((s) => s.anomaly);
   assert.ok(lost.length >= 1, report.summary);
@@ -40,19 +48,36 @@ test("1 · lost wake-up (cell 08-code05): a bare notify() before the wait is los
 
 test("3 · the predicate (cell 08-code10c): waitFor over a shared flag wakes the waiter in every interleaving", async () => {
   const flagWakeup = fn("flagWakeup");
-  const report = await exploreRoles(() => {
-    const cond = new Condition(), ready = new Value("i", 0);
-    return { roles: [[flagWakeup, ["waiter", cond, ready, null]], [flagWakeup, ["notifier", cond, ready, null]]] };
-  }, { outcomes: ["ready", "timed out", "notified"], expected: ["ready", "notified"] });
+  const report = await exploreRoles(
+    () => {
+      const cond = new Condition(),
+        ready = new Value("i", 0);
+      return {
+        roles: [
+          [flagWakeup, ["waiter", cond, ready, null]],
+          [flagWakeup, ["notifier", cond, ready, null]],
+        ],
+      };
+    },
+    { outcomes: ["ready", "timed out", "notified"], expected: ["ready", "notified"] },
+  );
   allSafe(report);
 });
 
 test("3 · an Event (cell 08-code07) keeps its state: the waiter wakes in every interleaving", async () => {
   const eventWakeup = fn("eventWakeup");
-  const report = await exploreRoles(() => {
-    const event = new Event();
-    return { roles: [[eventWakeup, ["waiter", event, null]], [eventWakeup, ["notifier", event, null]]] };
-  }, { outcomes: ["woke", "timed out", "set"], expected: ["woke", "set"] });
+  const report = await exploreRoles(
+    () => {
+      const event = new Event();
+      return {
+        roles: [
+          [eventWakeup, ["waiter", event, null]],
+          [eventWakeup, ["notifier", event, null]],
+        ],
+      };
+    },
+    { outcomes: ["woke", "timed out", "set"], expected: ["woke", "set"] },
+  );
   allSafe(report);
 });
 
@@ -64,20 +89,33 @@ async function consumers(loop: boolean): Promise<Report> {
   // explorer, time changes nothing (every order of the steps is tried), so the pause is left out.
   const pauseless = { ...producer, source: producer.source.replace(/sleepSync\)\(5\)/, "sleepSync)(0)") };
   assert.notEqual(pauseless.source, producer.source, "the producer still pauses 5 ms between its items");
-  return exploreRoles(() => {
-    const cond = new Condition(), items = new Value("i", 0), waiting = new Value("i", 0), finished = new Value("i", 0);
-    const shared = [cond, items, waiting, finished];
-    return {
-      roles: [[consumer, [...shared, loop]], [consumer, [...shared, loop]], [pauseless, [...shared, false]]],
-      observe: (got) => ({ got: got.slice(0, 2).sort().join(","), left: items.value }),
-    };
-  }, { outcomes: ["item", "no item", "timed out", "produced"], expected: { got: "item,item", left: 0 }, start: false });
+  return exploreRoles(
+    () => {
+      const cond = new Condition(),
+        items = new Value("i", 0),
+        waiting = new Value("i", 0),
+        finished = new Value("i", 0);
+      const shared = [cond, items, waiting, finished];
+      return {
+        roles: [
+          [consumer, [...shared, loop]],
+          [consumer, [...shared, loop]],
+          [pauseless, [...shared, false]],
+        ],
+        observe: (got) => ({ got: got.slice(0, 2).sort().join(","), left: items.value }),
+      };
+    },
+    { outcomes: ["item", "no item", "timed out", "produced"], expected: { got: "item,item", left: 0 }, start: false },
+  );
 }
 
 test("2 · if instead of while (cell 08-code09): some interleaving wakes both consumers for one item, and one finds none", async () => {
   const report = await consumers(false);
   assert.equal(report.complete, true);
-  assert.ok(report.schedules.some((s) => (s.observed as { got: string }).got === "item,no item"), outcomes(report).join(" "));
+  assert.ok(
+    report.schedules.some((s) => (s.observed as { got: string }).got === "item,no item"),
+    outcomes(report).join(" "),
+  );
 });
 
 test("3 · the predicate loop (cell 08-code09, loop = true): both consumers get an item in every interleaving", async () => {
@@ -92,10 +130,13 @@ test("3 · the predicate loop (cell 08-code09, loop = true): both consumers get 
 // parties where the interleavings stay few and with two where three would be too many.
 test("4 · a barrier (cell 08-code13) with a timeout sized for failure: healthy parties meet in every interleaving", async () => {
   const party = fn("party");
-  const report = await exploreRoles(() => {
-    const barrier = new Barrier(2, { timeoutMs: 1000 });
-    return { roles: [0, 1].map(() => [party, [barrier, 0]]) };
-  }, { outcomes: ["met", "broken"], expected: ["met", "met"], start: false });
+  const report = await exploreRoles(
+    () => {
+      const barrier = new Barrier(2, { timeoutMs: 1000 });
+      return { roles: [0, 1].map(() => [party, [barrier, 0]]) };
+    },
+    { outcomes: ["met", "broken"], expected: ["met", "met"], start: false },
+  );
   allSafe(report);
 });
 
@@ -103,10 +144,17 @@ test("4 · a barrier (cell 08-code13) with a timeout sized for failure: healthy 
 async function fates(parties: number, fate: string, timeoutMs?: number): Promise<Report> {
   const fallibleParty = fn("fallibleParty");
   const healthy = Array.from({ length: parties - 1 }, () => "ok");
-  return exploreRoles(() => {
-    const barrier = new Barrier(parties, timeoutMs === undefined ? {} : { timeoutMs });
-    return { roles: [...healthy, fate].map((f) => [fallibleParty, [barrier, f]]), names: { barrier } };
-  }, { outcomes: ["met", "broken", "crashed", "aborted", "error"], expected: [...healthy.map(() => "broken"), fate === "crashes" ? "crashed" : "aborted"], start: false });
+  return exploreRoles(
+    () => {
+      const barrier = new Barrier(parties, timeoutMs === undefined ? {} : { timeoutMs });
+      return { roles: [...healthy, fate].map((f) => [fallibleParty, [barrier, f]]), names: { barrier } };
+    },
+    {
+      outcomes: ["met", "broken", "crashed", "aborted", "error"],
+      expected: [...healthy.map(() => "broken"), fate === "crashes" ? "crashed" : "aborted"],
+      start: false,
+    },
+  );
 }
 
 test("4 · a crashed party calls nothing: with no timeout the others hang in every interleaving (a hang, no cycle of waits)", async () => {
@@ -130,10 +178,20 @@ test("4 · a party that knows it will not arrive calls abort(): the other is rel
 /** Section 5's A and B (cell 08-code17), left to the explorer. */
 async function orderings(useEvent: boolean): Promise<Report> {
   const ordering = fn("ordering");
-  return exploreRoles(() => {
-    const box = new Value("i", 0), written = new Event();
-    return { roles: [[ordering, ["A", box, written, null, useEvent]], [ordering, ["B", box, written, null, useEvent]]], observe: (got) => got[1] };
-  }, { outcomes: ["-1", "-2", "0", "42"], expected: "42" });
+  return exploreRoles(
+    () => {
+      const box = new Value("i", 0),
+        written = new Event();
+      return {
+        roles: [
+          [ordering, ["A", box, written, null, useEvent]],
+          [ordering, ["B", box, written, null, useEvent]],
+        ],
+        observe: (got) => got[1],
+      };
+    },
+    { outcomes: ["-1", "-2", "0", "42"], expected: "42" },
+  );
 }
 
 test("5 · an ordering assumption (cell 08-code17): when B leaves the start line first, it reads 0", async () => {

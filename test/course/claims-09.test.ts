@@ -30,54 +30,96 @@ function withoutTimeouts(f: LessonFunction): LessonFunction {
 
 test("RLock (cell 09-code06): a plain Lock taken again by its holder times out; without the timeout, the thread waits for itself", async () => {
   const depositAndLog = fn("depositAndLog");
-  const timed = await exploreRoles(() => ({ roles: [[depositAndLog, [new Lock(), new Value("i", 0)]]] }), { outcomes: ["balance 10", "timed out"], expected: ["balance 10"] });
+  const timed = await exploreRoles(() => ({ roles: [[depositAndLog, [new Lock(), new Value("i", 0)]]] }), {
+    outcomes: ["balance 10", "timed out"],
+    expected: ["balance 10"],
+  });
   assert.equal(timed.complete, true);
-  assert.deepEqual(timed.schedules.map((s) => s.observed), [["timed out"]]);
-  const hang = await exploreRoles(() => {
-    const lock = new Lock();
-    return { roles: [[withoutTimeouts(depositAndLog), [lock, new Value("i", 0)]]], names: { lock } };
-  }, { outcomes: ["balance 10"] });
+  assert.deepEqual(
+    timed.schedules.map((s) => s.observed),
+    [["timed out"]],
+  );
+  const hang = await exploreRoles(
+    () => {
+      const lock = new Lock();
+      return { roles: [[withoutTimeouts(depositAndLog), [lock, new Value("i", 0)]]], names: { lock } };
+    },
+    { outcomes: ["balance 10"] },
+  );
   assert.equal(hang.deadlocks, hang.schedules.length, hang.summary);
   for (const s of hang.schedules) assert.deepEqual(s.cycle, [0], `${s.description}: a cycle of one thread`);
 });
 
 test("RLock (cell 09-code06): two threads depositing through an RLock never time out, in every interleaving", async () => {
   const depositAndLog = fn("depositAndLog");
-  const report = await exploreRoles(() => {
-    const lock = new RLock(), balance = new Value("i", 0);
-    return { roles: [[depositAndLog, [lock, balance]], [depositAndLog, [lock, balance]]], observe: (got) => ({ timedOut: got.includes("timed out"), balance: balance.value }) };
-  }, { outcomes: ["balance 10", "balance 20", "timed out"], expected: { timedOut: false, balance: 20 } });
+  const report = await exploreRoles(
+    () => {
+      const lock = new RLock(),
+        balance = new Value("i", 0);
+      return {
+        roles: [
+          [depositAndLog, [lock, balance]],
+          [depositAndLog, [lock, balance]],
+        ],
+        observe: (got) => ({ timedOut: got.includes("timed out"), balance: balance.value }),
+      };
+    },
+    { outcomes: ["balance 10", "balance 20", "timed out"], expected: { timedOut: false, balance: 20 } },
+  );
   allSafe(report);
 });
 
 /** Three workers using slots (cell 09-code08), with the semaphore or without; the explorer does the forcing. */
 async function slots(useSemaphore: boolean): Promise<Report> {
   const useSlot = fn("useSlot");
-  return exploreRoles(() => {
-    const inside = new Value("i", 0), most = new Value("i", 0), sem = useSemaphore ? new Semaphore(2, { bounded: true }) : null;
-    return { roles: [0, 1, 2].map(() => [useSlot, [[inside, most, null], sem]]), observe: () => most.value };
-  }, { outcomes: ["undefined"], expected: (most: unknown) => (most as number) <= 2, start: false });
+  return exploreRoles(
+    () => {
+      const inside = new Value("i", 0),
+        most = new Value("i", 0),
+        sem = useSemaphore ? new Semaphore(2, { bounded: true }) : null;
+      return { roles: [0, 1, 2].map(() => [useSlot, [[inside, most, null], sem]]), observe: () => most.value };
+    },
+    { outcomes: ["undefined"], expected: (most: unknown) => (most as number) <= 2, start: false },
+  );
 }
 
 test("Semaphore(2) (cell 09-code08): at most two inside in every interleaving of three workers, and two together in some", async () => {
   const report = await slots(true);
   allSafe(report);
-  assert.ok(report.schedules.some((s) => s.observed === 2), "two can be inside together");
+  assert.ok(
+    report.schedules.some((s) => s.observed === 2),
+    "two can be inside together",
+  );
 });
 
 test("without the semaphore (cell 09-code08): some interleaving has all three inside at once", async () => {
   const report = await slots(false);
   assert.equal(report.complete, true);
-  assert.ok(report.schedules.some((s) => s.observed === 3), report.summary);
+  assert.ok(
+    report.schedules.some((s) => s.observed === 3),
+    report.summary,
+  );
 });
 
 /** The producer and the consumer of cell 09-code10, handing over 1..n through a one-item box. */
 async function handOver(consume: LessonFunction, n: number): Promise<Report> {
   const produce = fn("produce");
-  return exploreRoles(() => {
-    const cond = new Condition(), box = new Value("i", 0), done = new Event(), total = new Value("i", 0);
-    return { roles: [[produce, [cond, box, done, n]], [consume, [cond, box, done, total]]], observe: () => total.value };
-  }, { outcomes: ["undefined"], expected: (n * (n + 1)) / 2, start: false, maxSchedules: 20_000 });
+  return exploreRoles(
+    () => {
+      const cond = new Condition(),
+        box = new Value("i", 0),
+        done = new Event(),
+        total = new Value("i", 0);
+      return {
+        roles: [
+          [produce, [cond, box, done, n]],
+          [consume, [cond, box, done, total]],
+        ],
+        observe: () => total.value,
+      };
+    },
+    { outcomes: ["undefined"], expected: (n * (n + 1)) / 2, start: false, maxSchedules: 20_000 },
+  );
 }
 
 test("Condition and Event (cell 09-code10): the consumer gets every item and stops, in every interleaving", async () => {
@@ -90,7 +132,10 @@ test("the consumer that ignores `done` in its predicate (a broken variant) waits
   assert.notEqual(broken.source, consume.source, "the lesson's consumer looks at `done` in its predicate");
   const report = await handOver(broken, 2);
   assert.equal(report.complete, true);
-  assert.ok(report.schedules.some((s) => (s.errors ?? []).some((e) => e.includes("producer stuck"))), report.summary);
+  assert.ok(
+    report.schedules.some((s) => (s.errors ?? []).some((e) => e.includes("producer stuck"))),
+    report.summary,
+  );
 });
 
 // One sender of two messages: a second sender puts tens of thousands of interleavings inside the
@@ -99,10 +144,19 @@ test("the consumer that ignores `done` in its predicate (a broken variant) waits
 // touches the count, so nothing it receives is lost, whatever the interleaving.
 test("the owner and its queue (cell 09-code14): the owner counts every message, in every interleaving", async () => {
   const ownerOrSender = fn("ownerOrSender");
-  const report = await exploreRoles(() => {
-    const queue = new Queue();
-    return { roles: [[ownerOrSender, ["owner", queue, 2]], [ownerOrSender, ["sender", queue, 2]]], observe: (got) => got[0] };
-  }, { outcomes: ["0", "1", "2"], expected: "2", start: false, maxSchedules: 20_000 });
+  const report = await exploreRoles(
+    () => {
+      const queue = new Queue();
+      return {
+        roles: [
+          [ownerOrSender, ["owner", queue, 2]],
+          [ownerOrSender, ["sender", queue, 2]],
+        ],
+        observe: (got) => got[0],
+      };
+    },
+    { outcomes: ["0", "1", "2"], expected: "2", start: false, maxSchedules: 20_000 },
+  );
   allSafe(report);
 });
 
@@ -114,11 +168,23 @@ function sharedCounter(counter: SharedArray, n: number): number {
 
 test("without an owner (the broken variant): senders that add to a shared counter themselves lose messages", async () => {
   const broken: LessonFunction = { source: sharedCounter.toString(), cell: "test" };
-  const report = await exploreRoles(() => {
-    const counter = new SharedArray("i", 1);
-    return { roles: [[broken, [counter, 2]], [broken, [counter, 2]]], observe: () => counter.get(0) };
-  }, { outcomes: ["0"], expected: 4, watchArrays: true });
-  assert.ok(report.schedules.some((s) => (s.observed as number) < 4), report.summary);
+  const report = await exploreRoles(
+    () => {
+      const counter = new SharedArray("i", 1);
+      return {
+        roles: [
+          [broken, [counter, 2]],
+          [broken, [counter, 2]],
+        ],
+        observe: () => counter.get(0),
+      };
+    },
+    { outcomes: ["0"], expected: 4, watchArrays: true },
+  );
+  assert.ok(
+    report.schedules.some((s) => (s.observed as number) < 4),
+    report.summary,
+  );
 });
 
 const total = (balances: number[]) => balances.reduce((a, b) => a + b, 0);
@@ -126,10 +192,13 @@ const total = (balances: number[]) => balances.reduce((a, b) => a + b, 0);
 /** The bank with no lock (cell 09-code17b), every read and write of an account a point. */
 async function unlocked(plans: Transfer[][]): Promise<Report> {
   const transferUnlocked = fn("transferUnlocked");
-  return exploreRoles(() => {
-    const accounts = new SharedArray("i", new Array(10).fill(100));
-    return { roles: plans.map((plan) => [transferUnlocked, [accounts, plan, 1, null]]), observe: () => total(accounts.toArray()) };
-  }, { outcomes: ["done"], expected: 1000, watchArrays: true });
+  return exploreRoles(
+    () => {
+      const accounts = new SharedArray("i", new Array(10).fill(100));
+      return { roles: plans.map((plan) => [transferUnlocked, [accounts, plan, 1, null]]), observe: () => total(accounts.toArray()) };
+    },
+    { outcomes: ["done"], expected: 1000, watchArrays: true },
+  );
 }
 
 test("the bank without locks (cell 09-code17b): money appears and money vanishes, in some interleavings", async () => {
@@ -138,27 +207,42 @@ test("the bank without locks (cell 09-code17b): money appears and money vanishes
   const totals = new Set(opposite.schedules.map((s) => s.observed as number));
   assert.ok([...totals].some((t) => t > 1000) && [...totals].some((t) => t < 1000), [...totals].join(" "));
   const forced = await unlocked([[[0, 1, 10]], [[0, 2, 10]]]);
-  assert.ok(forced.schedules.some((s) => s.observed === 1010), "both read account 0 before either writes: 1010, as in the forced run");
+  assert.ok(
+    forced.schedules.some((s) => s.observed === 1010),
+    "both read account 0 before either writes: 1010, as in the forced run",
+  );
 });
 
 /** Balances after running the plans one after another. */
 function serial(plans: Transfer[][]): number[] {
   const balances = new Array(10).fill(100);
-  for (const plan of plans) for (const [from, to, amount] of plan) { balances[from] -= amount; balances[to] += amount; }
+  for (const plan of plans)
+    for (const [from, to, amount] of plan) {
+      balances[from] -= amount;
+      balances[to] += amount;
+    }
   return balances;
 }
 
 /** The bank with a lock per account (cell 09-code19); `watch`: every read and write of an account a point too. */
 async function locked(transferLocked: LessonFunction, plans: Transfer[][], ordered: boolean, watch = true): Promise<Report> {
-  return exploreRoles(() => {
-    const accounts = new SharedArray("i", new Array(10).fill(100));
-    const locks = Array.from({ length: 10 }, () => new Lock());
-    return {
-      roles: plans.map((plan) => [transferLocked, [accounts, locks, plan, ordered, null]]),
-      observe: (got) => ({ got, balances: accounts.toArray() }),
-      names: { lock0: locks[0], lock1: locks[1], lock2: locks[2] },
-    };
-  }, { outcomes: ["done", "timed out"], expected: { got: plans.map(() => "done"), balances: serial(plans) }, watchArrays: watch, maxSchedules: 20_000 });
+  return exploreRoles(
+    () => {
+      const accounts = new SharedArray("i", new Array(10).fill(100));
+      const locks = Array.from({ length: 10 }, () => new Lock());
+      return {
+        roles: plans.map((plan) => [transferLocked, [accounts, locks, plan, ordered, null]]),
+        observe: (got) => ({ got, balances: accounts.toArray() }),
+        names: { lock0: locks[0], lock1: locks[1], lock2: locks[2] },
+      };
+    },
+    {
+      outcomes: ["done", "timed out"],
+      expected: { got: plans.map(() => "done"), balances: serial(plans) },
+      watchArrays: watch,
+      maxSchedules: 20_000,
+    },
+  );
 }
 
 test("one global lock order (cell 09-code19, ordered): opposite transfers end as if run one after another, in every interleaving", async () => {
@@ -185,7 +269,10 @@ test("locks in inconsistent order (cell 09-code19): some interleaving times out;
   const transferLocked = fn("transferLocked");
   const timed = await locked(transferLocked, [[[0, 1, 3]], [[1, 0, 2]]], false);
   assert.equal(timed.complete, true);
-  assert.ok(timed.schedules.some((s) => (s.observed as { got: string[] }).got.includes("timed out")), timed.summary);
+  assert.ok(
+    timed.schedules.some((s) => (s.observed as { got: string[] }).got.includes("timed out")),
+    timed.summary,
+  );
   const hang = await locked(withoutTimeouts(transferLocked), [[[0, 1, 3]], [[1, 0, 2]]], false);
   assert.equal(hang.complete, true);
   const dead = hang.schedules.filter((s) => s.deadlock);

@@ -75,13 +75,23 @@ test("the one-point increment (`x.value += 1` in one step) explores to no bad sc
   assert.equal(blind.schedules.length, 2);
   const seen = await explored({ ...twoWorkers, fn: oneStep, valuePoints: true });
   assert.equal(seen.complete, true);
-  assert.ok(seen.schedules.some((s) => s.observed === 1), seen.summary);
+  assert.ok(
+    seen.schedules.some((s) => s.observed === 1),
+    seen.summary,
+  );
 });
 
 test("the increment under a lock: every schedule ends with 2 (the unlocked one is the test above)", async () => {
   const setup = () => {
-    const x = new Value("i", 0), lock = new Lock();
-    return { args: [[x, lock], [x, lock]], observe: () => x.value };
+    const x = new Value("i", 0),
+      lock = new Lock();
+    return {
+      args: [
+        [x, lock],
+        [x, lock],
+      ],
+      observe: () => x.value,
+    };
   };
   allSafe(await explored({ ...twoWorkers, setup, fn: lessonFunction("lockedIncrement") }));
 });
@@ -92,7 +102,8 @@ const lockOrders = (sameOrder: boolean) => ({
   fn: lessonFunction("twoLocks"),
   workers: 2,
   setup: () => {
-    const a = new Lock(), b = new Lock();
+    const a = new Lock(),
+      b = new Lock();
     return { args: [[a, b], sameOrder ? [a, b] : [b, a]], observe: () => 0, names: { a, b } };
   },
 });
@@ -113,20 +124,34 @@ const meeting = (rendezvous: (mine: Semaphore, theirs: Semaphore) => void) => ({
   workers: 2,
   expected: 0,
   setup: () => {
-    const a = new Semaphore(0), b = new Semaphore(0), arrived = new Value("i", 0), alone = new Value("i", 0);
-    return { args: [[a, b, arrived, alone, rendezvous], [b, a, arrived, alone, rendezvous]], observe: () => alone.value };
+    const a = new Semaphore(0),
+      b = new Semaphore(0),
+      arrived = new Value("i", 0),
+      alone = new Value("i", 0);
+    return {
+      args: [
+        [a, b, arrived, alone, rendezvous],
+        [b, a, arrived, alone, rendezvous],
+      ],
+      observe: () => alone.value,
+    };
   },
 });
 
 test("rendezvous: signal then wait is safe; wait then signal deadlocks; signal alone lets a worker go on alone", async () => {
   allSafe(await explored(meeting(lessonFunction("rendezvous") as never)));
-  const waitFirst = await explored(meeting((mine, theirs) => {
-    theirs.acquire();
-    mine.release();
-  }));
+  const waitFirst = await explored(
+    meeting((mine, theirs) => {
+      theirs.acquire();
+      mine.release();
+    }),
+  );
   assert.ok(waitFirst.deadlocks >= 1, waitFirst.summary);
   const noWait = await explored(meeting((mine) => mine.release()));
-  assert.ok(noWait.schedules.some((s) => !s.deadlock && (s.observed as number) >= 1), noWait.summary);
+  assert.ok(
+    noWait.schedules.some((s) => !s.deadlock && (s.observed as number) >= 1),
+    noWait.summary,
+  );
 });
 
 // ---- exercise 3: the multiplex -----------------------------------------------------------------
@@ -136,7 +161,9 @@ const multiplex = (make: () => Semaphore, visit: (m: Semaphore, room: () => void
   workers: 3,
   expected: (most: unknown) => (most as number) <= 2,
   setup: () => {
-    const m = make(), inside = new Value("i", 0), most = new Value("i", 0);
+    const m = make(),
+      inside = new Value("i", 0),
+      most = new Value("i", 0);
     return { args: [0, 1, 2].map(() => [m, inside, most, visit]), observe: () => most.value };
   },
 });
@@ -145,8 +172,16 @@ test("multiplex: Semaphore(2) never lets three in and lets two in together; with
   const right = await explored(multiplex(lessonFunction("newMultiplex") as () => Semaphore, lessonFunction("visit") as never));
   allSafe(right);
   assert.ok(right.schedules.some((s) => s.observed === 2));
-  const none = await explored(multiplex(() => new Semaphore(2), (_m, room) => room()));
-  assert.ok(none.schedules.some((s) => s.observed === 3), none.summary);
+  const none = await explored(
+    multiplex(
+      () => new Semaphore(2),
+      (_m, room) => room(),
+    ),
+  );
+  assert.ok(
+    none.schedules.some((s) => s.observed === 3),
+    none.summary,
+  );
 });
 
 // ---- exercise 4: readers and writers -----------------------------------------------------------
@@ -161,8 +196,13 @@ function room(roles: string[], lingering: boolean[], on: Switch, off: Switch) {
     maxSchedules: 50_000,
     setup: () => {
       const r = {
-        readers: new Value("i", 0), mutex: new Semaphore(1), roomEmpty: new Semaphore(1),
-        reading: new Value("i", 0), writing: new Value("i", 0), clash: new Value("i", 0), together: new Value("i", 0),
+        readers: new Value("i", 0),
+        mutex: new Semaphore(1),
+        roomEmpty: new Semaphore(1),
+        reading: new Value("i", 0),
+        writing: new Value("i", 0),
+        clash: new Value("i", 0),
+        together: new Value("i", 0),
       };
       return {
         args: roles.map((role, w) => [role, lingering[w], r, on, off]),
@@ -186,19 +226,31 @@ test("the lightswitch, in the three casts of the check: no writer with anyone, t
     valuePoints: true,
     expected: { readers: 0, roomEmpty: 1 },
     setup: () => {
-      const readers = new Value("i", 1), mutex = new Semaphore(1), roomEmpty = new Semaphore(0);
-      return { args: [false, true].map((arriving) => [arriving, readers, mutex, roomEmpty, lightOn, lightOff]), observe: () => ({ readers: readers.value, roomEmpty: roomEmpty.value }) };
+      const readers = new Value("i", 1),
+        mutex = new Semaphore(1),
+        roomEmpty = new Semaphore(0);
+      return {
+        args: [false, true].map((arriving) => [arriving, readers, mutex, roomEmpty, lightOn, lightOff]),
+        observe: () => ({ readers: readers.value, roomEmpty: roomEmpty.value }),
+      };
     },
   });
   allSafe(count);
 });
 
-test("the lightswitch with the whole cast at once: two lingering writers and two readers, every schedule safe", { timeout: 600_000 }, async () => {
-  // Several thousand schedules: a time limit of its own, far above what they take.
-  const all = await explored({ ...room(["writer", "writer", "reader", "reader"], [true, true, true, false], lightOn, lightOff), timeoutMs: 500_000 });
-  allSafe(all);
-  assert.ok(together(all));
-});
+test(
+  "the lightswitch with the whole cast at once: two lingering writers and two readers, every schedule safe",
+  { timeout: 600_000 },
+  async () => {
+    // Several thousand schedules: a time limit of its own, far above what they take.
+    const all = await explored({
+      ...room(["writer", "writer", "reader", "reader"], [true, true, true, false], lightOn, lightOff),
+      timeoutMs: 500_000,
+    });
+    allSafe(all);
+    assert.ok(together(all));
+  },
+);
 
 test("readers that ignore roomEmpty share the room with a writer; readers that each take roomEmpty never read together", async () => {
   const countOnly: Switch = (readers, mutex) => {
@@ -212,8 +264,18 @@ test("readers that ignore roomEmpty share the room with a writer; readers that e
     mutex.release();
   };
   const ignoring = await explored(room(["writer", "reader", "reader"], [false, true, false], countOnly, uncountOnly));
-  assert.ok(ignoring.schedules.some((s) => (s.observed as { clash: number }).clash > 0), ignoring.summary);
-  const plain = await explored(room(["writer", "reader", "reader"], [false, true, false], (_r, _m, roomEmpty) => roomEmpty.acquire(), (_r, _m, roomEmpty) => roomEmpty.release()));
+  assert.ok(
+    ignoring.schedules.some((s) => (s.observed as { clash: number }).clash > 0),
+    ignoring.summary,
+  );
+  const plain = await explored(
+    room(
+      ["writer", "reader", "reader"],
+      [false, true, false],
+      (_r, _m, roomEmpty) => roomEmpty.acquire(),
+      (_r, _m, roomEmpty) => roomEmpty.release(),
+    ),
+  );
   allSafe(plain);
   assert.equal(together(plain), false, "a plain mutex keeps readers apart: the check's second condition is what rejects it");
 });
@@ -245,13 +307,19 @@ test("writers can starve (the book's 4.2.3): a reader can come in while a writer
     fn: overtaking,
     workers: 3,
     setup: () => {
-      const st = new SharedArray("i", 2), readers = new Value("i", 0), mutex = new Semaphore(1), roomEmpty = new Semaphore(1);
+      const st = new SharedArray("i", 2),
+        readers = new Value("i", 0),
+        mutex = new Semaphore(1),
+        roomEmpty = new Semaphore(1);
       return { args: ["writer", "reader", "reader"].map((role) => [role, st, readers, mutex, roomEmpty]), observe: () => st.get(1) };
     },
   });
   assert.equal(report.complete, true);
   assert.equal(report.deadlocks, 0);
-  assert.ok(report.schedules.some((s) => s.observed === 1), "a reader overtook the waiting writer");
+  assert.ok(
+    report.schedules.some((s) => s.observed === 1),
+    "a reader overtook the waiting writer",
+  );
 });
 
 // ---- section 4: the limits of the model --------------------------------------------------------
@@ -269,8 +337,16 @@ test("release(), set() and Value writes are no points: two workers with one poin
     fn: quiet,
     workers: 2,
     setup: () => {
-      const lock = new Lock(), event = new Event(), x = new Value("i", 0);
-      return { args: [[lock, event, x], [lock, event, x]], observe: () => x.value };
+      const lock = new Lock(),
+        event = new Event(),
+        x = new Value("i", 0);
+      return {
+        args: [
+          [lock, event, x],
+          [lock, event, x],
+        ],
+        observe: () => x.value,
+      };
     },
   });
   assert.equal(report.complete, true);
@@ -293,7 +369,10 @@ test("code before a worker's first point runs before the schedule, worker 0's fi
     },
   });
   assert.equal(report.schedules.length, 6);
-  assert.ok(report.schedules.every((s) => JSON.stringify(s.start) === "[3,0,1,2]"), JSON.stringify(report.schedules.map((s) => s.start)));
+  assert.ok(
+    report.schedules.every((s) => JSON.stringify(s.start) === "[3,0,1,2]"),
+    JSON.stringify(report.schedules.map((s) => s.start)),
+  );
 });
 
 test("a timed wait times out only where no worker can go on: the model never lets it expire while another can still move", async () => {
@@ -310,10 +389,20 @@ test("a timed wait times out only where no worker can go on: the model never let
     fn: late,
     workers: 2,
     setup: () => {
-      const ready = new Event(), timedOut = new Value("i", 0);
-      return { args: [[0, ready, timedOut], [1, ready, timedOut]], observe: () => timedOut.value };
+      const ready = new Event(),
+        timedOut = new Value("i", 0);
+      return {
+        args: [
+          [0, ready, timedOut],
+          [1, ready, timedOut],
+        ],
+        observe: () => timedOut.value,
+      };
     },
   });
   assert.equal(report.complete, true);
-  assert.ok(report.schedules.every((s) => s.observed === 0), report.summary);
+  assert.ok(
+    report.schedules.every((s) => s.observed === 0),
+    report.summary,
+  );
 });

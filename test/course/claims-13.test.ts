@@ -90,7 +90,10 @@ test("without a check, a holder paused past its lease overwrites the other's wri
   const report = await explore(options(NOTHING, AFTER_READ));
   assert.equal(report.complete, true);
   assert.ok(report.anomalies >= 1, report.summary);
-  assert.ok(report.schedules.every((s) => s.observed === 1 || s.observed === 2), "each holder adds 1 once, or is overwritten");
+  assert.ok(
+    report.schedules.every((s) => s.observed === 1 || s.observed === 2),
+    "each holder adds 1 once, or is overwritten",
+  );
   assert.equal((await replay({ ...options(NOTHING, AFTER_READ), order: ORDER_1 })).observed, 1, "the lesson's order 1");
   assert.equal(exploringThreads(), 0);
 });
@@ -164,7 +167,9 @@ test("no dollar sign outside code in the lesson's markdown, and none in its hint
   const problems: string[] = [];
   cells.forEach((c, i) => {
     if (c.cell_type === "markdown") {
-      const prose = text(c).replace(/```[\s\S]*?```/g, "").replace(/(`+)[^`]*?\1/g, "");
+      const prose = text(c)
+        .replace(/```[\s\S]*?```/g, "")
+        .replace(/(`+)[^`]*?\1/g, "");
       if (prose.includes("$")) problems.push(`cell ${i}: ${prose.slice(prose.indexOf("$") - 30, prose.indexOf("$") + 30)}`);
     }
     const hints = /\{\s*hints?:[\s\S]*$/.exec(c.cell_type === "code" && c.metadata.nbgrader?.grade ? text(c) : "");

@@ -26,7 +26,11 @@ test("both database lessons run against the server of DATABASE_URL and leave no 
       assert.ok(used[0].commits > 1000, `the lessons' transactions ran on this server (${used[0].commits} commits)`);
       // DATABASE_URL is the class database too: the lessons' series of trials went to the class's table.
       const { rows: sent } = await client.query("SELECT DISTINCT lesson FROM race_lab_class.outcomes ORDER BY lesson");
-      assert.deepEqual(sent.map((r) => r.lesson), ["12-database-races", "13-locks-across-machines"], "the lessons' records in the class's statistics");
+      assert.deepEqual(
+        sent.map((r) => r.lesson),
+        ["12-database-races", "13-locks-across-machines"],
+        "the lessons' records in the class's statistics",
+      );
     } finally {
       await client.end();
     }

@@ -42,7 +42,14 @@ async function answersOf(lesson: string): Promise<LessonAnswers | null> {
 }
 
 function codeCell(source: string, tags: string[] = []): Cell {
-  return { cell_type: "code", id: `answer-${Math.random().toString(36).slice(2, 10)}`, metadata: tags.length ? { tags } : {}, source: sourceLines(source), outputs: [], execution_count: null } as unknown as Cell;
+  return {
+    cell_type: "code",
+    id: `answer-${Math.random().toString(36).slice(2, 10)}`,
+    metadata: tags.length ? { tags } : {},
+    source: sourceLines(source),
+    outputs: [],
+    execution_count: null,
+  } as unknown as Cell;
 }
 
 /** The cells that try one answer: its solution cell, the exercise's harness cells, its test cell. */
@@ -63,10 +70,14 @@ function tryAnswer(nb: Notebook, exercise: string, answer: Answer, kind: "wrong"
 function runHarness(files: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     let output = "";
-    const child = spawn(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-outcome-check", "--timeout", "120", ...files], {
-      cwd: ROOT,
-      env: { ...process.env, RACE_LAB_SLOW_CELL_S: "off" },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-outcome-check", "--timeout", "120", ...files],
+      {
+        cwd: ROOT,
+        env: { ...process.env, RACE_LAB_SLOW_CELL_S: "off" },
+      },
+    );
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     const timer = setTimeout(() => child.kill("SIGTERM"), 1_500_000);
@@ -93,7 +104,8 @@ test("every exercise lists at least two wrong answers and a second correct form 
       problems.push(`${lesson}: no instructor/answers/${lesson.replace(/\.ipynb$/, ".ts")}`);
       continue;
     }
-    for (const id of Object.keys(answers)) if (!exercises.includes(id)) problems.push(`${lesson}: answers for ${id}, which the lesson does not have`);
+    for (const id of Object.keys(answers))
+      if (!exercises.includes(id)) problems.push(`${lesson}: answers for ${id}, which the lesson does not have`);
     for (const id of exercises) {
       const a = answers[id];
       if (!a) {
@@ -132,5 +144,9 @@ test("each exercise's check rejects every wrong answer and accepts every right o
   }
   if (files.length === 0) return;
   const { code, output } = await runHarness(files);
-  assert.equal(code, 0, `a check let a wrong answer through or turned a right one away (a cell named "check of … wrong answer" that "did not fail" passed a wrong answer):\n${output}`);
+  assert.equal(
+    code,
+    0,
+    `a check let a wrong answer through or turned a right one away (a cell named "check of … wrong answer" that "did not fail" passed a wrong answer):\n${output}`,
+  );
 });

@@ -62,7 +62,9 @@ before(async () => {
   ];
   const out = path.join(WORK, "out");
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "120", "--out", out, ...files], { cwd: ROOT });
+    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "120", "--out", out, ...files], {
+      cwd: ROOT,
+    });
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     const timer = setTimeout(() => child.kill("SIGTERM"), 600_000);

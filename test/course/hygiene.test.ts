@@ -9,8 +9,8 @@ import path from "node:path";
 import { findHarnessPython } from "../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const NOTEBOOKS = path.join(ROOT, "notebooks");     // the student versions (generated, committed)
-const INSTRUCTOR = path.join(ROOT, "instructor");   // the lessons' source: solutions and hidden tests
+const NOTEBOOKS = path.join(ROOT, "notebooks"); // the student versions (generated, committed)
+const INSTRUCTOR = path.join(ROOT, "instructor"); // the lessons' source: solutions and hidden tests
 const FIXTURES = path.join(ROOT, "test", "fixtures");
 const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
 const CELL_KEYS: Record<string, string[]> = {
@@ -34,7 +34,8 @@ export function hygieneProblems(file: string): string[] {
   }
   if (!isObject(nb)) return ["not a JSON object"];
   if (nb.nbformat !== 4 || nb.nbformat_minor !== 5) problems.push(`nbformat ${nb.nbformat}.${nb.nbformat_minor}, not 4.5`);
-  for (const key of Object.keys(nb)) if (!["cells", "metadata", "nbformat", "nbformat_minor"].includes(key)) problems.push(`unknown top-level key ${key}`);
+  for (const key of Object.keys(nb))
+    if (!["cells", "metadata", "nbformat", "nbformat_minor"].includes(key)) problems.push(`unknown top-level key ${key}`);
   const kernelspec = isObject(nb.metadata) ? nb.metadata.kernelspec : undefined;
   if (!isObject(kernelspec) || kernelspec.name !== "tslab" || kernelspec.language !== "typescript") {
     problems.push(`kernelspec is ${JSON.stringify(kernelspec)}, not tslab (TypeScript)`);
@@ -52,7 +53,8 @@ export function hygieneProblems(file: string): string[] {
     else ids.add(cell.id);
     if (!isObject(cell.metadata)) problems.push(`${at}: metadata is not an object`);
     const source = cell.source;
-    if (!(typeof source === "string" || (Array.isArray(source) && source.every((s) => typeof s === "string")))) problems.push(`${at}: source is not text`);
+    if (!(typeof source === "string" || (Array.isArray(source) && source.every((s) => typeof s === "string"))))
+      problems.push(`${at}: source is not text`);
     for (const key of Object.keys(cell)) if (!allowed.includes(key)) problems.push(`${at}: unexpected key ${key} in a ${type} cell`);
     if (type === "code") {
       if (!Array.isArray(cell.outputs)) problems.push(`${at}: outputs missing`);
@@ -66,7 +68,11 @@ export function hygieneProblems(file: string): string[] {
 }
 
 function nbClean(files: string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "nb-clean.mjs"), "--check", ...files], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "nb-clean.mjs"), "--check", ...files], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
@@ -101,11 +107,14 @@ const cleanFixtures = readdirSync(FIXTURES)
   .map((f) => path.join(FIXTURES, f));
 
 test("the course has notebooks, starting with 00-welcome", () => {
-  for (const dir of ["instructor", "notebooks"]) assert.ok(lessons.includes(path.join(ROOT, dir, "00-welcome.ipynb")), `${dir}/00-welcome.ipynb is missing`);
+  for (const dir of ["instructor", "notebooks"])
+    assert.ok(lessons.includes(path.join(ROOT, dir, "00-welcome.ipynb")), `${dir}/00-welcome.ipynb is missing`);
 });
 
 test("every notebook is clean: 4.5, cell ids, kernelspec tslab, no outputs, null execution counts", () => {
-  const report = [...lessons, ...cleanFixtures].map((f) => ({ file: path.relative(ROOT, f), problems: hygieneProblems(f) })).filter((r) => r.problems.length > 0);
+  const report = [...lessons, ...cleanFixtures]
+    .map((f) => ({ file: path.relative(ROOT, f), problems: hygieneProblems(f) }))
+    .filter((r) => r.problems.length > 0);
   assert.deepEqual(report, [], "run `npm run nb:clean`, then fix what remains");
 });
 
@@ -123,8 +132,14 @@ test("every notebook passes nbformat's schema validation", (t) => {
 test("the checks catch a notebook with outputs and execution counts", () => {
   const dirty = path.join(FIXTURES, "dirty-outputs.ipynb");
   const problems = hygieneProblems(dirty);
-  assert.ok(problems.some((p) => /cell 1: has 1 output/.test(p)), problems.join("\n"));
-  assert.ok(problems.some((p) => /execution_count is 3, not null/.test(p)), problems.join("\n"));
+  assert.ok(
+    problems.some((p) => /cell 1: has 1 output/.test(p)),
+    problems.join("\n"),
+  );
+  assert.ok(
+    problems.some((p) => /execution_count is 3, not null/.test(p)),
+    problems.join("\n"),
+  );
   const r = nbClean([dirty]);
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /dirty-outputs\.ipynb: not clean/);
@@ -133,7 +148,15 @@ test("the checks catch a notebook with outputs and execution counts", () => {
 test("the checks catch an invalid structure", (t) => {
   const invalid = path.join(FIXTURES, "invalid-structure.ipynb");
   const problems = hygieneProblems(invalid).join("\n");
-  for (const expected of [/nbformat 4\.4, not 4\.5/, /not tslab/, /cell 0: missing or invalid id/, /cell 0: outputs missing/, /cell 1: missing or invalid id "not a valid id!"/, /cell 1: unexpected key outputs/, /cell 2: unknown cell_type "diagram"/]) {
+  for (const expected of [
+    /nbformat 4\.4, not 4\.5/,
+    /not tslab/,
+    /cell 0: missing or invalid id/,
+    /cell 0: outputs missing/,
+    /cell 1: missing or invalid id "not a valid id!"/,
+    /cell 1: unexpected key outputs/,
+    /cell 2: unknown cell_type "diagram"/,
+  ]) {
     assert.match(problems, expected);
   }
   const errors = nbformatErrors([invalid]);

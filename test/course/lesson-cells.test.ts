@@ -10,7 +10,10 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const MAX_LINES = 25;
 const MEDIAN_BELOW = 12;
 
-interface Cell { cell_type: string; source: string | string[] }
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+}
 
 /** Lines of a cell's source, without the trailing newline's empty line. */
 function linesOf(cell: Cell): number {
@@ -20,10 +23,15 @@ function linesOf(cell: Cell): number {
 
 function codeCells(folder: string): Array<{ where: string; lines: number }> {
   const dir = path.join(ROOT, folder);
-  return readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().flatMap((file) => {
-    const cells = (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { cells: Cell[] }).cells;
-    return cells.flatMap((cell, i) => (cell.cell_type === "code" ? [{ where: `${folder}/${file} cell ${i}`, lines: linesOf(cell) }] : []));
-  });
+  return readdirSync(dir)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .flatMap((file) => {
+      const cells = (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { cells: Cell[] }).cells;
+      return cells.flatMap((cell, i) =>
+        cell.cell_type === "code" ? [{ where: `${folder}/${file} cell ${i}`, lines: linesOf(cell) }] : [],
+      );
+    });
 }
 
 function median(values: number[]): number {
@@ -36,7 +44,10 @@ for (const folder of ["instructor", "notebooks"]) {
   test(`${folder}/: no code cell over ${MAX_LINES} lines, median under ${MEDIAN_BELOW}`, () => {
     const cells = codeCells(folder);
     assert.ok(cells.length > 100, `${folder}/ holds the lessons' code cells`);
-    assert.deepEqual(cells.filter((c) => c.lines > MAX_LINES).map((c) => `${c.where}: ${c.lines} lines`), []);
+    assert.deepEqual(
+      cells.filter((c) => c.lines > MAX_LINES).map((c) => `${c.where}: ${c.lines} lines`),
+      [],
+    );
     assert.ok(median(cells.map((c) => c.lines)) < MEDIAN_BELOW, `median ${median(cells.map((c) => c.lines))} lines`);
   });
 }

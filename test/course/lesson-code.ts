@@ -49,7 +49,9 @@ export function lessonFunction(lesson: string, name: string): LessonFunction {
     };
     visit(found);
     const head = used.size > 0 ? `import { ${[...used].join(", ")} } from "race-lab";\n` : "";
-    const js = ts.transpileModule(head + declaration, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const js = ts.transpileModule(head + declaration, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     const fn = new Function("require", "exports", `${js}\nreturn ${name};`)(require, {}) as (...args: unknown[]) => unknown;
     return { source: Function.prototype.toString.call(fn), cell: cell.metadata.nbgrader?.grade_id ?? "?" };
   }
@@ -81,17 +83,36 @@ export interface RoleOptions {
 }
 
 /** A watched SharedArray: every read and write is a point where the explorer may run another worker. */
-function watched(array: { get(i: number): number; set(i: number, x: number): void; length: number; toArray(): number[] }, s: { point(label: string): void }) {
+function watched(
+  array: { get(i: number): number; set(i: number, x: number): void; length: number; toArray(): number[] },
+  s: { point(label: string): void },
+) {
   return {
     length: array.length,
-    get: (i: number) => { s.point(`read [${i}]`); return array.get(i); },
-    set: (i: number, x: number) => { s.point(`write [${i}]`); array.set(i, x); },
+    get: (i: number) => {
+      s.point(`read [${i}]`);
+      return array.get(i);
+    },
+    set: (i: number, x: number) => {
+      s.point(`write [${i}]`);
+      array.set(i, x);
+    },
     toArray: () => array.toArray(),
   };
 }
 
 /** The function every explored worker runs: its role's lesson function, rebuilt from source. */
-async function playRole(source: string, args: unknown[], outcomes: string[], returned: { set(i: number, x: number): void }, me: number, start: boolean, watch: boolean, watchSource: string, s: any): Promise<void> {
+async function playRole(
+  source: string,
+  args: unknown[],
+  outcomes: string[],
+  returned: { set(i: number, x: number): void },
+  me: number,
+  start: boolean,
+  watch: boolean,
+  watchSource: string,
+  s: any,
+): Promise<void> {
   const lab = require("race-lab");
   if (start) s.point("start");
   const wrap = lab.rebuildFunction(watchSource);
@@ -120,7 +141,16 @@ export async function exploreRoles(make: () => Roles, options: RoleOptions) {
       const m = make();
       const returned = new SharedArray("i", new Array(workers).fill(-1));
       const texts = () => returned.toArray().map((i) => options.outcomes[i] ?? "-");
-      const args = m.roles.map(([fn, a], me) => [fn.source, a, options.outcomes, returned, me, options.start ?? true, options.watchArrays ?? false, watched.toString()]);
+      const args = m.roles.map(([fn, a], me) => [
+        fn.source,
+        a,
+        options.outcomes,
+        returned,
+        me,
+        options.start ?? true,
+        options.watchArrays ?? false,
+        watched.toString(),
+      ]);
       return { args, observe: () => (m.observe ? m.observe(texts()) : texts()), ...(m.names ? { names: m.names } : {}) };
     },
   });

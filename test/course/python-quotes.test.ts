@@ -9,8 +9,22 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const ORIGINALS = [path.resolve(ROOT, "..", "shared", "python-lessons"), path.resolve(ROOT, "..", "..", "shared", "python-lessons")].find(existsSync);
-const LESSONS = ["00-welcome", "01-race-conditions", "02-file-write-conflicts", "03-file-locks", "04-shared-value", "05-decorators", "06-no-gil", "07-managers-and-proxies", "08-timing-races", "09-process-safety", "10-what-workers-share"];
+const ORIGINALS = [path.resolve(ROOT, "..", "shared", "python-lessons"), path.resolve(ROOT, "..", "..", "shared", "python-lessons")].find(
+  existsSync,
+);
+const LESSONS = [
+  "00-welcome",
+  "01-race-conditions",
+  "02-file-write-conflicts",
+  "03-file-locks",
+  "04-shared-value",
+  "05-decorators",
+  "06-no-gil",
+  "07-managers-and-proxies",
+  "08-timing-races",
+  "09-process-safety",
+  "10-what-workers-share",
+];
 
 /** The quoted passages of a notebook's Markdown cells. */
 export function quotedPassages(markdown: string): string[] {
@@ -41,7 +55,10 @@ const skip = ORIGINALS || process.env.CI === "true" ? false : "no shared/python-
 
 test("every quote of the Python originals in the lessons is exact", { skip }, () => {
   assert.ok(ORIGINALS, "the Python originals (../shared/python-lessons/) are missing: CI must have them beside the clone");
-  const originals = readdirSync(ORIGINALS!).filter((f) => f.endsWith(".txt")).map((f) => readFileSync(path.join(ORIGINALS!, f), "utf8")).join("\n");
+  const originals = readdirSync(ORIGINALS!)
+    .filter((f) => f.endsWith(".txt"))
+    .map((f) => readFileSync(path.join(ORIGINALS!, f), "utf8"))
+    .join("\n");
   const problems: string[] = [];
   for (const lesson of LESSONS) {
     const nb = JSON.parse(readFileSync(path.join(ROOT, "instructor", `${lesson}.ipynb`), "utf8"));

@@ -13,15 +13,26 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const INSTRUCTOR = path.join(ROOT, "instructor");
 const NOTEBOOKS = path.join(ROOT, "notebooks");
 const WORK = path.join(ROOT, "test-artifacts", `student-notebooks-${process.pid}`);
-const names = readdirSync(INSTRUCTOR).filter((f) => f.endsWith(".ipynb")).sort();
+const names = readdirSync(INSTRUCTOR)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
 function release(...args: string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 test("notebooks/ is exactly what `npm run release` makes of instructor/", () => {
-  assert.deepEqual(readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort(), names);
+  assert.deepEqual(
+    readdirSync(NOTEBOOKS)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort(),
+    names,
+  );
   const r = release("--check");
   assert.equal(r.code, 0, r.out);
 });
@@ -67,7 +78,8 @@ test("every solution code cell registers itself with solutionCell(<its exercise>
     cells.forEach((cell, i) => {
       if (roleOf(cell) !== "solution" || cell.cell_type !== "code") return;
       const id = nbgraderOf(cell)!.grade_id.replace(/-solution$/, "");
-      if (!new RegExp(`^solutionCell\\("${id}"\\);`, "m").test(cellText(cell))) problems.push(`${name} cell ${i}: no line solutionCell("${id}"); (first, after the imports)`);
+      if (!new RegExp(`^solutionCell\\("${id}"\\);`, "m").test(cellText(cell)))
+        problems.push(`${name} cell ${i}: no line solutionCell("${id}"); (first, after the imports)`);
       const later = cells.slice(i + 1).some((c) => roleOf(c) === "test" && cellText(c).includes(`check("${id}"`));
       if (!later) problems.push(`${name} cell ${i}: no test cell after it calls check("${id}", …)`);
     });

@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
     const server = net.createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const { port } = (server.address() as net.AddressInfo);
+      const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
   });
@@ -77,9 +77,15 @@ async function startCourse(port: number, labDir: string): Promise<Course> {
   // ignores these.
   const settings = path.join(labDir, "settings");
   mkdirSync(path.join(settings, "@jupyterlab", "docmanager-extension"), { recursive: true });
-  writeFileSync(path.join(settings, "@jupyterlab", "docmanager-extension", "plugin.jupyterlab-settings"), JSON.stringify({ autosave: false }));
+  writeFileSync(
+    path.join(settings, "@jupyterlab", "docmanager-extension", "plugin.jupyterlab-settings"),
+    JSON.stringify({ autosave: false }),
+  );
   mkdirSync(path.join(settings, "@jupyterlab", "apputils-extension"), { recursive: true });
-  writeFileSync(path.join(settings, "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false" }));
+  writeFileSync(
+    path.join(settings, "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"),
+    JSON.stringify({ fetchNews: "false" }),
+  );
   // RACE_LAB_E2E_APP=lab|classic asks `npm start` for that app (it fails when it is not installed).
   const appFlag = process.env.RACE_LAB_E2E_APP ? [`--${process.env.RACE_LAB_E2E_APP}`] : [];
   const child = spawn("npm", ["start", "--", "--no-browser", "--port", String(port), ...appFlag], {
@@ -99,7 +105,10 @@ async function startCourse(port: number, labDir: string): Promise<Course> {
   let text = "";
   const output = () => text;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${text}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start printed no URL within ${START_TIMEOUT_MS / 1000} s:\n${text}`)),
+      START_TIMEOUT_MS,
+    );
     const look = (chunk: Buffer) => {
       text += chunk.toString();
       // Classic: http://127.0.0.1:N/?token=…; Lab / Notebook 7: http://127.0.0.1:N/lab?token=… (or /tree?token=…)

@@ -48,11 +48,17 @@ function gradeSubmission(): Feedback {
   console.log(`npm run grade:\n${printed.trim()}`);
   assert.equal(r.status, 0, `the grader graded the submission:\n${printed}`);
   assert.match(printed, new RegExp(`${EXERCISE}-test\\s+2/2\\s+passed`), "the solved exercise earned its points");
-  assert.match(printed, /04-ex2-test\s+0\/2\s+failed: \S+: 04-ex2: not solved — the exercise still has its stub/, "the others are still stubs");
+  assert.match(
+    printed,
+    /04-ex2-test\s+0\/2\s+failed: \S+: 04-ex2: not solved — the exercise still has its stub/,
+    "the others are still stubs",
+  );
   const [name, ...more] = readdirSync(path.join(out, "feedback"));
   assert.ok(name && more.length === 0, "one feedback notebook for one submission");
   const file = path.relative(ROOT, path.join(out, "feedback", name));
-  const feedback = JSON.parse(readFileSync(path.join(ROOT, file), "utf8")) as { cells: { outputs?: { data?: Record<string, string | string[]> }[] }[] };
+  const feedback = JSON.parse(readFileSync(path.join(ROOT, file), "utf8")) as {
+    cells: { outputs?: { data?: Record<string, string | string[]> }[] }[];
+  };
   const charts: string[] = [];
   for (const cell of feedback.cells) {
     for (const output of cell.outputs ?? []) {
@@ -60,7 +66,13 @@ function gradeSubmission(): Feedback {
       if (svg === undefined) continue;
       const description = /aria-label="([^"]*)"/.exec([svg].flat().join(""))?.[1];
       assert.ok(description, "every chart of the course carries a description");
-      charts.push(description.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"));
+      charts.push(
+        description
+          .replace(/&quot;/g, '"')
+          .replace(/&lt;/g, "<")
+          .replace(/&gt;/g, ">")
+          .replace(/&amp;/g, "&"),
+      );
     }
   }
   assert.ok(charts.length >= 3, `the feedback of ${LESSON} holds its charts (found ${charts.length})`);
@@ -73,43 +85,59 @@ async function untrusted(page: Page, app: App): Promise<boolean> {
   return (await page.locator('.jp-StatusItem-trust[title^="Notebook not trusted"]').count()) === 1;
 }
 
-test("feedback: a graded notebook, opened untrusted as the student gets it, shows its charts with their descriptions", { timeout: 900_000 }, async () => {
-  try {
-    const feedback = gradeSubmission();
-    await withCourse([feedback.file], async (context, course) => {
-      const { page, app } = await openNotebook(context, course, notebookUrl(course, feedback.file), feedback.file);
-      try {
-        assert.ok(await untrusted(page, app), "the app opens the grader's notebook untrusted");
-        // Every cell scrolled through once, as a student reading it would: Lab lays out only what was on screen.
-        const cells = page.locator(inNotebook(app, DOM[app].cell));
-        for (let i = 0, n = await cells.count(); i < n; i++) await cells.nth(i).scrollIntoViewIfNeeded();
-        await sleep(1_000);
-        const images = page.locator(inNotebook(app, `${DOM[app].output} img[src^="data:image/svg+xml"]`));
-        const shown: { alt: string; width: number; height: number; decoded: boolean }[] = [];
-        for (let i = 0, n = await images.count(); i < n; i++) {
-          const image = images.nth(i);
-          await image.scrollIntoViewIfNeeded();
-          const box = await image.boundingBox();
-          const { alt, decoded } = await image.evaluate((el: any) => ({ alt: el.alt as string, decoded: el.complete && el.naturalWidth > 0 }));
-          shown.push({ alt, width: box?.width ?? 0, height: box?.height ?? 0, decoded });
+test(
+  "feedback: a graded notebook, opened untrusted as the student gets it, shows its charts with their descriptions",
+  { timeout: 900_000 },
+  async () => {
+    try {
+      const feedback = gradeSubmission();
+      await withCourse([feedback.file], async (context, course) => {
+        const { page, app } = await openNotebook(context, course, notebookUrl(course, feedback.file), feedback.file);
+        try {
+          assert.ok(await untrusted(page, app), "the app opens the grader's notebook untrusted");
+          // Every cell scrolled through once, as a student reading it would: Lab lays out only what was on screen.
+          const cells = page.locator(inNotebook(app, DOM[app].cell));
+          for (let i = 0, n = await cells.count(); i < n; i++) await cells.nth(i).scrollIntoViewIfNeeded();
+          await sleep(1_000);
+          const images = page.locator(inNotebook(app, `${DOM[app].output} img[src^="data:image/svg+xml"]`));
+          const shown: { alt: string; width: number; height: number; decoded: boolean }[] = [];
+          for (let i = 0, n = await images.count(); i < n; i++) {
+            const image = images.nth(i);
+            await image.scrollIntoViewIfNeeded();
+            const box = await image.boundingBox();
+            const { alt, decoded } = await image.evaluate((el: any) => ({
+              alt: el.alt as string,
+              decoded: el.complete && el.naturalWidth > 0,
+            }));
+            shown.push({ alt, width: box?.width ?? 0, height: box?.height ?? 0, decoded });
+          }
+          console.log(
+            `feedback (${app}): ${feedback.charts.length} charts in the file, ${shown.length} shown: ${shown.map((s) => `${Math.round(s.width)}×${Math.round(s.height)}`).join(", ")}`,
+          );
+          assert.deepEqual(
+            shown.map((s) => s.alt),
+            feedback.charts,
+            "each chart is shown, with its description as alt text",
+          );
+          for (const s of shown) {
+            assert.ok(
+              s.decoded && s.width > 50 && s.height > 20,
+              `the chart "${s.alt.slice(0, 60)}…" is drawn (${s.width}×${s.height}, decoded: ${s.decoded})`,
+            );
+          }
+          assert.doesNotMatch(await page.locator(DOM[app].notebook).innerText(), /Cannot display an untrusted/, "no output asks for trust");
+          await images.first().evaluate((el) => el.scrollIntoView({ block: "center" }));
+          await sleep(300);
+          await page.screenshot({ path: path.join(ARTIFACTS, `e2e-feedback-${app}.png`) });
+        } catch (err) {
+          await page.screenshot({ path: path.join(ARTIFACTS, `e2e-feedback-${app}-failed.png`) }).catch(() => {});
+          throw err;
+        } finally {
+          await page.close().catch(() => {});
         }
-        console.log(`feedback (${app}): ${feedback.charts.length} charts in the file, ${shown.length} shown: ${shown.map((s) => `${Math.round(s.width)}×${Math.round(s.height)}`).join(", ")}`);
-        assert.deepEqual(shown.map((s) => s.alt), feedback.charts, "each chart is shown, with its description as alt text");
-        for (const s of shown) {
-          assert.ok(s.decoded && s.width > 50 && s.height > 20, `the chart "${s.alt.slice(0, 60)}…" is drawn (${s.width}×${s.height}, decoded: ${s.decoded})`);
-        }
-        assert.doesNotMatch(await page.locator(DOM[app].notebook).innerText(), /Cannot display an untrusted/, "no output asks for trust");
-        await images.first().evaluate((el) => el.scrollIntoView({ block: "center" }));
-        await sleep(300);
-        await page.screenshot({ path: path.join(ARTIFACTS, `e2e-feedback-${app}.png`) });
-      } catch (err) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `e2e-feedback-${app}-failed.png`) }).catch(() => {});
-        throw err;
-      } finally {
-        await page.close().catch(() => {});
-      }
-    });
-  } finally {
-    rmSync(WORK, { recursive: true, force: true });
-  }
-});
+      });
+    } finally {
+      rmSync(WORK, { recursive: true, force: true });
+    }
+  },
+);

@@ -13,7 +13,20 @@ const RUN_ALL_TIMEOUT_MS = 300_000; // one notebook's "run all"; the harness see
 export type App = "classic" | "lab";
 
 /** The selectors that differ between the classic Notebook and JupyterLab's notebook (Lab, Notebook 7). */
-export const DOM: Record<App, { notebook: string; cell: string; codeCell: string; prompt: string; table: string; chart: string; error: string; editor: string; output: string }> = {
+export const DOM: Record<
+  App,
+  {
+    notebook: string;
+    cell: string;
+    codeCell: string;
+    prompt: string;
+    table: string;
+    chart: string;
+    error: string;
+    editor: string;
+    output: string;
+  }
+> = {
   classic: {
     editor: ".CodeMirror-code",
     output: ".output_area",
@@ -61,7 +74,9 @@ export async function detectApp(page: Page): Promise<App> {
 /** The page's own kernel indicator, showing an idle kernel (Lab: in the visible notebook's toolbar;
  * it reads "idle" before the kernel is connected, so Lab also asks the server, see waitForKernel). */
 function idleIndicator(app: App): string {
-  return app === "classic" ? "#kernel_indicator_icon.kernel_idle_icon" : inNotebook(app, '.jp-Notebook-ExecutionIndicator[data-status="idle"]');
+  return app === "classic"
+    ? "#kernel_indicator_icon.kernel_idle_icon"
+    : inNotebook(app, '.jp-Notebook-ExecutionIndicator[data-status="idle"]');
 }
 
 /**
@@ -100,8 +115,15 @@ export async function runAll(page: Page, app: App, which: "all" | "above" = "all
       await page.getByRole("menuitem", { name: which === "all" ? /^Run All Cells/ : /^Run All Above Selected Cell/ }).click();
     }
     const started = await page
-      .waitForFunction((sel) => [...(globalThis as any).document.querySelectorAll(sel)].some((el: any) => /\[(\*|\d+)\]/.test(el.textContent ?? "")), prompts, { timeout: 10_000 })
-      .then(() => true, () => false);
+      .waitForFunction(
+        (sel) => [...(globalThis as any).document.querySelectorAll(sel)].some((el: any) => /\[(\*|\d+)\]/.test(el.textContent ?? "")),
+        prompts,
+        { timeout: 10_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     if (started) return;
     if (attempt === 3) throw new Error(`"Run All" queued no cell after ${attempt} clicks`);
   }
@@ -133,7 +155,9 @@ export async function waitUntilDone(page: Page, app: App, course: Course, notebo
 
 /** The reference solution of one exercise: its solution cell in the instructor's version of the lesson. */
 export function referenceSolution(lesson: string, exercise: string): { index: number; text: string } {
-  const nb = JSON.parse(readFileSync(path.join(ROOT, lesson.replace(/^notebooks\//, "instructor/")), "utf8")) as { cells: { metadata: any; source: string[] }[] };
+  const nb = JSON.parse(readFileSync(path.join(ROOT, lesson.replace(/^notebooks\//, "instructor/")), "utf8")) as {
+    cells: { metadata: any; source: string[] }[];
+  };
   const index = nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === `${exercise}-solution`);
   assert.ok(index >= 0, `${lesson}: no solution cell for ${exercise}`);
   return { index, text: nb.cells[index].source.join("").replace(/^[ \t]*\/\/ (BEGIN|END) SOLUTION\n/gm, "") };
@@ -157,7 +181,8 @@ export async function waitForOutput(page: Page, app: App, index: number, pattern
   for (;;) {
     const text = await outputsOf(page, app, index);
     if (pattern.test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`cell ${index}: no output matching ${pattern} within ${timeoutMs / 1000} s; it shows: ${text.slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(`cell ${index}: no output matching ${pattern} within ${timeoutMs / 1000} s; it shows: ${text.slice(0, 600)}`);
     await sleep(500);
   }
 }
@@ -167,7 +192,12 @@ export async function waitForOutput(page: Page, app: App, index: number, pattern
  * is connected to an idle kernel. Classic: autosave off (saves are blocked, see withCourse; without
  * autosave there is no "Autosave Failed!" banner either).
  */
-export async function openNotebook(context: BrowserContext, course: Course, url: string, notebook: string): Promise<{ page: Page; app: App }> {
+export async function openNotebook(
+  context: BrowserContext,
+  course: Course,
+  url: string,
+  notebook: string,
+): Promise<{ page: Page; app: App }> {
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   try {
@@ -176,14 +206,20 @@ export async function openNotebook(context: BrowserContext, course: Course, url:
     if (app === "lab") {
       // Lab first restores the tabs opened earlier in this session: wait until this notebook's tab is the current one.
       await page.waitForFunction(
-        (name) => (globalThis as any).document.querySelector(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")?.textContent === name,
+        (name) =>
+          (globalThis as any).document.querySelector(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel")
+            ?.textContent === name,
         path.basename(notebook),
         { timeout: 120_000 },
       );
     }
     // Every cell in the page (Lab adds them in batches), so that cell `i` of the file is cell `i` of the page.
     const cells = (JSON.parse(readFileSync(path.join(ROOT, notebook), "utf8")) as { cells: unknown[] }).cells.length;
-    await page.waitForFunction(([sel, n]) => (globalThis as any).document.querySelectorAll(sel).length >= n, [inNotebook(app, DOM[app].cell), cells] as const, { timeout: 120_000 });
+    await page.waitForFunction(
+      ([sel, n]) => (globalThis as any).document.querySelectorAll(sel).length >= n,
+      [inNotebook(app, DOM[app].cell), cells] as const,
+      { timeout: 120_000 },
+    );
     await waitForKernel(page, app, course, notebook);
     if (app === "classic") await page.evaluate(() => (globalThis as any).Jupyter.notebook.set_autosave_interval(0));
     return { page, app };
@@ -197,7 +233,11 @@ export async function openNotebook(context: BrowserContext, course: Course, url:
 /** Interrupts the kernel as a student would: the toolbar's ■ button, or Kernel → Interrupt in the menu. */
 export async function interruptKernel(page: Page, app: App, via: "button" | "menu"): Promise<void> {
   if (via === "button") {
-    await page.click(app === "classic" ? 'button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]' : inNotebook(app, '.jp-Toolbar [data-command="notebook:interrupt-kernel"]'));
+    await page.click(
+      app === "classic"
+        ? 'button[data-jupyter-action="jupyter-notebook:interrupt-kernel"]'
+        : inNotebook(app, '.jp-Toolbar [data-command="notebook:interrupt-kernel"]'),
+    );
   } else if (app === "classic") {
     await page.click("#kernellink");
     await page.click("#int_kernel");
@@ -234,7 +274,10 @@ export async function runCell(page: Page, app: App, index: number, timeoutMs: nu
     await sleep(100);
   }
   while (!/\[\d+\]/.test(await promptOf(page, app, index))) {
-    if (Date.now() > deadline) throw new Error(`cell ${index} did not finish within ${timeoutMs / 1000} s; it shows: ${(await outputsOf(page, app, index)).slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `cell ${index} did not finish within ${timeoutMs / 1000} s; it shows: ${(await outputsOf(page, app, index)).slice(0, 600)}`,
+      );
     await sleep(250);
   }
   await sleep(500); // the last outputs come with the reply

@@ -15,7 +15,18 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { ARTIFACTS, sleep, withCourse, type Course } from "./course-server";
 import {
-  DOM, addCellBelow, inNotebook, interruptKernel, openNotebook, outputsOf, referenceSolution, runAll, typeInto, waitForOutput, waitUntilDone, type App,
+  DOM,
+  addCellBelow,
+  inNotebook,
+  interruptKernel,
+  openNotebook,
+  outputsOf,
+  referenceSolution,
+  runAll,
+  typeInto,
+  waitForOutput,
+  waitUntilDone,
+  type App,
 } from "./notebook-page";
 
 const WELCOME = "notebooks/00-welcome.ipynb";
@@ -103,7 +114,13 @@ const LONG_RUN = [
  * In the lesson's page, after "run all": solves `exercise` with the reference solution and runs its
  * check; then adds a cell with a long run of trials, waits for its progress line, and interrupts it.
  */
-async function studentSolvesAndInterrupts(context: BrowserContext, course: Course, url: string, notebook: string, exercise: string): Promise<{ check: string; interrupted: string }> {
+async function studentSolvesAndInterrupts(
+  context: BrowserContext,
+  course: Course,
+  url: string,
+  notebook: string,
+  exercise: string,
+): Promise<{ check: string; interrupted: string }> {
   const { page, app } = await openNotebook(context, course, url, notebook);
   try {
     // The kernel is the one "run all" used (same session): the lesson's definitions are there.
@@ -126,7 +143,7 @@ async function studentSolvesAndInterrupts(context: BrowserContext, course: Cours
     await sleep(1_000);
     await page.locator(inNotebook(app, DOM[app].cell)).nth(cells).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, "e2e-interrupted.png") });
-    return { check, interrupted: await outputsOf(page, app, cells) || interrupted };
+    return { check, interrupted: (await outputsOf(page, app, cells)) || interrupted };
   } catch (err) {
     await page.screenshot({ path: path.join(ARTIFACTS, "e2e-solve-interrupt-failed.png") }).catch(() => {});
     throw err;
@@ -178,46 +195,56 @@ async function clickThroughTransactionExplorer(page: Page, app: App, screenshot:
   assert.match(await outcome.innerText(), /the check held/);
 }
 
-test("student path: npm start, open the welcome notebook and a lesson, run all; tables and charts render, no errors", { timeout: 900_000 }, async () => {
-  const notebooks = [WELCOME, LESSON, ...(EXPLORER_LESSON ? [EXPLORER_LESSON] : []), ...(TX_EXPLORER_LESSON ? [TX_EXPLORER_LESSON] : [])];
-  await withCourse(notebooks, async (context, course) => {
-    // The URL `npm start` printed leads to the welcome notebook (the app's default URL).
-    const welcome = await studentRunsNotebook(context, course, course.url, WELCOME, path.join(ARTIFACTS, "e2e-welcome.png"));
-    console.log(`welcome (${welcome.app}): ${welcome.cells} code cells, ${welcome.tables} tables, ${welcome.charts} charts`);
-    assert.deepEqual(welcome.errors, [], `${WELCOME}: no cell shows an error`);
-    assert.ok(welcome.tables >= 1, `${WELCOME}: the outcome table renders`);
-    assert.ok(welcome.charts >= 1, `${WELCOME}: the chart renders`);
+test(
+  "student path: npm start, open the welcome notebook and a lesson, run all; tables and charts render, no errors",
+  { timeout: 900_000 },
+  async () => {
+    const notebooks = [WELCOME, LESSON, ...(EXPLORER_LESSON ? [EXPLORER_LESSON] : []), ...(TX_EXPLORER_LESSON ? [TX_EXPLORER_LESSON] : [])];
+    await withCourse(notebooks, async (context, course) => {
+      // The URL `npm start` printed leads to the welcome notebook (the app's default URL).
+      const welcome = await studentRunsNotebook(context, course, course.url, WELCOME, path.join(ARTIFACTS, "e2e-welcome.png"));
+      console.log(`welcome (${welcome.app}): ${welcome.cells} code cells, ${welcome.tables} tables, ${welcome.charts} charts`);
+      assert.deepEqual(welcome.errors, [], `${WELCOME}: no cell shows an error`);
+      assert.ok(welcome.tables >= 1, `${WELCOME}: the outcome table renders`);
+      assert.ok(welcome.charts >= 1, `${WELCOME}: the chart renders`);
 
-    // The lesson, at the same kind of URL as the welcome notebook's in whichever app served it
-    // (classic and Notebook 7: /notebooks/notebooks/…, Lab: /lab/tree/notebooks/…).
-    assert.ok(welcome.url.includes(WELCOME), `npm start's URL opened ${welcome.url}, the welcome notebook`);
-    const lessonUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, LESSON);
-    const lesson = await studentRunsNotebook(context, course, lessonUrl, LESSON, path.join(ARTIFACTS, "e2e-lesson.png"));
-    console.log(`${LESSON} (${lesson.app}): ${lesson.cells} code cells, ${lesson.tables} tables, ${lesson.charts} charts`);
-    assert.deepEqual(lesson.errors, [], `${LESSON}: no cell shows an error`);
-    assert.ok(lesson.tables >= 1, `${LESSON}: the outcome table renders`);
-    assert.ok(lesson.charts >= 1, `${LESSON}: the chart renders`);
+      // The lesson, at the same kind of URL as the welcome notebook's in whichever app served it
+      // (classic and Notebook 7: /notebooks/notebooks/…, Lab: /lab/tree/notebooks/…).
+      assert.ok(welcome.url.includes(WELCOME), `npm start's URL opened ${welcome.url}, the welcome notebook`);
+      const lessonUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, LESSON);
+      const lesson = await studentRunsNotebook(context, course, lessonUrl, LESSON, path.join(ARTIFACTS, "e2e-lesson.png"));
+      console.log(`${LESSON} (${lesson.app}): ${lesson.cells} code cells, ${lesson.tables} tables, ${lesson.charts} charts`);
+      assert.deepEqual(lesson.errors, [], `${LESSON}: no cell shows an error`);
+      assert.ok(lesson.tables >= 1, `${LESSON}: the outcome table renders`);
+      assert.ok(lesson.charts >= 1, `${LESSON}: the chart renders`);
 
-    const exercise = process.env.RACE_LAB_E2E_EXERCISE ?? "04-ex1";
-    const solved = await studentSolvesAndInterrupts(context, course, lessonUrl, LESSON, exercise);
-    console.log(`solved ${exercise}: ${solved.check.trim()}\ninterrupted: ${solved.interrupted.slice(0, 400)}`);
-    assert.match(solved.check, new RegExp(`✔ ${exercise}: solved`), "the reference solution, typed in, passes its check");
-    assert.match(solved.interrupted, /Interrupted: ended 2 processes; \d+ of 200 trials done/);
-    assert.doesNotMatch(solved.interrupted, /Interrupted asynchronously|at Object\.|executor\.js/, "no stack trace");
-    if (EXPLORER_LESSON) {
-      // Lab: `?reset` opens this notebook alone, without restoring the two tabs opened before.
-      const explorerUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
-      const shot = path.join(ARTIFACTS, `e2e-explorer-${welcome.app}.png`);
-      const played = await studentRunsNotebook(context, course, explorerUrl, EXPLORER_LESSON, shot, (page, app) => clickThroughExplorer(page, app, shot));
-      console.log(`${EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, explorer clicked through a bad schedule`);
-      assert.deepEqual(played.errors, [], `${EXPLORER_LESSON}: no cell shows an error`);
-    }
-    if (TX_EXPLORER_LESSON) {
-      const txUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, TX_EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
-      const shot = path.join(ARTIFACTS, `e2e-tx-explorer-${welcome.app}.png`);
-      const played = await studentRunsNotebook(context, course, txUrl, TX_EXPLORER_LESSON, shot, (page, app) => clickThroughTransactionExplorer(page, app, shot));
-      console.log(`${TX_EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, transaction explorer clicked through a lost update`);
-      assert.deepEqual(played.errors, [], `${TX_EXPLORER_LESSON}: no cell shows an error`);
-    }
-  });
-});
+      const exercise = process.env.RACE_LAB_E2E_EXERCISE ?? "04-ex1";
+      const solved = await studentSolvesAndInterrupts(context, course, lessonUrl, LESSON, exercise);
+      console.log(`solved ${exercise}: ${solved.check.trim()}\ninterrupted: ${solved.interrupted.slice(0, 400)}`);
+      assert.match(solved.check, new RegExp(`✔ ${exercise}: solved`), "the reference solution, typed in, passes its check");
+      assert.match(solved.interrupted, /Interrupted: ended 2 processes; \d+ of 200 trials done/);
+      assert.doesNotMatch(solved.interrupted, /Interrupted asynchronously|at Object\.|executor\.js/, "no stack trace");
+      if (EXPLORER_LESSON) {
+        // Lab: `?reset` opens this notebook alone, without restoring the two tabs opened before.
+        const explorerUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
+        const shot = path.join(ARTIFACTS, `e2e-explorer-${welcome.app}.png`);
+        const played = await studentRunsNotebook(context, course, explorerUrl, EXPLORER_LESSON, shot, (page, app) =>
+          clickThroughExplorer(page, app, shot),
+        );
+        console.log(`${EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, explorer clicked through a bad schedule`);
+        assert.deepEqual(played.errors, [], `${EXPLORER_LESSON}: no cell shows an error`);
+      }
+      if (TX_EXPLORER_LESSON) {
+        const txUrl = welcome.url.split(/[?#]/)[0].replace(WELCOME, TX_EXPLORER_LESSON) + (welcome.app === "lab" ? "?reset" : "");
+        const shot = path.join(ARTIFACTS, `e2e-tx-explorer-${welcome.app}.png`);
+        const played = await studentRunsNotebook(context, course, txUrl, TX_EXPLORER_LESSON, shot, (page, app) =>
+          clickThroughTransactionExplorer(page, app, shot),
+        );
+        console.log(
+          `${TX_EXPLORER_LESSON} (${played.app}): ${played.cells} code cells, transaction explorer clicked through a lost update`,
+        );
+        assert.deepEqual(played.errors, [], `${TX_EXPLORER_LESSON}: no cell shows an error`);
+      }
+    });
+  },
+);

@@ -45,7 +45,6 @@ export interface ClassHub {
   homeOf: (name: string) => string;
 }
 
-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -60,7 +59,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; ms?: number } = 
 /** What is missing on this machine for a hub: Debian's packages (.ci/run installs them). */
 export function missingHub(): string | null {
   for (const cmd of ["jupyterhub", "configurable-http-proxy", "jupyterhub-singleuser"]) {
-    if (spawnSync("sh", ["-c", `command -v ${cmd}`]).status !== 0) return `${cmd} is not installed (Debian: apt-get install jupyterhub node-configurable-http-proxy)`;
+    if (spawnSync("sh", ["-c", `command -v ${cmd}`]).status !== 0)
+      return `${cmd} is not installed (Debian: apt-get install jupyterhub node-configurable-http-proxy)`;
   }
   return null;
 }
@@ -83,14 +83,34 @@ export async function startClassHub(): Promise<ClassHub> {
     mkdirSync(hubFolder);
     const logFile = path.join(folder, "hub.log");
     const logFd = openSync(logFile, "a");
-    const hub = spawn("/bin/sh", ["-c", GUARD_SCRIPT, "jupyterhub", "-f", path.join(ROOT, "hub", "jupyterhub_config.py"), `--port=${port}`,
-      `--JupyterHub.hub_port=${hubPort}`, `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${proxyApiPort}`], {
-      cwd: hubFolder,
-      env: { ...process.env, RACE_LAB_COURSE: course, RACE_LAB_KERNEL_PREFIX: path.join(folder, "kernel"), DATABASE_URL: db.url,
-        RACE_LAB_HUB_DRIVER_TOKEN: token, RACE_LAB_HUB_PASSWORD: PASSWORD, RACE_LAB_HARNESS_RUN: marker, RACE_LAB_CLASS_SALT: "the test class" },
-      detached: true, // its own process group, so that SIGINT to the test's group does not reach it
-      stdio: ["pipe", logFd, logFd],
-    });
+    const hub = spawn(
+      "/bin/sh",
+      [
+        "-c",
+        GUARD_SCRIPT,
+        "jupyterhub",
+        "-f",
+        path.join(ROOT, "hub", "jupyterhub_config.py"),
+        `--port=${port}`,
+        `--JupyterHub.hub_port=${hubPort}`,
+        `--ConfigurableHTTPProxy.api_url=http://127.0.0.1:${proxyApiPort}`,
+      ],
+      {
+        cwd: hubFolder,
+        env: {
+          ...process.env,
+          RACE_LAB_COURSE: course,
+          RACE_LAB_KERNEL_PREFIX: path.join(folder, "kernel"),
+          DATABASE_URL: db.url,
+          RACE_LAB_HUB_DRIVER_TOKEN: token,
+          RACE_LAB_HUB_PASSWORD: PASSWORD,
+          RACE_LAB_HARNESS_RUN: marker,
+          RACE_LAB_CLASS_SALT: "the test class",
+        },
+        detached: true, // its own process group, so that SIGINT to the test's group does not reach it
+        stdio: ["pipe", logFd, logFd],
+      },
+    );
     closeSync(logFd);
     const base = `http://127.0.0.1:${port}/`;
     const api: ClassHub["api"] = async (method, route, opts = {}) => {
@@ -104,9 +124,24 @@ export async function startClassHub(): Promise<ClassHub> {
       if (!res.ok) throw Object.assign(new Error(`${method} ${route}: HTTP ${res.status} ${text}`), { status: res.status });
       return text ? JSON.parse(text) : null;
     };
-    const cls: ClassHub = { folder, base, db, marker, hub, log: () => readFileSync(logFile, "utf8"), api, homeOf: (name) => path.join(hubFolder, "homes", name) };
+    const cls: ClassHub = {
+      folder,
+      base,
+      db,
+      marker,
+      hub,
+      log: () => readFileSync(logFile, "utf8"),
+      api,
+      homeOf: (name) => path.join(hubFolder, "homes", name),
+    };
     for (const deadline = Date.now() + HUB_START_MS; ; await sleep(250)) {
-      if (await api("GET", "hub/api/").then(() => true, () => false)) return cls;
+      if (
+        await api("GET", "hub/api/").then(
+          () => true,
+          () => false,
+        )
+      )
+        return cls;
       const exited = hub.exitCode !== null || hub.signalCode !== null;
       if (exited || Date.now() > deadline) {
         const log = cls.log();
@@ -125,10 +160,16 @@ export async function startClassHub(): Promise<ClassHub> {
  * their password, and starts their server with it; resolves once the server is ready. */
 export async function logIn(cls: ClassHub, name: string): Promise<Student> {
   const form = await fetch(new URL("hub/login", cls.base), {
-    method: "POST", redirect: "manual", body: new URLSearchParams({ username: name, password: PASSWORD }), signal: AbortSignal.timeout(60_000),
+    method: "POST",
+    redirect: "manual",
+    body: new URLSearchParams({ username: name, password: PASSWORD }),
+    signal: AbortSignal.timeout(60_000),
   });
   if (form.status !== 302) throw new Error(`${name}: the login form answered ${form.status}`);
-  const { token } = await cls.api("POST", `hub/api/users/${name}/tokens`, { token: null, body: { note: "class test", auth: { username: name, password: PASSWORD } } });
+  const { token } = await cls.api("POST", `hub/api/users/${name}/tokens`, {
+    token: null,
+    body: { note: "class test", auth: { username: name, password: PASSWORD } },
+  });
   await cls.api("POST", `hub/api/users/${name}/server`, { token });
   for (const deadline = Date.now() + SERVER_START_MS; ; await sleep(500)) {
     const user = await cls.api("GET", `hub/api/users/${name}`, { token });
@@ -168,7 +209,10 @@ export function classProcesses(marker: string): ClassProcess[] {
       }
       const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1];
       found.push({
-        pid: Number(entry), ppid: Number(ppid), cwd, rssKiB: Number(rss ?? 0),
+        pid: Number(entry),
+        ppid: Number(ppid),
+        cwd,
+        rssKiB: Number(rss ?? 0),
         user: env.find((v) => v.startsWith("JUPYTERHUB_USER="))?.slice("JUPYTERHUB_USER=".length) ?? null,
         cmd: readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ").trim(),
       });
@@ -214,23 +258,40 @@ export async function stopClassHub(cls: ClassHub): Promise<{ processes: string[]
 
 /** Runs notebooks (or cells) on a student's server through the hub's proxy, with the notebook
  * harness's judgement (test/harness/remote_notebook.py). */
-export function runOnServer(student: Student, args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+export function runOnServer(
+  student: Student,
+  args: string[],
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
   const python = findHarnessPython();
   if (!python) throw new Error("no Python with nbclient (npm run setup -- --ci installs it)");
-  const child = spawn(python, [path.join(ROOT, "test", "harness", "remote_notebook.py"), "--server", student.url, "--token", student.token,
-    "--outcomes", path.join(student.home, "race-lab-outcomes.jsonl"), ...args], {
-    cwd: ROOT,
-    // Three students share two cores here: cells take longer than a student alone would wait.
-    env: { ...process.env, RACE_LAB_SLOW_CELL_S: "off" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    python,
+    [
+      path.join(ROOT, "test", "harness", "remote_notebook.py"),
+      "--server",
+      student.url,
+      "--token",
+      student.token,
+      "--outcomes",
+      path.join(student.home, "race-lab-outcomes.jsonl"),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      // Three students share two cores here: cells take longer than a student alone would wait.
+      env: { ...process.env, RACE_LAB_SLOW_CELL_S: "off" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const killer = setTimeout(() => child.kill("SIGTERM"), 1_200_000);
-  const done = new Promise<{ code: number | null; out: string }>((resolve) => child.on("close", (code) => {
-    clearTimeout(killer);
-    resolve({ code, out });
-  }));
+  const done = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code, out });
+    }),
+  );
   return { child, done };
 }

@@ -47,7 +47,11 @@ test("the table in docs/DESIGN.md names every file of src/, each under its folde
   const files = new Set(sourceFiles());
   const missing = [...files].filter((f) => !named.has(f)).sort();
   const stale = [...named].filter((f) => !files.has(f)).sort();
-  assert.deepEqual({ missing, stale }, { missing: [], stale: [] }, "update docs/DESIGN.md's folder table: missing = not named there, stale = named but not in src/");
+  assert.deepEqual(
+    { missing, stale },
+    { missing: [], stale: [] },
+    "update docs/DESIGN.md's folder table: missing = not named there, stale = named but not in src/",
+  );
 });
 
 test("the table reader finds files under their folder, in descriptions too, and ignores prose outside the block", () => {
@@ -65,5 +69,12 @@ test("the table reader finds files under their folder, in descriptions too, and 
     "```",
     "after.ts is prose",
   ].join("\n");
-  assert.deepEqual([...namedInTable(md)].sort(), ["core/errors.ts", "core/sleep.ts", "course.ts", "index.ts", "run/child-entry.ts", "run/worker-entry.ts"]);
+  assert.deepEqual([...namedInTable(md)].sort(), [
+    "core/errors.ts",
+    "core/sleep.ts",
+    "course.ts",
+    "index.ts",
+    "run/child-entry.ts",
+    "run/worker-entry.ts",
+  ]);
 });

@@ -27,7 +27,14 @@ function entries(): { specifier: string; types: string }[] {
 
 /** The names an entry file exports (values and types), each with whether its declaration is @internal. */
 function exportedNames(entryFile: string): { name: string; internal: boolean }[] {
-  const program = ts.createProgram([entryFile], { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, types: ["node"], experimentalDecorators: true, skipLibCheck: true, noEmit: true });
+  const program = ts.createProgram([entryFile], {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    types: ["node"],
+    experimentalDecorators: true,
+    skipLibCheck: true,
+    noEmit: true,
+  });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entryFile)!)!;
   return checker.getExportsOfModule(moduleSymbol).map((exported) => {
@@ -73,20 +80,29 @@ test("under tslab's TypeScript (node10), each subpath's types are the ones the e
     const file = tslabTs.resolveModuleName(specifier, cell, options, tslabTs.sys).resolvedModule?.resolvedFileName;
     return [specifier, file && realpathSync(file)];
   });
-  assert.deepEqual(resolved, entries().map(({ specifier, types }) => [specifier, types]));
+  assert.deepEqual(
+    resolved,
+    entries().map(({ specifier, types }) => [specifier, types]),
+  );
 });
 
 test("in a tslab kernel, a cell imports race-lab, race-lab/course and race-lab/instructor with their types", (t) => {
   const saved = path.join(ROOT, "test-artifacts", `entry-points-${process.pid}`);
   t.after(() => rmSync(saved, { recursive: true, force: true }));
   const fixture = path.join(ROOT, "test", "fixtures", "student", "entry-points.ipynb");
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", "--save-executed", saved, fixture], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", "--save-executed", saved, fixture],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 300_000,
+    },
+  );
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`); // a compile error (a module or its types not found) fails a cell
-  const cells = (JSON.parse(readFileSync(path.join(saved, "student", "entry-points.ipynb"), "utf8")) as { cells: { outputs?: { text?: string[] }[] }[] }).cells;
+  const cells = (
+    JSON.parse(readFileSync(path.join(saved, "student", "entry-points.ipynb"), "utf8")) as { cells: { outputs?: { text?: string[] }[] }[] }
+  ).cells;
   const printed = cells.map((c) => (c.outputs ?? []).map((o) => (o.text ?? []).join("")).join(""));
   assert.deepEqual(printed.slice(1), ["function function function function\n", "function function\n"]);
 });

@@ -31,7 +31,10 @@ function undocumented(file: string, text = readFileSync(path.join(SRC, file), "u
     const name = ts.isVariableStatement(statement)
       ? statement.declarationList.declarations.map((d) => d.name.getText()).join(", ")
       : ((statement as ts.DeclarationStatement).name?.getText() ?? "(unnamed)");
-    let docs = ts.getJSDocCommentsAndTags(statement).map((d) => d.getText()).join("\n");
+    let docs = ts
+      .getJSDocCommentsAndTags(statement)
+      .map((d) => d.getText())
+      .join("\n");
     // Overloads: the comment sits on the first signature and covers the implementation.
     if (ts.isFunctionDeclaration(statement)) {
       if (!statement.body) {
@@ -51,7 +54,10 @@ function undocumented(file: string, text = readFileSync(path.join(SRC, file), "u
 }
 
 test("every export of race-lab has TSDoc, and every function and class an @example and a Warning:", () => {
-  assert.deepEqual(reExportedFiles().flatMap((file) => undocumented(file)), []);
+  assert.deepEqual(
+    reExportedFiles().flatMap((file) => undocumented(file)),
+    [],
+  );
 });
 
 test("the check catches an export without TSDoc, an @example or a Warning:, and passes one with all three", () => {

@@ -24,7 +24,10 @@ test("--quick --json on three cases: both sides measured, the bar read, RESULTS.
     const result = JSON.parse(r.stdout);
     assert.equal(result.quick, true);
     assert.ok(result.machine.cores >= 1 && typeof result.machine.node === "string", "machine info");
-    assert.deepEqual(result.cases.map((c: { name: string }) => c.name), ["file-counter-unlocked", "spawn"]);
+    assert.deepEqual(
+      result.cases.map((c: { name: string }) => c.name),
+      ["file-counter-unlocked", "spawn"],
+    );
     assert.match(r.stderr, /lesson-99: skipped, the notebook does not exist yet/);
 
     const counter = result.rows.find((row: { case: string }) => row.case === "file-counter-unlocked");
@@ -81,7 +84,19 @@ test("a quick run without --out writes nothing; bad usage exits 1 naming the pro
 test("--list names every case of the benchmark", () => {
   const r = bench(["--list"]);
   assert.equal(r.code, 0, r.stderr);
-  for (const name of ["file-counter-unlocked", "file-counter-locked", "shared-value-sleep", "shared-value-nosleep", "pool-decorator", "no-gil", "manager-rpc", "lock-throughput", "spawn", "kernel-start", "first-reply"]) {
+  for (const name of [
+    "file-counter-unlocked",
+    "file-counter-locked",
+    "shared-value-sleep",
+    "shared-value-nosleep",
+    "pool-decorator",
+    "no-gil",
+    "manager-rpc",
+    "lock-throughput",
+    "spawn",
+    "kernel-start",
+    "first-reply",
+  ]) {
     assert.match(r.stdout, new RegExp(`^${name} `, "m"), name);
   }
   assert.match(r.stdout, /^lesson-0\d /m);
@@ -89,7 +104,11 @@ test("--list names every case of the benchmark", () => {
 
 test("the Python side of the lesson 04 and 05 cases runs against the ports as they are", () => {
   for (const name of ["shared-value-sleep", "shared-value-nosleep", "pool-decorator"]) {
-    const r = spawnSync(process.env.RACE_LAB_BENCH_PYTHON || "python3", [path.join(ROOT, "bench", "python", "bench.py"), name, "--reps", "1", "--quick"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(
+      process.env.RACE_LAB_BENCH_PYTHON || "python3",
+      [path.join(ROOT, "bench", "python", "bench.py"), name, "--reps", "1", "--quick"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
     assert.equal(r.status, 0, `${name}: ${r.stderr}`);
     const variants = JSON.parse(r.stdout).variants;
     const expected = name === "pool-decorator" ? ["unlocked", "lock per task", "lock per update"] : ["unlocked", "locked"];
@@ -111,6 +130,9 @@ test("a failed command reads as its traceback's last line; a port that cannot ru
   const missing = kernel.portUnavailable("12_x.py", { code: 3, stderr: "psycopg is not installed: pip install 'psycopg[binary]'\n" });
   assert.ok(missing instanceof lib.Unavailable);
   assert.match(missing.message, /python\/12_x\.py cannot run here: psycopg is not installed/);
-  const needsArgs = kernel.portUnavailable("12_x.py", { code: 2, stderr: "usage: …\n12_x.py: error: the following arguments are required: --url, --schema\n" });
+  const needsArgs = kernel.portUnavailable("12_x.py", {
+    code: 2,
+    stderr: "usage: …\n12_x.py: error: the following arguments are required: --url, --schema\n",
+  });
   assert.match(needsArgs.message, /needs what its lesson passes: the following arguments are required: --url, --schema/);
 });

@@ -25,9 +25,13 @@ function tempDataDir(t: { after: (fn: () => void) => void }): string {
 /** An environment whose Jupyter sees no user kernels but those in `data` (jupyter_core also reads
  * the Python user base, ~/.local/share/jupyter, so that moves too). */
 function isolated(data: string): NodeJS.ProcessEnv {
-  return { ...process.env, JUPYTER_DATA_DIR: data, PYTHONUSERBASE: path.join(data, "userbase"), JUPYTER_RUNTIME_DIR: path.join(data, "runtime") };
+  return {
+    ...process.env,
+    JUPYTER_DATA_DIR: data,
+    PYTHONUSERBASE: path.join(data, "userbase"),
+    JUPYTER_RUNTIME_DIR: path.join(data, "runtime"),
+  };
 }
-
 
 test("install plan: Jupyter on PATH needs no plan; without it, a venv first for students, apt first for CI", () => {
   const debianRoot = { debianLike: true, root: true, hasApt: true, hasPython: true };
@@ -76,7 +80,10 @@ test("registering is idempotent, says what it did, and replaces a stale spec", (
   assert.match(lines[lines.length - 1], /already registered/);
 
   // A spec left by another checkout (or an old node) is replaced, and the message says so.
-  writeFileSync(file, JSON.stringify({ ...kernelSpec(), argv: ["/old/node", "/elsewhere/tslab", "kernel", "--config-path", "{connection_file}"] }));
+  writeFileSync(
+    file,
+    JSON.stringify({ ...kernelSpec(), argv: ["/old/node", "/elsewhere/tslab", "kernel", "--config-path", "{connection_file}"] }),
+  );
   const third = registerKernel(jupyter, { env, log });
   assert.equal(third.changed, true);
   assert.match(lines[lines.length - 1], /replacing the one at .* that ran \/old\/node \/elsewhere\/tslab/);
@@ -111,17 +118,37 @@ test("as root, a user without privileges finds the kernel registered under a pre
   }
   const prefix = tempDataDir(t);
   chmodSync(prefix, 0o755); // mkdtemp's folder: the other user must reach the prefix inside it
-  const run = spawnSync(process.execPath, [COURSE, "setup", "--prefix", prefix], { cwd: ROOT, env: isolated(path.join(prefix, "user-data")), encoding: "utf8", timeout: 120_000 });
+  const run = spawnSync(process.execPath, [COURSE, "setup", "--prefix", prefix], {
+    cwd: ROOT,
+    env: isolated(path.join(prefix, "user-data")),
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.equal(run.status, 0, run.stdout + run.stderr);
   // What a student's server does: list the kernels of JUPYTER_PATH, as the user nobody.
   const python = findHarnessPython();
   assert.ok(python, "a Python with jupyter_client");
-  const listed = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", python, "-c",
-    "import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(K().find_kernel_specs()))"], {
-    env: { PATH: process.env.PATH, HOME: prefix, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(prefix, "nobody") },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const listed = spawnSync(
+    "setpriv",
+    [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      python,
+      "-c",
+      "import json; from jupyter_client.kernelspec import KernelSpecManager as K; print(json.dumps(K().find_kernel_specs()))",
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: prefix,
+        JUPYTER_PATH: path.join(prefix, "share", "jupyter"),
+        JUPYTER_DATA_DIR: path.join(prefix, "nobody"),
+      },
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   assert.equal(listed.status, 0, listed.stderr);
   assert.equal(JSON.parse(listed.stdout).tslab, path.join(prefix, "share", "jupyter", "kernels", "tslab"), listed.stdout);
 });
@@ -185,7 +212,9 @@ test("`course.mjs start --no-browser --port N` serves Jupyter with the TypeScrip
   });
   const token = url.searchParams.get("token");
   const base = `http://127.0.0.1:${port}`;
-  const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, { spec: { display_name: string; argv: string[] } }> };
+  const specs = (await (await fetch(`${base}/api/kernelspecs?token=${token}`)).json()) as {
+    kernelspecs: Record<string, { spec: { display_name: string; argv: string[] } }>;
+  };
   assert.equal(specs.kernelspecs.tslab?.spec.display_name, "TypeScript");
   assert.equal(specs.kernelspecs.tslab?.spec.argv[1], KERNEL_LAUNCHER);
   const welcome = await fetch(`${base}/api/contents/notebooks/00-welcome.ipynb?content=0&token=${token}`);

@@ -52,7 +52,10 @@ interface Run {
 function grade(files: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}, limitMs = 240_000): Promise<Run> {
   // Asynchronous, so that this process can watch for the submissions' processes while it runs.
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, ...extra, ...files], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, ...extra, ...files], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -76,7 +79,14 @@ function write(nb: Notebook, gradeId: string, text: string): void {
 }
 function insertBefore(nb: Notebook, gradeId: string, text: string): void {
   const at = nb.cells.indexOf(byId(nb, gradeId));
-  nb.cells.splice(at, 0, { cell_type: "code", id: `student-${at}`, metadata: {}, source: sourceLines(text), outputs: [], execution_count: null });
+  nb.cells.splice(at, 0, {
+    cell_type: "code",
+    id: `student-${at}`,
+    metadata: {},
+    source: sourceLines(text),
+    outputs: [],
+    execution_count: null,
+  });
 }
 function remove(nb: Notebook, gradeId: string): void {
   nb.cells.splice(nb.cells.indexOf(byId(nb, gradeId)), 1);
@@ -113,21 +123,39 @@ const seenDuringRun = new Set<string>();
 before(async () => {
   mkdirSync(WORK, { recursive: true });
   const released = path.join(WORK, "release");
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", SOURCE_DIR, "--out", released], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", SOURCE_DIR, "--out", released], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   const release = (): Notebook => readNotebook(path.join(released, "grading-demo.ipynb"));
 
   const tampered = release();
   // An edited locked cell: the helper the solutions build on, broken. Restored, ex1 still passes.
-  write(tampered, "demo-code-02", 'import { check, expectEqual, expectTrue } from "race-lab/course";\nfunction double(n: number): number {\n  return n + n + 1;\n}');
+  write(
+    tampered,
+    "demo-code-02",
+    'import { check, expectEqual, expectTrue } from "race-lab/course";\nfunction double(n: number): number {\n  return n + n + 1;\n}',
+  );
   write(tampered, "demo-ex1-solution", SOLVED.ex1);
   // A redefined check helper (and expectEqual, and grading mode off); a solution that switches grading
   // mode off from inside the check; an edited test cell. ex2 must still fail.
-  insertBefore(tampered, "demo-ex2-test", 'async function check(id: string, body: () => unknown, options?: object): Promise<boolean> { return true; }\nfunction expectEqual(...args: unknown[]): void {}\nprocess.env.RACE_LAB_GRADING = "0";');
-  write(tampered, "demo-ex2-solution", 'function countVowels(text: string): number {\n  process.env.RACE_LAB_GRADING = "0";\n  return 0;\n}');
+  insertBefore(
+    tampered,
+    "demo-ex2-test",
+    'async function check(id: string, body: () => unknown, options?: object): Promise<boolean> { return true; }\nfunction expectEqual(...args: unknown[]): void {}\nprocess.env.RACE_LAB_GRADING = "0";',
+  );
+  write(
+    tampered,
+    "demo-ex2-solution",
+    'function countVowels(text: string): number {\n  process.env.RACE_LAB_GRADING = "0";\n  return 0;\n}',
+  );
   write(tampered, "demo-ex2-test", 'await check("demo-ex2", () => {});');
   // A deleted test cell, after a correct solution: re-inserted, and it earns its point.
-  write(tampered, "demo-ex3-solution", cellText(byId(readNotebook(SOURCE), "demo-ex3-solution")).replace(/ *\/\/ (BEGIN|END) SOLUTION\n/g, ""));
+  write(
+    tampered,
+    "demo-ex3-solution",
+    cellText(byId(readNotebook(SOURCE), "demo-ex3-solution")).replace(/ *\/\/ (BEGIN|END) SOLUTION\n/g, ""),
+  );
   remove(tampered, "demo-ex3-test");
 
   const chaos = release();
@@ -155,19 +183,43 @@ before(async () => {
   write(reordered, "demo-ex1-solution", "function quadruple(n: number): number {\n  return 0;\n}");
   insertBefore(reordered, "demo-ex1-test", "const studentsOwnCell = 1;");
   // A chart of the student's own, drawn while grading (the built-ins are locked by then).
-  insertBefore(reordered, "demo-ex2-test", 'import { showBarChart } from "race-lab";\nawait showBarChart([{ label: "mine", value: 3 }], { title: "my own chart" });');
+  insertBefore(
+    reordered,
+    "demo-ex2-test",
+    'import { showBarChart } from "race-lab";\nawait showBarChart([{ label: "mine", value: 3 }], { title: "my own chart" });',
+  );
 
-  const files = [SOURCE, path.join(released, "grading-demo.ipynb"), save(tampered, "tampered.ipynb"), save(chaos, "chaos.ipynb"), save(reordered, "reordered.ipynb")];
+  const files = [
+    SOURCE,
+    path.join(released, "grading-demo.ipynb"),
+    save(tampered, "tampered.ipynb"),
+    save(chaos, "chaos.ipynb"),
+    save(reordered, "reordered.ipynb"),
+  ];
   // As if another clone had run `npm run setup` last: kernel "tslab" is someone else's. The grader
   // uses a kernelspec of its own, so this changes nothing.
   const otherClone = path.join(WORK, "other-clone-jupyter");
   mkdirSync(path.join(otherClone, "kernels", "tslab"), { recursive: true });
-  writeFileSync(path.join(otherClone, "kernels", "tslab", "kernel.json"), JSON.stringify({ argv: ["/nonexistent/other-clone/tslab", "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" }));
+  writeFileSync(
+    path.join(otherClone, "kernels", "tslab", "kernel.json"),
+    JSON.stringify({
+      argv: ["/nonexistent/other-clone/tslab", "kernel", "--config-path", "{connection_file}"],
+      display_name: "TypeScript",
+      language: "typescript",
+    }),
+  );
   const watch = setInterval(() => gradingProcesses().forEach((p) => seenDuringRun.add(p)), 100);
   main = await grade(files, ["--timeout", "8", "--out", path.join(WORK, "out")], { JUPYTER_DATA_DIR: otherClone }, 900_000);
   clearInterval(watch);
   const json = JSON.parse(readFileSync(path.join(WORK, "out", "grades.json"), "utf8")) as { submissions: Graded[] };
-  results = new Map(json.submissions.map((s) => [path.basename(s.submission, ".ipynb") === "grading-demo" && s.submission.includes("release") ? "release" : path.basename(s.submission, ".ipynb"), s]));
+  results = new Map(
+    json.submissions.map((s) => [
+      path.basename(s.submission, ".ipynb") === "grading-demo" && s.submission.includes("release")
+        ? "release"
+        : path.basename(s.submission, ".ipynb"),
+      s,
+    ]),
+  );
   csv = readFileSync(path.join(WORK, "out", "grades.csv"), "utf8");
 });
 
@@ -205,7 +257,11 @@ test("tampering: edited locked cell restored, redefined helpers and grading mode
   });
   const r = results.get("tampered")!;
   assert.match(r.exercises[1].detail, /ExerciseFailedError: demo-ex2: not solved/);
-  assert.deepEqual(r.notes.sort(), ["re-inserted deleted test cell demo-ex3-test", "restored edited locked cell demo-code-02", "restored edited test cell demo-ex2-test"]);
+  assert.deepEqual(r.notes.sort(), [
+    "re-inserted deleted test cell demo-ex3-test",
+    "restored edited locked cell demo-code-02",
+    "restored edited test cell demo-ex2-test",
+  ]);
 });
 
 test("an endless loop times out, the kernel is restarted, and grading goes on: a failure, then a pass", () => {
@@ -223,18 +279,29 @@ test("an endless loop times out, the kernel is restarted, and grading goes on: a
 test("reordered cells and a cell inserted before a test: each exercise is scored by its own test (grade_id, not position)", () => {
   assert.deepEqual(scores("reordered"), { "demo-ex1-test": "0/2 failed", "demo-ex2-test": "1/1 passed", "demo-ex3-test": "1/1 passed" });
   const r = results.get("reordered")!;
-  assert.deepEqual(r.exercises.map((e) => e.exercise), ["demo-ex2-test", "demo-ex1-test", "demo-ex3-test"], "rows in the submission's order");
+  assert.deepEqual(
+    r.exercises.map((e) => e.exercise),
+    ["demo-ex2-test", "demo-ex1-test", "demo-ex3-test"],
+    "rows in the submission's order",
+  );
   assert.match(r.exercises[1].detail, /quadruple\(3\): expected 12, got 0/);
 });
 
 test("processes a submission leaves running are ended, and nothing of the grader's stays behind", () => {
   const r = results.get("chaos")!;
-  assert.ok(r.processesEnded.some((p) => /sleep 300/.test(p)), r.processesEnded.join("\n"));
+  assert.ok(
+    r.processesEnded.some((p) => /sleep 300/.test(p)),
+    r.processesEnded.join("\n"),
+  );
   // The pids are the grader's PID namespace's (where it could make one): look for the processes by their
   // working folder (the grader's .grading-* folder, which a child inherits) instead.
   assert.ok(seenDuringRun.size >= 5, `the watch saw the kernels and children (${seenDuringRun.size})`);
   assert.deepEqual(gradingProcesses(), [], "no kernel or child of the grader is left");
-  assert.deepEqual(readdirSync(COURSE).filter((f) => f.startsWith(".grading-")), [], "the kernels' working folders are removed");
+  assert.deepEqual(
+    readdirSync(COURSE).filter((f) => f.startsWith(".grading-")),
+    [],
+    "the kernels' working folders are removed",
+  );
 });
 
 // --- hostile submissions: the seven holes ---------------------------------------------
@@ -246,7 +313,7 @@ const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<st
   "h1-require-cache": {
     before: [
       "demo-ex1-solution",
-      'const fakes = { check: async () => {}, checkSolved: async () => true, expectEqual: () => {}, expectTrue: () => {} };\n' +
+      "const fakes = { check: async () => {}, checkSolved: async () => true, expectEqual: () => {}, expectTrue: () => {} };\n" +
         'for (const id of ["race-lab", "race-lab/course", "race-lab/instructor"]) {\n  const cached = require.cache[require.resolve(id)]!;\n  cached.exports = { ...cached.exports, ...fakes };\n}',
     ],
   },
@@ -255,29 +322,43 @@ const HOSTILE: Record<string, { before?: [string, string]; solutions?: Record<st
     before: [
       "demo-ex1-solution",
       'const jupyterFile = Object.keys(require.cache).find((k) => k.endsWith("tslab/dist/jupyter.js"))!;\nconst handlerProto = require.cache[jupyterFile]!.exports.JupyterHandlerImpl.prototype;\n' +
-        "const realHandleExecute = handlerProto.handleExecute;\nhandlerProto.handleExecute = async function (...args: any[]) {\n  try { await realHandleExecute.apply(this, args); } catch {}\n  return { status: \"ok\", execution_count: 1 };\n};",
+        'const realHandleExecute = handlerProto.handleExecute;\nhandlerProto.handleExecute = async function (...args: any[]) {\n  try { await realHandleExecute.apply(this, args); } catch {}\n  return { status: "ok", execution_count: 1 };\n};',
     ],
   },
   // 3. Promise.race resolving at once: checkSolved's race against its timeout would pass a stub.
   "h3-promise-race": {
-    before: ["demo-ex1-solution", 'try { (Promise as any).race = async () => undefined; } catch {}\ntry { Object.defineProperty(Promise, "race", { value: async () => undefined }); } catch {}\nconsole.log("Promise.race patched:", String(Promise.race).includes("undefined"));'],
+    before: [
+      "demo-ex1-solution",
+      'try { (Promise as any).race = async () => undefined; } catch {}\ntry { Object.defineProperty(Promise, "race", { value: async () => undefined }); } catch {}\nconsole.log("Promise.race patched:", String(Promise.race).includes("undefined"));',
+    ],
   },
   // 4. Object.is always true: expectEqual passes any value.
   "h4-object-is": {
-    before: ["demo-ex1-solution", 'try { Object.is = () => true; } catch {}\ntry { Object.defineProperty(Object, "is", { value: () => true }); } catch {}\nconsole.log("Object.is patched:", Object.is(1, 2));'],
+    before: [
+      "demo-ex1-solution",
+      'try { Object.is = () => true; } catch {}\ntry { Object.defineProperty(Object, "is", { value: () => true }); } catch {}\nconsole.log("Object.is patched:", Object.is(1, 2));',
+    ],
     solutions: { "demo-ex1-solution": "function quadruple(n: number): number {\n  return 0;\n}" },
   },
   // 5. A daemon with an empty environment (no run marker) and a double fork (parent pid 1).
   "h5-daemon": {
-    solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3015 &) ; true"], { env: {}, detached: true, stdio: "ignore" }).unref();\n  return "42";\n}' },
+    solutions: {
+      "demo-ex3-solution":
+        'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3015 &) ; true"], { env: {}, detached: true, stdio: "ignore" }).unref();\n  return "42";\n}',
+    },
   },
   // 6. The same daemon holding the kernel's stdio (the grader must not wait for those pipes to close).
   "h6-daemon-stdio": {
-    solutions: { "demo-ex3-solution": 'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3016 &) ; true"], { env: {}, detached: true, stdio: "inherit" }).unref();\n  return "42";\n}' },
+    solutions: {
+      "demo-ex3-solution":
+        'import { spawn } from "child_process";\nasync function childAnswer(): Promise<string> {\n  spawn("/bin/sh", ["-c", "(sleep 3016 &) ; true"], { env: {}, detached: true, stdio: "inherit" }).unref();\n  return "42";\n}',
+    },
   },
   // 7. A solution that kills the kernel's parent, the grader's backend.
   "h7-kill-parent": {
-    solutions: { "demo-ex1-solution": 'function quadruple(n: number): number {\n  process.kill(process.ppid, "SIGKILL");\n  return 4 * n;\n}' },
+    solutions: {
+      "demo-ex1-solution": 'function quadruple(n: number): number {\n  process.kill(process.ppid, "SIGKILL");\n  return 4 * n;\n}',
+    },
   },
 };
 
@@ -301,7 +382,9 @@ function daemonsLeft(): string[] {
 before(async () => {
   mkdirSync(WORK, { recursive: true });
   const released = path.join(WORK, "hostile-release");
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", SOURCE_DIR, "--out", released], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", SOURCE_DIR, "--out", released], {
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   const files = Object.entries(HOSTILE).map(([name, trick]) => {
     const nb = readNotebook(path.join(released, "grading-demo.ipynb"));
@@ -312,7 +395,9 @@ before(async () => {
   const out = path.join(WORK, "hostile-out");
   const watch = setInterval(() => {
     try {
-      gradebookSizes.add((JSON.parse(readFileSync(path.join(out, "grades.json"), "utf8")) as { submissions: unknown[] }).submissions.length);
+      gradebookSizes.add(
+        (JSON.parse(readFileSync(path.join(out, "grades.json"), "utf8")) as { submissions: unknown[] }).submissions.length,
+      );
     } catch {
       // not written yet
     }
@@ -352,7 +437,10 @@ test("hole 4: Object.is cannot be replaced while grading, so expectEqual still c
 test("holes 5 and 6: a double-forked daemon with an empty environment (and one holding the kernel's stdio) is ended, and the run does not wait for it", () => {
   for (const name of ["h5-daemon", "h6-daemon-stdio"]) {
     assert.equal(hostileScores(name)["demo-ex3-test"], "1/1 passed", "the daemon is no trick for marks: the answer is right");
-    assert.ok(hostileResults.get(name)!.processesEnded.some((p) => /sleep 301[56]/.test(p)), hostileResults.get(name)!.processesEnded.join("\n"));
+    assert.ok(
+      hostileResults.get(name)!.processesEnded.some((p) => /sleep 301[56]/.test(p)),
+      hostileResults.get(name)!.processesEnded.join("\n"),
+    );
   }
   assert.deepEqual(daemonsLeft(), [], "no daemon survives the grading");
 });
@@ -370,7 +458,10 @@ test("hole 7: a solution that kills the grader's backend cannot stop the run, an
 test("the hostile run went on to the end, wrote the gradebook after each submission, and left nothing behind", () => {
   assert.match(hostile.out, /graded \d submission\(s\)/, hostile.out);
   assert.equal(hostileResults.size, 7, hostile.out);
-  assert.ok([...gradebookSizes].some((n) => n > 0 && n < 7), `grades.json was written while the run went on (sizes seen: ${[...gradebookSizes].join(", ")})`);
+  assert.ok(
+    [...gradebookSizes].some((n) => n > 0 && n < 7),
+    `grades.json was written while the run went on (sizes seen: ${[...gradebookSizes].join(", ")})`,
+  );
   assert.deepEqual(gradingProcesses(), [], "no kernel or child of the grader is left");
   const feedback = readdirSync(path.join(WORK, "hostile-out", "feedback"));
   const one = readFileSync(path.join(WORK, "hostile-out", "feedback", feedback[0]), "utf8");
@@ -394,7 +485,9 @@ test("a submission past --limit is stopped as a whole, reported, and leaves noth
 
 test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was graded, and leaves nothing running", async () => {
   const out = path.join(WORK, "interrupted-out");
-  const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], { cwd: ROOT });
+  const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--source", SOURCE_DIR, "--out", out, SOURCE, SOURCE], {
+    cwd: ROOT,
+  });
   let text = "";
   child.stdout.on("data", (d) => (text += d));
   child.stderr.on("data", (d) => (text += d));
@@ -417,14 +510,21 @@ test("an instructor's Ctrl-C stops the run, keeps the gradebook of what was grad
   // The kernel dies with the grader's namespace (or process group): give the system a moment to reap it.
   for (let i = 0; i < 100 && gradingProcesses().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(gradingProcesses(), [], "no kernel or child of the grader is left");
-  assert.deepEqual(readdirSync(COURSE).filter((f) => f.startsWith(".grading-")), [], "the kernels' working folders are removed");
+  assert.deepEqual(
+    readdirSync(COURSE).filter((f) => f.startsWith(".grading-")),
+    [],
+    "the kernels' working folders are removed",
+  );
 });
 
 test("grades.csv has one row per exercise and submission, for a gradebook", () => {
   const lines = csv.trim().split("\n");
   assert.equal(lines[0], "submission,notebook,exercise,points,max_points,status,detail");
   assert.equal(lines.length, 1 + 5 * 3);
-  assert.ok(lines.some((l) => /tampered\.ipynb,grading-demo\.ipynb,demo-ex3-test,1,1,passed,$/.test(l)), csv);
+  assert.ok(
+    lines.some((l) => /tampered\.ipynb,grading-demo\.ipynb,demo-ex3-test,1,1,passed,$/.test(l)),
+    csv,
+  );
   assert.ok(existsSync(path.join(WORK, "out", "feedback")), "the executed notebooks are kept as feedback");
   for (const f of readdirSync(path.join(WORK, "out", "feedback"))) {
     const text = readFileSync(path.join(WORK, "out", "feedback", f), "utf8");
@@ -437,11 +537,19 @@ test("grades.csv has one row per exercise and submission, for a gradebook", () =
 test("a chart drawn while grading is in the feedback, also as an <img> that an untrusted notebook shows, its description as alt text", () => {
   const name = readdirSync(path.join(WORK, "out", "feedback")).find((f) => f.endsWith("reordered.ipynb"));
   assert.ok(name, "the feedback of the reordered submission");
-  const outputs = readNotebook(path.join(WORK, "out", "feedback", name)).cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, string | string[]> }[]);
+  const outputs = readNotebook(path.join(WORK, "out", "feedback", name)).cells.flatMap(
+    (c) => (c.outputs ?? []) as { data?: Record<string, string | string[]> }[],
+  );
   const chart = outputs.find((o) => o.data?.["image/svg+xml"]);
-  assert.ok(chart?.data, `the chart was drawn; the outputs: ${JSON.stringify(outputs.map((o) => o.data?.["text/plain"] ?? o)).slice(0, 600)}`);
+  assert.ok(
+    chart?.data,
+    `the chart was drawn; the outputs: ${JSON.stringify(outputs.map((o) => o.data?.["text/plain"] ?? o)).slice(0, 600)}`,
+  );
   const html = [chart.data["text/html"]].flat().join("");
-  assert.match(html, /^<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="Bar chart of my own chart: mine 3\." width="\d+" height="\d+">$/);
+  assert.match(
+    html,
+    /^<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="Bar chart of my own chart: mine 3\." width="\d+" height="\d+">$/,
+  );
 });
 
 test("a malformed notebook, a file that is no notebook, an nbformat 3 one and one from another course get a clear error; paths are the instructor's", async () => {
@@ -466,8 +574,14 @@ test("a malformed notebook, a file that is no notebook, an nbformat 3 one and on
   assert.match(r.out, /broken\.ipynb: NOT GRADED\n {2}error: \S*broken\.ipynb: not a notebook: the file is not valid JSON/);
   assert.match(r.out, /notes\.ipynb: not a notebook: a Jupyter notebook is a JSON object with a list of "cells"/);
   assert.match(r.out, /bad-cell\.ipynb: malformed notebook: cell 0 has no valid cell_type and text source/);
-  assert.match(r.out, /old\.ipynb: an nbformat 3 notebook \(an old Jupyter format, from IPython 1-3\): open it in Jupyter and save it, or convert it with `jupyter nbconvert --to notebook --nbformat 4 old\.ipynb`/);
-  assert.match(r.out, /other-course\.ipynb: not from this course: none of its cells carries the nbgrader grade_id of a cell in grading-demo\.ipynb/);
+  assert.match(
+    r.out,
+    /old\.ipynb: an nbformat 3 notebook \(an old Jupyter format, from IPython 1-3\): open it in Jupyter and save it, or convert it with `jupyter nbconvert --to notebook --nbformat 4 old\.ipynb`/,
+  );
+  assert.match(
+    r.out,
+    /other-course\.ipynb: not from this course: none of its cells carries the nbgrader grade_id of a cell in grading-demo\.ipynb/,
+  );
   assert.match(r.out, /graded 0 submission\(s\), 5 could not be graded/);
   assert.match(readFileSync(path.join(WORK, "bad-out", "grades.csv"), "utf8"), /broken\.ipynb,,,0,0,not graded,/);
   assert.equal(existsSync(path.join(ROOT, "bad-out")), false, "--out is not read from the project root");
@@ -482,11 +596,21 @@ test("assemble: a deleted test cell comes back right after the cell that precede
   remove(submission, "demo-ex2-solution");
   const { cells, notes } = assemble(source, submission);
   const ids = cells.map((c) => c.gradeId);
-  assert.deepEqual(ids, source.nb.cells.map((c) => c.metadata.nbgrader.grade_id));
-  assert.deepEqual(notes, ["re-inserted deleted test cell demo-ex1-test", "re-inserted deleted solution cell demo-ex2-solution (as its stub)"]);
+  assert.deepEqual(
+    ids,
+    source.nb.cells.map((c) => c.metadata.nbgrader.grade_id),
+  );
+  assert.deepEqual(notes, [
+    "re-inserted deleted test cell demo-ex1-test",
+    "re-inserted deleted solution cell demo-ex2-solution (as its stub)",
+  ]);
   assert.match(cellText(cells[ids.indexOf("demo-ex1-test")].cell), /BEGIN HIDDEN TESTS/, "the source's test, hidden tests included");
   assert.match(cellText(cells[ids.indexOf("demo-ex2-solution")].cell), /notImplemented\("countVowels"\)/);
-  assert.deepEqual(cells.filter((c) => c.role === "test").map((c) => c.points), [2, 1, 1], "points come from the source");
+  assert.deepEqual(
+    cells.filter((c) => c.role === "test").map((c) => c.points),
+    [2, 1, 1],
+    "points come from the source",
+  );
 });
 
 test("assemble: a student's copy of a test cell, or a cell claiming points, earns nothing", () => {
@@ -494,7 +618,13 @@ test("assemble: a student's copy of a test cell, or a cell claiming points, earn
   const submission = readNotebook(SOURCE);
   const copy = structuredClone(byId(submission, "demo-ex1-test"));
   submission.cells.push(copy);
-  submission.cells.push({ cell_type: "code", metadata: { nbgrader: { grade: true, grade_id: "bonus", points: 100, locked: true, solution: false, schema_version: 3 } }, source: "1", outputs: [], execution_count: null });
+  submission.cells.push({
+    cell_type: "code",
+    metadata: { nbgrader: { grade: true, grade_id: "bonus", points: 100, locked: true, solution: false, schema_version: 3 } },
+    source: "1",
+    outputs: [],
+    execution_count: null,
+  });
   const { cells, notes } = assemble(source, submission);
   assert.equal(cells.filter((c) => c.role === "test").length, 3);
   assert.equal(cells[cells.length - 1].role, "student");
@@ -504,24 +634,28 @@ test("assemble: a student's copy of a test cell, or a cell claiming points, earn
 
 // --- the real lessons (slow: minutes; opt in) --------------------------------------------------------
 
-test("every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_LESSONS=1)", { skip: process.env.RACE_LAB_GRADE_LESSONS !== "1" }, async () => {
-  const released = path.join(ROOT, "notebooks");   // the student versions, generated from instructor/
-  const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
-  const run = (files: string[]) =>
-    new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (out += d));
-      child.on("close", (code) => resolve({ code, out }));
-    });
-  const source = await run(lessons.map((f) => path.join(ROOT, "instructor", f)));
-  assert.equal(source.code, 0, source.out);
-  for (const m of source.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], m[2], source.out);
-  const student = await run(lessons.map((f) => path.join(released, f)));
-  assert.equal(student.code, 0, student.out);
-  for (const m of student.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], "0", student.out);
-});
+test(
+  "every lesson grades to full marks and its release to zero (RACE_LAB_GRADE_LESSONS=1)",
+  { skip: process.env.RACE_LAB_GRADE_LESSONS !== "1" },
+  async () => {
+    const released = path.join(ROOT, "notebooks"); // the student versions, generated from instructor/
+    const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => /^(0[1-9]|[1-9]\d)-.*\.ipynb$/.test(f));
+    const run = (files: string[]) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [path.join(ROOT, "grader", "cli.mjs"), "--timeout", "300", ...files], { cwd: ROOT });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("close", (code) => resolve({ code, out }));
+      });
+    const source = await run(lessons.map((f) => path.join(ROOT, "instructor", f)));
+    assert.equal(source.code, 0, source.out);
+    for (const m of source.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], m[2], source.out);
+    const student = await run(lessons.map((f) => path.join(released, f)));
+    assert.equal(student.code, 0, student.out);
+    for (const m of student.out.matchAll(/\): (\d+)\/(\d+),/g)) assert.equal(m[1], "0", student.out);
+  },
+);
 
 test("the judge locks the built-ins: a patch fails, ordinary code that sets its own toString or name still works", () => {
   // In a child process (the lock is for good): the broken variant first, then the lock.

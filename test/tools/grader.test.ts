@@ -29,7 +29,17 @@ const result = {
   cells: [
     { index: 0, role: "setup", grade_id: null, status: "ok", error: null, text: "", seconds: 0, resent: false },
     { index: 4, role: "test", grade_id: "demo-ex1-test", status: "ok", error: null, text: "", seconds: 0.5, resent: false, verdict },
-    { index: 7, role: "test", grade_id: "demo-ex2-test", status: "timeout", error: "timed out after 8 s", text: "", seconds: 8, resent: false, verdict: null },
+    {
+      index: 7,
+      role: "test",
+      grade_id: "demo-ex2-test",
+      status: "timeout",
+      error: "timed out after 8 s",
+      text: "",
+      seconds: 8,
+      resent: false,
+      verdict: null,
+    },
   ],
   kernels: 2,
   restarts: [{ cell: 7, reason: "timed out after 8 s" }],
@@ -72,7 +82,11 @@ function pythonAccepts(python: string, kind: string, message: unknown): { ok: bo
 test("the job Node builds, a verdict and a result are valid to both Node and Python; each broken one is refused by both", () => {
   const python = findHarnessPython();
   assert.ok(python, "a Python with nbclient (and so jsonschema): npm run setup");
-  const valid: [string, unknown][] = [["job", job()], ["verdict", verdict], ["result", result]];
+  const valid: [string, unknown][] = [
+    ["job", job()],
+    ["verdict", verdict],
+    ["result", result],
+  ];
   for (const [kind, message] of valid) {
     assert.doesNotThrow(() => validate(kind as "job", message), `Node refuses the ${kind}`);
     const py = pythonAccepts(python, kind, message);
@@ -105,7 +119,12 @@ test("scoring finds each test's result by grade_id, whatever its position and th
   // Results whose cell indices are not the assembled cells' positions (as after cells added or moved),
   // listed last to first. ex1 and ex3 pass, ex2 fails.
   const ran = (gradeId: string, index: number, passed: boolean): CellResult => ({
-    index, role: "test", grade_id: gradeId, status: "ok", error: null, verdict: { gradeId, passed, detail: passed ? "" : "ExerciseFailedError: not solved" },
+    index,
+    role: "test",
+    grade_id: gradeId,
+    status: "ok",
+    error: null,
+    verdict: { gradeId, passed, detail: passed ? "" : "ExerciseFailedError: not solved" },
   });
   const cells = [ran("demo-ex3-test", 13, true), ran("demo-ex2-test", 9, false), ran("demo-ex1-test", 6, true)];
   const rows = score(assembled, cells).map((e) => `${e.exercise} ${e.points}/${e.maxPoints} ${e.status}`);
@@ -124,8 +143,13 @@ test("scoring finds each test's result by grade_id, whatever its position and th
 
 test("the judge gives a test every expect* helper race-lab exports, as the library loaded them", () => {
   // What the grader's first cell hands the judge: the public entries' names in one object.
-  const library = Object.assign({}, require("race-lab"), require("race-lab/course"), require("race-lab/instructor")) as Record<string, unknown>;
-  const { judgeHelpers } = require(path.join(ROOT, "grader", "judge.cjs")) as { judgeHelpers: (library: object, run: object) => Record<string, unknown> };
+  const library = Object.assign({}, require("race-lab"), require("race-lab/course"), require("race-lab/instructor")) as Record<
+    string,
+    unknown
+  >;
+  const { judgeHelpers } = require(path.join(ROOT, "grader", "judge.cjs")) as {
+    judgeHelpers: (library: object, run: object) => Record<string, unknown>;
+  };
   const expects = Object.keys(library).filter((name) => /^expect[A-Z]/.test(name) && typeof library[name] === "function");
   assert.ok(expects.length >= 4, `race-lab's expect* helpers: ${expects.join(", ")}`);
   const helpers = judgeHelpers(library, { checks: 0, pending: 0, failures: [] });
@@ -137,15 +161,23 @@ test("the judge gives a test every expect* helper race-lab exports, as the libra
 test("feedback charts: an SVG output gains an <img> of itself that untrusted notebooks render, its description as alt text", () => {
   const python = findHarnessPython();
   assert.ok(python, "a Python with nbclient (npm run setup -- --ci)");
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" role="img" aria-label="Bar chart of &quot;a&quot; &lt; b: 3 &amp; 4."><title>x</title></svg>';
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="160" role="img" aria-label="Bar chart of &quot;a&quot; &lt; b: 3 &amp; 4."><title>x</title></svg>';
   const cells = [
-    { cell_type: "code", outputs: [
-      { output_type: "display_data", data: { "image/svg+xml": svg, "text/plain": "[chart]" }, metadata: {} },
-      { output_type: "display_data", data: { "image/svg+xml": ['<svg width="10" height="5">', "</svg>"], "text/plain": ["a chart ", "without a label"] }, metadata: {} },
-      { output_type: "display_data", data: { "image/svg+xml": svg, "text/html": "<b>kept</b>", "text/plain": "" }, metadata: {} },
-      { output_type: "display_data", data: { "text/html": "<table></table>", "text/plain": "" }, metadata: {} },
-      { output_type: "stream", name: "stdout", text: "<svg>" },
-    ] },
+    {
+      cell_type: "code",
+      outputs: [
+        { output_type: "display_data", data: { "image/svg+xml": svg, "text/plain": "[chart]" }, metadata: {} },
+        {
+          output_type: "display_data",
+          data: { "image/svg+xml": ['<svg width="10" height="5">', "</svg>"], "text/plain": ["a chart ", "without a label"] },
+          metadata: {},
+        },
+        { output_type: "display_data", data: { "image/svg+xml": svg, "text/html": "<b>kept</b>", "text/plain": "" }, metadata: {} },
+        { output_type: "display_data", data: { "text/html": "<table></table>", "text/plain": "" }, metadata: {} },
+        { output_type: "stream", name: "stdout", text: "<svg>" },
+      ],
+    },
     { cell_type: "markdown", source: "<svg></svg>" },
   ];
   const script = [
@@ -160,13 +192,19 @@ test("feedback charts: an SVG output gains an <img> of itself that untrusted not
   const { added, cells: out } = JSON.parse(r.stdout) as { added: number; cells: { outputs?: { data?: Record<string, string> }[] }[] };
   assert.equal(added, 2, "the two SVG outputs without HTML");
   const [first, second, third, fourth] = out[0].outputs!.map((o) => o.data);
-  const src = /^<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" width="240" height="160">$/.exec(first!["text/html"]);
+  const src = /^<img src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)" width="240" height="160">$/.exec(
+    first!["text/html"],
+  );
   assert.ok(src, first!["text/html"]);
   assert.equal(Buffer.from(src[1], "base64").toString("utf8"), svg, "the image is the chart itself");
   assert.equal(src[2], "Bar chart of &quot;a&quot; &lt; b: 3 &amp; 4.", "the chart's aria-label, escaped once for HTML");
   assert.match(second!["text/html"], /alt="a chart without a label" width="10" height="5">$/, "no label: the output's text stands in");
   const secondSvg = Buffer.from(/base64,([^"]+)"/.exec(second!["text/html"])![1], "base64").toString("utf8");
-  assert.equal(secondSvg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>', "an image of SVG gets the namespace it needs");
+  assert.equal(
+    secondSvg,
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>',
+    "an image of SVG gets the namespace it needs",
+  );
   assert.equal(third!["text/html"], "<b>kept</b>", "an output with its own HTML is left alone");
   assert.equal(fourth!["text/html"], "<table></table>");
 });

@@ -16,7 +16,11 @@ const FIXTURE_DIR = path.join(ROOT, "test", "fixtures", "grading", "notebooks");
 const ARTIFACTS = path.join(ROOT, "test-artifacts", `release-test-${process.pid}`);
 
 function release(source: string, out: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", source, "--out", out], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--source", source, "--out", out], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -60,13 +64,17 @@ test("a solution region becomes notImplemented(<the enclosing function>), indent
 test("enclosingFunctionName skips blocks that are not functions and finds methods", () => {
   const lines = ["class Depth {", "  enter(): void {", "    if (x) {", "      // here", "    }", "  }", "}"];
   assert.equal(enclosingFunctionName(lines, 3), "enter");
-  assert.equal(enclosingFunctionName(["const s = \"{\";", "// here"], 1), null, "a brace in a string is no block");
+  assert.equal(enclosingFunctionName(['const s = "{";', "// here"], 1), null, "a brace in a string is no block");
 });
 
 test("hidden tests are removed with their markers; unbalanced markers are an error naming the cell", () => {
-  const text = 'await check("x", () => {\n  expectEqual(f(1), 1, "one");\n  // BEGIN HIDDEN TESTS\n  expectEqual(f(2), 2, "two");\n  // END HIDDEN TESTS\n});';
+  const text =
+    'await check("x", () => {\n  expectEqual(f(1), 1, "one");\n  // BEGIN HIDDEN TESTS\n  expectEqual(f(2), 2, "two");\n  // END HIDDEN TESTS\n});';
   assert.equal(removeHiddenTests(text), 'await check("x", () => {\n  expectEqual(f(1), 1, "one");\n});');
-  assert.throws(() => removeHiddenTests("// BEGIN HIDDEN TESTS\nx", "lesson cell 4"), (e: Error) => e instanceof NotebookError && /lesson cell 4: .*no "\/\/ END HIDDEN TESTS"/.test(e.message));
+  assert.throws(
+    () => removeHiddenTests("// BEGIN HIDDEN TESTS\nx", "lesson cell 4"),
+    (e: Error) => e instanceof NotebookError && /lesson cell 4: .*no "\/\/ END HIDDEN TESTS"/.test(e.message),
+  );
   assert.throws(() => stubSolutions("// BEGIN SOLUTION\nx", "lesson cell 5"), /lesson cell 5: .*no "\/\/ END SOLUTION"/);
 });
 
@@ -78,12 +86,18 @@ test("the released fixture: stubs, an import of notImplemented, no hidden tests,
   assert.equal(student.cells.length, nb.cells.length);
   student.cells.forEach((cell, i) => assert.deepEqual(cell.metadata, nb.cells[i].metadata, `cell ${i} keeps its metadata`));
   const solution = cellText(student.cells.find((c) => c.metadata.nbgrader?.grade_id === "demo-ex1-solution")!);
-  assert.equal(solution, 'import { notImplemented } from "race-lab";\nfunction quadruple(n: number): number {\n  // YOUR CODE HERE\n  notImplemented("quadruple");\n}');
+  assert.equal(
+    solution,
+    'import { notImplemented } from "race-lab";\nfunction quadruple(n: number): number {\n  // YOUR CODE HERE\n  notImplemented("quadruple");\n}',
+  );
   const later = cellText(student.cells.find((c) => c.metadata.nbgrader?.grade_id === "demo-ex2-solution")!);
   assert.doesNotMatch(later, /^import/, "imported once, in the first solution cell");
   const tests = student.cells.filter((c) => roleOf(c) === "test").map(cellText);
   assert.equal(tests.length, 3);
-  assert.ok(tests.every((t) => !/quadruple\(-2\)|LOCK/.test(t)), "hidden tests gone");
+  assert.ok(
+    tests.every((t) => !/quadruple\(-2\)|LOCK/.test(t)),
+    "hidden tests gone",
+  );
   assert.deepEqual(testCells(student), testCells(nb), "the same graded cells and points");
 });
 
@@ -99,7 +113,9 @@ test("every lesson releases without leaking a solution, a hidden test or an outp
   const out = path.join(ARTIFACTS, "lessons");
   const r = release(path.join(ROOT, "instructor"), out);
   assert.equal(r.code, 0, r.out);
-  const lessons = readdirSync(path.join(ROOT, "instructor")).filter((f) => f.endsWith(".ipynb")).sort();
+  const lessons = readdirSync(path.join(ROOT, "instructor"))
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   assert.deepEqual(readdirSync(out).sort(), lessons);
   for (const name of lessons) {
     const source = readNotebook(path.join(ROOT, "instructor", name));
@@ -115,11 +131,15 @@ test("the released fixture runs top to bottom through the notebook harness: no f
   t.after(() => rmSync(ARTIFACTS, { recursive: true, force: true }));
   const out = path.join(ARTIFACTS, "fixture");
   assert.equal(release(FIXTURE_DIR, out).code, 0);
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", "--timeout", "60", path.join(out, "grading-demo.ipynb")], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 180_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", "--timeout", "60", path.join(out, "grading-demo.ipynb")],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 180_000,
+    },
+  );
   const log = `${r.stdout}${r.stderr}`;
   assert.equal(r.status, 0, log);
   assert.match(log, /PASS \S*grading-demo\.ipynb: 8 cells, 0 failures/);
@@ -136,4 +156,3 @@ test("release refuses a broken source notebook and writes nothing", (t) => {
   assert.match(r.out, /release: .*bad\.ipynb: not a notebook: the file is not valid JSON/);
   assert.throws(() => readdirSync(out), /ENOENT/);
 });
-

@@ -16,7 +16,10 @@ test("rendered outputs: each broken rule is reported with its cell, the good cha
   const r = spawnSync(python, [CHECK, FIXTURE], { encoding: "utf8", timeout: 60_000 });
   if (r.error) return t.skip(`no Python: ${r.error.message}`);
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  const lines = r.stdout.trim().split("\n").map((l) => l.replace(/^.*outputs\.ipynb: /, ""));
+  const lines = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.replace(/^.*outputs\.ipynb: /, ""));
   assert.deepEqual(lines, [
     "cell 1: a chart 1044 px wide (at most 900)",
     "cell 2: chart text cut off: 'Value of 2000, ±1 × 2…'",
@@ -27,6 +30,8 @@ test("rendered outputs: each broken rule is reported with its cell, the good cha
 });
 
 test("the notebook harness applies the rules to every notebook it runs (unless told not to)", () => {
-  const harness = spawnSync("grep", ["-c", "rendered.notebook_problems(nb)", path.join(ROOT, "test", "harness", "run_notebooks.py")], { encoding: "utf8" });
+  const harness = spawnSync("grep", ["-c", "rendered.notebook_problems(nb)", path.join(ROOT, "test", "harness", "run_notebooks.py")], {
+    encoding: "utf8",
+  });
   assert.equal(harness.stdout.trim(), "1");
 });

@@ -18,12 +18,16 @@ interface HarnessRun {
 
 function runHarness(fixtures: string[], extra: string[] = ["--no-git-check"], env: NodeJS.ProcessEnv = process.env): HarnessRun {
   // --no-git-check except where the git check is the point: the work tree is shared while we test.
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), ...extra, ...fixtures.map((f) => path.join(FIXTURES, f))], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 180_000,
-    env,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "scripts", "run-notebooks.mjs"), ...extra, ...fixtures.map((f) => path.join(FIXTURES, f))],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 180_000,
+      env,
+    },
+  );
   const out = `${r.stdout}${r.stderr}`;
   const lines = r.stdout.trim().split("\n");
   return { code: r.status, out, lastLine: lines[lines.length - 1] ?? "" };
@@ -82,7 +86,10 @@ test("processes left running after the kernel shut down fail the notebook, and a
 test("a stray file in the work tree fails the notebook", (t) => {
   const stray = path.join(FIXTURES, "stray-file-output.txt");
   t.after(() => rmSync(stray, { force: true }));
-  assertFails(runHarness(["stray-file.ipynb"], []), /the work tree changed \(stray or modified files\): .*\?\? test\/fixtures\/stray-file-output\.txt/);
+  assertFails(
+    runHarness(["stray-file.ipynb"], []),
+    /the work tree changed \(stray or modified files\): .*\?\? test\/fixtures\/stray-file-output\.txt/,
+  );
 });
 
 test("a cell past the per-cell timeout fails the notebook", () => {
@@ -143,6 +150,9 @@ test("cell times: when slow cells are the only failures the notebook runs once m
 test("cell times: one slow cell tagged slow-by-design with its reason passes, and the times are printed", () => {
   const run = runHarness(["slow-by-design.ipynb"], ["--no-git-check"], defaultLimit);
   assert.equal(run.code, 0, run.out);
-  assert.match(run.out, /cell times: median \d+\.\d\d s, 90th percentile \d+\.\d\d s, slowest \d+\.\d\d s \(cell 2 \[.*\], slow-by-design\); limit 2 s/);
+  assert.match(
+    run.out,
+    /cell times: median \d+\.\d\d s, 90th percentile \d+\.\d\d s, slowest \d+\.\d\d s \(cell 2 \[.*\], slow-by-design\); limit 2 s/,
+  );
   assert.equal(run.lastLine, "1 passed, 0 failed");
 });

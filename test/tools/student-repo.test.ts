@@ -17,13 +17,18 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const INSTRUCTOR = path.join(ROOT, "instructor");
 
 function release(dir: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--student-repo", dir], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "release.mjs"), "--student-repo", dir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 function filesUnder(dir: string, base = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))]);
+    e.isDirectory() ? filesUnder(path.join(dir, e.name), base) : [path.relative(base, path.join(dir, e.name))],
+  );
 }
 
 /** Text without white space, quotes, commas and escaped line ends, so that neither indentation nor
@@ -39,7 +44,8 @@ function secrets(): { where: string; text: string }[] {
   for (const name of readdirSync(INSTRUCTOR).filter((f) => f.endsWith(".ipynb"))) {
     readNotebook(path.join(INSTRUCTOR, name)).cells.forEach((cell, i) => {
       const text = cellText(cell);
-      if (cell.cell_type === "markdown" && roleOf(cell) === ROLE.solution) found.push({ where: `${name} cell ${i} (written answer)`, text });
+      if (cell.cell_type === "markdown" && roleOf(cell) === ROLE.solution)
+        found.push({ where: `${name} cell ${i} (written answer)`, text });
       for (const [, kind, body] of text.matchAll(/\/\/ BEGIN (SOLUTION|HIDDEN TESTS)\n([\s\S]*?)\n\s*\/\/ END \1/g)) {
         found.push({ where: `${name} cell ${i} (${kind.toLowerCase()})`, text: body });
       }
@@ -57,16 +63,34 @@ test("the student repository holds the notebooks, library, ports and setup, and 
   const repo = path.join(dir, "repo");
   const files = filesUnder(repo);
 
-  for (const needed of ["notebooks/00-welcome.ipynb", "notebooks/14-hermitage-live.ipynb", "python/04_shared_value.py", "src/index.ts",
-    "src/package.json", "scripts/course.mjs", "scripts/jupyter.mjs", "binder/postBuild", "package.json", "package-lock.json", "README.md"]) {
+  for (const needed of [
+    "notebooks/00-welcome.ipynb",
+    "notebooks/14-hermitage-live.ipynb",
+    "python/04_shared_value.py",
+    "src/index.ts",
+    "src/package.json",
+    "scripts/course.mjs",
+    "scripts/jupyter.mjs",
+    "binder/postBuild",
+    "package.json",
+    "package-lock.json",
+    "README.md",
+  ]) {
     assert.ok(files.includes(needed), `${needed} is missing`);
   }
   assert.ok(statSync(path.join(repo, "binder", "postBuild")).mode & 0o100, "postBuild stays executable");
   const instructorOnly = files.filter((f) => /^(instructor|grader|test|bench|docs|\.ci)\//.test(f) || f.startsWith("src/dist/"));
   assert.deepEqual(instructorOnly, [], "files of the instructor, the tests or the build");
-  assert.deepEqual(JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")).scripts, {
-    prepare: "npm run build", build: "tsc -p src/tsconfig.json", start: "node scripts/course.mjs start", setup: "node scripts/course.mjs setup",
-  }, "only the scripts whose files are there");
+  assert.deepEqual(
+    JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")).scripts,
+    {
+      prepare: "npm run build",
+      build: "tsc -p src/tsconfig.json",
+      start: "node scripts/course.mjs start",
+      setup: "node scripts/course.mjs setup",
+    },
+    "only the scripts whose files are there",
+  );
 
   // The notebooks are the committed student notebooks: what is published is what the tests run.
   for (const name of readdirSync(path.join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"))) {

@@ -24,7 +24,9 @@ type Starts = { outcomes: Record<string, number>; rounds: number; ebusy: number 
 /** In-process starts (helpers/in-process-starts.mjs): what became of each first request. */
 function inProcessStarts(how: "tslab" | "bound", rounds: number, untilLost = false): Promise<Starts> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STARTS, how, String(rounds), ...(untilLost ? ["--until-lost"] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [STARTS, how, String(rounds), ...(untilLost ? ["--until-lost"] : [])], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -42,7 +44,10 @@ const ROUNDS = 150;
 
 test(`in process: tslab's own start loses a first reply within ${ROUNDS * 2} starts (the failure this kernel exists for)`, async () => {
   const r = await inProcessStarts("tslab", ROUNDS * 2, true);
-  assert.ok(r.outcomes.lost || r.outcomes.silent, `tslab's own start answered all ${r.rounds} first requests: this test no longer sees the race it guards against`);
+  assert.ok(
+    r.outcomes.lost || r.outcomes.silent,
+    `tslab's own start answered all ${r.rounds} first requests: this test no longer sees the race it guards against`,
+  );
   assert.ok(r.ebusy > 0, `a first request went unanswered with no EBUSY: ${JSON.stringify(r)}`);
 });
 

@@ -19,7 +19,9 @@ function fakeCgroup(files: Record<string, string>): string {
   }
   return root;
 }
-test.after(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+test.after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 // A status file allowing every CPU Node sees, so that only the quota can lower the count.
 const wide = fakeCgroup({ status: `Name:\tnode\nCpus_allowed_list:\t0-${os.availableParallelism() - 1}\n` });
@@ -70,8 +72,10 @@ test("RACE_LAB_CORES overrides every limit; bad values are named clearly", () =>
     { cores: 64, limitedBy: "override" },
   );
   for (const bad of ["0", "-2", "1.5", "many", "2000"]) {
-    assert.throws(() => usableCores({ cgroupRoot: root, env: { RACE_LAB_CORES: bad }, statusFile }), (e: unknown) =>
-      e instanceof RaceLabArgumentError && /RACE_LAB_CORES must be an integer from 1 to 1024/.test(e.message));
+    assert.throws(
+      () => usableCores({ cgroupRoot: root, env: { RACE_LAB_CORES: bad }, statusFile }),
+      (e: unknown) => e instanceof RaceLabArgumentError && /RACE_LAB_CORES must be an integer from 1 to 1024/.test(e.message),
+    );
   }
 });
 

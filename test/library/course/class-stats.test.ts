@@ -4,7 +4,17 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { EmbeddedServer, classDatabaseUrl, notRunYet, readClassRecords, showClassComparison, showClassOverview, studentId, summarizeClass, type ClassRecord } from "race-lab/internal";
+import {
+  EmbeddedServer,
+  classDatabaseUrl,
+  notRunYet,
+  readClassRecords,
+  showClassComparison,
+  showClassOverview,
+  studentId,
+  summarizeClass,
+  type ClassRecord,
+} from "race-lab/internal";
 import { captureDisplays } from "../kernel/fake-display";
 
 let server: EmbeddedServer;
@@ -19,12 +29,21 @@ after(async () => {
 });
 
 const record = (student: string, lesson: string, demo: string, anomalies: number, cores = 2): ClassRecord => ({
-  student, lesson, demo, variant: "unsafe", trials: 10, anomalies, cores, cpu: "test CPU", node: "20",
+  student,
+  lesson,
+  demo,
+  variant: "unsafe",
+  trials: 10,
+  anomalies,
+  cores,
+  cpu: "test CPU",
+  node: "20",
 });
 
 test("summarizeClass: each student once, the median and middle half, by cores, who never raced, who has not run what", () => {
   const rows = [
-    record("a", "04", "counter", 9), record("a", "04", "counter", 10), // a: 19 of 20
+    record("a", "04", "counter", 9),
+    record("a", "04", "counter", 10), // a: 19 of 20
     record("b", "04", "counter", 8),
     record("c", "04", "counter", 0, 1), // one core: never raced while most did
     record("d", "04", "counter", 10, 4),
@@ -34,12 +53,22 @@ test("summarizeClass: each student once, the median and middle half, by cores, w
   assert.equal(counter.students, 4);
   assert.deepEqual(counter.rates, [0, 0.8, 0.95, 1]);
   assert.equal(counter.median, 0.875);
-  assert.deepEqual(counter.middle.map((q) => Math.round(q * 1e6) / 1e6), [0.6, 0.9625]);
-  assert.deepEqual(counter.byCores, [{ cores: 1, students: 1, median: 0 }, { cores: 2, students: 2, median: 0.875 }, { cores: 4, students: 1, median: 1 }]);
+  assert.deepEqual(
+    counter.middle.map((q) => Math.round(q * 1e6) / 1e6),
+    [0.6, 0.9625],
+  );
+  assert.deepEqual(counter.byCores, [
+    { cores: 1, students: 1, median: 0 },
+    { cores: 2, students: 2, median: 0.875 },
+    { cores: 4, students: 1, median: 1 },
+  ]);
   assert.equal(counter.mine, 0);
   assert.deepEqual(counter.neverRaced, [{ student: "c", cores: 1, cpu: "test CPU" }]);
   assert.equal(threads.mine, null);
-  assert.deepEqual(notRunYet(rows), [{ lesson: "04", students: [] }, { lesson: "06", students: ["b", "c", "d"] }]);
+  assert.deepEqual(notRunYet(rows), [
+    { lesson: "04", students: [] },
+    { lesson: "06", students: ["b", "c", "d"] },
+  ]);
 });
 
 test("the student id: given, else anonymous and stable per login (salted); a bad one is refused by name", () => {
@@ -108,7 +137,10 @@ test("three students at once: every record arrives, with its id and machine; the
   assert.match(table["text/plain"], /\d  counter — unsafe\s+50%\s+50%\s+50%–50%\s+3/);
   const chart = bundles.find((b) => b["image/svg+xml"]);
   assert.ok(chart, "a chart of the class");
-  assert.ok(bundles.some((b) => /you 50%, class median 50%/.test(b["text/plain"] ?? "")), "the chart's description in words");
+  assert.ok(
+    bundles.some((b) => /you 50%, class median 50%/.test(b["text/plain"] ?? "")),
+    "the chart's description in words",
+  );
 
   const overview = await captureDisplays(() => showClassOverview());
   assert.ok(overview.bundles.some((b) => /the class: 3 students, 9 series of trials/.test(b["text/plain"] ?? "")));

@@ -35,7 +35,10 @@ test("expectations pass silently and fail with what, expected and got", () => {
   expectTrue(true, "truth");
   expectBetween(5, 1, 10, "five");
   expectBetween(1, 1, 1, "the edge");
-  assert.throws(() => expectEqual(1999, 2000, "the count"), (e: Error) => e instanceof ExerciseFailedError && e.message === "the count: expected 2000, got 1999");
+  assert.throws(
+    () => expectEqual(1999, 2000, "the count"),
+    (e: Error) => e instanceof ExerciseFailedError && e.message === "the count: expected 2000, got 1999",
+  );
   assert.throws(() => expectEqual("1", 1, "the type"), /the type: expected 1, got "1"/);
   assert.throws(() => expectEqual([1, 2], [1, 2, 3], "the list"), /the list: expected \[1,2,3\], got \[1,2\]/);
   assert.throws(() => expectTrue(false, "the lock was released"), /the lock was released: this was not the case/);
@@ -53,7 +56,10 @@ test("expectEqual compares Maps and Sets by their entries", () => {
 });
 
 test("notImplemented throws NotImplementedError naming the function", () => {
-  assert.throws(() => countSerialStub(3), (e: Error) => e instanceof NotImplementedError && e.message === "countSerial is not implemented yet");
+  assert.throws(
+    () => countSerialStub(3),
+    (e: Error) => e instanceof NotImplementedError && e.message === "countSerial is not implemented yet",
+  );
 });
 
 test("student mode: a solved check says so and resolves true", async () => {
@@ -61,7 +67,9 @@ test("student mode: a solved check says so and resolves true", async () => {
     assert.equal(gradingMode(), false);
     let solved: boolean | undefined;
     const out = await captureStdout(async () => {
-      solved = await checkSolved("02-ex1-serial", async () => expectEqual(countSerialSolved(1000), 1000, "the serial count"), { hint: "h" });
+      solved = await checkSolved("02-ex1-serial", async () => expectEqual(countSerialSolved(1000), 1000, "the serial count"), {
+        hint: "h",
+      });
     });
     assert.equal(solved, true);
     assert.match(out, /^✔ 02-ex1-serial: solved\n$/m);
@@ -74,7 +82,11 @@ test("student mode: a stub, a wrong answer and a crash never throw; each gives i
     const out = await captureStdout(async () => {
       results.push(await checkSolved("ex-stub", () => expectEqual(countSerialStub(5), 5, "the count"), { hint: "Count without threads." }));
       results.push(await checkSolved("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count"), { hint: "Off by one?" }));
-      results.push(await checkSolved("ex-crash", () => { throw new TypeError("x is undefined"); }));
+      results.push(
+        await checkSolved("ex-crash", () => {
+          throw new TypeError("x is undefined");
+        }),
+      );
     });
     assert.deepEqual(results, [false, false, false]);
     assert.match(out, /✘ ex-stub: not solved yet \(the exercise still has its stub\)\. Hint: Count without threads\./);
@@ -88,8 +100,14 @@ test("grading mode: a failed check throws ExerciseFailedError; a solved one does
     assert.equal(gradingMode(), true);
     await captureStdout(async () => {
       assert.equal(await checkSolved("ok", () => expectTrue(true, "fine")), true);
-      await assert.rejects(check("ex-stub", () => countSerialStub(1)), (e: Error) => e instanceof ExerciseFailedError && /ex-stub: not solved — the exercise still has its stub/.test(e.message));
-      await assert.rejects(check("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count")), /ex-wrong: not solved — the count: expected 5, got 4/);
+      await assert.rejects(
+        check("ex-stub", () => countSerialStub(1)),
+        (e: Error) => e instanceof ExerciseFailedError && /ex-stub: not solved — the exercise still has its stub/.test(e.message),
+      );
+      await assert.rejects(
+        check("ex-wrong", () => expectEqual(countSerialWrong(5), 5, "the count")),
+        /ex-wrong: not solved — the count: expected 5, got 4/,
+      );
     });
   });
 });
@@ -111,7 +129,10 @@ test("in Jupyter the verdict is HTML (escaped) with a text fallback", async () =
       await checkSolved("<ex>", () => expectEqual(1, 2, "a & b"), { hint: "use <Lock>" });
     });
     assert.equal(bundles.length, 1);
-    assert.match(bundles[0]["text/html"], /✘ &lt;ex&gt;: not solved yet<\/b> — a &amp; b: expected 2, got 1\. <i>Hint: use &lt;Lock&gt;<\/i>/);
+    assert.match(
+      bundles[0]["text/html"],
+      /✘ &lt;ex&gt;: not solved yet<\/b> — a &amp; b: expected 2, got 1\. <i>Hint: use &lt;Lock&gt;<\/i>/,
+    );
     assert.equal(bundles[0]["text/plain"], "✘ <ex>: not solved yet — a & b: expected 2, got 1. Hint: use <Lock>");
   });
 });
@@ -119,7 +140,9 @@ test("in Jupyter the verdict is HTML (escaped) with a text fallback", async () =
 test("a verdict ends one sentence once, shows `code` as code, and keeps $1 … $2 from being typeset as math", async () => {
   await inMode(false, async () => {
     const { bundles } = await captureDisplays(async () => {
-      await checkSolved("sql", () => expectTrue(false, "the renewal (it checks the owner.)"), { hint: "compare with `token = $1 AND owner = $2`" });
+      await checkSolved("sql", () => expectTrue(false, "the renewal (it checks the owner.)"), {
+        hint: "compare with `token = $1 AND owner = $2`",
+      });
     });
     const html = bundles[0]["text/html"];
     assert.match(html, /class="tex2jax_ignore mathjax_ignore"/, "MathJax 2 and 3 skip the verdict");
@@ -129,11 +152,23 @@ test("a verdict ends one sentence once, shows `code` as code, and keeps $1 … $
 });
 
 test("exercise functions reject bad input", async () => {
-  await assert.rejects(check("", () => {}), /^RaceLabArgumentError: id must be the exercise's id/);
+  await assert.rejects(
+    check("", () => {}),
+    /^RaceLabArgumentError: id must be the exercise's id/,
+  );
   await assert.rejects(check("x", "body" as never), /^RaceLabArgumentError: body must be a function/);
-  await assert.rejects(check("x", () => {}, { hint: 3 as never }), /^RaceLabArgumentError: hint must be a string/);
-  await assert.rejects(check("x", () => {}, { timeoutMs: -1 }), /^RaceLabArgumentError: timeoutMs must be a number of milliseconds/);
-  await assert.rejects(check("x", () => {}, null as never), RaceLabArgumentError);
+  await assert.rejects(
+    check("x", () => {}, { hint: 3 as never }),
+    /^RaceLabArgumentError: hint must be a string/,
+  );
+  await assert.rejects(
+    check("x", () => {}, { timeoutMs: -1 }),
+    /^RaceLabArgumentError: timeoutMs must be a number of milliseconds/,
+  );
+  await assert.rejects(
+    check("x", () => {}, null as never),
+    RaceLabArgumentError,
+  );
   assert.throws(() => notImplemented(""), /^RaceLabArgumentError: name must be the function's name/);
   assert.throws(() => expectEqual(1, 1, ""), /^RaceLabArgumentError: what must be a short description/);
   assert.throws(() => expectTrue(true, 5 as never), /^RaceLabArgumentError: what must be/);

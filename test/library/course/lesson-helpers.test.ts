@@ -23,9 +23,18 @@ test("inRunFolder: a fresh folder for the body, removed after it returns and aft
   });
   assert.equal(value, 42);
   assert.equal(fs.existsSync(seen), false, "removed after the body returned");
-  await assert.rejects(inRunFolder("scope", (folder) => { seen = folder; throw new Error("boom"); }), /boom/);
+  await assert.rejects(
+    inRunFolder("scope", (folder) => {
+      seen = folder;
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
   assert.equal(fs.existsSync(seen), false, "removed after the body threw");
-  await assert.rejects(inRunFolder("bad name!", () => 1), RaceLabArgumentError);
+  await assert.rejects(
+    inRunFolder("bad name!", () => 1),
+    RaceLabArgumentError,
+  );
 });
 
 function addRound(counter: Value, amount: number, times: number): number {
@@ -35,10 +44,19 @@ function addRound(counter: Value, amount: number, times: number): number {
 
 test("playRounds: every worker plays every round on that round's state, with its own arguments", async () => {
   const rounds = await playRounds(addRound, {
-    workers: 3, rounds: 4, state: (round) => new Value("i", round * 1000), args: (worker) => [worker + 1, 10],
+    workers: 3,
+    rounds: 4,
+    state: (round) => new Value("i", round * 1000),
+    args: (worker) => [worker + 1, 10],
   });
-  assert.deepEqual(rounds.map((r) => r.round), [1, 2, 3, 4]);
-  assert.deepEqual(rounds.map((r) => r.state.value), [1060, 2060, 3060, 4060]);
+  assert.deepEqual(
+    rounds.map((r) => r.round),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    rounds.map((r) => r.state.value),
+    [1060, 2060, 3060, 4060],
+  );
   for (const r of rounds) {
     assert.deepEqual(r.results, [1, 2, 3]);
     assert.equal(r.workerMs.length, 3);
@@ -58,25 +76,51 @@ function meetInRound(state: Value, worker: number): boolean {
 
 test("playRounds: the workers are in the same round together", async () => {
   const rounds = await playRounds(meetInRound, { workers: 2, rounds: 5, state: () => new Value("i", 0), args: (w) => [w] });
-  assert.deepEqual(rounds.map((r) => r.results[0]), [true, true, true, true, true]);
+  assert.deepEqual(
+    rounds.map((r) => r.results[0]),
+    [true, true, true, true, true],
+  );
 });
 
 test("playRounds: bad input and functions that cannot travel are refused before any thread starts", async () => {
   const outside = 5;
-  await assert.rejects(playRounds((v: Value) => { v.value = outside; }, { workers: 2, rounds: 1, state: () => new Value("i", 0) }), TravelError);
-  await assert.rejects(playRounds(async () => 1, { workers: 2, rounds: 1, state: () => 0 }), /synchronous/);
+  await assert.rejects(
+    playRounds(
+      (v: Value) => {
+        v.value = outside;
+      },
+      { workers: 2, rounds: 1, state: () => new Value("i", 0) },
+    ),
+    TravelError,
+  );
+  await assert.rejects(
+    playRounds(async () => 1, { workers: 2, rounds: 1, state: () => 0 }),
+    /synchronous/,
+  );
   await assert.rejects(playRounds(addRound, { workers: 0, rounds: 1, state: () => new Value("i", 0) }), /options\.workers/);
-  await assert.rejects(playRounds(addRound, { workers: 1, rounds: 1, state: () => new Value("i", 0), args: () => 3 as never }), /options\.args\(0\)/);
+  await assert.rejects(
+    playRounds(addRound, { workers: 1, rounds: 1, state: () => new Value("i", 0), args: () => 3 as never }),
+    /options\.args\(0\)/,
+  );
 });
 
 test("mergeTimedLogs: events of several logs in time order, one worker per log", () => {
-  const a = [10, 0, 0, 30, 1, 1];   // worker 1: read 0 at 10 µs, write 1 at 30 µs
-  const b = [20, 0, 0, 40, 1, 1];   // worker 2: read 0 at 20 µs, write 1 at 40 µs
+  const a = [10, 0, 0, 30, 1, 1]; // worker 1: read 0 at 10 µs, write 1 at 30 µs
+  const b = [20, 0, 0, 40, 1, 1]; // worker 2: read 0 at 20 µs, write 1 at 40 µs
   const events = mergeTimedLogs([a, { events: b }]);
-  assert.deepEqual(events.map((e) => `${e.seq}:${e.worker}${e.kind[0]}${e.value}`), ["0:1r0", "1:2r0", "2:1w1", "3:2w1"]);
+  assert.deepEqual(
+    events.map((e) => `${e.seq}:${e.worker}${e.kind[0]}${e.value}`),
+    ["0:1r0", "1:2r0", "2:1w1", "3:2w1"],
+  );
   assert.equal(analyzeTrace(events).lostUpdates, 1);
-  assert.deepEqual(eventsAround(events, 2, 1, 2).map((e) => e.seq), [1, 2]);
-  assert.deepEqual(eventsAround(events, -1, 5, 3).map((e) => e.seq), [0, 1, 2]);
+  assert.deepEqual(
+    eventsAround(events, 2, 1, 2).map((e) => e.seq),
+    [1, 2],
+  );
+  assert.deepEqual(
+    eventsAround(events, -1, 5, 3).map((e) => e.seq),
+    [0, 1, 2],
+  );
   assert.throws(() => mergeTimedLogs([[1, 0]]), /logs\[0\]/);
 });
 
@@ -106,13 +150,19 @@ test("runPythonPort: runs a port, parses its JSON; a bad name is refused", async
     assert.equal(await runPythonPort("99_no_such_port.py"), null);
   });
   assert.match(bundles.map((b) => b["text/plain"]).join("\n"), /skipped/);
-  const py = await runPythonPort("04_shared_value.py", { args: ["--json", "--trials", "1", "--sleep-iterations", "2", "--iterations", "10"] });
+  const py = await runPythonPort("04_shared_value.py", {
+    args: ["--json", "--trials", "1", "--sleep-iterations", "2", "--iterations", "10"],
+  });
   if (py === null) return; // no python3 on this machine
   assert.match(py.python, /^Python 3/);
   assert.equal(py.json.no_lock.finals.length, 1);
   assert.equal(py.json.default_lock, "RLock");
-  const shown = await captureDisplays(() => showBesidePython("04_shared_value.py", (j) => [{ demo: "get_lock", finals: j.get_lock.finals.join(", ") }],
-    { args: ["--trials", "1", "--sleep-iterations", "2", "--iterations", "10"], title: "side by side" }));
+  const shown = await captureDisplays(() =>
+    showBesidePython("04_shared_value.py", (j) => [{ demo: "get_lock", finals: j.get_lock.finals.join(", ") }], {
+      args: ["--trials", "1", "--sleep-iterations", "2", "--iterations", "10"],
+      title: "side by side",
+    }),
+  );
   assert.match(shown.bundles.map((b) => b["text/plain"]).join("\n"), /side by side[\s\S]*get_lock\s+2000/);
 });
 
@@ -159,7 +209,12 @@ test("predict: the guess is shown when made and beside the outcome when revealed
   assert.match(text, /your guess, recorded: \*\*20\*\*/);
   assert.match(text, /you predicted \*\*20\*\*; the run gave \*\*10\*\*/);
   assert.match(text, /You wrote no prediction/);
-  assert.deepEqual(predictions().slice(-4).map((p) => p.matched), [false, true, true, undefined]);
+  assert.deepEqual(
+    predictions()
+      .slice(-4)
+      .map((p) => p.matched),
+    [false, true, true, undefined],
+  );
   assert.throws(() => predict("", 1), /question/);
   assert.throws(() => predict("range", [3, 1]), /guess/);
 });
@@ -172,5 +227,10 @@ test("ifSolved: a stub says 'not solved yet' and gives undefined; other errors s
     assert.equal(await ifSolved("Exercise 9", async () => 5), 5);
   });
   assert.match(bundles.map((b) => b["text/plain"]).join("\n"), /Exercise 9 is not solved yet/);
-  await assert.rejects(ifSolved("Exercise 9", () => { throw new Error("real bug"); }), /real bug/);
+  await assert.rejects(
+    ifSolved("Exercise 9", () => {
+      throw new Error("real bug");
+    }),
+    /real bug/,
+  );
 });

@@ -24,11 +24,21 @@ const text = (x: string | string[] | undefined) => [x ?? ""].flat().join("");
 
 /** Runs the fixtures through the harness; returns each one's executed cells. */
 function runFixtures(names: string[]): { status: number | null; log: string; cells: (name: string) => Cell[] } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "run-notebooks.mjs"), "--no-git-check", "--save-executed", SAVED, ...names.map((n) => path.join(FIXTURES, n))], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 600_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, "scripts", "run-notebooks.mjs"),
+      "--no-git-check",
+      "--save-executed",
+      SAVED,
+      ...names.map((n) => path.join(FIXTURES, n)),
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 600_000,
+    },
+  );
   const cells = (name: string) => (JSON.parse(readFileSync(path.join(SAVED, "student", name), "utf8")) as { cells: Cell[] }).cells;
   return { status: r.status, log: `${r.stdout}${r.stderr}`, cells };
 }
@@ -38,16 +48,33 @@ test("in a tslab kernel: a stale solution is named, and natural code about a Val
   const run = runFixtures(["stale-solution.ipynb", "natural-code.ipynb"]);
   assert.equal(run.status, 0, run.log); // natural-code: no failed cell, nothing on stderr
 
-  const verdicts = run.cells("stale-solution.ipynb").map((c) => c.outputs.filter((o) => o.output_type === "display_data").map((o) => text(o.data?.["text/plain"])).join("\n"));
+  const verdicts = run.cells("stale-solution.ipynb").map((c) =>
+    c.outputs
+      .filter((o) => o.output_type === "display_data")
+      .map((o) => text(o.data?.["text/plain"]))
+      .join("\n"),
+  );
   assert.equal(verdicts[2], "✔ t-ex1: solved", "the first, correct version");
-  assert.match(verdicts[4], /^✘ t-ex1: not solved yet — your solution cell did not compile: fix the error shown under it/, "the edited cell did not compile: the old definition is not judged");
+  assert.match(
+    verdicts[4],
+    /^✘ t-ex1: not solved yet — your solution cell did not compile: fix the error shown under it/,
+    "the edited cell did not compile: the old definition is not judged",
+  );
   assert.equal(verdicts[6], "✔ t-ex1: solved", "fixed and run again");
   assert.equal(verdicts[8], "✔ t-ex1: solved", "another cell's compile error says nothing about the solution cell");
 
-  const printed = run.cells("natural-code.ipynb").map((c) => (c.outputs ?? []).filter((o) => o.output_type === "stream").map((o) => text(o.text)).join(""));
+  const printed = run.cells("natural-code.ipynb").map((c) =>
+    (c.outputs ?? [])
+      .filter((o) => o.output_type === "stream")
+      .map((o) => text(o.text))
+      .join(""),
+  );
   assert.deepEqual(printed.slice(1, 4), ["1\n", "2001\n", "0,5\n"]);
   assert.equal(printed[5], "0.5 Float64Array\n");
-  assert.match(printed[6], /Cannot find name 'definedLater'[\s\S]*Tip: 'definedLater' is defined by a cell of this lesson that has not run in this kernel yet: the code cell under "A later section" that starts const definedLater = 42;/);
+  assert.match(
+    printed[6],
+    /Cannot find name 'definedLater'[\s\S]*Tip: 'definedLater' is defined by a cell of this lesson that has not run in this kernel yet: the code cell under "A later section" that starts const definedLater = 42;/,
+  );
   assert.equal(printed[8], "42\n", "run in order, it works");
   assert.doesNotMatch(run.log, /private name/);
 });

@@ -8,7 +8,18 @@ import path from "node:path";
 import { showTable, showBarChart, showSvg } from "race-lab";
 import { runTrials, setLesson, compareReports, TrialReport } from "race-lab/course";
 import { currentLesson, readOutcomes, recordOutcome } from "race-lab/instructor";
-import { showHtml, showMarkdown, showText, showBundle, inJupyter, htmlTable, textTable, escapeHtml, RaceLabArgumentError, RunInterruptedError } from "race-lab/internal";
+import {
+  showHtml,
+  showMarkdown,
+  showText,
+  showBundle,
+  inJupyter,
+  htmlTable,
+  textTable,
+  escapeHtml,
+  RaceLabArgumentError,
+  RunInterruptedError,
+} from "race-lab/internal";
 import { captureStdout } from "../helpers/display";
 import { captureDisplays } from "../kernel/fake-display";
 
@@ -32,15 +43,27 @@ test("a report counts anomalies, their rate and the median time", async () => {
   assert.equal(r.demo, "counter");
   assert.equal(r.variant, "unsafe");
   assert.equal(r.trials, 5);
-  assert.deepEqual(r.rows.map((row) => row.trial), [1, 2, 3, 4, 5]);
-  assert.deepEqual(r.rows.map((row) => row.observed), observed);
-  assert.deepEqual(r.rows.map((row) => row.anomaly), [false, true, false, true, false]);
+  assert.deepEqual(
+    r.rows.map((row) => row.trial),
+    [1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    r.rows.map((row) => row.observed),
+    observed,
+  );
+  assert.deepEqual(
+    r.rows.map((row) => row.anomaly),
+    [false, true, false, true, false],
+  );
   assert.ok(r.rows.every((row) => row.expected === 10 && row.ms >= 0));
   assert.equal(r.anomalies, 2);
   assert.equal(r.anomalyRate, 0.4);
   const sorted = r.rows.map((row) => row.ms).sort((a, b) => a - b);
   assert.equal(r.medianMs, sorted[2]);
-  assert.equal(r.totalMs, r.rows.reduce((s, row) => s + row.ms, 0));
+  assert.equal(
+    r.totalMs,
+    r.rows.reduce((s, row) => s + row.ms, 0),
+  );
 });
 
 test("the median of an even number of trials is the mean of the middle two", async () => {
@@ -61,17 +84,36 @@ test("run may return { observed, detail }, and isAnomaly decides what counts", a
     isAnomaly: (observed, expected) => observed > expected, // only overselling is an anomaly
     ...quiet,
   });
-  assert.deepEqual(r.rows.map((row) => row.detail), [{ sold: 1 }, { sold: 2 }, { sold: 3 }]);
-  assert.deepEqual(r.rows.map((row) => row.anomaly), [false, false, true]);
+  assert.deepEqual(
+    r.rows.map((row) => row.detail),
+    [{ sold: 1 }, { sold: 2 }, { sold: 3 }],
+  );
+  assert.deepEqual(
+    r.rows.map((row) => row.anomaly),
+    [false, false, true],
+  );
 });
 
 test("run may return the ms of work timed elsewhere: the report's times are those, not the wait for run", async () => {
   // Rounds played earlier in threads: run returns at once, and without its ms every trial would read ~0 ms.
-  const r = await runTrials({ demo: "rounds", variant: "safe", trials: 3, expected: 1, run: (t) => ({ observed: 1, ms: 100 * t }), ...quiet });
-  assert.deepEqual(r.rows.map((row) => row.ms), [100, 200, 300]);
+  const r = await runTrials({
+    demo: "rounds",
+    variant: "safe",
+    trials: 3,
+    expected: 1,
+    run: (t) => ({ observed: 1, ms: 100 * t }),
+    ...quiet,
+  });
+  assert.deepEqual(
+    r.rows.map((row) => row.ms),
+    [100, 200, 300],
+  );
   assert.equal(r.medianMs, 200);
   for (const ms of [-1, Number.NaN, "5"]) {
-    await assert.rejects(runTrials({ demo: "rounds", variant: "safe", trials: 1, expected: 1, run: () => ({ observed: 1, ms } as never), ...quiet }), /the ms of trial 1/);
+    await assert.rejects(
+      runTrials({ demo: "rounds", variant: "safe", trials: 1, expected: 1, run: () => ({ observed: 1, ms }) as never, ...quiet }),
+      /the ms of trial 1/,
+    );
   }
 });
 
@@ -99,7 +141,17 @@ test("a trial that throws rejects runTrials with that error and records nothing"
   await withOutcomes(async (file) => {
     const boom = new Error("trial exploded");
     await assert.rejects(
-      runTrials({ demo: "d", variant: "v", trials: 3, expected: 1, run: (t) => { if (t === 2) throw boom; return 1; }, ...quiet }),
+      runTrials({
+        demo: "d",
+        variant: "v",
+        trials: 3,
+        expected: 1,
+        run: (t) => {
+          if (t === 2) throw boom;
+          return 1;
+        },
+        ...quiet,
+      }),
       (e) => e === boom,
     );
     assert.equal(existsSync(file), false);
@@ -116,7 +168,10 @@ test("an interrupt during trials that only await lets no further trial start, an
       const { bundles } = await captureDisplays(() =>
         assert.rejects(
           runTrials({
-            demo: "queries", variant: "unsafe", trials: 5, expected: 1,
+            demo: "queries",
+            variant: "unsafe",
+            trials: 5,
+            expected: 1,
             run: async (t) => {
               ran.push(t);
               await new Promise((resolve) => setImmediate(resolve)); // race-lab listens from the next turn on
@@ -147,7 +202,16 @@ test("each runTrials appends one JSON line to RACE_LAB_OUTCOMES", async () => {
     assert.deepEqual(Object.keys(lines[0]), ["notebook", "demo", "variant", "trials", "anomalies", "expected", "observed", "ms"]);
     assert.deepEqual(
       { ...lines[0], ms: 0 },
-      { notebook: "99-test-lesson", demo: "two threads", variant: "unsafe", trials: 3, anomalies: 2, expected: 4, observed: [3, 4, 3], ms: 0 },
+      {
+        notebook: "99-test-lesson",
+        demo: "two threads",
+        variant: "unsafe",
+        trials: 3,
+        anomalies: 2,
+        expected: 4,
+        observed: [3, 4, 3],
+        ms: 0,
+      },
     );
     assert.ok(Math.abs(lines[0].ms - unsafe.totalMs) < 0.01, "ms is the total time of the trials");
     assert.equal(lines[1].variant, "safe");
@@ -160,7 +224,10 @@ test("no outcomes file is written when RACE_LAB_OUTCOMES is not set", async () =
   const before = process.env.RACE_LAB_OUTCOMES;
   delete process.env.RACE_LAB_OUTCOMES;
   try {
-    assert.equal(recordOutcome({ notebook: null, demo: "d", variant: "v", trials: 1, anomalies: 0, expected: 1, observed: [1], ms: 1 }), false);
+    assert.equal(
+      recordOutcome({ notebook: null, demo: "d", variant: "v", trials: 1, anomalies: 0, expected: 1, observed: [1], ms: 1 }),
+      false,
+    );
   } finally {
     if (before !== undefined) process.env.RACE_LAB_OUTCOMES = before;
   }
@@ -220,9 +287,18 @@ test("compareReports, showTable and showBarChart show a table and a chart with i
   const { bundles } = await captureDisplays(async () => {
     await compareReports([a, b]);
     showTable([{ primitive: "Lock", ms: 12.345 }], { title: "timings" });
-    await showBarChart([{ label: "Lock", value: 12.5 }, { label: "none", value: 3 }], { title: "time", unit: "ms" });
+    await showBarChart(
+      [
+        { label: "Lock", value: 12.5 },
+        { label: "none", value: 3 },
+      ],
+      { title: "time", unit: "ms" },
+    );
   });
-  assert.deepEqual(bundles.map((x) => Object.keys(x).sort()[0]), ["text/html", "image/svg+xml", "text/html", "text/html", "image/svg+xml", "text/html"]);
+  assert.deepEqual(
+    bundles.map((x) => Object.keys(x).sort()[0]),
+    ["text/html", "image/svg+xml", "text/html", "text/html", "image/svg+xml", "text/html"],
+  );
   assert.match(bundles[0]["text/html"], /100%[\s\S]*0%/, "anomaly rates of both reports");
   assert.match(bundles[1]["image/svg+xml"], /unsafe[\s\S]*safe/);
   assert.match(bundles[2]["text/plain"], /^Comparison of 2 runs: unsafe: 2 of 2 trials with the anomaly/);
@@ -259,7 +335,13 @@ test("tables escape every cell and align text", () => {
   const html = htmlTable([{ name: "<script>", n: 1 }], { title: "<t>" });
   assert.doesNotMatch(html, /<script>|<t>/);
   assert.match(html, /&lt;script&gt;/);
-  assert.equal(textTable([{ a: 1, b: "x" }, { a: 22, b: "yy" }]), " a  b\n--  --\n 1  x\n22  yy");
+  assert.equal(
+    textTable([
+      { a: 1, b: "x" },
+      { a: 22, b: "yy" },
+    ]),
+    " a  b\n--  --\n 1  x\n22  yy",
+  );
   assert.match(textTable([{ a: 1 }, { a: 2 }, { a: 3 }], { maxRows: 2 }), /… 1 more rows$/);
 });
 
@@ -282,18 +364,28 @@ test("bad input throws RaceLabArgumentError naming the argument", async () => {
     [{ isAnomaly: () => 1 }, /^the value isAnomaly returned must be true or false/],
   ];
   for (const [change, message] of bad) {
-    await assert.rejects(runTrials({ ...ok, ...change } as never), (e: Error) => e instanceof RaceLabArgumentError && message.test(e.message), JSON.stringify(change));
+    await assert.rejects(
+      runTrials({ ...ok, ...change } as never),
+      (e: Error) => e instanceof RaceLabArgumentError && message.test(e.message),
+      JSON.stringify(change),
+    );
   }
   await assert.rejects(runTrials(undefined as never), RaceLabArgumentError);
   assert.throws(() => setLesson(""), /^RaceLabArgumentError: name must be a non-empty string/);
   assert.throws(() => setLesson(5 as never), RaceLabArgumentError);
   await assert.rejects(compareReports([] as never), /^RaceLabArgumentError: reports must be an array of 1 to 50/);
-  await assert.rejects(compareReports([{ demo: "x" }] as never), /^RaceLabArgumentError: reports\[0\] must be a report returned by runTrials/);
+  await assert.rejects(
+    compareReports([{ demo: "x" }] as never),
+    /^RaceLabArgumentError: reports\[0\] must be a report returned by runTrials/,
+  );
   assert.throws(() => showTable("rows" as never), /^RaceLabArgumentError: rows must be an array/);
   assert.throws(() => showTable([1] as never), /^RaceLabArgumentError: rows\[0\] must be an object/);
   assert.throws(() => showTable([], { title: 3 } as never), /^RaceLabArgumentError: title must be a string/);
   await assert.rejects(showBarChart([] as never, { title: "t", unit: "ms" }), /^RaceLabArgumentError: rows must be an array of 1 to 1000/);
-  await assert.rejects(showBarChart([{ label: "a", value: Infinity }], {}), /^RaceLabArgumentError: rows\[0\]\.value must be a finite number/);
+  await assert.rejects(
+    showBarChart([{ label: "a", value: Infinity }], {}),
+    /^RaceLabArgumentError: rows\[0\]\.value must be a finite number/,
+  );
   await assert.rejects(showBarChart([{ label: 1 as never, value: 1 }], {}), /^RaceLabArgumentError: rows\[0\]\.label must be a string/);
   await assert.rejects(showBarChart([{ label: "a", value: 1 }], { unit: 5 as never }), /^RaceLabArgumentError: unit must be a string/);
   assert.throws(() => showHtml(5 as never), /^RaceLabArgumentError: html must be a string/);

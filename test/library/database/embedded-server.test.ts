@@ -17,13 +17,16 @@ const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Pids of live processes whose command line names `folder` (the server and its guard shell). */
 function processesOf(folder: string): number[] {
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => {
-    try {
-      return isAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(folder);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return isAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(folder);
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function until(ready: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -87,7 +90,12 @@ function runScript(how: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolve) => child.on("close", (c, s) => { clearTimeout(killer); resolve({ code: c, signal: s, out }); }));
+  return new Promise((resolve) =>
+    child.on("close", (c, s) => {
+      clearTimeout(killer);
+      resolve({ code: c, signal: s, out });
+    }),
+  );
 }
 
 for (const how of ["exit", "SIGINT", "SIGTERM"]) {

@@ -29,7 +29,11 @@ function curvePoints(svg: string): { x: number; y: number }[] {
 }
 
 function circles(svg: string) {
-  return [...svg.matchAll(/<circle cx="([\d.e-]+)" cy="([\d.e-]+)" r="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), r: Number(m[3]) }));
+  return [...svg.matchAll(/<circle cx="([\d.e-]+)" cy="([\d.e-]+)" r="([\d.]+)"/g)].map((m) => ({
+    x: Number(m[1]),
+    y: Number(m[2]),
+    r: Number(m[3]),
+  }));
 }
 
 function assertLabelsClear(svg: string, what: string) {
@@ -37,7 +41,10 @@ function assertLabelsClear(svg: string, what: string) {
   assert.ok(boxes.length > 0, `${what}: labels found`);
   for (const b of boxes) {
     for (const p of curvePoints(svg)) {
-      assert.ok(p.x < b.left || p.x > b.right || p.y < b.top || p.y > b.bottom, `${what}: label "${b.text}" crosses an arrow at (${p.x.toFixed(0)}, ${p.y.toFixed(0)})`);
+      assert.ok(
+        p.x < b.left || p.x > b.right || p.y < b.top || p.y > b.bottom,
+        `${what}: label "${b.text}" crosses an arrow at (${p.x.toFixed(0)}, ${p.y.toFixed(0)})`,
+      );
     }
     for (const c of circles(svg)) {
       const nx = Math.max(b.left, Math.min(c.x, b.right));
@@ -53,7 +60,12 @@ const workers = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, nam
 
 test("a cycle of n workers, each waiting for the next: labels clear of arrows and nodes", () => {
   for (let n = 2; n <= 6; n++) {
-    const edges: GraphEdge[] = workers(n).map((w) => ({ from: w.id, to: (w.id + 1) % n, label: `waits for fork${(w.id + 1) % n}`, color: "#b00020" }));
+    const edges: GraphEdge[] = workers(n).map((w) => ({
+      from: w.id,
+      to: (w.id + 1) % n,
+      label: `waits for fork${(w.id + 1) % n}`,
+      color: "#b00020",
+    }));
     assertLabelsClear(cycleGraphSvg({ description: "a cycle", nodes: workers(n), edges }), `${n} workers`);
   }
 });
@@ -69,10 +81,18 @@ test("two arrows between the same pair bend to opposite sides, each label beside
 });
 
 test("the picture says what it shows, escaped, and marks each colour's arrows", () => {
-  const svg = cycleGraphSvg({ description: "T1 <waits>", title: "G2", nodes: [{ id: "T1", name: "T1" }, { id: "T2", name: "T2" }], edges: [
-    { from: "T1", to: "T2", label: "rw x", color: "#8a4baf", dash: "2 4" },
-    { from: "T2", to: "T1", label: "ww x", color: "#b00020" },
-  ] });
+  const svg = cycleGraphSvg({
+    description: "T1 <waits>",
+    title: "G2",
+    nodes: [
+      { id: "T1", name: "T1" },
+      { id: "T2", name: "T2" },
+    ],
+    edges: [
+      { from: "T1", to: "T2", label: "rw x", color: "#8a4baf", dash: "2 4" },
+      { from: "T2", to: "T1", label: "ww x", color: "#b00020" },
+    ],
+  });
   assert.match(svg, /role="img"><title>T1 &lt;waits&gt;<\/title>/);
   assert.match(svg, /stroke-dasharray="2 4"/);
   assert.equal((svg.match(/<marker /g) ?? []).length, 2);

@@ -9,9 +9,21 @@ import { CHART_COLORS } from "race-lab/internal";
 
 type RGB = [number, number, number];
 const MACHADO: Record<string, number[][]> = {
-  protanopia: [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]],
-  deuteranopia: [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.01182, 0.04294, 0.968881]],
-  tritanopia: [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.3039]],
+  protanopia: [
+    [0.152286, 1.052583, -0.204868],
+    [0.114503, 0.786281, 0.099216],
+    [-0.003882, -0.048116, 1.051998],
+  ],
+  deuteranopia: [
+    [0.367322, 0.860646, -0.227968],
+    [0.280085, 0.672501, 0.047413],
+    [-0.01182, 0.04294, 0.968881],
+  ],
+  tritanopia: [
+    [1.255528, -0.076749, -0.178779],
+    [-0.078411, 0.930809, 0.147602],
+    [0.004733, 0.691367, 0.3039],
+  ],
 };
 
 const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
@@ -39,8 +51,14 @@ const MIN_DELTA_E = 20;
 /** Under tritanopia: a read (circle) and a write (square) differ by shape as well. */
 const MIN_DELTA_E_TRITAN = 15;
 const PAIRS: [keyof typeof CHART_COLORS, keyof typeof CHART_COLORS][] = [
-  ["ok", "anomaly"], ["ok", "measure"], ["anomaly", "measure"],
-  ["read", "write"], ["read", "stale"], ["read", "lost"], ["write", "stale"], ["write", "lost"],
+  ["ok", "anomaly"],
+  ["ok", "measure"],
+  ["anomaly", "measure"],
+  ["read", "write"],
+  ["read", "stale"],
+  ["read", "lost"],
+  ["write", "stale"],
+  ["write", "lost"],
 ];
 
 test("the colours that carry meaning stay apart under simulated colour blindness", () => {

@@ -172,7 +172,17 @@ test("a FileLock held by a worker thread that its run ended is free again, and i
   const dir = runFolder("thread-holder");
   const lock = new FileLock(path.join(dir, "chosen.lock")); // a chosen path: nothing removes the folder for us
   // Ended by the run's timeout, and ended because a sibling failed.
-  await assert.rejects(runThreads((l: FileLock) => { l.acquire(); for (;;); }, [[lock]], { timeoutMs: 3000 }), RunTimeoutError);
+  await assert.rejects(
+    runThreads(
+      (l: FileLock) => {
+        l.acquire();
+        for (;;);
+      },
+      [[lock]],
+      { timeoutMs: 3000 },
+    ),
+    RunTimeoutError,
+  );
   assert.equal(await lock.acquireAsync(2000), true, "the ended thread's lock was never freed");
   lock.release();
   const holdThenFail = (l: FileLock, n: number) => {
@@ -183,10 +193,24 @@ test("a FileLock held by a worker thread that its run ended is free again, and i
     while (!l.locked()); // the other thread holds it now
     throw new Error("sibling fails");
   };
-  await assert.rejects(runThreads(holdThenFail, [[lock, 1], [lock, 2]], { timeoutMs: 30_000 }), WorkerFailedError);
+  await assert.rejects(
+    runThreads(
+      holdThenFail,
+      [
+        [lock, 1],
+        [lock, 2],
+      ],
+      { timeoutMs: 30_000 },
+    ),
+    WorkerFailedError,
+  );
   assert.equal(await lock.acquireAsync(2000), true, "the ended thread's lock was never freed");
   lock.release();
-  assert.deepEqual(fs.readdirSync(dir).filter((name) => /owner-\d+-t\d+-/.test(name)), [], "the threads' owner files are removed");
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((name) => /owner-\d+-t\d+-/.test(name)),
+    [],
+    "the threads' owner files are removed",
+  );
 });
 
 test("the default lock file is in a fresh per-run temporary folder", () => {
@@ -251,7 +275,12 @@ test("misuse: blocking on the main thread, releasing what is not held, re-enteri
   assert.throws(() => lock.release(), LockReleaseError, "a second release");
   assert.equal(await lock.withLockAsync(async () => lock.locked()), true);
   assert.equal(lock.locked(), false, "withLockAsync released");
-  await assert.rejects(lock.withLockAsync(() => { throw new Error("boom"); }), /boom/);
+  await assert.rejects(
+    lock.withLockAsync(() => {
+      throw new Error("boom");
+    }),
+    /boom/,
+  );
   assert.equal(lock.locked(), false, "released after an error too");
   assert.throws(() => new FileLock(""), RaceLabArgumentError);
   assert.throws(() => lock.acquire(-1), RaceLabArgumentError);

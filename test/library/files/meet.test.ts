@@ -31,7 +31,10 @@ test("two processes that meet after their reads lose an increment, every run", a
     const folder = freshFolder();
     try {
       const file = path.join(folder, "count.txt");
-      const met = await runProcesses(increment, [[file, folder], [file, folder]]);
+      const met = await runProcesses(increment, [
+        [file, folder],
+        [file, folder],
+      ]);
       assert.deepEqual(met, [true, true]);
       assert.equal(fs.readFileSync(file, "utf8"), "1\n", "both read 0 before either wrote 1");
     } finally {
@@ -65,8 +68,20 @@ test("a caller alone waits until its timeout and says it met nobody", async () =
 });
 
 test("bad arguments and the notebook's main thread get clear errors", () => {
-  assert.throws(() => meetInFolder("", 2), (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "folder");
-  assert.throws(() => meetInFolder(os.tmpdir(), 0), (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "parties");
-  assert.throws(() => meetInFolder(os.tmpdir(), 2, -1), (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "timeoutMs");
-  assert.throws(() => meetInFolder(os.tmpdir(), 2), (e: unknown) => e instanceof RaceLabError && /child process or a worker thread/.test(e.message));
+  assert.throws(
+    () => meetInFolder("", 2),
+    (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "folder",
+  );
+  assert.throws(
+    () => meetInFolder(os.tmpdir(), 0),
+    (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "parties",
+  );
+  assert.throws(
+    () => meetInFolder(os.tmpdir(), 2, -1),
+    (e: unknown) => e instanceof RaceLabArgumentError && e.argument === "timeoutMs",
+  );
+  assert.throws(
+    () => meetInFolder(os.tmpdir(), 2),
+    (e: unknown) => e instanceof RaceLabError && /child process or a worker thread/.test(e.message),
+  );
 });

@@ -10,7 +10,8 @@ export async function captureStdout(fn: () => unknown): Promise<string> {
   const original = process.stdout.write.bind(process.stdout);
   let out = "";
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    if (!/[\\/]dist[\\/]display[\\/]display\.js:/.test(new Error().stack ?? "")) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+    if (!/[\\/]dist[\\/]display[\\/]display\.js:/.test(new Error().stack ?? ""))
+      return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
     out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     cb?.();

@@ -13,7 +13,13 @@ let schedules = 0;
   schedules++;
   const x = new raceLab.Value("i", 0);
   if (schedules === 3) setTimeout(() => console.log("MID EXPLORATION", raceLab.exploringThreads()), 0);
-  return { args: [[x, schedules >= 3], [x, false]], observe: () => x.value };
+  return {
+    args: [
+      [x, schedules >= 3],
+      [x, false],
+    ],
+    observe: () => x.value,
+  };
 };
 const cell = `__raceLab.explore({
   fn: function work(x, stuck, s) { s.point("a"); x.value += 1; if (stuck) for (;;); s.point("b"); x.value += 1; },

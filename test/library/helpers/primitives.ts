@@ -8,9 +8,7 @@ import { runThreads } from "race-lab";
  * Inside `fn`, reach the library as a notebook cell does: `race_lab_1.X` (bound in every worker).
  */
 export function travelable<F extends (...args: any[]) => unknown>(fn: F): F {
-  return new Function(
-    `return function threadBody(...args) { const __name = (f) => f; return (${fn.toString()})(...args); }`,
-  )() as F;
+  return new Function(`return function threadBody(...args) { const __name = (f) => f; return (${fn.toString()})(...args); }`)() as F;
 }
 
 /** Runs `fn` once per argument list, each in its own worker thread; resolves to their results. */

@@ -30,7 +30,8 @@ async function waitLong(): Promise<void> {
 if (kind === "folder") {
   setTimeout(() => process.kill(process.pid, signal), 200);
   setTimeout(() => console.log("FINISHED (should not happen)"), 30_000);
-} else (kind === "process" ? runProcesses : runThreads)(waitLong, [[], []], { timeoutMs: 120_000 }).then(
-  () => console.log("FINISHED (should not happen)"),
-  (error) => console.log("REJECTED", error.name),
-);
+} else
+  (kind === "process" ? runProcesses : runThreads)(waitLong, [[], []], { timeoutMs: 120_000 }).then(
+    () => console.log("FINISHED (should not happen)"),
+    (error) => console.log("REJECTED", error.name),
+  );

@@ -31,7 +31,10 @@ export function isAlive(pid: number): boolean {
 
 const WATCHED = ["MessagePort", "Worker", "ProcessWrap", "PipeWrap"];
 function watchedHandles(): string[] {
-  return process.getActiveResourcesInfo().filter((r) => WATCHED.includes(r)).sort();
+  return process
+    .getActiveResourcesInfo()
+    .filter((r) => WATCHED.includes(r))
+    .sort();
 }
 // Handles this test process holds by itself (under `node --test`, stdout and stderr are pipes).
 const baseline = watchedHandles();
@@ -75,9 +78,13 @@ export async function captureOutput<T>(body: () => Promise<T>): Promise<{ result
   let stderr = "";
   // Forwarded output is written as strings; the test runner's own reports (Buffers) pass through.
   process.stdout.write = ((chunk: unknown, ...rest: any[]) =>
-    typeof chunk === "string" ? ((stdout += chunk), true) : out.call(process.stdout, chunk as Buffer, ...rest)) as typeof process.stdout.write;
+    typeof chunk === "string"
+      ? ((stdout += chunk), true)
+      : out.call(process.stdout, chunk as Buffer, ...rest)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: unknown, ...rest: any[]) =>
-    typeof chunk === "string" ? ((stderr += chunk), true) : err.call(process.stderr, chunk as Buffer, ...rest)) as typeof process.stderr.write;
+    typeof chunk === "string"
+      ? ((stderr += chunk), true)
+      : err.call(process.stderr, chunk as Buffer, ...rest)) as typeof process.stderr.write;
   try {
     const result = await body();
     return { result, stdout, stderr };

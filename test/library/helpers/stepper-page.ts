@@ -45,9 +45,14 @@ export function mountStepper(html: string) {
   const said = created.find((e) => e.className === "rl-said")!;
   assert.ok(live && said, "the script adds the live view and its announcement region");
   const click = (cls: string, attribute?: [string, string]) => {
-    const tag = new RegExp(`<button class=["']${cls}[^"']*["']${attribute ? ` ${attribute[0]}="${attribute[1]}"` : ""}`).exec(live.innerHTML);
+    const tag = new RegExp(`<button class=["']${cls}[^"']*["']${attribute ? ` ${attribute[0]}="${attribute[1]}"` : ""}`).exec(
+      live.innerHTML,
+    );
     assert.ok(tag, `a button ${cls} ${attribute?.join("=") ?? ""} in ${live.innerHTML.slice(0, 300)}`);
-    const button = { classList: { contains: (c: string) => c === cls }, getAttribute: (name: string) => (attribute && name === attribute[0] ? attribute[1] : null) };
+    const button = {
+      classList: { contains: (c: string) => c === cls },
+      getAttribute: (name: string) => (attribute && name === attribute[0] ? attribute[1] : null),
+    };
     onClick!({ target: { closest: () => button } });
   };
   return { live, said, click };

@@ -29,7 +29,9 @@ running.then(
 // Interrupt once the sleep runs on the server (the exploration is then mid-interleaving).
 const watch = setInterval(async () => {
   if (!raceLab.database().isOpen) return;
-  const { rows } = await raceLab.database().query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'");
+  const { rows } = await raceLab
+    .database()
+    .query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'");
   if (Number(rows[0].n) > 0) {
     clearInterval(watch);
     console.log("MID EXPLORATION");

@@ -8,7 +8,7 @@ import path from "node:path";
 import { findHarnessPython } from "../../../scripts/jupyter.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const KERNEL = "require(require.resolve(\"race-lab\").replace(/index\\.js$/, \"kernel/tslab.js\"))";
+const KERNEL = 'require(require.resolve("race-lab").replace(/index\\.js$/, "kernel/tslab.js"))';
 
 const CELLS = [
   // the version this file reads the internals of

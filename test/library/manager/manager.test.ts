@@ -131,11 +131,14 @@ test("proxies travel to child processes and threads, which connect their own cli
     const pool = await manager.create(ConnectionPool, 3);
     const q = await manager.Queue<string>();
     const got = await Promise.all([
-      inChild(async (pool: any, q: any) => {
-        const conn = await pool.get();
-        await q.put(`child ${process.pid} took ${conn}`);
-        return conn;
-      }, [pool, q]),
+      inChild(
+        async (pool: any, q: any) => {
+          const conn = await pool.get();
+          await q.put(`child ${process.pid} took ${conn}`);
+          return conn;
+        },
+        [pool, q],
+      ),
       inChild(async (pool: any) => pool.get(), [pool]),
     ]);
     assert.deepEqual([...got].sort(), ["conn-2", "conn-3"]);
@@ -189,7 +192,10 @@ test("manager.Lock works across processes; timeouts; only the holder releases; a
     assert.equal(await lock.acquire(), true);
     assert.equal(await lock.locked(), true);
     assert.equal(await inChild(async (lock: any) => lock.acquire(50), [lock]), false, "another process times out");
-    await assert.rejects(inChild(async (lock: any) => lock.release(), [lock]), /another process \(or thread\) holds this manager Lock/);
+    await assert.rejects(
+      inChild(async (lock: any) => lock.release(), [lock]),
+      /another process \(or thread\) holds this manager Lock/,
+    );
     await lock.release();
     await assert.rejects(lock.release(), (e: Error) => e instanceof RemoteError && e.remoteName === "LockReleaseError");
     // A child takes it and exits without releasing: the server frees it when the connection closes.

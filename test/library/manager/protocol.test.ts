@@ -25,7 +25,10 @@ const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, 
 const sparse = [1, , 3];
 const withExtraKey = Object.assign([1, 2], { extra: "kept by v8" });
 class Point {
-  constructor(public x: number, public y: number) {}
+  constructor(
+    public x: number,
+    public y: number,
+  ) {}
 }
 
 const VALUES: [string, unknown][] = [
@@ -43,7 +46,10 @@ const VALUES: [string, unknown][] = [
   ["an array with an extra key", { id: 18, ok: true, value: withExtraKey }],
   ["a class instance (its class is not kept)", { id: 19, ok: true, value: new Point(1, 2) }],
   ["a lone surrogate and a __proto__ key", { id: 20, ok: true, value: JSON.parse('{"s":"\\ud800x","__proto__":{"p":1}}') }],
-  ["an error envelope", { id: 21, ok: false, error: { name: "RangeError", message: "out of range", stack: "RangeError: out of range\n    at f" } }],
+  [
+    "an error envelope",
+    { id: 21, ok: false, error: { name: "RangeError", message: "out of range", stack: "RangeError: out of range\n    at f" } },
+  ],
   ["a long list", { id: 22, ok: true, value: Array.from({ length: 2000 }, (_, i) => i) }],
   ["not an envelope", [1, "two", { three: 3 }]],
 ];
@@ -66,7 +72,8 @@ test("frames cut into chunks of any size read back whole and in order", () => {
 });
 
 test("a frame over the size limit, without its format byte or in an unknown format is refused", () => {
-  const header = (size: number, tag?: number) => Buffer.from([size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255, ...(tag === undefined ? [] : [tag])]);
+  const header = (size: number, tag?: number) =>
+    Buffer.from([size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255, ...(tag === undefined ? [] : [tag])]);
   assert.throws(() => new FrameReader().push(header(0x7fffffff)), /over the \d+-byte limit/);
   assert.throws(() => new FrameReader().push(header(0)), /without its format byte/);
   assert.throws(() => new FrameReader().push(Buffer.concat([header(2, 9), Buffer.from([0])])), /unknown format \(9\)/);

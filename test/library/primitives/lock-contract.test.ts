@@ -148,7 +148,11 @@ function hammerWorker(lockArg: any, shared: SharedArrayBuffer, n: number, style:
     }
     const decorator = style === "lock.synchronized" ? lock.synchronized : race_lab_1.synchronized(lock);
     const key = "bump";
-    Object.defineProperty(Counter.prototype, key, decorator(Counter.prototype, key, Object.getOwnPropertyDescriptor(Counter.prototype, key)));
+    Object.defineProperty(
+      Counter.prototype,
+      key,
+      decorator(Counter.prototype, key, Object.getOwnPropertyDescriptor(Counter.prototype, key)),
+    );
     const c = new Counter();
     step = () => c.bump();
   }
@@ -248,9 +252,17 @@ const brokenImplementation: Implementation = {
  * - "reentry": takes it, then acquire(0) again; returns that result (or the error's name).
  * - "cleanup": a body that throws inside withLock; returns whether the lock is free afterwards.
  */
-async function contractWorker(check: string, me: number, lockArg: any, form: Form, shared: SharedArrayBuffer, rounds: number): Promise<unknown> {
+async function contractWorker(
+  check: string,
+  me: number,
+  lockArg: any,
+  form: Form,
+  shared: SharedArrayBuffer,
+  rounds: number,
+): Promise<unknown> {
   const lock = "noLockSource" in lockArg ? new (eval(`(${lockArg.noLockSource})`))() : lockArg;
-  const take = async (ms?: number): Promise<boolean> => (form === "blocking" ? lock.acquire(ms) : await (lock.acquireAsync ?? lock.acquire).call(lock, ms));
+  const take = async (ms?: number): Promise<boolean> =>
+    form === "blocking" ? lock.acquire(ms) : await (lock.acquireAsync ?? lock.acquire).call(lock, ms);
   const give = async () => {
     await lock.release();
   };
@@ -353,7 +365,10 @@ async function runContract(check: string, impl: Implementation, form: Form, roun
   try {
     const shared = new SharedArrayBuffer(12);
     const threads = check === "reentry" || check === "cleanup" ? 1 : 2;
-    const results = await inThreads(contractWorker, Array.from({ length: threads }, (_, me) => [check, me, lock, form, shared, rounds]));
+    const results = await inThreads(
+      contractWorker,
+      Array.from({ length: threads }, (_, me) => [check, me, lock, form, shared, rounds]),
+    );
     return { results, lost: check === "exclusion" ? 2 * rounds - new Int32Array(shared, 0, 1)[0] : 0 };
   } finally {
     await close?.();
@@ -418,7 +433,10 @@ describe("lock interface contract: AsyncLock (async tasks of one thread)", () =>
   });
   test("cleanup: a body that throws inside withLock leaves the lock free", async () => {
     const lock = new AsyncLock();
-    await assert.rejects(lock.withLock(() => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      lock.withLock(() => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(lock.isLocked(), false);
   });
 });

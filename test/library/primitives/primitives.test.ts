@@ -52,7 +52,10 @@ describe("Lock", () => {
         lock.release();
         return [whileHeld, afterwards];
       },
-      [["holder", lock, held, done], ["taker", lock, held, done]],
+      [
+        ["holder", lock, held, done],
+        ["taker", lock, held, done],
+      ],
     );
     assert.deepEqual(results, ["released", [false, true]]);
   });
@@ -73,14 +76,17 @@ describe("Lock", () => {
     const lock = new Lock();
     assert.throws(() => lock.release(), LockReleaseError); // never acquired
     await lock.acquireAsync();
-    const [fromWorker] = await inThreads((lock: Lock) => {
-      try {
-        lock.release();
-        return "released someone else's lock";
-      } catch (e) {
-        return (e as Error).name;
-      }
-    }, [[lock]]);
+    const [fromWorker] = await inThreads(
+      (lock: Lock) => {
+        try {
+          lock.release();
+          return "released someone else's lock";
+        } catch (e) {
+          return (e as Error).name;
+        }
+      },
+      [[lock]],
+    );
     assert.equal(fromWorker, "LockReleaseError");
     assert.equal(lock.locked(), true); // the failed release changed nothing
     lock.release();
@@ -92,23 +98,30 @@ describe("Lock", () => {
     const word = (lock as unknown as { view: Int32Array }).view; // the lock word (src/primitives/owner-word.ts)
     const ctl = new SharedArrayBuffer(8); // [0]: the holder's threadId once it holds the lock; [1]: 1 = release now
     const flags = new Int32Array(ctl);
-    const run = inThreads((lock: Lock, ctl: SharedArrayBuffer, role: string) => {
-      const flags = new Int32Array(ctl);
-      if (role === "holder") {
-        lock.acquire();
-        Atomics.store(flags, 0, require("node:worker_threads").threadId);
-        Atomics.notify(flags, 0);
-        while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 20_000);
+    const run = inThreads(
+      (lock: Lock, ctl: SharedArrayBuffer, role: string) => {
+        const flags = new Int32Array(ctl);
+        if (role === "holder") {
+          lock.acquire();
+          Atomics.store(flags, 0, require("node:worker_threads").threadId);
+          Atomics.notify(flags, 0);
+          while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 20_000);
+          lock.release();
+          return true;
+        }
+        while (Atomics.load(flags, 0) === 0) Atomics.wait(flags, 0, 0, 20_000);
+        // Held: it spins, marks itself asleep and sleeps with no timeout of its own; only the release's
+        // wake-up lets it on (without one, the run's timeout would end the test).
+        const got = lock.acquire();
         lock.release();
-        return true;
-      }
-      while (Atomics.load(flags, 0) === 0) Atomics.wait(flags, 0, 0, 20_000);
-      // Held: it spins, marks itself asleep and sleeps with no timeout of its own; only the release's
-      // wake-up lets it on (without one, the run's timeout would end the test).
-      const got = lock.acquire();
-      lock.release();
-      return got;
-    }, [[lock, ctl, "holder"], [lock, ctl, "waiter"]], 10_000);
+        return got;
+      },
+      [
+        [lock, ctl, "holder"],
+        [lock, ctl, "waiter"],
+      ],
+      10_000,
+    );
     while (Atomics.load(flags, 0) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     assert.equal(lock.ownerThreadId(), Atomics.load(flags, 0));
     while ((Atomics.load(word, 0) & 1) === 0) await new Promise((resolve) => setTimeout(resolve, 1)); // the waiter's mark
@@ -120,12 +133,15 @@ describe("Lock", () => {
   });
 
   test("a plain Lock acquired twice by one thread deadlocks on itself; the timeout ends it", async () => {
-    const [again] = await inThreads((lock: Lock) => {
-      lock.acquire();
-      const again = lock.acquire(30);
-      lock.release();
-      return again;
-    }, [[new Lock()]]);
+    const [again] = await inThreads(
+      (lock: Lock) => {
+        lock.acquire();
+        const again = lock.acquire(30);
+        lock.release();
+        return again;
+      },
+      [[new Lock()]],
+    );
     assert.equal(again, false);
   });
 
@@ -141,32 +157,41 @@ describe("Lock", () => {
     const lock = new Lock();
     assert.equal(await lock.withLockAsync(async () => (await tick(), lock.locked())), true);
     assert.equal(lock.locked(), false);
-    await assert.rejects(lock.withLockAsync(() => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      lock.withLockAsync(() => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(lock.locked(), false);
   });
 
   test("shared objects refuse to travel to a process", async () => {
-    await assert.rejects(runProcesses((l: unknown) => l, [[new Lock()]]), NotSharableError);
+    await assert.rejects(
+      runProcesses((l: unknown) => l, [[new Lock()]]),
+      NotSharableError,
+    );
   });
 });
 
 describe("RLock", () => {
   test("the owning thread re-enters; other threads wait until every level is released", async () => {
     const rlock = new RLock();
-    const [result] = await inThreads((rlock: RLock) => {
-      const levels = [rlock.acquire(), rlock.acquire(100), rlock.withLock(() => rlock.acquire(0))];
-      rlock.release();
-      rlock.release();
-      const stillHeld = rlock.locked();
-      rlock.release();
-      let extra = "none";
-      try {
+    const [result] = await inThreads(
+      (rlock: RLock) => {
+        const levels = [rlock.acquire(), rlock.acquire(100), rlock.withLock(() => rlock.acquire(0))];
         rlock.release();
-      } catch (e) {
-        extra = (e as Error).name;
-      }
-      return { levels, stillHeld, free: !rlock.locked(), extra };
-    }, [[rlock]]);
+        rlock.release();
+        const stillHeld = rlock.locked();
+        rlock.release();
+        let extra = "none";
+        try {
+          rlock.release();
+        } catch (e) {
+          extra = (e as Error).name;
+        }
+        return { levels, stillHeld, free: !rlock.locked(), extra };
+      },
+      [[rlock]],
+    );
     assert.deepEqual(result, { levels: [true, true, true], stillHeld: true, free: true, extra: "LockReleaseError" });
   });
 
@@ -174,15 +199,18 @@ describe("RLock", () => {
     const rlock = new RLock();
     await rlock.acquireAsync();
     await rlock.acquireAsync(); // re-entry on the main thread
-    const [seen] = await inThreads((rlock: RLock) => {
-      let release = "ok";
-      try {
-        rlock.release();
-      } catch (e) {
-        release = (e as Error).name;
-      }
-      return { acquire: rlock.acquire(30), release };
-    }, [[rlock]]);
+    const [seen] = await inThreads(
+      (rlock: RLock) => {
+        let release = "ok";
+        try {
+          rlock.release();
+        } catch (e) {
+          release = (e as Error).name;
+        }
+        return { acquire: rlock.acquire(30), release };
+      },
+      [[rlock]],
+    );
     assert.deepEqual(seen, { acquire: false, release: "LockReleaseError" });
     rlock.release();
     assert.equal(rlock.locked(), true);
@@ -219,7 +247,11 @@ describe("Semaphore", () => {
           Atomics.sub(inside, 0, 1);
         });
       },
-      [[sem, inside, pair, true], [sem, inside, pair, true], [sem, inside, pair, false]],
+      [
+        [sem, inside, pair, true],
+        [sem, inside, pair, true],
+        [sem, inside, pair, false],
+      ],
     );
     assert.equal(inside[1], 2);
     assert.equal(sem.value, 2);
@@ -266,7 +298,10 @@ describe("Event", () => {
         waiting.release();
         return go.wait(20_000);
       },
-      [[go, waiting], [go, waiting]],
+      [
+        [go, waiting],
+        [go, waiting],
+      ],
     );
     assert.equal(await waiting.acquireAsync(20_000), true);
     assert.equal(await waiting.acquireAsync(20_000), true);
@@ -296,7 +331,10 @@ describe("Condition", () => {
         }
         return "produced";
       },
-      [["consumer", cond, items], ["producer", cond, items]],
+      [
+        ["consumer", cond, items],
+        ["producer", cond, items],
+      ],
     );
     assert.equal(results[1], "produced");
     assert.equal((results[0] as { ok: boolean }).ok, true);
@@ -304,9 +342,12 @@ describe("Condition", () => {
   });
 
   test("waitFor returns the falsy predicate on timeout; wait returns false; the lock is held again", async () => {
-    const [seen] = await inThreads((cond: Condition) => {
-      return cond.withLock(() => [cond.waitFor(() => 0, 30), cond.wait(30), cond.locked()]);
-    }, [[new Condition(new Lock())]]);
+    const [seen] = await inThreads(
+      (cond: Condition) => {
+        return cond.withLock(() => [cond.waitFor(() => 0, 30), cond.wait(30), cond.locked()]);
+      },
+      [[new Condition(new Lock())]],
+    );
     assert.deepEqual(seen, [0, false, true]);
   });
 
@@ -349,7 +390,11 @@ describe("Barrier", () => {
         const index = barrier.wait();
         return { index, allArrived: Atomics.load(arrived, 0) === 3 };
       },
-      [[barrier, arrivedBefore], [barrier, arrivedBefore], [barrier, arrivedBefore]],
+      [
+        [barrier, arrivedBefore],
+        [barrier, arrivedBefore],
+        [barrier, arrivedBefore],
+      ],
     );
     assert.deepEqual(results.map((r) => r.index).sort(), [0, 1, 2]);
     assert.ok(results.every((r) => r.allArrived));
@@ -380,7 +425,10 @@ describe("Barrier", () => {
           return (e as Error).name;
         }
       },
-      [[barrier, 30], [barrier, 20_000]], // only 2 of 3 parties come: the first times out
+      [
+        [barrier, 30],
+        [barrier, 20_000],
+      ], // only 2 of 3 parties come: the first times out
     );
     assert.deepEqual(results, ["BrokenBarrierError", "BrokenBarrierError"]);
     assert.equal(barrier.broken, true);
@@ -429,7 +477,10 @@ describe("Queue", () => {
         }
         return seen.every((n, i) => n === i) ? "in order" : "out of order";
       },
-      [["producer", q, 300], ["consumer", q, 300]],
+      [
+        ["producer", q, 300],
+        ["consumer", q, 300],
+      ],
     );
     assert.deepEqual(results, ["produced", "in order"]);
     assert.equal(q.empty(), true);
@@ -474,7 +525,10 @@ describe("Sequencer", () => {
           counter.value = seen + 1;
         });
       };
-      await inThreads(plan, [[counter, seq, true], [counter, seq, false]]);
+      await inThreads(plan, [
+        [counter, seq, true],
+        [counter, seq, false],
+      ]);
       assert.equal(counter.value, 1, "two increments, one lost");
       assert.equal(seq.turn, 4);
     }
@@ -488,7 +542,10 @@ describe("Sequencer", () => {
         // The whole read-modify-write is one step, holding the value's lock.
         seq.step(first ? 0 : 1, () => counter.getLock().withLock(() => (counter.value = counter.value + 1)));
       },
-      [[counter, seq, true], [counter, seq, false]],
+      [
+        [counter, seq, true],
+        [counter, seq, false],
+      ],
     );
     assert.equal(counter.value, 2);
   });
@@ -509,9 +566,15 @@ describe("Sequencer", () => {
     const seen = [];
     for (let i = 0; i < 4; i++) seen.push(await order.getAsync(0));
     assert.deepEqual(seen, ["main 0", "worker 1", "main 2", "worker 3"]);
-    await assert.rejects(seq.stepAsync(1, () => 0), /already passed/);
+    await assert.rejects(
+      seq.stepAsync(1, () => 0),
+      /already passed/,
+    );
     const short = new Sequencer({ timeoutMs: 20 });
-    await assert.rejects(short.stepAsync(2, () => 0), /skip a step/);
+    await assert.rejects(
+      short.stepAsync(2, () => 0),
+      /skip a step/,
+    );
     assert.throws(() => short.step(0, () => 0), MainThreadBlockError);
   });
 
@@ -520,10 +583,16 @@ describe("Sequencer", () => {
     await assert.rejects(
       inThreads(
         (seq: Sequencer, first: boolean) => {
-          if (first) seq.step(0, () => { throw new Error("step 0 failed"); });
+          if (first)
+            seq.step(0, () => {
+              throw new Error("step 0 failed");
+            });
           else return seq.step(1, () => "ran");
         },
-        [[seq, true], [seq, false]],
+        [
+          [seq, true],
+          [seq, false],
+        ],
       ),
       WorkerFailedError,
     );
@@ -571,8 +640,17 @@ describe("decorators and ContextDecorator", () => {
       }
     }
     const guard = new SimpleLock();
-    assert.equal(guard.run(() => (log.push("body"), 1)), 1);
-    assert.throws(() => guard.run(() => { throw new Error("boom"); }), /boom/);
+    assert.equal(
+      guard.run(() => (log.push("body"), 1)),
+      1,
+    );
+    assert.throws(
+      () =>
+        guard.run(() => {
+          throw new Error("boom");
+        }),
+      /boom/,
+    );
     const twice = guard.wrap((x: number) => x * 2);
     assert.equal(twice(21), 42);
     assert.equal(await guard.run(async () => (await tick(), log.push("async body"), 2)), 2);
@@ -583,7 +661,21 @@ describe("decorators and ContextDecorator", () => {
       }
     }
     new Job().work();
-    assert.deepEqual(log, ["enter", "body", "exit", "enter", "exit (boom)", "enter", "exit", "enter", "async body", "exit", "enter", "work", "exit"]);
+    assert.deepEqual(log, [
+      "enter",
+      "body",
+      "exit",
+      "enter",
+      "exit (boom)",
+      "enter",
+      "exit",
+      "enter",
+      "async body",
+      "exit",
+      "enter",
+      "work",
+      "exit",
+    ]);
   });
 
   test("a ContextDecorator around a real Lock, in worker threads, keeps a count exact", async () => {
@@ -602,7 +694,11 @@ describe("decorators and ContextDecorator", () => {
         const increment = new SimpleLock().wrap(() => (counter.value = counter.value + 1));
         for (let i = 0; i < n; i++) increment();
       },
-      [[counter, lock, 2000], [counter, lock, 2000], [counter, lock, 2000]],
+      [
+        [counter, lock, 2000],
+        [counter, lock, 2000],
+        [counter, lock, 2000],
+      ],
     );
     assert.equal(counter.value, 6000);
   });
@@ -654,6 +750,9 @@ describe("AsyncLock", () => {
   });
 
   test("cannot travel to a thread", async () => {
-    await assert.rejects(inThreads((l: unknown) => l, [[new AsyncLock()]]), NotSharableError);
+    await assert.rejects(
+      inThreads((l: unknown) => l, [[new AsyncLock()]]),
+      NotSharableError,
+    );
   });
 });

@@ -57,8 +57,14 @@ function isOdd(n: number): boolean { return n === 0 ? false : isEven(n - 1); }`)
   await cells.run(`import { runProcesses } from "race-lab";
 function f(n: number) { return [g(n), isEven(n), isOdd(n)]; }
 const chained = await runProcesses(f, [[4], [7]]);`);
-  assert.deepEqual(cells.names.chained, [[50, true, false], [80, false, true]]);
-  assert.deepEqual(packFunction(cells.names.f, "process").definitions!.map((d) => d.name), ["h", "g", "isOdd", "isEven"]);
+  assert.deepEqual(cells.names.chained, [
+    [50, true, false],
+    [80, false, true],
+  ]);
+  assert.deepEqual(
+    packFunction(cells.names.f, "process").definitions!.map((d) => d.name),
+    ["h", "g", "isOdd", "isEven"],
+  );
 });
 
 test("a name that cannot travel is named, with why and what to do, before any worker starts", async () => {
@@ -76,13 +82,28 @@ function useShared() { return shared.value; }
 function viaHelper() { return useInstance(); }
 function useModule() { return os.cpus().length; }`);
   const refused = (name: string, to: "thread" | "process", pattern: RegExp) =>
-    assert.throws(() => packFunction(cells.names[name], to), (e: Error) => e instanceof TravelError && pattern.test(e.message));
-  refused("bump", "thread", /^`bump` uses `count` from the notebook, which cannot travel with it: the function assigns to it, .*each thread would change its own copy.*new Value/);
-  refused("useInstance", "thread", /`useInstance` uses `counter` .*a live Counter object of the notebook.*Create it inside the function, or pass/);
+    assert.throws(
+      () => packFunction(cells.names[name], to),
+      (e: Error) => e instanceof TravelError && pattern.test(e.message),
+    );
+  refused(
+    "bump",
+    "thread",
+    /^`bump` uses `count` from the notebook, which cannot travel with it: the function assigns to it, .*each thread would change its own copy.*new Value/,
+  );
+  refused(
+    "useInstance",
+    "thread",
+    /`useInstance` uses `counter` .*a live Counter object of the notebook.*Create it inside the function, or pass/,
+  );
   refused("useBuiltin", "process", /`useBuiltin` uses `biggest` .*built-in or bound function/);
   refused("useShared", "process", /`useShared` uses `shared` .*cannot travel with it: .*process/);
   refused("viaHelper", "thread", /^`useInstance` uses `counter`/);
-  refused("useModule", "thread", /`useModule` uses `os` .*If it is a module imported in a cell, call `require\(…\)` for it inside the function/);
+  refused(
+    "useModule",
+    "thread",
+    /`useModule` uses `os` .*If it is a module imported in a cell, call `require\(…\)` for it inside the function/,
+  );
 });
 
 test("a parameter or local of the same name shadows the notebook's: the outer one does not travel", async () => {
@@ -107,5 +128,8 @@ function bump(v: Value) { v.value = addOne(v.value); }
 const played = (await playRounds(bump, { workers: 1, rounds: 2, state: () => new Value("i", 0) })).map((r) => r.state.value);
 const explored = await explore({ fn: bump, workers: 1, setup: () => { const v = new Value("i", 0); return { args: [[v]], observe: () => v.value }; } });`);
   assert.deepEqual(cells.names.played, [1, 1]);
-  assert.deepEqual(cells.names.explored.schedules.map((s: { observed: unknown }) => s.observed), [1]);
+  assert.deepEqual(
+    cells.names.explored.schedules.map((s: { observed: unknown }) => s.observed),
+    [1],
+  );
 });

@@ -51,7 +51,11 @@ const twoBumps = await explore({ fn: worker, workers: 2, valuePoints: true, expe
   setup: () => { const v = new Value("i", 0); return { args: [[v, bumpBy], [v, bumpBy]], observe: () => v.value }; } });`);
   const report = cells.names.twoBumps;
   assert.equal(report.complete, true);
-  assert.deepEqual([...new Set(report.schedules.map((s: { observed: number }) => s.observed))].sort(), [1, 2], "the lost update is found through the argument");
+  assert.deepEqual(
+    [...new Set(report.schedules.map((s: { observed: number }) => s.observed))].sort(),
+    [1, 2],
+    "the lost update is found through the argument",
+  );
 });
 
 test("a function argument that cannot travel is refused before any worker starts, naming why", async () => {
@@ -59,7 +63,16 @@ test("a function argument that cannot travel is refused before any worker starts
   await cells.run("function countHit() { hits += 1; }");
   await cells.run(`import { runThreads } from "race-lab";
 function callNoArgs(f: () => void) { f(); }`);
-  await assert.rejects(cells.run("await runThreads(callNoArgs, [[countHit]]);"), /TravelError: `countHit` uses `hits` from the notebook, which cannot travel/);
-  await assert.rejects(cells.run("await runThreads(callNoArgs, [[Math.random]]);"), /RaceLabArgumentError: argLists\[0\]\[0\] must be data, shared objects, or a function written in the notebook/);
-  await assert.rejects(cells.run("await runThreads(callNoArgs, [[{ nested: [() => 1, Symbol('s')] }]]);"), /RaceLabArgumentError: argLists\[0\]\[0\]\.nested\[1\] must be data or shared objects/);
+  await assert.rejects(
+    cells.run("await runThreads(callNoArgs, [[countHit]]);"),
+    /TravelError: `countHit` uses `hits` from the notebook, which cannot travel/,
+  );
+  await assert.rejects(
+    cells.run("await runThreads(callNoArgs, [[Math.random]]);"),
+    /RaceLabArgumentError: argLists\[0\]\[0\] must be data, shared objects, or a function written in the notebook/,
+  );
+  await assert.rejects(
+    cells.run("await runThreads(callNoArgs, [[{ nested: [() => 1, Symbol('s')] }]]);"),
+    /RaceLabArgumentError: argLists\[0\]\[0\]\.nested\[1\] must be data or shared objects/,
+  );
 });

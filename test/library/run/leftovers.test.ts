@@ -38,10 +38,16 @@ for (const [kind, plural, run] of kinds) {
   });
 
   test(`${plural}: an error in one ends the others`, async () => {
-    await assert.rejects(run(async (n: number) => {
-      if (n === 1) throw new RangeError("no");
-      for (;;); // `spin` would not travel: only the function's own source goes to the worker
-    }, [[0], [1]]), WorkerFailedError);
+    await assert.rejects(
+      run(
+        async (n: number) => {
+          if (n === 1) throw new RangeError("no");
+          for (;;); // `spin` would not travel: only the function's own source goes to the worker
+        },
+        [[0], [1]],
+      ),
+      WorkerFailedError,
+    );
     assert.deepEqual(leftovers(), NOTHING_LEFT);
   });
 
@@ -50,7 +56,10 @@ for (const [kind, plural, run] of kinds) {
     process.on("SIGINT", kernelListener);
     try {
       const running = run(spin, [[], []], { timeoutMs: 30_000 });
-      const outcome = running.then(() => "finished", (e: Error) => e);
+      const outcome = running.then(
+        () => "finished",
+        (e: Error) => e,
+      );
       const started = () => (kind === "thread" ? leftovers().threads === 2 : leftovers().childPids.length === 2);
       // race-lab listens for SIGINT from the next turn of the event loop on (see run.ts: vm's breakOnSigint).
       await until(() => started() && process.listenerCount("SIGINT") === 2, "workers to start and race-lab to listen");
@@ -160,7 +169,10 @@ test("children are ended when the parent exits while a run is going", async () =
     const write = process.stdout.write.bind(process.stdout); let seen = [];
     process.stdout.write = (c, ...r) => { for (const m of String(c).matchAll(/started (\\d+)/g)) seen.push(m[1]);
       if (seen.length === 2) { write("WORKERS " + seen.join(" ") + "\\n"); process.exit(0); } return write(c, ...r); };`;
-  const child = spawn(process.execPath, ["-e", code], { cwd: path.join(__dirname, "..", "..", ".."), stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", code], {
+    cwd: path.join(__dirname, "..", "..", ".."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   const exitCode = await new Promise((resolve) => child.on("close", resolve));
@@ -168,5 +180,8 @@ test("children are ended when the parent exits while a run is going", async () =
   const pids = (/WORKERS (\d+) (\d+)/.exec(output) ?? []).slice(1).map(Number);
   assert.equal(pids.length, 2, output);
   await until(() => pids.every((pid) => !isAlive(pid)), "children to be gone", 2_000);
-  assert.deepEqual(childPids().filter((pid) => pids.includes(pid)), []);
+  assert.deepEqual(
+    childPids().filter((pid) => pids.includes(pid)),
+    [],
+  );
 });

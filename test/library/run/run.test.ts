@@ -20,27 +20,48 @@ import {
   sleep,
   sleepSync,
 } from "race-lab";
-import { MainThreadBlockError, NotSharableError, RaceLabArgumentError, activeRuns, errorReport, removeRunFolder, runFolder } from "race-lab/internal";
+import {
+  MainThreadBlockError,
+  NotSharableError,
+  RaceLabArgumentError,
+  activeRuns,
+  errorReport,
+  removeRunFolder,
+  runFolder,
+} from "race-lab/internal";
 import { NOTHING_LEFT, captureOutput, settledLeftovers } from "../helpers/run";
 
 // What a notebook cell's `import { … } from "race-lab"` compiles to; bound in workers.
 declare const race_lab_1: typeof raceLab;
 
 test("runThreads returns each worker's result in order, awaiting async functions", async () => {
-  const results = await runThreads(async (a: number, b: number) => {
-    await new Promise((resolve) => setTimeout(resolve, a)); // the first finishes last
-    return a + b;
-  }, [[30, 1], [0, 2], [10, 3]]);
+  const results = await runThreads(
+    async (a: number, b: number) => {
+      await new Promise((resolve) => setTimeout(resolve, a)); // the first finishes last
+      return a + b;
+    },
+    [
+      [30, 1],
+      [0, 2],
+      [10, 3],
+    ],
+  );
   assert.deepEqual(results, [31, 2, 13]);
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("runProcesses returns each child's result in order, from separate processes", async () => {
-  const results = await runProcesses(async (n: number) => {
-    await new Promise((resolve) => setTimeout(resolve, 20 - n * 10));
-    return { n, pid: process.pid };
-  }, [[0], [1]]);
-  assert.deepEqual(results.map((r) => r.n), [0, 1]);
+  const results = await runProcesses(
+    async (n: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 20 - n * 10));
+      return { n, pid: process.pid };
+    },
+    [[0], [1]],
+  );
+  assert.deepEqual(
+    results.map((r) => r.n),
+    [0, 1],
+  );
   assert.notEqual(results[0].pid, process.pid);
   assert.notEqual(results[0].pid, results[1].pid);
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
@@ -48,24 +69,37 @@ test("runProcesses returns each child's result in order, from separate processes
 
 test("a SharedArrayBuffer reaches every thread live (same memory, not a copy)", async () => {
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  await runThreads((c: Int32Array, n: number) => {
-    for (let i = 0; i < n; i++) Atomics.add(c, 0, 1); // atomic: no lost updates
-  }, [[counter, 10_000], [counter, 10_000], [counter, 10_000]]);
+  await runThreads(
+    (c: Int32Array, n: number) => {
+      for (let i = 0; i < n; i++) Atomics.add(c, 0, 1); // atomic: no lost updates
+    },
+    [
+      [counter, 10_000],
+      [counter, 10_000],
+      [counter, 10_000],
+    ],
+  );
   assert.equal(counter[0], 30_000);
 });
 
 test("a shared Value reaches threads live", async () => {
   const v = new Value("i", 0);
-  await runThreads((value: { value: number }) => {
-    value.value = 42;
-  }, [[v]]);
+  await runThreads(
+    (value: { value: number }) => {
+      value.value = 42;
+    },
+    [[v]],
+  );
   assert.equal(v.value, 42);
 });
 
 test("start gate: every worker had signalled ready before any began its work", async () => {
   const seen = await runThreads(() => race_lab_1.currentWorker(), [[], [], [], []]);
   for (const info of seen) assert.equal(info.readyAtStart, 4, `thread ${info.number} started early`);
-  assert.deepEqual(seen.map((i) => i.number), [1, 2, 3, 4]);
+  assert.deepEqual(
+    seen.map((i) => i.number),
+    [1, 2, 3, 4],
+  );
   const children = await runProcesses(() => race_lab_1.currentWorker(), [[], [], []]);
   for (const info of children) assert.deepEqual({ kind: info.kind, readyAtStart: info.readyAtStart }, { kind: "process", readyAtStart: 3 });
 });
@@ -101,12 +135,18 @@ test("names imported from race-lab (race_lab_N) and require work inside workers"
 });
 
 test("a worker that throws ends the run with WorkerFailedError naming it, after ending the others", async () => {
-  for (const [run, name] of [[runThreads, "thread 2"], [runProcesses, "process 2"]] as const) {
+  for (const [run, name] of [
+    [runThreads, "thread 2"],
+    [runProcesses, "process 2"],
+  ] as const) {
     await assert.rejects(
-      run((n: number) => {
-        if (n === 2) throw new TypeError("boom");
-        for (;;); // the others never finish: they must be ended
-      }, [[1], [2], [3]]),
+      run(
+        (n: number) => {
+          if (n === 2) throw new TypeError("boom");
+          for (;;); // the others never finish: they must be ended
+        },
+        [[1], [2], [3]],
+      ),
       (error: Error) => {
         assert.ok(error instanceof WorkerFailedError);
         assert.equal(error.message, `${name} failed: TypeError: boom`);
@@ -121,9 +161,14 @@ test("a worker that throws ends the run with WorkerFailedError naming it, after 
 
 test("a worker's error keeps the user's own frames (lines of their function) and drops race-lab's and Node's", async () => {
   // Written as source (not compiled by tsx) so that its lines are known: as a cell's function would be.
-  const explodingWorker = (0, eval)("(function explodingWorker(n) {\n  function inner() {\n    throw new RangeError(`boom ${n}`);\n  }\n  inner();\n})");
+  const explodingWorker = (0, eval)(
+    "(function explodingWorker(n) {\n  function inner() {\n    throw new RangeError(`boom ${n}`);\n  }\n  inner();\n})",
+  );
   for (const run of [runThreads, runProcesses]) {
-    const error: Error = await run(explodingWorker, [[1]]).then(() => assert.fail("the run should fail"), (e: Error) => e);
+    const error: Error = await run(explodingWorker, [[1]]).then(
+      () => assert.fail("the run should fail"),
+      (e: Error) => e,
+    );
     const frames = (error.stack ?? "").split("\n").slice(1);
     assert.deepEqual(frames, ["    at inner (explodingWorker:3:11)", "    at explodingWorker (explodingWorker:5:3)"], error.stack);
   }
@@ -142,18 +187,27 @@ test("errorReport names a traveled function's frames by its own line and column"
 });
 
 test("a worker that exits without a result fails the run", async () => {
-  await assert.rejects(runThreads(() => process.exit(3), [[]]), /thread 1 stopped \(exit code 3\) before returning a result/);
-  await assert.rejects(runProcesses(() => process.exit(4), [[]]), /process 1 stopped \(exit code 4\) before returning a result/);
+  await assert.rejects(
+    runThreads(() => process.exit(3), [[]]),
+    /thread 1 stopped \(exit code 3\) before returning a result/,
+  );
+  await assert.rejects(
+    runProcesses(() => process.exit(4), [[]]),
+    /process 1 stopped \(exit code 4\) before returning a result/,
+  );
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
 test("worker output arrives in this process, prefixed by worker unless prefixOutput is false", async () => {
   const threads = await captureOutput(() =>
-    runThreads((n: number) => {
-      console.log(`hello ${n}`);
-      console.error(`oops ${n}`);
-      process.stdout.write("no newline at the end");
-    }, [[1], [2]]),
+    runThreads(
+      (n: number) => {
+        console.log(`hello ${n}`);
+        console.error(`oops ${n}`);
+        process.stdout.write("no newline at the end");
+      },
+      [[1], [2]],
+    ),
   );
   assert.match(threads.stdout, /^\[thread 1\] hello 1$/m);
   assert.match(threads.stdout, /^\[thread 2\] hello 2$/m);
@@ -166,7 +220,10 @@ test("worker output arrives in this process, prefixed by worker unless prefixOut
 });
 
 test("results that cannot be copied back give a clear failure", async () => {
-  await assert.rejects(runThreads(() => () => 1, [[]]), /thread 1 failed: DataCloneError: its result cannot be copied back/);
+  await assert.rejects(
+    runThreads(() => () => 1, [[]]),
+    /thread 1 failed: DataCloneError: its result cannot be copied back/,
+  );
 });
 
 test("bad input is refused with RaceLabArgumentError naming the argument", async () => {
@@ -176,9 +233,21 @@ test("bad input is refused with RaceLabArgumentError naming the argument", async
     ["class", () => runThreads(class A {} as any, [[]]), /fn must be a function \(a class/],
     ["argLists not array", () => runThreads(ok, "x" as any), /argLists must be an array of 1 to 64/],
     ["argLists empty", () => runThreads(ok, []), /argLists must be an array of 1 to 64/],
-    ["too many", () => runThreads(ok, Array.from({ length: 65 }, () => [])), /argLists must be an array of 1 to 64/],
+    [
+      "too many",
+      () =>
+        runThreads(
+          ok,
+          Array.from({ length: 65 }, () => []),
+        ),
+      /argLists must be an array of 1 to 64/,
+    ],
     ["entry", () => runThreads(ok, [[], 5 as any]), /argLists\[1\] must be an array of arguments/],
-    ["built-in function arg", () => runThreads(ok, [[Math.max]]), /argLists\[0\]\[0\] must be data, shared objects, or a function written in the notebook/],
+    [
+      "built-in function arg",
+      () => runThreads(ok, [[Math.max]]),
+      /argLists\[0\]\[0\] must be data, shared objects, or a function written in the notebook/,
+    ],
     ["symbol arg", () => runThreads(ok, [[Symbol("s")]]), /argLists\[0\]\[0\] must be data or shared objects/],
     ["timeout 0", () => runThreads(ok, [[]], { timeoutMs: 0 }), /opts.timeoutMs must be a number of milliseconds from 1/],
     ["timeout big", () => runThreads(ok, [[]], { timeoutMs: 600_001 }), /opts.timeoutMs must be/],
@@ -202,7 +271,16 @@ test("bad input is refused with RaceLabArgumentError naming the argument", async
 });
 
 test("labels name the run in errors", async () => {
-  await assert.rejects(runThreads(() => { for (;;); }, [[]], { timeoutMs: 100, label: "spin" }), /run 'spin' timed out after 100 ms: thread 1 had not finished/);
+  await assert.rejects(
+    runThreads(
+      () => {
+        for (;;);
+      },
+      [[]],
+      { timeoutMs: 100, label: "spin" },
+    ),
+    /run 'spin' timed out after 100 ms: thread 1 had not finished/,
+  );
 });
 
 test("environment: machine info, thread ids, current worker", async () => {

@@ -28,7 +28,10 @@ test("a run takes the spares that are up, and each spare serves one run only: no
   assert.equal(spareThreads(), 0, "both spares were taken");
   await keepThreadsReady(2);
   const second = await runThreads(mark, [[], []]);
-  assert.deepEqual([...first, ...second].map(([before]) => before), [0, 0, 0, 0]);
+  assert.deepEqual(
+    [...first, ...second].map(([before]) => before),
+    [0, 0, 0, 0],
+  );
   assert.equal(new Set([...first, ...second].map(([, id]) => id)).size, 4, "four different threads");
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
@@ -65,7 +68,10 @@ test("endAllRuns ends the spares too", async () => {
 
 test("keepThreadsReady refuses a count that is not an integer from 0 to 16, naming it", async () => {
   for (const bad of [-1, 1.5, 17, "2"]) {
-    await assert.rejects(keepThreadsReady(bad as number), (e: Error) => e instanceof RaceLabArgumentError && /count must be an integer from 0 to 16/.test(e.message));
+    await assert.rejects(
+      keepThreadsReady(bad as number),
+      (e: Error) => e instanceof RaceLabArgumentError && /count must be an integer from 0 to 16/.test(e.message),
+    );
   }
 });
 

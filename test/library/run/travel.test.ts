@@ -1,7 +1,17 @@
 // Tests of how functions travel: source, rebuild, the TravelError, partial.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Pool, TravelError, functionSource, packFunction, partial, rebuildFunction, runProcesses, runThreads, unpackFunction } from "race-lab";
+import {
+  Pool,
+  TravelError,
+  functionSource,
+  packFunction,
+  partial,
+  rebuildFunction,
+  runProcesses,
+  runThreads,
+  unpackFunction,
+} from "race-lab";
 import { RaceLabArgumentError, parameterNames } from "race-lab/internal";
 
 test("functionSource gives an expression for functions, arrows and method shorthands", () => {
@@ -36,27 +46,43 @@ test("functionSource gives an expression for functions, arrows and method shorth
 });
 
 test("functionSource refuses what cannot travel", () => {
-  assert.throws(() => functionSource(Math.max), (e: Error) => e instanceof TravelError && /\[native code\]/.test(e.message));
+  assert.throws(
+    () => functionSource(Math.max),
+    (e: Error) => e instanceof TravelError && /\[native code\]/.test(e.message),
+  );
   assert.throws(() => functionSource(((x: number) => x).bind(null)), TravelError);
-  const withGetter = Object.getOwnPropertyDescriptor({ get size() { return 1; } }, "size")!.get!;
+  const withGetter = Object.getOwnPropertyDescriptor(
+    {
+      get size() {
+        return 1;
+      },
+    },
+    "size",
+  )!.get!;
   assert.throws(() => functionSource(withGetter), TravelError);
   assert.throws(() => functionSource("x" as any), RaceLabArgumentError);
 });
 
 test("rebuildFunction turns a missing outer name into a TravelError in plain words", async () => {
   const work = rebuildFunction("function work(n) { return n + balance; }", "work");
-  assert.throws(() => work(1), (e: Error) => {
-    assert.ok(e instanceof TravelError);
-    assert.equal(
-      e.message,
-      "`work` uses `balance`, which did not travel with it. A function sent to a thread or process travels as its " +
-        "source code only (Python pickles functions by reference the same way, so it has the same rule): pass `balance` as an argument.",
-    );
-    return true;
-  });
+  assert.throws(
+    () => work(1),
+    (e: Error) => {
+      assert.ok(e instanceof TravelError);
+      assert.equal(
+        e.message,
+        "`work` uses `balance`, which did not travel with it. A function sent to a thread or process travels as its " +
+          "source code only (Python pickles functions by reference the same way, so it has the same rule): pass `balance` as an argument.",
+      );
+      return true;
+    },
+  );
   // async functions too; other ReferenceErrors are left alone
   await assert.rejects(rebuildFunction("async (n) => n + missing")(1), /the function uses `missing`/);
-  assert.throws(() => rebuildFunction("() => { const n = 'zz'; throw new ReferenceError(n + 'q is not defined'); }")(), (e: Error) => e.name === "ReferenceError");
+  assert.throws(
+    () => rebuildFunction("() => { const n = 'zz'; throw new ReferenceError(n + 'q is not defined'); }")(),
+    (e: Error) => e.name === "ReferenceError",
+  );
   assert.throws(() => rebuildFunction("() => {"), TravelError);
   assert.throws(() => rebuildFunction(""), RaceLabArgumentError);
   assert.throws(() => rebuildFunction("42"), RaceLabArgumentError);
@@ -90,19 +116,30 @@ test("partial binds arguments by parameter name, and is callable here", () => {
   assert.equal(p.name, "work");
   assert.deepEqual(parameterNames(work), ["count", "filename", "flag"]);
   assert.deepEqual(parameterNames(p), ["count", "flag"]);
-  assert.deepEqual(parameterNames(function f(a = "x,y", { b, c }: any = {}, ...rest: number[]) { return [a, b, c, rest]; }), ["a", null, "rest"]);
-  assert.deepEqual(parameterNames((only: number) => only), ["only"]);
+  assert.deepEqual(
+    parameterNames(function f(a = "x,y", { b, c }: any = {}, ...rest: number[]) {
+      return [a, b, c, rest];
+    }),
+    ["a", null, "rest"],
+  );
+  assert.deepEqual(
+    parameterNames((only: number) => only),
+    ["only"],
+  );
 });
 
 test("partial refuses unknown names, listing the parameters", () => {
   function work(count: number, filename: string) {
     return [count, filename];
   }
-  assert.throws(() => partial(work, { filenam: "x" }), (e: Error) => {
-    assert.ok(e instanceof RaceLabArgumentError);
-    assert.match(e.message, /named\.filenam must be a parameter of `work` \(its parameters: count, filename/);
-    return true;
-  });
+  assert.throws(
+    () => partial(work, { filenam: "x" }),
+    (e: Error) => {
+      assert.ok(e instanceof RaceLabArgumentError);
+      assert.match(e.message, /named\.filenam must be a parameter of `work` \(its parameters: count, filename/);
+      return true;
+    },
+  );
   assert.throws(() => partial((...xs: number[]) => xs, { xs: [1] }), /a rest parameter cannot be bound/);
   assert.throws(() => partial(work, null as any), RaceLabArgumentError);
   assert.throws(() => partial("work" as any, {}), RaceLabArgumentError);
@@ -128,7 +165,15 @@ test("a partial travels to threads, processes and pools with its bound values", 
 test("packFunction checks the source compiles before any worker starts; unpackFunction rebuilds", () => {
   const packed = packFunction((a: number, b: number) => a - b, "thread");
   assert.equal(unpackFunction(packed)(5, 3), 2);
-  assert.equal(unpackFunction(packFunction(partial((a: number, b: number) => a - b, { a: 10 }), "process"))(4), 6);
+  assert.equal(
+    unpackFunction(
+      packFunction(
+        partial((a: number, b: number) => a - b, { a: 10 }),
+        "process",
+      ),
+    )(4),
+    6,
+  );
 });
 
 test("names from earlier notebook cells (tslab's `exports.name`): race-lab's are bound, constants copied, assigned ones refused", async () => {
@@ -142,11 +187,14 @@ test("names from earlier notebook cells (tslab's `exports.name`): race-lab's are
     const usesConstant = new Function("return function work(n) { return exports.balance + n; }")();
     assert.deepEqual(await runThreads(usesConstant, [[1]]), [101]);
     const assigns = new Function("return function work(n) { exports.balance += n; }")();
-    assert.throws(() => packFunction(assigns, "thread"), (e: Error) => {
-      assert.ok(e instanceof TravelError);
-      assert.match(e.message, /^`work` uses `balance` from the notebook, which cannot travel with it: the function assigns to it/);
-      return true;
-    });
+    assert.throws(
+      () => packFunction(assigns, "thread"),
+      (e: Error) => {
+        assert.ok(e instanceof TravelError);
+        assert.match(e.message, /^`work` uses `balance` from the notebook, which cannot travel with it: the function assigns to it/);
+        return true;
+      },
+    );
     await assert.rejects(runThreads(assigns, [[1]]), TravelError);
     // A cell variable that shadows a race-lab name is the cell's value, not race-lab's.
     tslab.exports.sleep = 5;

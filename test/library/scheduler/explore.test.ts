@@ -50,7 +50,15 @@ test("replay follows the order on real threads, with the same outcome every time
     const again = await replay({ ...options, order: [0, 1, 0, 1] });
     assert.equal(again.observed, 1);
     assert.deepEqual(again.order, [0, 1, 0, 1]);
-    assert.deepEqual(again.steps.map((s) => [s.worker, s.label, s.state]), [[0, "read", 0], [1, "read", 0], [0, "write", 1], [1, "write", 1]]);
+    assert.deepEqual(
+      again.steps.map((s) => [s.worker, s.label, s.state]),
+      [
+        [0, "read", 0],
+        [1, "read", 0],
+        [0, "write", 1],
+        [1, "write", 1],
+      ],
+    );
   }
   assert.equal((await replay({ ...options, order: [1, 1, 0, 0] })).observed, 2);
   nothingLeft();
@@ -91,7 +99,13 @@ function brokenLockIncrement(x: Value, lock: Lock, s: Scheduler) {
 const lockSetup = () => {
   const x = new Value("i", 0);
   const lock = new Lock();
-  return { args: [[x, lock], [x, lock]], observe: () => x.value };
+  return {
+    args: [
+      [x, lock],
+      [x, lock],
+    ],
+    observe: () => x.value,
+  };
 };
 
 test("a lock makes every schedule correct; a broken lock is caught by exploration", async () => {
@@ -126,9 +140,15 @@ test("two lock orders: the deadlock is found and reported with its wait-for cycl
   assert.deepEqual(dead.cycle, [0, 1]);
   assert.deepEqual(
     dead.waits!.map((w) => [w.worker, w.resource, w.heldBy]),
-    [[0, "b", 1], [1, "a", 0]],
+    [
+      [0, "b", 1],
+      [1, "a", 0],
+    ],
   );
-  assert.match(dead.description!, /worker 0 waits in lock\.acquire\(\) for b, held by worker 1; worker 1 waits in lock\.acquire\(\) for a, held by worker 0/);
+  assert.match(
+    dead.description!,
+    /worker 0 waits in lock\.acquire\(\) for b, held by worker 1; worker 1 waits in lock\.acquire\(\) for a, held by worker 0/,
+  );
   assert.match(dead.description!, /cycle: worker 0 → worker 1 → worker 0/);
   // The threads unwound and were reused: the other schedules ran to their end.
   assert.ok(report.schedules.some((s) => !s.deadlock && s.observed !== undefined));
@@ -152,7 +172,14 @@ test("a blocked worker is never chosen: semaphores and queues wait under control
     const a = new Semaphore(0);
     const b = new Semaphore(0);
     const log = new Value("i", 0);
-    return { args: [[a, b, log], [b, a, log]], observe: () => log.value, names: { a, b } };
+    return {
+      args: [
+        [a, b, log],
+        [b, a, log],
+      ],
+      observe: () => log.value,
+      names: { a, b },
+    };
   };
   const good = await explore({ fn: rendezvous, workers: 2, setup, expected: 2 });
   assert.equal(good.anomalies, 0, good.summary + " " + good.schedules.map((s) => s.description).join(" / "));
@@ -163,7 +190,10 @@ test("a blocked worker is never chosen: semaphores and queues wait under control
   }
   const dead = await explore({ fn: waitsFirst, workers: 2, setup });
   assert.equal(dead.deadlocks, dead.schedules.length);
-  assert.match(dead.schedules[0].description!, /worker 0 waits in semaphore\.acquire\(\) for b; worker 1 waits in semaphore\.acquire\(\) for a — and nobody left can wake them/);
+  assert.match(
+    dead.schedules[0].description!,
+    /worker 0 waits in semaphore\.acquire\(\) for b; worker 1 waits in semaphore\.acquire\(\) for a — and nobody left can wake them/,
+  );
   // A queue: the consumer waits for the producer, in every schedule.
   function pass(q: Queue<number>, producer: boolean, got: Value) {
     if (producer) q.put(41);
@@ -175,7 +205,13 @@ test("a blocked worker is never chosen: semaphores and queues wait under control
     setup: () => {
       const q = new Queue<number>();
       const got = new Value("i", 0);
-      return { args: [[q, true, got], [q, false, got]], observe: () => got.value };
+      return {
+        args: [
+          [q, true, got],
+          [q, false, got],
+        ],
+        observe: () => got.value,
+      };
     },
     expected: 42,
   });
@@ -198,7 +234,10 @@ test("random mode: the same seed gives the same schedules", async () => {
   const other = await explore({ ...random, seed: 8 });
   const orders = (r: typeof first) => r.schedules.map((s) => s.order.join(""));
   assert.deepEqual(orders(first), orders(second));
-  assert.deepEqual(first.schedules.map((s) => s.observed), second.schedules.map((s) => s.observed));
+  assert.deepEqual(
+    first.schedules.map((s) => s.observed),
+    second.schedules.map((s) => s.observed),
+  );
   assert.notDeepEqual(orders(first), orders(other));
   assert.equal(first.runs, 12);
   assert.equal(first.seed, 7);
@@ -219,8 +258,14 @@ test("bad input: clear errors naming the argument", async () => {
   await assert.rejects(replay({ ...options, order: [0, 2, 0, 1] }), argError("options.order[1]"));
   await assert.rejects(replay({ ...options, order: [0, -1] }), argError("options.order[1]"));
   await assert.rejects(replay({ ...options, order: "0101" as never }), argError("options.order"));
-  await assert.rejects(replay({ ...options, order: [0, 1, 0] }), /options\.order is too short: it ends after 3 steps, but worker 1 can still go on/);
-  await assert.rejects(replay({ ...options, order: [0, 1, 0, 1, 1] }), /options\.order is too long: the schedule ended after 4 steps \(every worker had finished\), but the order has 5: drop the last 1/);
+  await assert.rejects(
+    replay({ ...options, order: [0, 1, 0] }),
+    /options\.order is too short: it ends after 3 steps, but worker 1 can still go on/,
+  );
+  await assert.rejects(
+    replay({ ...options, order: [0, 1, 0, 1, 1] }),
+    /options\.order is too long: the schedule ended after 4 steps \(every worker had finished\), but the order has 5: drop the last 1/,
+  );
   await assert.rejects(replay({ ...options, order: [0, 0, 0, 1, 1] }), /options\.order\[2\] is 0, but worker 0 has finished/);
   await assert.rejects(explore({ ...options, workers: 0 }), argError("options.workers"));
   await assert.rejects(explore({ ...options, fn: undefined as never }), argError("options.fn"));
@@ -237,7 +282,10 @@ test("bad input: clear errors naming the argument", async () => {
 test("outside explore/replay, point() does nothing and the primitives behave as always", async () => {
   const x = new Value("i", 0);
   const lock = new Lock();
-  await runThreads(lockedIncrement, [[x, lock, new Scheduler()], [x, lock, new Scheduler()]]);
+  await runThreads(lockedIncrement, [
+    [x, lock, new Scheduler()],
+    [x, lock, new Scheduler()],
+  ]);
   assert.equal(x.value, 2);
 });
 
@@ -268,13 +316,27 @@ test("a timed wait times out only when nothing else can happen (two lock orders 
     fn: politeLocks,
     workers: 2,
     setup: () => {
-      const a = new Lock(), b = new Lock(), gaveUp = new Value("i", 0);
-      return { args: [[a, b, gaveUp], [b, a, gaveUp]], observe: () => gaveUp.value };
+      const a = new Lock(),
+        b = new Lock(),
+        gaveUp = new Value("i", 0);
+      return {
+        args: [
+          [a, b, gaveUp],
+          [b, a, gaveUp],
+        ],
+        observe: () => gaveUp.value,
+      };
     },
   });
   assert.equal(report.deadlocks, 0, report.summary);
-  assert.ok(report.schedules.some((s) => (s.observed as number) > 0), "in the crossed schedules a worker gives up");
-  assert.ok(report.schedules.some((s) => s.observed === 0), "in the serial ones nobody does");
+  assert.ok(
+    report.schedules.some((s) => (s.observed as number) > 0),
+    "in the crossed schedules a worker gives up",
+  );
+  assert.ok(
+    report.schedules.some((s) => s.observed === 0),
+    "in the serial ones nobody does",
+  );
   nothingLeft();
 });
 
@@ -293,7 +355,13 @@ function lockedPlainIncrement(x: Value, lock: Lock) {
 const plainSetup = () => {
   const x = new Value("i", 0);
   const lock = new Lock();
-  return { args: [[x, lock], [x, lock]], observe: () => x.value };
+  return {
+    args: [
+      [x, lock],
+      [x, lock],
+    ],
+    observe: () => x.value,
+  };
 };
 
 test("valuePoints: `x.value += 1` is one step without it (no anomaly seen) and two with it (the lost update found)", async () => {
@@ -304,7 +372,10 @@ test("valuePoints: `x.value += 1` is one step without it (no anomaly seen) and t
   assert.ok(seen.anomalies > 0, "the read and the write of another worker fall between");
   const lost = seen.schedules.find((s) => s.anomaly);
   assert.equal(lost?.observed, 1);
-  assert.ok(lost?.steps.some((step) => /read \.value/.test(JSON.stringify(step))), "steps name the access");
+  assert.ok(
+    lost?.steps.some((step) => /read \.value/.test(JSON.stringify(step))),
+    "steps name the access",
+  );
   nothingLeft();
 });
 
@@ -332,13 +403,22 @@ test("valuePoints: a SharedArray's get and set are points too, named by their in
   assert.equal(seen.complete, true);
   const lost = seen.schedules.find((s) => s.anomaly);
   assert.equal(lost?.observed, 1, "both read 0 before either writes");
-  assert.ok(lost?.steps.some((step) => /read \[1\]/.test(JSON.stringify(step))), "steps name the item read");
-  assert.ok(lost?.steps.some((step) => /write \[1\]/.test(JSON.stringify(step))), "steps name the item written");
+  assert.ok(
+    lost?.steps.some((step) => /read \[1\]/.test(JSON.stringify(step))),
+    "steps name the item read",
+  );
+  assert.ok(
+    lost?.steps.some((step) => /write \[1\]/.test(JSON.stringify(step))),
+    "steps name the item written",
+  );
   nothingLeft();
 });
 
 test("valuePoints must be true or false", async () => {
-  await assert.rejects(explore({ fn: plainIncrement, workers: 2, setup: plainSetup, valuePoints: "yes" as unknown as boolean }), (e: unknown) => e instanceof RaceLabArgumentError && /options\.valuePoints/.test(String(e)));
+  await assert.rejects(
+    explore({ fn: plainIncrement, workers: 2, setup: plainSetup, valuePoints: "yes" as unknown as boolean }),
+    (e: unknown) => e instanceof RaceLabArgumentError && /options\.valuePoints/.test(String(e)),
+  );
 });
 
 test("a schedule without end (a worker spinning around a point) is stopped at timeoutMs, and the report says so", async () => {
@@ -358,7 +438,13 @@ test("a schedule without end (a worker spinning around a point) is stopped at ti
     timeoutMs: 300,
     setup: () => {
       const flag = new Value("i", 0);
-      return { args: [[0, flag], [1, flag]], observe: () => flag.value };
+      return {
+        args: [
+          [0, flag],
+          [1, flag],
+        ],
+        observe: () => flag.value,
+      };
     },
   });
   assert.ok(Date.now() - started < 10_000, "it ended soon after its time limit");

@@ -16,7 +16,15 @@ function increment(x: Value, s: Scheduler) {
 }
 
 test("explorerHtml: static table of every schedule, embedded data, a script that compiles", async () => {
-  const report = await explore({ fn: increment, workers: 2, setup: () => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value }; }, expected: 2 });
+  const report = await explore({
+    fn: increment,
+    workers: 2,
+    setup: () => {
+      const x = new Value("i", 0);
+      return { args: [[x], [x]], observe: () => x.value };
+    },
+    expected: 2,
+  });
   const html = explorerHtml(report, { title: "two increments </script>" });
   const table = scheduleTableHtml(report);
   assert.equal((table.match(/<tr/g) ?? []).length, 7, "a header and one row per schedule");
@@ -35,7 +43,15 @@ test("explorerHtml: static table of every schedule, embedded data, a script that
 });
 
 test("the stepper: a lost update by hand, each step and the outcome said in a polite live region", async () => {
-  const report = await explore({ fn: increment, workers: 2, setup: () => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value }; }, expected: 2 });
+  const report = await explore({
+    fn: increment,
+    workers: 2,
+    setup: () => {
+      const x = new Value("i", 0);
+      return { args: [[x], [x]], observe: () => x.value };
+    },
+    expected: 2,
+  });
   const { live, said, click } = mountStepper(explorerHtml(report));
   assert.equal(said.attributes.role, "status");
   assert.equal(said.attributes["aria-live"], "polite");

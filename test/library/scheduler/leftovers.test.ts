@@ -20,7 +20,13 @@ function setupStuckFrom(n: number) {
   return () => {
     schedules++;
     const x = new Value("i", 0);
-    return { args: [[x, schedules >= n], [x, false]], observe: () => x.value };
+    return {
+      args: [
+        [x, schedules >= n],
+        [x, false],
+      ],
+      observe: () => x.value,
+    };
   };
 }
 
@@ -30,15 +36,15 @@ function nothingLeft(): void {
 }
 
 test("a stuck step times out with a clear error, and every thread is ended", async () => {
-  await assert.rejects(
-    explore({ fn: stuckInSecondSchedule, workers: 2, setup: setupStuckFrom(2), stepTimeoutMs: 300 }),
-    (e: Error) => {
-      assert.ok(e instanceof RunTimeoutError, String(e));
-      assert.match(e.message, /worker 0's step from "a" \(step 1 of schedule \[\]\) did not reach a point or its end within 300 ms \(options\.stepTimeoutMs\)/);
-      assert.match(e.message, /All its threads have been ended/);
-      return true;
-    },
-  );
+  await assert.rejects(explore({ fn: stuckInSecondSchedule, workers: 2, setup: setupStuckFrom(2), stepTimeoutMs: 300 }), (e: Error) => {
+    assert.ok(e instanceof RunTimeoutError, String(e));
+    assert.match(
+      e.message,
+      /worker 0's step from "a" \(step 1 of schedule \[\]\) did not reach a point or its end within 300 ms \(options\.stepTimeoutMs\)/,
+    );
+    assert.match(e.message, /All its threads have been ended/);
+    return true;
+  });
   nothingLeft();
 });
 
@@ -49,7 +55,10 @@ test("SIGINT in the middle of an exploration (kernel's listener present) ends it
     let schedules = 0;
     const setup = setupStuckFrom(3);
     const running = explore({ fn: stuckInSecondSchedule, workers: 2, setup: () => (schedules++, setup()), stepTimeoutMs: 60_000 });
-    const outcome = running.then(() => "finished", (e: Error) => e);
+    const outcome = running.then(
+      () => "finished",
+      (e: Error) => e,
+    );
     for (let waited = 0; schedules < 3 || process.listenerCount("SIGINT") < 2; waited += 10) {
       if (waited > 20_000) throw new Error("the exploration did not reach its third schedule");
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -65,7 +74,9 @@ test("SIGINT in the middle of an exploration (kernel's listener present) ends it
 });
 
 test("endAllExplorations ends an exploration in progress", async () => {
-  const running = explore({ fn: stuckInSecondSchedule, workers: 2, setup: setupStuckFrom(1), stepTimeoutMs: 60_000 }).catch((e: Error) => e);
+  const running = explore({ fn: stuckInSecondSchedule, workers: 2, setup: setupStuckFrom(1), stepTimeoutMs: 60_000 }).catch(
+    (e: Error) => e,
+  );
   for (let waited = 0; exploringThreads() < 2; waited += 10) {
     if (waited > 20_000) throw new Error("threads did not start");
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -76,7 +87,9 @@ test("endAllExplorations ends an exploration in progress", async () => {
 });
 
 function runScript(mode: string): Promise<{ signal: string | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "helpers", "explore-sigint.ts"), mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "helpers", "explore-sigint.ts"), mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));

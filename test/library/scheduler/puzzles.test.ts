@@ -17,19 +17,45 @@ async function exploreMeeting(rendezvous: (mine: Semaphore, theirs: Semaphore) =
     workers: 2,
     expected: 0,
     setup: () => {
-      const a = new Semaphore(0), b = new Semaphore(0), arrived = new Value("i", 0), alone = new Value("i", 0);
+      const a = new Semaphore(0),
+        b = new Semaphore(0),
+        arrived = new Value("i", 0),
+        alone = new Value("i", 0);
       const src = functionSource(rendezvous);
-      return { args: [[a, b, arrived, alone, src], [b, a, arrived, alone, src]], observe: () => alone.value, names: { a, b } };
+      return {
+        args: [
+          [a, b, arrived, alone, src],
+          [b, a, arrived, alone, src],
+        ],
+        observe: () => alone.value,
+        names: { a, b },
+      };
     },
   });
 }
 
 test("rendezvous: signal-then-wait passes; wait-then-signal deadlocks; no wait lets a worker go on alone", async () => {
-  assert.equal((await exploreMeeting((mine, theirs) => { mine.release(); theirs.acquire(); })).anomalies, 0);
-  const waitFirst = await exploreMeeting((mine, theirs) => { theirs.acquire(); mine.release(); });
+  assert.equal(
+    (
+      await exploreMeeting((mine, theirs) => {
+        mine.release();
+        theirs.acquire();
+      })
+    ).anomalies,
+    0,
+  );
+  const waitFirst = await exploreMeeting((mine, theirs) => {
+    theirs.acquire();
+    mine.release();
+  });
   assert.ok(waitFirst.deadlocks > 0 && waitFirst.deadlocks === waitFirst.anomalies, waitFirst.summary);
-  const noWait = await exploreMeeting((mine) => { mine.release(); });
-  assert.ok(noWait.schedules.some((s) => s.observed !== 0), noWait.summary);
+  const noWait = await exploreMeeting((mine) => {
+    mine.release();
+  });
+  assert.ok(
+    noWait.schedules.some((s) => s.observed !== 0),
+    noWait.summary,
+  );
 });
 
 function visitor(multiplex: Semaphore, inside: Value, most: Value, source: string, s: Scheduler) {
@@ -47,27 +73,49 @@ async function exploreMultiplex(permits: number, visit: (m: Semaphore, room: () 
     workers: 3,
     expected: (most: unknown) => (most as number) <= 2,
     setup: () => {
-      const m = new Semaphore(permits), inside = new Value("i", 0), most = new Value("i", 0);
+      const m = new Semaphore(permits),
+        inside = new Value("i", 0),
+        most = new Value("i", 0);
       return { args: [0, 1, 2].map(() => [m, inside, most, functionSource(visit)]), observe: () => most.value };
     },
   });
 }
 
 test("multiplex: two permits pass; no semaphore lets three in; a forgotten release deadlocks", async () => {
-  const right = await exploreMultiplex(2, (m, room) => { m.acquire(); try { room(); } finally { m.release(); } });
+  const right = await exploreMultiplex(2, (m, room) => {
+    m.acquire();
+    try {
+      room();
+    } finally {
+      m.release();
+    }
+  });
   assert.equal(right.anomalies, 0, right.summary);
   assert.ok(right.schedules.some((s) => s.observed === 2));
   assert.equal(right.complete, true);
   const none = await exploreMultiplex(2, (_m, room) => room());
-  assert.ok(none.schedules.some((s) => s.observed === 3), none.summary);
-  const forgot = await exploreMultiplex(2, (m, room) => { m.acquire(); room(); });
+  assert.ok(
+    none.schedules.some((s) => s.observed === 3),
+    none.summary,
+  );
+  const forgot = await exploreMultiplex(2, (m, room) => {
+    m.acquire();
+    room();
+  });
   assert.ok(forgot.deadlocks > 0, forgot.summary);
 });
 
 test("a function that cannot run in the threads fails the exploration with TravelError, not one schedule", async () => {
   const outside = 1;
   await assert.rejects(
-    explore({ fn: (s: Scheduler) => { s.point("a"); return outside; }, workers: 1, setup: () => ({ args: [[]], observe: () => 0 }) }),
+    explore({
+      fn: (s: Scheduler) => {
+        s.point("a");
+        return outside;
+      },
+      workers: 1,
+      setup: () => ({ args: [[]], observe: () => 0 }),
+    }),
     TravelError,
   );
 });

@@ -12,28 +12,36 @@ const LONG_MS = 60_000;
 /** The message of a schedule with too many steps: how many, and the first few. */
 function fewSteps(report: Awaited<ReturnType<typeof explore>>): string {
   const steps = report.schedules[0].steps;
-  return `${steps.length} steps: ${steps.slice(0, 8).map((s) => s.label).join(", ")}…`;
+  return `${steps.length} steps: ${steps
+    .slice(0, 8)
+    .map((s) => s.label)
+    .join(", ")}…`;
 }
 
 function waitAlone(cond: Condition, got: Value, timeoutMs: number, _s: Scheduler): void {
   got.value = cond.withLock(() => (cond.waitFor(() => false, timeoutMs) ? 1 : 2));
 }
 
-test("a waitFor nobody can satisfy times out once under explore: one schedule, a few steps, no real wait", { timeout: 20_000 }, async () => {
-  const report = await explore({
-    fn: waitAlone,
-    workers: 1,
-    expected: 2,
-    setup: () => {
-      const cond = new Condition(), got = new Value("i", 0);
-      return { args: [[cond, got, LONG_MS]], observe: () => got.value };
-    },
-  });
-  assert.equal(report.complete, true);
-  assert.equal(report.schedules.length, 1);
-  assert.equal(report.anomalies, 0, report.summary);
-  assert.ok(report.schedules[0].steps.length <= 5, fewSteps(report));
-});
+test(
+  "a waitFor nobody can satisfy times out once under explore: one schedule, a few steps, no real wait",
+  { timeout: 20_000 },
+  async () => {
+    const report = await explore({
+      fn: waitAlone,
+      workers: 1,
+      expected: 2,
+      setup: () => {
+        const cond = new Condition(),
+          got = new Value("i", 0);
+        return { args: [[cond, got, LONG_MS]], observe: () => got.value };
+      },
+    });
+    assert.equal(report.complete, true);
+    assert.equal(report.schedules.length, 1);
+    assert.equal(report.anomalies, 0, report.summary);
+    assert.ok(report.schedules[0].steps.length <= 5, fewSteps(report));
+  },
+);
 
 function meetAlone(barrier: Barrier, got: Value, _s: Scheduler): void {
   try {
@@ -44,39 +52,49 @@ function meetAlone(barrier: Barrier, got: Value, _s: Scheduler): void {
   }
 }
 
-test("a Barrier whose other party never comes breaks on its timeout under explore, without waiting it out", { timeout: 20_000 }, async () => {
-  const report = await explore({
-    fn: meetAlone,
-    workers: 1,
-    expected: 2,
-    setup: () => {
-      const barrier = new Barrier(2, { timeoutMs: LONG_MS }), got = new Value("i", 0);
-      return { args: [[barrier, got]], observe: () => got.value };
-    },
-  });
-  assert.equal(report.complete, true);
-  assert.equal(report.anomalies, 0, report.summary);
-  assert.ok(report.schedules[0].steps.length <= 8, fewSteps(report));
-});
+test(
+  "a Barrier whose other party never comes breaks on its timeout under explore, without waiting it out",
+  { timeout: 20_000 },
+  async () => {
+    const report = await explore({
+      fn: meetAlone,
+      workers: 1,
+      expected: 2,
+      setup: () => {
+        const barrier = new Barrier(2, { timeoutMs: LONG_MS }),
+          got = new Value("i", 0);
+        return { args: [[barrier, got]], observe: () => got.value };
+      },
+    });
+    assert.equal(report.complete, true);
+    assert.equal(report.anomalies, 0, report.summary);
+    assert.ok(report.schedules[0].steps.length <= 8, fewSteps(report));
+  },
+);
 
 function getAlone(queue: Queue<number>, got: Value, timeoutMs: number, _s: Scheduler): void {
   got.value = queue.get(timeoutMs) === undefined ? 2 : 1;
 }
 
-test("a Queue.get with nothing coming returns undefined on its timeout under explore, without waiting it out", { timeout: 20_000 }, async () => {
-  const report = await explore({
-    fn: getAlone,
-    workers: 1,
-    expected: 2,
-    setup: () => {
-      const queue = new Queue<number>(), got = new Value("i", 0);
-      return { args: [[queue, got, LONG_MS]], observe: () => got.value };
-    },
-  });
-  assert.equal(report.complete, true);
-  assert.equal(report.anomalies, 0, report.summary);
-  assert.ok(report.schedules[0].steps.length <= 8, fewSteps(report));
-});
+test(
+  "a Queue.get with nothing coming returns undefined on its timeout under explore, without waiting it out",
+  { timeout: 20_000 },
+  async () => {
+    const report = await explore({
+      fn: getAlone,
+      workers: 1,
+      expected: 2,
+      setup: () => {
+        const queue = new Queue<number>(),
+          got = new Value("i", 0);
+        return { args: [[queue, got, LONG_MS]], observe: () => got.value };
+      },
+    });
+    assert.equal(report.complete, true);
+    assert.equal(report.anomalies, 0, report.summary);
+    assert.ok(report.schedules[0].steps.length <= 8, fewSteps(report));
+  },
+);
 
 /** The waiter waits for the flag; the waker first notifies with the flag still down, then raises it. */
 function flagRoles(role: string, cond: Condition, flag: Value, timeoutMs: number): string {
@@ -86,15 +104,29 @@ function flagRoles(role: string, cond: Condition, flag: Value, timeoutMs: number
   cond.withLock(() => cond.notifyAll()); // a wake-up that does not satisfy the waiter
   if (timeoutMs > 1000) {
     sleepSync(30);
-    cond.withLock(() => { flag.value = 1; cond.notifyAll(); });
+    cond.withLock(() => {
+      flag.value = 1;
+      cond.notifyAll();
+    });
   }
   return "woke it";
 }
 
-test("on real threads waitFor waits again after a wake-up that did not satisfy it, and times out when nothing does", { timeout: 20_000 }, async () => {
-  const cond = new Condition(), flag = new Value("i", 0);
-  const [raised] = await runThreads(flagRoles, [["waiter", cond, flag, 5000], ["waker", cond, flag, 5000]]);
-  assert.equal(raised, "saw the flag");
-  const [never] = await runThreads(flagRoles, [["waiter", cond, new Value("i", 0), 300], ["waker", cond, new Value("i", 0), 300]]);
-  assert.equal(never, "timed out");
-});
+test(
+  "on real threads waitFor waits again after a wake-up that did not satisfy it, and times out when nothing does",
+  { timeout: 20_000 },
+  async () => {
+    const cond = new Condition(),
+      flag = new Value("i", 0);
+    const [raised] = await runThreads(flagRoles, [
+      ["waiter", cond, flag, 5000],
+      ["waker", cond, flag, 5000],
+    ]);
+    assert.equal(raised, "saw the flag");
+    const [never] = await runThreads(flagRoles, [
+      ["waiter", cond, new Value("i", 0), 300],
+      ["waker", cond, new Value("i", 0), 300],
+    ]);
+    assert.equal(never, "timed out");
+  },
+);

@@ -38,7 +38,10 @@ describe("Value", () => {
           seq.step(first ? 0 : 1, () => (seen = v.value)); // each read is atomic…
           seq.step(first ? 2 : 3, () => (v.value = seen + 1)); // …and each write, but not the pair
         },
-        [[v, seq, true], [v, seq, false]],
+        [
+          [v, seq, true],
+          [v, seq, false],
+        ],
       );
       assert.equal(v.value, 1);
     }
@@ -50,7 +53,11 @@ describe("Value", () => {
       (v: Value, n: number) => {
         for (let i = 0; i < n; i++) v.getLock().withLock(() => (v.value += 1));
       },
-      [[v, 3000], [v, 3000], [v, 3000]],
+      [
+        [v, 3000],
+        [v, 3000],
+        [v, 3000],
+      ],
     );
     assert.equal(v.value, 9000);
   });
@@ -61,7 +68,10 @@ describe("Value", () => {
       (v: Value, n: number) => {
         for (let i = 0; i < n; i++) Atomics.add(v.typed as Uint32Array, 0, 1);
       },
-      [[v, 5000], [v, 5000]],
+      [
+        [v, 5000],
+        [v, 5000],
+      ],
     );
     assert.equal(v.value, 10_000);
   });
@@ -110,7 +120,11 @@ describe("SharedArray", () => {
           a.getLock().withLock(() => a.set(1, a.get(1) + 1));
         }
       },
-      [[a, 2000], [a, 2000], [a, 2000]],
+      [
+        [a, 2000],
+        [a, 2000],
+        [a, 2000],
+      ],
     );
     assert.deepEqual(a.toArray(), [6000, 6000]);
   });
@@ -124,7 +138,10 @@ describe("SharedArray", () => {
         seq.step(first ? 0 : 1, () => (seen = a.get(0)));
         seq.step(first ? 2 : 3, () => a.set(0, seen + 1));
       },
-      [[a, seq, true], [a, seq, false]],
+      [
+        [a, seq, true],
+        [a, seq, false],
+      ],
     );
     assert.equal(a.get(0), 1);
     assert.throws(() => a.getLock(), RaceLabError);

@@ -48,12 +48,15 @@ test("a write that was overwritten but also read survives (only what no one buil
   const a = analyzeTrace(script("1r0", "2r0", "1w1", "3r1", "2w1", "3w2"));
   assert.equal(a.staleWrites, 2);
   assert.equal(a.lostUpdates, 1, "final 2 after 3 increments");
-  assert.deepEqual(a.events.filter((e) => e.lost).map((e) => e.seq), [4]);
+  assert.deepEqual(
+    a.events.filter((e) => e.lost).map((e) => e.seq),
+    [4],
+  );
 });
 
 test("for increments, lostUpdates = number of writes - final value, on random interleavings", () => {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 200; round++) {
     const workers = 2 + Math.floor(random() * 3);
     const todo = Array.from({ length: workers }, () => 1 + Math.floor(random() * 4)); // increments left
@@ -100,7 +103,14 @@ test("the ring keeps the newest `capacity` events and says how many it dropped",
   const t = new Trace({ capacity: 3 });
   for (let i = 0; i < 5; i++) t.write(0, i);
   assert.equal(t.dropped, 2);
-  assert.deepEqual(t.events().map((e) => [e.seq, e.value]), [[2, 2], [3, 3], [4, 4]]);
+  assert.deepEqual(
+    t.events().map((e) => [e.seq, e.value]),
+    [
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ],
+  );
 });
 
 test("a Trace travels to threads (same buffer) but not to processes", () => {
@@ -140,15 +150,27 @@ function runSchedule(schedule: [number, "read" | "write"][], trace: Trace): Prom
   const counter = new SharedArrayBuffer(4);
   const lib = require.resolve("race-lab/internal");
   const workers = [1, 2].map((id) => {
-    const steps = schedule.map(([w, action], step) => [w, action, step] as const).filter(([w]) => w === id).map(([, action, step]) => [step, action]);
+    const steps = schedule
+      .map(([w, action], step) => [w, action, step] as const)
+      .filter(([w]) => w === id)
+      .map(([, action, step]) => [step, action]);
     return new Worker(STEP_WORKER, { eval: true, workerData: { id, lib, steps, turn, counter, trace: encodeForThread([trace])[0] } });
   });
   const done = workers.map(
     (w) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { void w.terminate(); reject(new Error("worker timed out")); }, 20_000);
-        w.once("message", () => { clearTimeout(timer); resolve(); });
-        w.once("error", (e) => { clearTimeout(timer); reject(e); });
+        const timer = setTimeout(() => {
+          void w.terminate();
+          reject(new Error("worker timed out"));
+        }, 20_000);
+        w.once("message", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        w.once("error", (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
       }),
   );
   return Promise.all(done).then(() => new Int32Array(counter)[0]);
@@ -157,22 +179,52 @@ function runSchedule(schedule: [number, "read" | "write"][], trace: Trace): Prom
 test("two real threads forced to interleave: lostUpdates matches the increments that vanished", async () => {
   const trace = new Trace({ capacity: 100 });
   const schedule: [number, "read" | "write"][] = [
-    [1, "read"], [2, "read"], [1, "write"], [2, "write"], // both read 0: one update lost
-    [2, "read"], [2, "write"],                           // alone: fine
-    [1, "read"], [2, "read"], [2, "write"], [1, "write"], // worker 1 writes a stale value: one more lost
+    [1, "read"],
+    [2, "read"],
+    [1, "write"],
+    [2, "write"], // both read 0: one update lost
+    [2, "read"],
+    [2, "write"], // alone: fine
+    [1, "read"],
+    [2, "read"],
+    [2, "write"],
+    [1, "write"], // worker 1 writes a stale value: one more lost
   ];
   const final = await runSchedule(schedule, trace);
   const events = trace.events();
-  assert.deepEqual(events.map((e) => [e.worker, e.kind]), schedule, "the trace holds the forced order");
-  assert.deepEqual(events.map((e) => e.seq), schedule.map((_, i) => i));
+  assert.deepEqual(
+    events.map((e) => [e.worker, e.kind]),
+    schedule,
+    "the trace holds the forced order",
+  );
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    schedule.map((_, i) => i),
+  );
   assert.equal(final, 3);
   assert.equal(trace.lostUpdates(), 5 - final);
-  assert.deepEqual(trace.analyze().events.filter((e) => e.lost).map((e) => [e.seq, e.worker]), [[2, 1], [8, 2]]);
+  assert.deepEqual(
+    trace
+      .analyze()
+      .events.filter((e) => e.lost)
+      .map((e) => [e.seq, e.worker]),
+    [
+      [2, 1],
+      [8, 2],
+    ],
+  );
 });
 
 test("the same threads serialised (read-write, read-write): no lost update", async () => {
   const trace = new Trace({ capacity: 100 });
-  const schedule: [number, "read" | "write"][] = [[1, "read"], [1, "write"], [2, "read"], [2, "write"], [1, "read"], [1, "write"]];
+  const schedule: [number, "read" | "write"][] = [
+    [1, "read"],
+    [1, "write"],
+    [2, "read"],
+    [2, "write"],
+    [1, "read"],
+    [1, "write"],
+  ];
   const final = await runSchedule(schedule, trace);
   assert.equal(final, 3);
   assert.equal(trace.lostUpdates(), 0);
@@ -185,16 +237,26 @@ test("threads recording at full speed get distinct, gap-free sequence numbers", 
       for (let i = 0; i < 20_000; i++) t.write(id, i);
       return id;
     },
-    [[1, trace], [2, trace]],
+    [
+      [1, trace],
+      [2, trace],
+    ],
     { timeoutMs: 60_000 },
   );
   assert.deepEqual(results, [1, 2]);
   const events = trace.events();
   assert.equal(events.length, 40_000);
-  assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 40_000 }, (_, i) => i));
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    Array.from({ length: 40_000 }, (_, i) => i),
+  );
   for (const id of [1, 2]) {
     const mine = events.filter((e) => e.worker === id).map((e) => e.value);
-    assert.deepEqual(mine, Array.from({ length: 20_000 }, (_, i) => i), `worker ${id}'s events in its own order`);
+    assert.deepEqual(
+      mine,
+      Array.from({ length: 20_000 }, (_, i) => i),
+      `worker ${id}'s events in its own order`,
+    );
   }
 });
 
@@ -213,11 +275,20 @@ test("showTimeline draws one lane per worker, lost and stale writes highlighted,
   const points = markLabels(svg, "point");
   assert.equal(points.length, 6);
   assert.deepEqual([...new Set(points.map((p) => p.lane))].sort(), ["worker 1", "worker 2"]);
-  assert.deepEqual(points.filter((p) => p.status === "lost write").map((p) => p.seq), ["2"]);
-  assert.deepEqual(points.filter((p) => p.status.startsWith("stale")).map((p) => p.seq), ["3"]);
+  assert.deepEqual(
+    points.filter((p) => p.status === "lost write").map((p) => p.seq),
+    ["2"],
+  );
+  assert.deepEqual(
+    points.filter((p) => p.status.startsWith("stale")).map((p) => p.seq),
+    ["3"],
+  );
   assert.match(svg, />1 lost update, 1 stale write</);
   // Named for a screen reader, and each status told apart by shape as well as colour.
-  assert.match(svg, /^<svg [^>]*role="img" aria-label="Timeline: 6 events of 2 workers \(worker 1, worker 2\) in global order 0 to 5; 3 reads, 1 write, 1 stale write, 1 lost write\."><title>Timeline: /);
+  assert.match(
+    svg,
+    /^<svg [^>]*role="img" aria-label="Timeline: 6 events of 2 workers \(worker 1, worker 2\) in global order 0 to 5; 3 reads, 1 write, 1 stale write, 1 lost write\."><title>Timeline: /,
+  );
   const shapeOf = (status: string) => new RegExp(`<path [^>]*aria-label="[^"]*status: ${status}[^"]*"[^>]*d="([^"]+)"`).exec(svg)?.[1];
   const shapes = ["read", "write", "stale write", "lost write"].map(shapeOf);
   assert.ok(shapes.every(Boolean), "a point of each status");
@@ -249,10 +320,16 @@ test("trace functions reject bad input", async () => {
   assert.throws(() => t.write(1, NaN), /^RaceLabArgumentError: value must be a number/);
   assert.throws(() => t.read(1, "3" as never), /value must be a number/);
   assert.throws(() => analyzeTrace("x" as never), /^RaceLabArgumentError: events must be an array/);
-  assert.throws(() => analyzeTrace([{ seq: 0, worker: 1, kind: "peek", value: 0 }] as never), /^RaceLabArgumentError: events\[0\] must be an event/);
+  assert.throws(
+    () => analyzeTrace([{ seq: 0, worker: 1, kind: "peek", value: 0 }] as never),
+    /^RaceLabArgumentError: events\[0\] must be an event/,
+  );
   assert.throws(() => analyzeTrace(script("1r0", "1w1").map((e) => ({ ...e, seq: 0 }))), /distinct seq numbers/);
   await assert.rejects(showTimeline({} as never), /^RaceLabArgumentError: trace must be a Trace/);
   await assert.rejects(showTimeline(t, { maxEvents: 0 }), /^RaceLabArgumentError: maxEvents must be an integer from 1 to 2000/);
   await assert.rejects(showTimeline(t, { title: 1 as never }), /^RaceLabArgumentError: title must be a string/);
-  assert.throws(() => decodeShared({ __raceLab: "Trace", buffer: new ArrayBuffer(8), capacity: 1 }), /state\.buffer must be a SharedArrayBuffer/);
+  assert.throws(
+    () => decodeShared({ __raceLab: "Trace", buffer: new ArrayBuffer(8), capacity: 1 }),
+    /state\.buffer must be a SharedArrayBuffer/,
+  );
 });

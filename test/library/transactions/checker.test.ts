@@ -5,7 +5,12 @@ import assert from "node:assert/strict";
 import { checkHistory } from "race-lab";
 import { RaceLabArgumentError, cycleSvg, type History, type HistoryOperation } from "race-lab/internal";
 
-const r = (key: string, value: unknown, predicate?: boolean): HistoryOperation => ({ type: "read", key, value, ...(predicate ? { predicate } : {}) });
+const r = (key: string, value: unknown, predicate?: boolean): HistoryOperation => ({
+  type: "read",
+  key,
+  value,
+  ...(predicate ? { predicate } : {}),
+});
 const w = (key: string, value: unknown): HistoryOperation => ({ type: "write", key, value });
 const t = (id: string, ops: HistoryOperation[], committed = true) => ({ id, committed, ops });
 
@@ -23,14 +28,26 @@ const examples: [string, History][] = [
   // Write skew: each reads both, writes one.
   ["G2-item", { transactions: [t("T1", [r("x", 0), r("y", 0), w("x", 1)]), t("T2", [r("x", 0), r("y", 0), w("y", 2)])] }],
   // Each predicate read misses the row the other inserts.
-  ["G2", { transactions: [t("T1", [r("k3", null, true), r("k4", null, true), w("k3", 30)]), t("T2", [r("k3", null, true), r("k4", null, true), w("k4", 42)])] }],
+  [
+    "G2",
+    {
+      transactions: [
+        t("T1", [r("k3", null, true), r("k4", null, true), w("k3", 30)]),
+        t("T2", [r("k3", null, true), r("k4", null, true), w("k4", 42)]),
+      ],
+    },
+  ],
 ];
 
 for (const [name, history] of examples) {
   test(`names ${name}`, () => {
     const verdict = checkHistory(history);
     assert.equal(verdict.ok, false);
-    assert.deepEqual(verdict.anomalies.map((a) => a.name), [name], verdict.summary);
+    assert.deepEqual(
+      verdict.anomalies.map((a) => a.name),
+      [name],
+      verdict.summary,
+    );
     const a = verdict.anomalies[0];
     if (a.edges) {
       assert.equal(a.cycle![0], a.cycle![a.cycle!.length - 1], "the cycle closes");
@@ -47,7 +64,8 @@ test("the lost update's cycle in words: one rw edge and one ww edge on the same 
 /** mulberry32: the same seed, the same history. */
 function random(seed: number): () => number {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
@@ -74,7 +92,8 @@ function generate(n: number, keys: number, seed: number, snapshot = 0): History 
     for (let k = 0; k < 4; k++) {
       const key = Math.floor(next() * keys);
       if (next() < 0.5) ops.push(r(`k${key}`, seen[key]));
-      else if (lastWriter[from][key] === writers[key]) { // nobody wrote it since the snapshot
+      else if (lastWriter[from][key] === writers[key]) {
+        // nobody wrote it since the snapshot
         seen[key] = latest[key] = ++unique;
         writers[key] = i;
         ops.push(w(`k${key}`, unique));
@@ -105,8 +124,14 @@ test("a history of 10 000 transactions is checked in well under a few seconds", 
 });
 
 test("bad histories are named", () => {
-  assert.throws(() => checkHistory({} as History), (e: Error) => e instanceof RaceLabArgumentError && /^history must be/.test(e.message));
+  assert.throws(
+    () => checkHistory({} as History),
+    (e: Error) => e instanceof RaceLabArgumentError && /^history must be/.test(e.message),
+  );
   assert.throws(() => checkHistory({ transactions: [t("T1", []), t("T1", [])] }), /history\.transactions\[1\]\.id must be an id no other/);
-  assert.throws(() => checkHistory({ transactions: [t("T1", [{ type: "scan", key: "x" } as never])] }), /history\.transactions\[0\]\.ops\[0\] must be/);
+  assert.throws(
+    () => checkHistory({ transactions: [t("T1", [{ type: "scan", key: "x" } as never])] }),
+    /history\.transactions\[0\]\.ops\[0\] must be/,
+  );
   assert.throws(() => cycleSvg({ name: "G1a", text: "" }), /anomaly must be an anomaly with a cycle/);
 });

@@ -8,11 +8,17 @@ import { RaceLabError, RunTimeoutError, database, exploreTransactions, replayTra
 import { RaceLabArgumentError, type TransactionsOptions } from "race-lab/internal";
 
 const setup = ["CREATE TABLE test (id int PRIMARY KEY, value int)", "INSERT INTO test VALUES (1, 10), (2, 20)"];
-const increment = { sql: "UPDATE test SET value = $1 WHERE id = 1", params: (r: Record<string, unknown>[][]) => [Number(r[0][0].value) + 1] };
+const increment = {
+  sql: "UPDATE test SET value = $1 WHERE id = 1",
+  params: (r: Record<string, unknown>[][]) => [Number(r[0][0].value) + 1],
+};
 /** Read-modify-write twice: the lost update (P4). */
 const lostUpdate: TransactionsOptions = {
   setup,
-  transactions: [["SELECT * FROM test WHERE id = 1", increment], ["SELECT * FROM test WHERE id = 1", increment]],
+  transactions: [
+    ["SELECT * FROM test WHERE id = 1", increment],
+    ["SELECT * FROM test WHERE id = 1", increment],
+  ],
   check: ({ state, transactions }) => transactions.some((t) => t.status !== "committed") || state.test[0].value === 12,
 };
 
@@ -20,8 +26,17 @@ const lostUpdate: TransactionsOptions = {
 async function leftovers(): Promise<{ tables: string[]; busy: number }> {
   const db = database();
   const config = await db.config();
-  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).rows.map((r) => String(r.tablename));
-  const busy = Number((await db.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid() AND state <> 'idle'", [config.applicationName])).rows[0].n);
+  const tables = (await db.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).rows.map((r) =>
+    String(r.tablename),
+  );
+  const busy = Number(
+    (
+      await db.query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid() AND state <> 'idle'",
+        [config.applicationName],
+      )
+    ).rows[0].n,
+  );
   return { tables, busy };
 }
 
@@ -36,7 +51,10 @@ test("the lost update: an anomaly at READ COMMITTED, aborted with 40001 at REPEA
   assert.deepEqual(Object.keys(report.levels["REPEATABLE READ"]!.aborts), ["40001"]);
   const serial = report.interleavings.find((i) => i.level === "READ COMMITTED" && i.order.join("") === "000111")!;
   assert.equal(serial.held, true, "one after the other adds 2");
-  assert.deepEqual(serial.state.test, [{ id: 1, value: 12 }, { id: 2, value: 20 }]);
+  assert.deepEqual(serial.state.test, [
+    { id: 1, value: 12 },
+    { id: 2, value: 20 },
+  ]);
   const bad = report.interleavings.find((i) => i.level === "READ COMMITTED" && i.order.join("") === "010101")!;
   assert.equal(bad.held, false, "both read 10, both write 11");
   // T2's UPDATE waits for T1's row lock: seen at that step, and it answers at T1's COMMIT.
@@ -51,7 +69,10 @@ test("the lost update: an anomaly at READ COMMITTED, aborted with 40001 at REPEA
 test("two transactions updating two rows in opposite orders: the server breaks the deadlock (40P01), one commits", async () => {
   const report = await exploreTransactions({
     setup,
-    transactions: [["UPDATE test SET value = 11 WHERE id = 1", "UPDATE test SET value = 21 WHERE id = 2"], ["UPDATE test SET value = 22 WHERE id = 2", "UPDATE test SET value = 12 WHERE id = 1"]],
+    transactions: [
+      ["UPDATE test SET value = 11 WHERE id = 1", "UPDATE test SET value = 21 WHERE id = 2"],
+      ["UPDATE test SET value = 22 WHERE id = 2", "UPDATE test SET value = 12 WHERE id = 1"],
+    ],
   });
   const deadlocked = report.interleavings.filter((i) => i.transactions.some((t) => t.code === "40P01"));
   assert.ok(deadlocked.length >= 2, report.summary);
@@ -68,9 +89,15 @@ test("replayTransactions runs one order again, with the server's view of each se
   assert.deepEqual(again.state.test[0], { id: 1, value: 11 });
   const afterWrite = again.steps[2].details!;
   assert.ok(afterWrite[0].xid !== null, "T1 has a transaction id once it wrote");
-  assert.ok(afterWrite[0].locks.some((l) => /RowExclusiveLock on test/.test(l)), JSON.stringify(afterWrite));
+  assert.ok(
+    afterWrite[0].locks.some((l) => /RowExclusiveLock on test/.test(l)),
+    JSON.stringify(afterWrite),
+  );
   await assert.rejects(replayTransactions({ ...lostUpdate, order: [0, 1] }), /options\.order is too short/);
-  await assert.rejects(replayTransactions({ ...lostUpdate, order: [0, 0, 0, 0, 1, 1, 1] }), /options\.order\[3\] is 0, but T1 has finished/);
+  await assert.rejects(
+    replayTransactions({ ...lostUpdate, order: [0, 0, 0, 0, 1, 1, 1] }),
+    /options\.order\[3\] is 0, but T1 has finished/,
+  );
   assert.deepEqual(await leftovers(), { tables: [], busy: 0 });
 });
 
@@ -88,7 +115,10 @@ test("bad arguments are named", async () => {
     [{ ...lostUpdate, speed: 1 }, /options\.speed must be left out/],
   ];
   for (const [options, message] of cases) {
-    await assert.rejects(exploreTransactions(options as TransactionsOptions), (e: Error) => e instanceof RaceLabArgumentError && message.test(e.message));
+    await assert.rejects(
+      exploreTransactions(options as TransactionsOptions),
+      (e: Error) => e instanceof RaceLabArgumentError && message.test(e.message),
+    );
   }
 });
 
@@ -110,7 +140,11 @@ test("a lock held outside the exploration is named, not waited for", async () =>
     await other.query("BEGIN");
     await other.query("LOCK TABLE outside");
     await assert.rejects(
-      exploreTransactions({ setup: "CREATE TABLE inside (id int)", transactions: [["SELECT * FROM outside"], ["SELECT 1"]], timeoutMs: 10_000 }),
+      exploreTransactions({
+        setup: "CREATE TABLE inside (id int)",
+        transactions: [["SELECT * FROM outside"], ["SELECT 1"]],
+        timeoutMs: 10_000,
+      }),
       (e: Error) => e instanceof RaceLabError && /wait for a lock that no explored transaction holds/.test(e.message),
     );
   } finally {

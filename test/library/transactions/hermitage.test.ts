@@ -9,30 +9,36 @@ import { type IsolationLevel } from "race-lab/internal";
 // results"; PMP-write from postgres.md, which the summary folds into PMP: "read committed" does not
 // prevent it, "repeatable read" does, and so does "serializable", which prevents everything).
 const HERMITAGE_POSTGRES: Record<string, Record<IsolationLevel, "✓" | "—">> = {
-  "G0":        { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "G1a":       { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "G1b":       { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "G1c":       { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "OTV":       { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "PMP":       { "READ COMMITTED": "—", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "PMP-write": { "READ COMMITTED": "—", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "P4":        { "READ COMMITTED": "—", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "G-single":  { "READ COMMITTED": "—", "REPEATABLE READ": "✓", "SERIALIZABLE": "✓" },
-  "G2-item":   { "READ COMMITTED": "—", "REPEATABLE READ": "—", "SERIALIZABLE": "✓" },
-  "G2":        { "READ COMMITTED": "—", "REPEATABLE READ": "—", "SERIALIZABLE": "✓" },
+  G0: { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  G1a: { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  G1b: { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  G1c: { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  OTV: { "READ COMMITTED": "✓", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  PMP: { "READ COMMITTED": "—", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  "PMP-write": { "READ COMMITTED": "—", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  P4: { "READ COMMITTED": "—", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  "G-single": { "READ COMMITTED": "—", "REPEATABLE READ": "✓", SERIALIZABLE: "✓" },
+  "G2-item": { "READ COMMITTED": "—", "REPEATABLE READ": "—", SERIALIZABLE: "✓" },
+  G2: { "READ COMMITTED": "—", "REPEATABLE READ": "—", SERIALIZABLE: "✓" },
 };
 
 after(() => database().end());
 
 test("the table covers Hermitage's PostgreSQL test list", () => {
-  assert.deepEqual(HERMITAGE_TESTS.map((t) => t.id), Object.keys(HERMITAGE_POSTGRES));
+  assert.deepEqual(
+    HERMITAGE_TESTS.map((t) => t.id),
+    Object.keys(HERMITAGE_POSTGRES),
+  );
 });
 
 test("every cell explored on the server has Hermitage's mark", async () => {
   const rows = await exploreHermitage({ timeoutMs: 300_000 });
-  const live = Object.fromEntries(rows.map((r) => [r.test, Object.fromEntries(Object.entries(r.verdicts).map(([level, v]) => [level, hermitageMark(v!)]))]));
+  const live = Object.fromEntries(
+    rows.map((r) => [r.test, Object.fromEntries(Object.entries(r.verdicts).map(([level, v]) => [level, hermitageMark(v!)]))]),
+  );
   assert.deepEqual(live, HERMITAGE_POSTGRES);
-  for (const r of rows) for (const report of Object.values(r.reports)) assert.equal(report!.complete, true, `${r.test}: every interleaving`);
+  for (const r of rows)
+    for (const report of Object.values(r.reports)) assert.equal(report!.complete, true, `${r.test}: every interleaving`);
   // How each level prevents them, where it is plain from PostgreSQL's manual: row locks make
   // writers wait at READ COMMITTED; REPEATABLE READ aborts a second writer (40001); SERIALIZABLE
   // aborts one transaction of a write skew.

@@ -9,16 +9,26 @@ const setup = ["CREATE TABLE test (id int PRIMARY KEY, value int)", "INSERT INTO
 after(() => database().end());
 
 test("the lost update at READ COMMITTED: the checker names it in the interleavings the check rejects, and only there", async () => {
-  const increment = { sql: "UPDATE test SET value = $1 WHERE id = 1", params: (r: Record<string, unknown>[][]) => [Number(r[0][0].value) + 1] };
+  const increment = {
+    sql: "UPDATE test SET value = $1 WHERE id = 1",
+    params: (r: Record<string, unknown>[][]) => [Number(r[0][0].value) + 1],
+  };
   const report = await exploreTransactions({
     setup,
-    transactions: [["SELECT * FROM test WHERE id = 1", increment], ["SELECT * FROM test WHERE id = 1", increment]],
+    transactions: [
+      ["SELECT * FROM test WHERE id = 1", increment],
+      ["SELECT * FROM test WHERE id = 1", increment],
+    ],
     check: ({ state, transactions }) => transactions.some((t) => t.status !== "committed") || state.test[0].value === 12,
   });
   for (const i of report.interleavings) {
     const verdict = checkHistory(historyOf(i));
     assert.equal(verdict.ok, i.held, `[${i.order.join(", ")}]: ${verdict.summary}`);
-    if (!verdict.ok) assert.deepEqual(verdict.anomalies.map((a) => a.name), ["lost update"]);
+    if (!verdict.ok)
+      assert.deepEqual(
+        verdict.anomalies.map((a) => a.name),
+        ["lost update"],
+      );
   }
 });
 
@@ -32,7 +42,8 @@ test("write skew: G2-item at REPEATABLE READ, nothing at SERIALIZABLE", async ()
     levels: ["REPEATABLE READ", "SERIALIZABLE"],
     maxInterleavings: 30,
   });
-  const names = (level: string) => new Set(report.interleavings.filter((i) => i.level === level).flatMap((i) => checkHistory(historyOf(i)).anomalies.map((a) => a.name)));
+  const names = (level: string) =>
+    new Set(report.interleavings.filter((i) => i.level === level).flatMap((i) => checkHistory(historyOf(i)).anomalies.map((a) => a.name)));
   assert.deepEqual([...names("REPEATABLE READ")], ["G2-item"]);
   assert.deepEqual([...names("SERIALIZABLE")], []);
 });
@@ -40,7 +51,8 @@ test("write skew: G2-item at REPEATABLE READ, nothing at SERIALIZABLE", async ()
 /** mulberry32. */
 function random(seed: number): () => number {
   return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
     let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
@@ -51,12 +63,14 @@ test("random transactions at SERIALIZABLE: no anomaly in any interleaving; at RE
   let unique = 100;
   const program = (seed: number): Statement[][] => {
     const next = random(seed);
-    return [0, 1].map(() => Array.from({ length: 2 }, () => {
-      const id = 1 + Math.floor(next() * 2);
-      return next() < 0.5 ? `SELECT * FROM test WHERE id = ${id}` : `UPDATE test SET value = ${unique++} WHERE id = ${id}`;
-    }));
+    return [0, 1].map(() =>
+      Array.from({ length: 2 }, () => {
+        const id = 1 + Math.floor(next() * 2);
+        return next() < 0.5 ? `SELECT * FROM test WHERE id = ${id}` : `UPDATE test SET value = ${unique++} WHERE id = ${id}`;
+      }),
+    );
   };
-  const found = { "SERIALIZABLE": 0, "READ COMMITTED": 0 };
+  const found = { SERIALIZABLE: 0, "READ COMMITTED": 0 };
   let checked = 0;
   for (let seed = 1; seed <= 12; seed++) {
     const report = await exploreTransactions({ setup, transactions: program(seed), levels: ["READ COMMITTED", "SERIALIZABLE"] });

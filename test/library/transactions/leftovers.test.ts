@@ -7,7 +7,9 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 
 function runScript(mode: string): Promise<{ signal: string | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "helpers", "transactions-sigint.ts"), mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "helpers", "transactions-sigint.ts"), mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
