@@ -34,6 +34,7 @@ export * from "./run/travel";
 export * from "./run/run";
 export * from "./run/worker-run";
 export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";
+export { keepProcessesReady, spareProcessIds, MAX_SPARE_PROCESSES } from "./run/spare-processes";
 export * from "./run/pool";
 export * from "./core/temp";
 export * from "./core/sleep";

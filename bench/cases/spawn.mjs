@@ -3,9 +3,10 @@
 // multiprocessing.Process (fork, and spawn: a fresh interpreter, like a Node child process).
 // Threads twice: cold (no spare threads: a new Worker per run) and with spares ready (keepThreadsReady:
 // threads started ahead, each serving one run), the way a notebook's second and later runs find them.
+// Processes the same way: cold (a fork per run) and with a spare process ready (keepProcessesReady).
 import { pythonCase, raceLab, timed } from "../lib.mjs";
 
-const { keepThreadsReady, Lock, runProcesses, runThreads, runningWorkers, Value } = raceLab;
+const { keepProcessesReady, keepThreadsReady, Lock, runProcesses, runThreads, runningWorkers, Value } = raceLab;
 
 function nothing() {
   return 0;
@@ -20,7 +21,7 @@ async function threadsGone() {
 }
 
 async function runTs({ reps }) {
-  const out = { thread: [], "thread, spares ready": [], "thread, spares ready, Value + Lock": [], process: [] };
+  const out = { thread: [], "thread, spares ready": [], "thread, spares ready, Value + Lock": [], process: [], "process, spare ready": [] };
   await keepThreadsReady(0); // cold: no spares
   for (let rep = 0; rep < reps * 2; rep++) {
     await threadsGone();
@@ -41,7 +42,14 @@ async function runTs({ reps }) {
     }
   }
   await keepThreadsReady(); // the default again, for the cases that follow
+  await keepProcessesReady(0); // cold: a fork per run
   for (let rep = 0; rep < reps; rep++) out.process.push({ ms: (await timed(() => runProcesses(nothing, [[]]))).ms });
+  for (let rep = 0; rep < reps * 2; rep++) {
+    await keepProcessesReady(1); // forked, and up, before the clock starts
+    out["process, spare ready"].push({ ms: (await timed(() => runProcesses(nothing, [[]]))).ms });
+  }
+  await keepProcessesReady(0);
+  await keepProcessesReady(); // the default again, for the cases that follow
   return out;
 }
 
@@ -62,6 +70,7 @@ export default [
       },
       { variant: "child process (vs multiprocessing fork)", ts: "process", py: "process (fork)", kind: "cost", unit: "ms" },
       { variant: "child process (vs multiprocessing spawn)", ts: "process", py: "process (spawn)", kind: "cost", unit: "ms" },
+      { variant: "child process, spare ready (vs multiprocessing fork)", ts: "process, spare ready", py: "process (fork)", kind: "cost", unit: "ms" },
     ],
     ts: runTs,
     py: (ctx) => pythonCase("spawn", ctx),

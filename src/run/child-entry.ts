@@ -63,3 +63,6 @@ process.on("message", (message: ChildMessage) => {
     void go(message.ready);
   }
 });
+
+// Up and listening: a spare process is now ready to be handed a task (spare-processes.ts).
+send({ type: "loaded" });

@@ -1,11 +1,12 @@
 // One worker of a run: a worker thread or a child process, started, watched and ended; its output
 // forwarded (prefixed) to ours, its messages handed to the run.
-import { ChildProcess, fork } from "child_process";
+import type { ChildProcess } from "child_process";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { libraryFolder } from "../core/environment";
 import { forwardLines, toStderr, toStdout } from "../core/output";
 import { takeSpareThread } from "./spare-threads";
+import { forkRunChild, takeSpareProcess } from "./spare-processes";
 import { removeLeftovers } from "../core/thread-leftovers";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./messages";
 
@@ -107,15 +108,9 @@ export function startThread(run: RunSide, task: WorkerTask): Member {
 /** @internal Starts one child process of `run`. */
 export function startProcess(run: RunSide, task: WorkerTask): Member {
   const name = `process ${task.number}`;
-  const child: ChildProcess = fork(entry("run/child-entry.js"), [], {
-    stdio: ["pipe", "pipe", "pipe", "ipc"],
-    serialization: "advanced",
-    execArgv: [],
-    // Marks the child as a race-lab worker: its main thread may block (sleepSync, lock.acquire).
-    env: { ...process.env, RACE_LAB_WORKER: "process" },
-  });
+  // A spare process forked ahead with this environment and folder gets its task; else fork one cold.
+  const child: ChildProcess = takeSpareProcess() ?? forkRunChild();
   alive.process++;
-  child.stdin?.end();
   const prefix = run.prefixOutput ? `[${name}] ` : "";
   const output = Promise.all([forwardLines(child.stdout!, toStdout, prefix), forwardLines(child.stderr!, toStderr, prefix)]);
   const exited = new Promise<string>((resolve) =>
@@ -147,7 +142,9 @@ export function startProcess(run: RunSide, task: WorkerTask): Member {
     },
     killNow: () => void (running() && child.kill("SIGKILL")),
   };
-  child.on("message", (m: WorkerMessage) => run.onMessage(member, m));
+  child.on("message", (m: WorkerMessage) => {
+    if (m.type !== "loaded") run.onMessage(member, m);
+  });
   child.on("error", (error) => run.onMessage(member, { type: "error", error: { name: error.name, message: error.message } }));
   Promise.all([exited, disconnected]).then(([how]) => {
     alive.process--;

@@ -27,7 +27,8 @@ export interface WorkerTask {
 }
 
 /**
- * Messages from a worker to the main thread.
+ * Messages from a worker to the main thread. "loaded": a child process's entry file is loaded and
+ * waits for its task (how a spare process says it is up; a run ignores it).
  *
  * @internal
  * @example
@@ -36,7 +37,11 @@ export interface WorkerTask {
  * ```
  */
 export type WorkerMessage =
-  { type: "ready" } | { type: "result"; results: unknown[]; idle?: boolean } | { type: "error"; error: ErrorReport } | LeftoverMessage;
+  | { type: "loaded" }
+  | { type: "ready" }
+  | { type: "result"; results: unknown[]; idle?: boolean }
+  | { type: "error"; error: ErrorReport }
+  | LeftoverMessage;
 
 /**
  * Messages from the main thread to a child process.

@@ -6,6 +6,7 @@ import { type Destination, decodeShared } from "../core/shared-object";
 import { LiveSet } from "../core/live-set";
 import { noteInterruptedWorkers } from "../core/interrupt-note";
 import { endSpareThreads, replaceSpareThreads, sparesStarted } from "./spare-threads";
+import { endSpareProcesses, replaceSpareProcesses, spareProcessesStarted } from "./spare-processes";
 import { GATE_OPEN } from "./gate";
 import { alive, delay, type Member, type RunSide, startProcess, startThread } from "./members";
 import type { WorkerMessage, WorkerTask } from "./messages";
@@ -28,7 +29,9 @@ const active = new LiveSet<Run>({
         ),
       );
     }
-    void endSpareThreads(); // an interrupt ends the spare threads too (started again after the next run)
+    // An interrupt ends the spares too (started again after the next run).
+    void endSpareThreads();
+    void endSpareProcesses();
   },
   // Child processes outlive their parent unless told: at exit, end them (threads end with us).
   exit: (runs) => runs.forEach((run) => run.killNow()),
@@ -55,7 +58,7 @@ export function activeRuns(): number {
  * await endAllRuns();
  * runningWorkers(); // { threads: 0, processes: 0 }
  * ```
- * Warning: a snapshot; idle spare threads ({@link spareThreads}) are not counted, and an ended worker counts until it
+ * Warning: a snapshot; idle spare threads ({@link spareThreads}) and spare processes are not counted, and an ended worker counts until it
  * has exited.
  */
 export function runningWorkers(): { threads: number; processes: number } {
@@ -64,7 +67,8 @@ export function runningWorkers(): { threads: number; processes: number } {
 
 /**
  * Ends every run in progress (each rejects with `RunInterruptedError`) and waits until all their
- * threads and processes are gone. Returns how many runs were ended.
+ * threads and processes are gone; the spare threads and processes waiting for a run end too. Returns
+ * how many runs were ended.
  *
  * @example
  * ```ts
@@ -77,8 +81,14 @@ export async function endAllRuns(): Promise<number> {
   await Promise.all([
     ...runs.map((run) => run.fail(new RunInterruptedError(`run '${run.label}' was ended by endAllRuns().`))),
     endSpareThreads(),
+    endSpareProcesses(),
   ]);
   return runs.length;
+}
+
+/** Spare threads and processes that are still starting have started (or ended). */
+function allSparesStarted(): Promise<unknown> {
+  return Promise.all([sparesStarted(), spareProcessesStarted()]);
 }
 
 // A run
@@ -156,9 +166,9 @@ export class Run implements RunSide {
     if (this.settled) return;
     if (message.type === "ready") {
       this.ready++;
-      // Spare threads still starting (replacing the ones the last run took) would share the cores
-      // with the workers' race: two racers on two cores, one descheduled, never overlap.
-      if (this.ready === this.members.length) void sparesStarted().then(() => this.settled || this.openGate());
+      // Spares still starting (replacing the ones the last run took) would share the cores with the
+      // workers' race: two racers on two cores, one descheduled, never overlap.
+      if (this.ready === this.members.length) void allSparesStarted().then(() => this.settled || this.openGate());
     } else if (message.type === "result") {
       member.results = decodeShared(message.results) as unknown[];
       member.idle = message.idle === true;
@@ -207,7 +217,7 @@ export class Run implements RunSide {
       void ended.then(replaceSpareThreads);
     } else {
       await ended;
-      if (this.kind === "thread") replaceSpareThreads(); // the threads this run took from the spares
+      this.replaceSpares();
     }
     active.delete(this);
     this.resolve(this.members.map((m) => m.results!));
@@ -223,10 +233,16 @@ export class Run implements RunSide {
         await Promise.all(this.members.map((m) => m.end()));
         active.delete(this);
         this.reject(error);
-        if (this.kind === "thread" && !(error instanceof RunInterruptedError)) replaceSpareThreads();
+        if (!(error instanceof RunInterruptedError)) this.replaceSpares();
       })();
     }
     return this.ending;
+  }
+
+  /** Replaces the spares this run took, once its workers are gone (never during a run). */
+  private replaceSpares(): void {
+    if (this.kind === "thread") replaceSpareThreads();
+    else replaceSpareProcesses(this.members.length, () => active.size === 0);
   }
 
   killNow(): void {

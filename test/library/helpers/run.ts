@@ -1,6 +1,6 @@
 // Test helpers for the runtime tests: counting leftover threads and processes, capturing output.
 import * as fs from "fs";
-import { runningWorkers } from "race-lab/internal";
+import { runningWorkers, spareProcessIds } from "race-lab/internal";
 
 /** Pids of this process's children, read from /proc (zombies count: an unreaped child is a leftover). */
 export function childPids(parent = process.pid): number[] {
@@ -45,7 +45,10 @@ export function leftovers(): { threads: number; processes: number; childPids: nu
   const handles = watchedHandles();
   for (const h of baseline) handles.splice(handles.indexOf(h), 1);
   // Only run children (they load child-entry.js): tsx may keep an esbuild helper process of its own.
+  // Spare processes waiting for the next run are not left behind: spare-processes.test.ts checks them.
+  const spares = new Set(spareProcessIds());
   const runChildren = childPids().filter((pid) => {
+    if (spares.has(pid)) return false;
     if (!isAlive(pid)) return true; // a zombie: ended but never reaped
     try {
       return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("child-entry");
