@@ -1,22 +1,42 @@
 // Which Python runs the lessons' ports (python/NN_name.py), asked once per kernel. Kept apart from
 // python-port.ts so that setLesson() can start the question while a lesson's first cells run.
-import { execFile } from "child_process";
+import type { ProcessPromise } from "zx";
+import { atExit, onInterrupt } from "../core/lifecycle";
+
+/** Ports running now: ended by the kernel's interrupt, and at exit (a port must not outlive its kernel). */
+const running = new Set<ProcessPromise>();
+
+function endRunningPorts(): void {
+  for (const port of running) void port.kill("SIGKILL").catch(() => undefined);
+}
 
 /**
- * @internal Runs a Python program; resolves with its exit status (null when it could not start or was
- * ended after `timeoutMs`), its stdout, and its stderr (plus the reason when it did not run).
+ * @internal Runs a Python program through zx's `$` (arguments quoted by zx); resolves with its exit
+ * status (null when it could not start, was ended after `timeoutMs`, or was interrupted), its stdout,
+ * and its stderr (plus the reason when it did not run). It never blocks the kernel's event loop, so
+ * the kernel's interrupt reaches it and ends it.
  */
-export function runPython(
+export async function runPython(
   file: string,
   args: string[],
   timeoutMs: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && code === null ? String(error.message) : "") });
-    });
-  });
+  // zx is loaded on the first port run, not with race-lab: most cells never run one.
+  const { $ } = require("zx") as typeof import("zx");
+  const port = $({ timeout: timeoutMs, timeoutSignal: "SIGKILL", nothrow: true, quiet: true })`${file} ${args}`;
+  running.add(port);
+  atExit(endRunningPorts, "workers");
+  const stopOnInterrupt = onInterrupt(endRunningPorts);
+  try {
+    const output = await port;
+    const ended = output.exitCode === null ? `\nended by ${output.signal ?? "a signal"} (timeout ${timeoutMs} ms, or an interrupt)` : "";
+    return { code: output.exitCode, stdout: output.stdout, stderr: output.stderr + ended };
+  } catch (error) {
+    return { code: null, stdout: "", stderr: error instanceof Error ? error.message : String(error) };
+  } finally {
+    running.delete(port);
+    stopOnInterrupt();
+  }
 }
 
 /** @internal The launcher to ask: $RACE_LAB_PORT_PYTHON, else `python3`. */

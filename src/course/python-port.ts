@@ -26,6 +26,9 @@ export interface PythonRun {
   json: any;
 }
 
+/** The exit status by which a port says it cannot run here (a Python package is missing), its stderr saying which. */
+export const PORT_CANNOT_RUN_HERE = 3;
+
 /** Options of {@link runPythonPort}. */
 export interface PythonPortOptions {
   /** Command-line arguments for the port, e.g. ["--json", "--trials", "2"]. */
@@ -41,9 +44,10 @@ function portsFolder(): string | undefined {
 }
 
 /**
- * Runs the lesson's Python port `python/<port>` with `python3` and returns what it printed (parsed
- * as JSON when it is JSON) — or null, after one line saying why, when there is no `python3` or no
- * python/ folder here.
+ * Runs the lesson's Python port `python/<port>` with `python3` (through zx's `$`, ended on the
+ * kernel's interrupt) and returns what it printed (parsed as JSON when it is JSON) — or null, after
+ * one line saying why, when there is no `python3` or no python/ folder here, or when the port exits
+ * with {@link PORT_CANNOT_RUN_HERE} (a package it needs is missing).
  *
  * @example
  * ```ts
@@ -78,10 +82,14 @@ export async function runPythonPort(port: string, options: PythonPortOptions = {
   const started = Date.now();
   const result = await runPython(interpreter.executable, [file, ...args], timeoutMs);
   const ms = Date.now() - started;
+  if (result.code === PORT_CANNOT_RUN_HERE) {
+    const why = result.stderr.trim().split("\n").pop() ?? "";
+    showText(`No Python comparison: python/${port} cannot run here (${why}).`);
+    return null;
+  }
   if (result.code !== 0) {
-    throw new Error(
-      `python/${port} failed (exit status ${result.code ?? "none: ended after " + timeoutMs + " ms"}):\n${result.stderr.slice(-2000)}`,
-    );
+    // Ended without a status: its timeout, or the kernel's interrupt (the reason ends its stderr).
+    throw new Error(`python/${port} failed (exit status ${result.code ?? "none"}):\n${result.stderr.slice(-2000)}`);
   }
   let json: unknown;
   try {

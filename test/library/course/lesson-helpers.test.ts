@@ -234,3 +234,61 @@ test("ifSolved: a stub says 'not solved yet' and gives undefined; other errors s
     /real bug/,
   );
 });
+
+/** A stand-in for python3 in `folder`: it answers the version question, and runs a port as `portBody` (a shell script). */
+function fakePython(folder: string, portBody: string): string {
+  const file = path.join(folder, "python3");
+  fs.writeFileSync(file, `#!/bin/sh\nif [ "$1" = "-c" ]; then echo "$0"; echo "Python 3.99.0"; exit 0; fi\n${portBody}\n`, { mode: 0o755 });
+  return file;
+}
+
+async function withPython<T>(portBody: string, body: (folder: string) => Promise<T>): Promise<T> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-fake-python-"));
+  const saved = process.env.RACE_LAB_PORT_PYTHON;
+  process.env.RACE_LAB_PORT_PYTHON = fakePython(folder, portBody);
+  try {
+    return await body(folder);
+  } finally {
+    if (saved === undefined) delete process.env.RACE_LAB_PORT_PYTHON;
+    else process.env.RACE_LAB_PORT_PYTHON = saved;
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+test("runPythonPort: a port that exits with status 3 cannot run here: one line naming why, and null", async () => {
+  await withPython(`echo "psycopg is not installed" >&2; exit 3`, async () => {
+    const { bundles } = await captureDisplays(async () => assert.equal(await runPythonPort("12_database_races.py"), null));
+    assert.match(bundles.map((b) => b["text/plain"]).join("\n"), /cannot run here \(psycopg is not installed\)/);
+  });
+  // Any other failure is the course's bug: it throws with the port's stderr.
+  await withPython(`echo "Traceback: boom" >&2; exit 1`, async () => {
+    await assert.rejects(runPythonPort("12_database_races.py"), /exit status 1\):\nTraceback: boom/);
+  });
+});
+
+test("runPythonPort: the kernel's interrupt ends a running port (the kernel's event loop is never blocked)", async () => {
+  await withPython(`echo $$ > "$(dirname "$0")/pid"; exec sleep 30`, async (folder) => {
+    const kernelListener = () => undefined; // stands in for tslab's handler, which keeps the process alive
+    process.on("SIGINT", kernelListener);
+    try {
+      const outcome = runPythonPort("04_shared_value.py", { timeoutMs: 60_000 }).then(
+        () => "finished",
+        (e: Error) => e,
+      );
+      const pidFile = path.join(folder, "pid");
+      for (let waited = 0; !(fs.existsSync(pidFile) && process.listenerCount("SIGINT") === 2); waited += 10) {
+        if (waited > 20_000) throw new Error("the port never started");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const pid = Number(fs.readFileSync(pidFile, "utf8"));
+      process.kill(process.pid, "SIGINT");
+      const error = await outcome;
+      assert.ok(error instanceof Error, String(error));
+      assert.match(error.message, /exit status none\):[\s\S]*ended by SIGKILL/);
+      assert.throws(() => process.kill(pid, 0), "the port's process is gone");
+      assert.equal(process.listenerCount("SIGINT"), 1, "race-lab's listener is gone when no port runs");
+    } finally {
+      process.off("SIGINT", kernelListener);
+    }
+  });
+});
