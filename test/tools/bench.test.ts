@@ -43,8 +43,9 @@ test("--quick --json on three cases: both sides measured, the bar read, RESULTS.
     assert.equal(typeof counter.ratio, "number");
 
     const spawn = result.rows.filter((row: { case: string }) => row.case === "spawn");
-    assert.equal(spawn.length, 5);
+    assert.equal(spawn.length, 6);
     assert.ok(spawn.some((row: { variant: string }) => row.variant.startsWith("worker thread, spares ready")));
+    assert.ok(spawn.some((row: { variant: string }) => row.variant.startsWith("child process, spare ready")));
     assert.ok(result.goals.some((g: { goal: string }) => g.goal.startsWith("runThreads of an empty function with spares ready")));
     assert.ok(spawn.every((row: { ts: unknown; py: unknown }) => row.ts && row.py));
 
