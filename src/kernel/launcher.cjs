@@ -17,7 +17,15 @@
 // Usage: node src/kernel/launcher.cjs --config-path CONNECTION_FILE
 "use strict";
 const fs = require("node:fs");
+const path = require("node:path");
 const { parseArgs } = require("node:util");
+
+// Node 22 and later keep V8's compiled code of the modules a process loads in a cache folder, when
+// asked: from the second kernel start on, race-lab's modules and TypeScript's compiler come compiled
+// from it (the first import cell about a sixth quicker: bench/ANALYSIS.md, "kernel-start"). The
+// folder is beside the installed packages (ignored by git, gone with them); where it cannot be
+// written, Node goes on without it. Node 20 has no such cache.
+require("node:module").enableCompileCache?.(path.join(__dirname, "..", "..", "node_modules", ".cache", "race-lab-compile"));
 const { SUPPORTED_TSLAB, tslabKernelModules, tslabVersion, tslabZeromq } = require("./tslab-modules.cjs");
 
 /** @param {unknown} error */
