@@ -31,6 +31,7 @@ export * from "./run/function-source";
 export * from "./run/worker-scope";
 export * from "./run/partial";
 export * from "./run/travel";
+export { lightLibrary } from "./run/light-library";
 export * from "./run/run";
 export * from "./run/worker-run";
 export { keepThreadsReady, spareThreads, MAX_SPARE_THREADS } from "./run/spare-threads";

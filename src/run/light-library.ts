@@ -18,6 +18,7 @@ const LIGHT_MODULES = [
   "../primitives/queue",
   "../primitives/sequencer",
   "../primitives/synchronized",
+  "../primitives/context-decorator",
   "../primitives/async-lock",
   "./function-source",
   "./worker-scope",
