@@ -27,6 +27,7 @@ export * from "./course/exercises";
 export * from "./course/solution-cell";
 export * from "./core/environment";
 export * from "./core/cores";
+export * from "./core/machine-load";
 export * from "./run/function-source";
 export * from "./run/worker-scope";
 export * from "./run/partial";

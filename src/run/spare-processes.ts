@@ -7,9 +7,9 @@
 // - a spare is handed out only while this process's environment and working folder are those it
 //   was forked with; otherwise it is ended and the run forks a cold child, so a run's children see
 //   exactly what a cold start would;
-// - spares are started after a run of processes has finished, never during a run, one at a time (a
-//   student's next cell keeps a core), as many as the largest run so far (at most
-//   MAX_SPARE_PROCESSES); an idle one ends after SPARE_IDLE_MS.
+// - spares are started after a run of processes has finished, never during a run, one at a time and
+//   only while the machine is nearly idle (whatever the student runs next keeps the cores), as many
+//   as the largest run so far (at most MAX_SPARE_PROCESSES); an idle one ends after SPARE_IDLE_MS.
 // A spare never outlives anything: it exits when its IPC channel closes (this process ended, even by
 // SIGKILL), an idle one keeps no script alive (unref), and an interrupt or endAllRuns() ends them.
 
@@ -17,6 +17,7 @@ import { type ChildProcess, fork } from "child_process";
 import * as path from "path";
 import { libraryFolder } from "../core/environment";
 import { RaceLabArgumentError } from "../core/errors";
+import { busyShare } from "../core/machine-load";
 import type { WorkerMessage } from "./messages";
 
 /** The most spare processes kept ready. */
@@ -24,6 +25,12 @@ export const MAX_SPARE_PROCESSES = 12;
 
 /** How long an idle spare waits for a run before it ends (each holds a Node process's memory). */
 const SPARE_IDLE_MS = 120_000;
+
+/** The machine counts as nearly idle below this busy share (on 2 cores: half a core). */
+const QUIET_SHARE = 0.25;
+
+/** How long to wait before looking again when the machine was busy. */
+const BUSY_RETRY_MS = 500;
 
 interface Spare {
   child: ChildProcess;
@@ -44,6 +51,8 @@ let starting = false;
 let halted = false;
 /** Whether no run is in progress now (the caller of replaceSpareProcesses knows). */
 let quiet: () => boolean = () => true;
+/** Until when the background start keeps waiting for an idle machine (after that, the next run is cold). */
+let startUntil = 0;
 
 function spareCountFromEnvironment(): number | undefined {
   const text = process.env.RACE_LAB_SPARE_PROCESSES;
@@ -168,6 +177,7 @@ export function replaceSpareProcesses(count: number, noRunInProgress: () => bool
   wanted = fixedCount ?? Math.min(MAX_SPARE_PROCESSES, Math.max(wanted, count));
   quiet = noRunInProgress;
   halted = false;
+  startUntil = Date.now() + SPARE_IDLE_MS;
   if (topUpScheduled || spares.length >= wanted) return;
   topUpScheduled = true;
   setImmediate(() => {
@@ -176,13 +186,27 @@ export function replaceSpareProcesses(count: number, noRunInProgress: () => bool
   }).unref();
 }
 
-/** Starts one spare, and the next once it is up, while no run is in progress. */
+/** Whether a background start may go on now: spares still wanted, no run, not halted. */
+function mayStart(): boolean {
+  return !halted && spares.length < wanted && quiet() && Date.now() < startUntil;
+}
+
+/** Starts one spare once the machine is nearly idle, and the next once it is up, while {@link mayStart}. */
 function startOneByOne(): void {
-  if (starting || halted || spares.length >= wanted || !quiet()) return;
+  if (starting || !mayStart()) return;
   starting = true;
-  void startSpare().ready.then(() => {
-    starting = false;
-    startOneByOne();
+  void busyShare().then((share) => {
+    if (!mayStart()) {
+      starting = false;
+    } else if (share !== undefined && share >= QUIET_SHARE) {
+      starting = false;
+      setTimeout(startOneByOne, BUSY_RETRY_MS).unref(); // busy: the student's work first
+    } else {
+      void startSpare().ready.then(() => {
+        starting = false;
+        startOneByOne();
+      });
+    }
   });
 }
 

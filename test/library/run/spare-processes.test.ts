@@ -48,6 +48,22 @@ test("a run takes the spares that are up, and each spare serves one run only", a
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
 
+test("after a run of processes, spares are started in the background once the machine is nearly idle", async () => {
+  await keepProcessesReady(0);
+  await keepProcessesReady(); // the default: as many as the largest run so far
+  const [cold] = await runProcesses(look, [[], [], []]);
+  assert.ok(!spareProcessIds().includes(cold.pid));
+  // One at a time, each after a sample of the machine's load: on a busy machine this waits until a
+  // quiet moment (at most the 30 s given here; a run meanwhile would simply start cold).
+  await until(() => spareProcessIds().length === 3, "three spares", 30_000);
+  const spares = spareProcessIds();
+  const warm = await runProcesses(look, [[], [], []]);
+  assert.deepEqual(warm.map((r) => r.pid).sort(), [...spares].sort(), "the second run's children are the spares");
+  await keepProcessesReady(0);
+  await keepProcessesReady();
+  assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
+});
+
 test("a spare forked before the environment or the folder changed is not used: the run sees what a cold start sees", async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), "race-lab-spare-"));
   const home = process.cwd();
