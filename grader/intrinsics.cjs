@@ -54,6 +54,21 @@ const INTRINSIC_NAMES = [
   "Infinity",
 ];
 
+/** Every typed-array constructor: each is a namespace to lock, and so is its prototype. */
+const TYPED_ARRAYS = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+
 /**
  * Objects whose properties are locked: constructors and namespaces (their properties become read-only)
  * and prototypes (their methods become accessors that refuse a write on the prototype itself but let an
@@ -87,17 +102,7 @@ function intrinsicsToLock() {
     DataView,
     Atomics,
     typedArray,
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
+    ...TYPED_ARRAYS,
   ];
   const prototypes = [
     Object.prototype,
@@ -128,20 +133,7 @@ function intrinsicsToLock() {
     getPrototypeOf(function* () {}),
     getPrototypeOf(async function* () {}),
   ];
-  for (const T of [
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-    Int16Array,
-    Uint16Array,
-    Int32Array,
-    Uint32Array,
-    Float32Array,
-    Float64Array,
-    BigInt64Array,
-    BigUint64Array,
-  ])
-    prototypes.push(T.prototype);
+  for (const T of TYPED_ARRAYS) prototypes.push(T.prototype);
   return { namespaces, prototypes };
 }
 
