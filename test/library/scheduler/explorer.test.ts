@@ -15,8 +15,9 @@ function increment(x: Value, s: Scheduler) {
   x.value = seen + 1;
 }
 
-test("explorerHtml: static table of every schedule, embedded data, a script that compiles", async () => {
-  const report = await explore({
+/** Every schedule of two threads that each increment one Value once (expected: 2). */
+function exploreTwoIncrements() {
+  return explore({
     fn: increment,
     workers: 2,
     setup: () => {
@@ -25,6 +26,10 @@ test("explorerHtml: static table of every schedule, embedded data, a script that
     },
     expected: 2,
   });
+}
+
+test("explorerHtml: static table of every schedule, embedded data, a script that compiles", async () => {
+  const report = await exploreTwoIncrements();
   const html = explorerHtml(report, { title: "two increments </script>" });
   const table = scheduleTableHtml(report);
   assert.equal((table.match(/<tr/g) ?? []).length, 7, "a header and one row per schedule");
@@ -43,15 +48,7 @@ test("explorerHtml: static table of every schedule, embedded data, a script that
 });
 
 test("the stepper: a lost update by hand, each step and the outcome said in a polite live region", async () => {
-  const report = await explore({
-    fn: increment,
-    workers: 2,
-    setup: () => {
-      const x = new Value("i", 0);
-      return { args: [[x], [x]], observe: () => x.value };
-    },
-    expected: 2,
-  });
+  const report = await exploreTwoIncrements();
   const { live, said, click } = mountStepper(explorerHtml(report));
   assert.equal(said.attributes.role, "status");
   assert.equal(said.attributes["aria-live"], "polite");
