@@ -129,3 +129,23 @@ export function onInterrupt(hook: () => void): () => void {
     if (interruptHooks.size === 0) stopListening();
   };
 }
+
+/**
+ * Awaits `work`, keeping this process alive until it settles: for awaiting what holds nothing by
+ * itself (an unref()'d thread or child, a pending waitAsync), where a script would otherwise exit in
+ * the middle of the await.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * await whileHeld(Promise.all(spares.map((s) => s.ready)));
+ * ```
+ */
+export async function whileHeld<T>(work: Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(hold);
+  }
+}

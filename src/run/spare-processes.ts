@@ -16,7 +16,8 @@
 import { type ChildProcess, fork } from "child_process";
 import * as path from "path";
 import { libraryFolder } from "../core/environment";
-import { RaceLabArgumentError } from "../core/errors";
+import { whileHeld } from "../core/lifecycle";
+import { checkInteger } from "../core/validate";
 import { busyShare } from "../core/machine-load";
 import type { WorkerMessage } from "./messages";
 
@@ -269,18 +270,8 @@ export async function keepProcessesReady(count?: number): Promise<void> {
     fixedCount = spareCountFromEnvironment();
     return;
   }
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_SPARE_PROCESSES) {
-    throw new RaceLabArgumentError("count", `an integer from 0 to ${MAX_SPARE_PROCESSES}`, count);
-  }
-  fixedCount = wanted = count;
+  fixedCount = wanted = checkInteger("count", count, 0, MAX_SPARE_PROCESSES);
   const ending = spares.slice(count).map(endSpare);
   while (spares.length < wanted) startSpare();
-  // Idle spares are unref()'d: hold the process while a script awaits this, or it would exit in
-  // the middle of the await.
-  const hold = setInterval(() => undefined, 60_000);
-  try {
-    await Promise.all([...spares.map((s) => s.ready), ...ending]);
-  } finally {
-    clearInterval(hold);
-  }
+  await whileHeld(Promise.all([...spares.map((s) => s.ready), ...ending])); // idle spares are unref()'d
 }

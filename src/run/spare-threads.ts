@@ -11,7 +11,8 @@
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { libraryFolder } from "../core/environment";
-import { RaceLabArgumentError } from "../core/errors";
+import { whileHeld } from "../core/lifecycle";
+import { checkInteger } from "../core/validate";
 
 /**
  * The most spare threads {@link keepThreadsReady} accepts.
@@ -190,20 +191,11 @@ export function spareThreads(): number {
  * not seen by threads that were started before. Idle spares use a little memory each (~10 MB).
  */
 export async function keepThreadsReady(count: number = DEFAULT_SPARE_THREADS): Promise<void> {
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_SPARE_THREADS) {
-    throw new RaceLabArgumentError("count", `an integer from 0 to ${MAX_SPARE_THREADS}`, count);
-  }
-  wanted = count;
+  wanted = checkInteger("count", count, 0, MAX_SPARE_THREADS);
   // Surplus spares are gone when this returns: a run timed right after keepThreadsReady(0) does not
   // share the cores with their teardown.
   const ending = spares.splice(wanted).map((s) => s.worker.terminate());
   topUp();
-  // Neither an unref()'d spare nor a pending waitAsync keeps Node alive: hold the process while a
-  // script awaits this, or it would exit in the middle of the await.
-  const hold = setInterval(() => undefined, 60_000);
-  try {
-    await Promise.all([...spares.map((s) => s.ready), ...ending]);
-  } finally {
-    clearInterval(hold);
-  }
+  // Neither an unref()'d spare nor a pending waitAsync keeps Node alive.
+  await whileHeld(Promise.all([...spares.map((s) => s.ready), ...ending]));
 }
