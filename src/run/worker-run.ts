@@ -23,11 +23,7 @@ const active = new LiveSet<Run>({
       // it started the run) must not add an "unhandled rejection" and its stack. Whoever awaits it
       // still gets the error.
       run.promise.catch(() => undefined);
-      void run.fail(
-        new RunInterruptedError(
-          `run '${run.label}' was interrupted: all its ${run.kind === "thread" ? "threads" : "processes"} have been ended.`,
-        ),
-      );
+      void run.fail(run.interruptedError());
     }
     // An interrupt ends the spares too (started again after the next run).
     void endSpareThreads();
@@ -188,7 +184,17 @@ export class Run implements RunSide {
 
   onExit(member: Member, how: string): void {
     if (this.settled || member.results) return;
-    void this.fail(new WorkerFailedError(`${member.name} stopped (${how}) before returning a result`, member.number, "exit"));
+    // Jupyter interrupts a kernel by signalling its process group, so a run's children get SIGINT too.
+    // A child that died of it was interrupted, whether its exit or our own SIGINT listener comes first.
+    if (how === "signal SIGINT") void this.fail(this.interruptedError());
+    else void this.fail(new WorkerFailedError(`${member.name} stopped (${how}) before returning a result`, member.number, "exit"));
+  }
+
+  /** The error of a run ended by the kernel's interrupt. */
+  interruptedError(): RunInterruptedError {
+    return new RunInterruptedError(
+      `run '${this.label}' was interrupted: all its ${this.kind === "thread" ? "threads" : "processes"} have been ended.`,
+    );
   }
 
   private openGate(): void {

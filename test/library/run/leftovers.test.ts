@@ -73,6 +73,21 @@ for (const [kind, plural, run] of kinds) {
     }
   });
 
+  if (kind === "process") {
+    test("processes: a child ended by SIGINT (Jupyter signals the kernel's whole process group) ends the run as interrupted", async () => {
+      const running = run(spin, [[], []], { timeoutMs: 30_000 }).then(
+        () => "finished",
+        (e: Error) => e,
+      );
+      await until(() => leftovers().childPids.length === 2, "the children to start");
+      // One child alone, as the group's signal reaches it: this test process's own listener never hears it.
+      process.kill(leftovers().childPids[0], "SIGINT");
+      const error = await running;
+      assert.ok(error instanceof RunInterruptedError, String(error));
+      assert.deepEqual(leftovers(), NOTHING_LEFT);
+    });
+  }
+
   test(`${plural}: endAllRuns ends every active run`, async () => {
     const a = run(spin, [[]], { timeoutMs: 30_000 }).catch((e: Error) => e);
     const b = run(spin, [[]], { timeoutMs: 30_000 }).catch((e: Error) => e);
