@@ -341,6 +341,37 @@ function goals(rows, lessons) {
     rt === null ? null : rt <= 1.2 || beatsPython,
   );
 
+  // Processes: held to the goal with a spare process up (as a lesson's second run finds them), the
+  // cold figure (a fork) beside each.
+  const warmChild = find(rows, "spawn", "child process, spare ready");
+  const coldChild = ts("spawn", "child process (vs multiprocessing fork)");
+  add(
+    "a child process with a spare ready ≤ 1.2× Python's fork",
+    warmChild?.ts && warmChild.py
+      ? `${fmt(ratioOf(warmChild))}× (${fmt(warmChild.ts.median)} vs ${fmt(warmChild.py.median)} ms); cold ${fmt(coldChild?.median)} ms`
+      : "",
+    warmChild?.ts && warmChild.py ? ratioOf(warmChild) <= 1.2 : null,
+  );
+  const warmManager = find(rows, "manager-rpc", "manager start, spare process ready");
+  const coldManager = find(rows, "manager-rpc", "manager start, cold");
+  add(
+    "manager start with a spare process ready ≤ 1.5× Python's",
+    warmManager?.ts && warmManager.py
+      ? `${fmt(ratioOf(warmManager))}× (${fmt(warmManager.ts.median)} vs ${fmt(warmManager.py.median)} ms); cold ${fmt(ratioOf(coldManager))}×`
+      : "",
+    warmManager?.ts && warmManager.py ? ratioOf(warmManager) <= 1.5 : null,
+  );
+  const clients = rows.filter((r) => r.case === "manager-rpc" && r.variant.startsWith("11 clients") && r.ts && r.py);
+  const warmClients = clients.filter((r) => r.variant.endsWith("spare processes ready"));
+  const coldClients = clients.filter((r) => r.variant.endsWith(", cold"));
+  add(
+    "lesson 07's 11-client trials with spare processes ready ≤ 1.5× Python's",
+    warmClients.length
+      ? `${warmClients.map((r) => `${fmt(ratioOf(r))}×`).join(", ")}; cold ${coldClients.map((r) => `${fmt(ratioOf(r))}×`).join(", ")}`
+      : "",
+    warmClients.length ? warmClients.every((r) => ratioOf(r) <= 1.5) : null,
+  );
+
   // Held to the goal: the variants as a lesson's cell runs them, with the spare threads up; the
   // kernel's first run of threads (no spares yet) is shown beside them.
   const pool = rows.filter((r) => r.case === "pool-decorator" && r.ts && r.py && !r.variant.includes("cold:"));

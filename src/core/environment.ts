@@ -189,7 +189,23 @@ export function canBlock(): boolean {
 
 // Worked out once: a race-lab child gets RACE_LAB_WORKER when it is forked, and reading process.env
 // asks the C library every time (measured: ~150 ns, most of an uncontended lock.acquire()/release()).
-const blockingAllowed = !workerThreadsIsMain || process.env.RACE_LAB_WORKER === "process";
+let blockingAllowed = !workerThreadsIsMain || process.env.RACE_LAB_WORKER === "process";
+
+/**
+ * Makes this child process what a cold start of one of the library's servers is (the manager's,
+ * forked without RACE_LAB_WORKER): not a run's worker, so its main thread may no longer block and
+ * what it forks is not a run's worker either. A spare process calls it before it becomes a server.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * leaveRunWorkerRole(); // then load the server's entry
+ * ```
+ */
+export function leaveRunWorkerRole(): void {
+  delete process.env.RACE_LAB_WORKER;
+  blockingAllowed = !workerThreadsIsMain;
+}
 
 /**
  * The folder holding the built library (`src/dist`), where the worker and child entries live.

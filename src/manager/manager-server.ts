@@ -1,6 +1,6 @@
-// The manager's server process (forked by Manager.start from src/dist/manager/manager-server.js): it owns
-// the objects and runs their methods, for every client, on its one thread and one event loop. See
-// protocol.ts for the protocol.
+// The manager's server process: it owns the objects and runs their methods, for every client, on its
+// one thread and one event loop. Manager.start forks this file (src/dist/manager/manager-server.js),
+// or tells a spare process to load it and call `serve`. See protocol.ts for the protocol.
 //
 // Every request is handled as soon as it arrives, without waiting for earlier ones to finish: a
 // method runs to its end or to its first `await` before the next request starts, and a method that
@@ -25,7 +25,8 @@ provideLibrary(() => require("../index"));
 // esbuild (tsx) writes `static { __name(this, "Pool") }` into classes; the class arrives without it.
 (globalThis as any).__name ??= (target: object, value: string) => Object.defineProperty(target, "name", { value, configurable: true });
 
-const socketPath = process.argv[2];
+/** The socket this server listens on (set by `serve`). */
+let socketPath = "";
 
 // ---------------------------------------------------------------------------------------------
 // Objects and requests (the built-in Queue, Lock and Semaphore are server-objects.ts)
@@ -167,28 +168,43 @@ const server = net.createServer((socket) => {
   });
 });
 
-// The manager never outlives the process that started it: when the IPC channel closes (the parent
-// ended, even by SIGKILL), go.
-process.on("disconnect", () => process.exit(0));
+/**
+ * Listens on the Unix socket `socketFile` and serves until the process that started it ends or sends "shutdown".
+ *
+ * @internal
+ * @example
+ * ```ts
+ * serve("/tmp/race-lab-manager-1/manager.sock"); // then the parent connects
+ * ```
+ */
+export function serve(socketFile: string): void {
+  if (!socketFile) {
+    console.error("manager-server: no socket path given (it is started by Manager.start)");
+    process.exit(2);
+  }
+  socketPath = socketFile;
+  // The manager never outlives the process that started it: when the IPC channel closes (the parent
+  // ended, even by SIGKILL), go.
+  process.on("disconnect", () => process.exit(0));
+  // The folder is the parent's per-run folder; a parent killed by SIGKILL cannot remove it, so the
+  // server removes its socket and the folder (only if that leaves it empty) on the way out.
+  process.on("exit", removeSocket);
+  fs.rmSync(socketPath, { force: true });
+  server.listen(socketPath, () => process.send?.({ type: "listening" }));
+  server.on("error", (error) => {
+    console.error(`manager-server: cannot listen on ${socketPath}: ${error.message}`);
+    process.exit(2);
+  });
+}
 
-// The folder is the parent's per-run folder; a parent killed by SIGKILL cannot remove it, so the
-// server removes its socket and the folder (only if that leaves it empty) on the way out.
-process.on("exit", () => {
+function removeSocket(): void {
   fs.rmSync(socketPath, { force: true });
   try {
     fs.rmdirSync(path.dirname(socketPath));
   } catch {
     // not empty, or already removed by the parent
   }
-});
-
-if (!socketPath) {
-  console.error("manager-server: no socket path given (it is started by Manager.start)");
-  process.exit(2);
 }
-fs.rmSync(socketPath, { force: true });
-server.listen(socketPath, () => process.send?.({ type: "listening" }));
-server.on("error", (error) => {
-  console.error(`manager-server: cannot listen on ${socketPath}: ${error.message}`);
-  process.exit(2);
-});
+
+// Forked cold by Manager.start: the socket path is the first argument.
+if (require.main === module) serve(process.argv[2]);

@@ -1,19 +1,16 @@
 // Manager: Python's multiprocessing.Manager. A server process owns objects; every other process
 // (and thread) reaches them through proxies whose method calls are remote procedure calls over a Unix
-// domain socket (protocol.ts, client.ts, proxies.ts). This file starts, tracks and ends the server;
-// the server itself is manager-server.ts (loaded from src/dist/manager/).
+// domain socket (protocol.ts, client.ts, proxies.ts). This file tracks and ends the server;
+// server-process.ts starts it, and the server itself is manager-server.ts.
 //
 // Lesson 07's point: the server is ONE Node thread. A method without `await` runs start to end
 // before any other call (atomic there); a method that awaits (a delay between reading a list and
 // popping it) lets other clients' calls run in between, so it races — as in Python, whose manager
 // serves each connection in its own thread.
 
-import { type ChildProcess, fork } from "child_process";
-import * as net from "net";
+import type { ChildProcess } from "child_process";
 import * as path from "path";
-import { libraryFolder } from "../core/environment";
 import { LiveSet } from "../core/live-set";
-import { forwardLines, toStderr, toStdout } from "../core/output";
 import { RaceLabArgumentError } from "../core/errors";
 import { encodeForProcess } from "../core/shared-object";
 import { removeRunFolder, runFolder } from "../core/temp";
@@ -23,6 +20,7 @@ import { ManagerError } from "./errors";
 import { ManagedLock, ManagedQueue, ManagedSemaphore } from "./managed";
 import type { RequestBody } from "./protocol";
 import { objectProxy, type Remote } from "./proxies";
+import { startServerProcess } from "./server-process";
 
 /** How long `Manager.start` and each call may take unless told otherwise: 60 s, like a run. */
 export const DEFAULT_MANAGER_TIMEOUT_MS = 60_000;
@@ -88,7 +86,8 @@ export class Manager {
   }
 
   /**
-   * Starts a manager: forks the server process and waits until it listens.
+   * Starts a manager: starts the server process (a spare process when one is ready, else a fork) and
+   * waits until it listens.
    *
    * @example
    * ```ts
@@ -107,45 +106,13 @@ export class Manager {
         `the manager's socket path ${socketPath} is longer than Unix allows (${MAX_SOCKET_PATH} bytes): set TMPDIR to a shorter folder.`,
       );
     }
-    const env = { ...process.env };
-    delete env.RACE_LAB_WORKER; // the server is not a worker of a run
-    const child = fork(path.join(libraryFolder(), "manager", "manager-server.js"), [socketPath], {
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env,
-    });
-    void forwardLines(child.stdout!, toStdout, "[manager] ");
-    void forwardLines(child.stderr!, toStderr, "[manager] ");
+    let child: ChildProcess;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new ManagerError(`the manager did not start within ${timeoutMs} ms.`)), timeoutMs);
-        child.once("message", (m: { type?: string }) => {
-          clearTimeout(timer);
-          if (m?.type === "listening") resolve();
-          else reject(new ManagerError(`the manager sent ${JSON.stringify(m)} instead of starting.`));
-        });
-        child.once("exit", (code, signal) => {
-          clearTimeout(timer);
-          reject(
-            new ManagerError(
-              `the manager's process ended while starting (exit code ${code}, signal ${signal}); its error is printed above.`,
-            ),
-          );
-        });
-        child.once("error", (error) => {
-          clearTimeout(timer);
-          reject(new ManagerError(`the manager's process could not start: ${error.message}`));
-        });
-      });
+      child = await startServerProcess(socketPath, timeoutMs);
     } catch (error) {
-      child.kill("SIGKILL");
       removeRunFolder(folder);
       throw error;
     }
-    // Started: the server must not keep a finished script alive (the exit hook ends it then).
-    child.unref();
-    child.channel?.unref();
-    (child.stdout as unknown as net.Socket | null)?.unref?.();
-    (child.stderr as unknown as net.Socket | null)?.unref?.();
     const manager = new Manager(child, folder, socketPath, timeoutMs);
     child.once("exit", (code, signal) => manager.ended(`the manager's process ended (exit code ${code}, signal ${signal})`));
     running.add(manager);

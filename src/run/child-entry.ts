@@ -1,7 +1,8 @@
 // The file every child process of a run loads. It receives its task over IPC, rebuilds the
 // function, says "ready", waits for "go" (sent once every child is ready), runs its jobs and sends
-// the results back.
-import { setWorkerContext } from "../core/environment";
+// the results back. A spare process may instead be told to serve: it becomes a server (the manager's).
+import * as path from "path";
+import { leaveRunWorkerRole, libraryFolder, setWorkerContext } from "../core/environment";
 import type { ChildMessage, WorkerMessage, WorkerTask } from "./run";
 import { decodeShared } from "../core/shared-object";
 import { errorReport, unpackFunction } from "./travel";
@@ -61,8 +62,21 @@ process.on("message", (message: ChildMessage) => {
     send({ type: "ready" });
   } else if (message.type === "go") {
     void go(message.ready);
+  } else if (message.type === "serve") {
+    serve(message.entry, message.args);
   }
 });
+
+/** A spare process becomes one of the library's servers: what a cold fork of that entry runs. */
+function serve(entry: string, args: string[]): void {
+  leaveRunWorkerRole();
+  try {
+    (require(path.join(libraryFolder(), entry)) as { serve(...args: string[]): void }).serve(...args);
+  } catch (error) {
+    console.error(`race-lab: a spare process could not become ${entry}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 
 // Up and listening: a spare process is now ready to be handed a task (spare-processes.ts).
 send({ type: "loaded" });

@@ -52,4 +52,8 @@ export type WorkerMessage =
  * child.send({ type: "go", ready: 2 } satisfies ChildMessage);
  * ```
  */
-export type ChildMessage = { type: "task"; task: WorkerTask } | { type: "go"; ready: number };
+export type ChildMessage =
+  | { type: "task"; task: WorkerTask }
+  | { type: "go"; ready: number }
+  /** A spare process becomes a server instead: `entry` (a file of the built library) exports `serve(...args)`. */
+  | { type: "serve"; entry: string; args: string[] };
