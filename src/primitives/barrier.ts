@@ -74,15 +74,7 @@ export class Barrier {
     return blocking(this.waitSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere, e.g. the notebook joining a barrier
-   * with its worker threads.
-   *
-   * @example
-   * ```ts
-   * const index = await barrier.waitAsync(5000);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link wait}: usable anywhere, e.g. the notebook joining its worker threads at the barrier. */
   waitAsync(timeoutMs?: number): Promise<number> {
     return waiting(this.waitSteps(timeoutMs));
   }
@@ -124,14 +116,7 @@ export class Barrier {
     this.cond.withLock(() => this.breakNow());
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link abort}.
-   *
-   * @example
-   * ```ts
-   * await barrier.abortAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link abort}: usable anywhere. */
   async abortAsync(): Promise<void> {
     await this.cond.withLockAsync(() => this.breakNow());
   }
@@ -151,14 +136,7 @@ export class Barrier {
     this.cond.withLock(() => this.resetNow());
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link reset}.
-   *
-   * @example
-   * ```ts
-   * await barrier.resetAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link reset}: usable anywhere. */
   async resetAsync(): Promise<void> {
     await this.cond.withLockAsync(() => this.resetNow());
   }

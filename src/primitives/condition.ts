@@ -60,14 +60,7 @@ export class Condition extends BaseLock {
     return this.lock.acquire(timeoutMs);
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link acquire}.
-   *
-   * @example
-   * ```ts
-   * await cond.acquireAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link acquire}: usable anywhere. */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return this.lock.acquireAsync(timeoutMs);
   }
@@ -115,14 +108,7 @@ export class Condition extends BaseLock {
     return blocking(this.waitSteps(timeoutMs, "wait"));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere (hold the lock via `acquireAsync`).
-   *
-   * @example
-   * ```ts
-   * await cond.withLockAsync(async () => { await cond.waitAsync(1000); });
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link wait}: usable anywhere (hold the lock via `acquireAsync` or `withLockAsync`). */
   waitAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.waitSteps(timeoutMs, "waitAsync"));
   }
@@ -158,14 +144,7 @@ export class Condition extends BaseLock {
     return blocking(this.waitForSteps(predicate, timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link waitFor}.
-   *
-   * @example
-   * ```ts
-   * await cond.withLockAsync(() => cond.waitForAsync(() => done.value === 3, 5000));
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link waitFor}: usable anywhere. */
   waitForAsync<T>(predicate: () => T, timeoutMs?: number): Promise<T> {
     return waiting(this.waitForSteps(predicate, timeoutMs, "waitAsync"));
   }

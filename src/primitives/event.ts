@@ -79,13 +79,8 @@ export class Event {
   }
 
   /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await event.waitAsync(1000);
-   * ```
-   * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
+   * The Atomics.waitAsync form of {@link wait}: usable anywhere. Without a timeout it alone does not keep Node running (a cell
+   * or a run does).
    */
   waitAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.waitSteps(timeoutMs));

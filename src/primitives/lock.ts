@@ -80,13 +80,8 @@ export class Lock extends BaseLock {
   }
 
   /**
-   * Takes the lock without blocking the thread (Atomics.waitAsync): usable in a notebook cell.
-   *
-   * @example
-   * ```ts
-   * if (await lock.acquireAsync(1000)) { try { counter.value += 1; } finally { lock.release(); } }
-   * ```
-   * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
+   * The Atomics.waitAsync form of {@link acquire}: usable anywhere, including a notebook cell. Without a timeout it alone does
+   * not keep Node running (a cell or a run does).
    */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.acquireSteps(timeoutMs));

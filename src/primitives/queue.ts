@@ -87,14 +87,7 @@ export class Queue<T = unknown> {
     return blocking(this.putSteps(item, timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link put}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await q.putAsync(42);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link put}: usable anywhere. */
   putAsync(item: T, timeoutMs?: number): Promise<boolean> {
     return waiting(this.putSteps(item, timeoutMs));
   }
@@ -128,14 +121,7 @@ export class Queue<T = unknown> {
     return blocking(this.getSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link get}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * const item = await q.getAsync(5000);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link get}: usable anywhere. */
   getAsync(timeoutMs?: number): Promise<T | undefined> {
     return waiting(this.getSteps(timeoutMs));
   }

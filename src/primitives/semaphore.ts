@@ -62,14 +62,7 @@ export class Semaphore extends BaseLock {
     return blocking(this.acquireSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link acquire}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await sem.acquireAsync(); try { await work(); } finally { sem.release(); }
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link acquire}: usable anywhere. */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.acquireSteps(timeoutMs));
   }

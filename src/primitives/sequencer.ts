@@ -81,14 +81,7 @@ export class Sequencer {
     }
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link step}; `fn` may be async (the turn advances when it settles).
-   *
-   * @example
-   * ```ts
-   * await seq.stepAsync(1, async () => { await q.putAsync(1); });
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link step}, usable anywhere; `fn` may be async (the turn advances when it settles). */
   async stepAsync<T>(n: number, fn: () => T | Promise<T>): Promise<T> {
     this.checkStep(n, fn);
     await waiting(this.turnSteps(n));

@@ -153,13 +153,7 @@ export abstract class BaseLock implements Lockable {
   }
 
   /**
-   * Like {@link withLock} but waits with `Atomics.waitAsync`, so it works anywhere; `fn` may be async
-   * and the lock is held until its promise settles.
-   *
-   * @example
-   * ```ts
-   * await lock.withLockAsync(async () => { counter.value += 1; });
-   * ```
+   * The Atomics.waitAsync form of {@link withLock}, usable anywhere; `fn` may be async and the lock is held until it settles.
    * Warning: on the main thread, every async task counts as the same thread (id 0).
    */
   withLockAsync<T>(fn: () => T | Promise<T>): Promise<T> {
