@@ -78,14 +78,7 @@ export class AsyncLock {
     return this.mutex.runExclusive(fn as MutexInterface.Worker<T>);
   }
 
-  /**
-   * Whether some task holds the lock right now.
-   *
-   * @example
-   * ```ts
-   * console.log(lock.isLocked());
-   * ```
-   */
+  /** Whether some task holds the lock right now. */
   isLocked(): boolean {
     return this.mutex.isLocked();
   }

@@ -141,26 +141,12 @@ export class Barrier {
     await this.cond.withLockAsync(() => this.resetNow());
   }
 
-  /**
-   * Whether the barrier is broken (a snapshot).
-   *
-   * @example
-   * ```ts
-   * if (barrier.broken) barrier.reset();
-   * ```
-   */
+  /** Whether the barrier is broken (a snapshot). */
   get broken(): boolean {
     return this.state === BROKEN;
   }
 
-  /**
-   * How many threads are waiting at the barrier right now (a snapshot; Python's `n_waiting`).
-   *
-   * @example
-   * ```ts
-   * console.log(barrier.nWaiting);
-   * ```
-   */
+  /** How many threads are waiting at the barrier right now (a snapshot; Python's `n_waiting`). */
   get nWaiting(): number {
     // A lock-free snapshot: Atomics.load so it is a whole, current count (it may change at once).
     return this.state === FILLING ? Atomics.load(this.view, COUNT) : 0;

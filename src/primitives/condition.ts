@@ -70,26 +70,12 @@ export class Condition extends BaseLock {
     return this.lock.acquireSteps(timeoutMs);
   }
 
-  /**
-   * Releases the condition's lock.
-   *
-   * @example
-   * ```ts
-   * cond.release();
-   * ```
-   */
+  /** Releases the condition's lock. */
   release(): void {
     this.lock.release();
   }
 
-  /**
-   * Whether the condition's lock is held by some thread (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(cond.locked());
-   * ```
-   */
+  /** Whether the condition's lock is held by some thread (a snapshot). */
   locked(): boolean {
     return this.lock.locked();
   }

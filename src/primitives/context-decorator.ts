@@ -28,14 +28,7 @@ export abstract class ContextDecorator {
   /** Python's `__exit__`: runs after the block, also when it threw (the error is passed in). */
   abstract exit(error?: unknown): void;
 
-  /**
-   * Runs `fn` between `enter()` and `exit()` (Python's `with cm: ...`).
-   *
-   * @example
-   * ```ts
-   * guard.run(() => work());
-   * ```
-   */
+  /** Runs `fn` between `enter()` and `exit()` (Python's `with cm: ...`). */
   run<T>(fn: () => T): T {
     checkFunction("fn", fn);
     this.enter();
@@ -59,14 +52,7 @@ export abstract class ContextDecorator {
     return result;
   }
 
-  /**
-   * Returns `fn` wrapped so that every call runs inside this context (Python's `@cm` on a function).
-   *
-   * @example
-   * ```ts
-   * const safeIncrement = guard.wrap(() => { counter.value += 1; });
-   * ```
-   */
+  /** Returns `fn` wrapped so that every call runs inside this context (Python's `@cm` on a function). */
   wrap<F extends (...args: any[]) => any>(fn: F): F {
     checkFunction("fn", fn);
     const run = <T>(body: () => T) => this.run(body);

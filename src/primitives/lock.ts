@@ -107,29 +107,14 @@ export class Lock extends BaseLock {
     return true;
   }
 
-  /**
-   * Releases the lock. Throws `LockReleaseError` if this thread does not hold it (including a second
-   * release).
-   *
-   * @example
-   * ```ts
-   * lock.acquire(); try { work(); } finally { lock.release(); }
-   * ```
-   */
+  /** Releases the lock. Throws `LockReleaseError` if this thread does not hold it (including a second release). */
   release(): void {
     // wordUnlock frees the lock only if its word holds our id: a release by another thread, or a
     // second one, changes nothing and is reported.
     if (!wordUnlock(this.view, WORD)) throw notHeld();
   }
 
-  /**
-   * Whether some thread holds the lock right now (a snapshot: it may change immediately).
-   *
-   * @example
-   * ```ts
-   * console.log(lock.locked());
-   * ```
-   */
+  /** Whether some thread holds the lock right now (a snapshot: it may change immediately). */
   locked(): boolean {
     // One atomic read: a whole, current word, though the answer can be outdated at once.
     return Atomics.load(this.view, WORD) !== 0;

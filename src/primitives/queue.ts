@@ -160,38 +160,17 @@ export class Queue<T = unknown> {
     }
   }
 
-  /**
-   * The number of items in the queue (a snapshot: it may change right away).
-   *
-   * @example
-   * ```ts
-   * console.log(q.qsize());
-   * ```
-   */
+  /** The number of items in the queue (a snapshot: it may change right away). */
   qsize(): number {
     return Atomics.load(this.header, COUNT); // lock-free snapshot: atomic so it is whole and current
   }
 
-  /**
-   * Whether the queue is empty (a snapshot).
-   *
-   * @example
-   * ```ts
-   * if (q.empty()) console.log("nothing yet");
-   * ```
-   */
+  /** Whether the queue is empty (a snapshot). */
   empty(): boolean {
     return this.qsize() === 0;
   }
 
-  /**
-   * Whether the queue holds `maxsize` items (a snapshot; always false without a maxsize).
-   *
-   * @example
-   * ```ts
-   * console.log(q.full());
-   * ```
-   */
+  /** Whether the queue holds `maxsize` items (a snapshot; always false without a maxsize). */
   full(): boolean {
     const maxsize = this.header[MAXSIZE]; // written once before sharing
     return maxsize > 0 && this.qsize() >= maxsize;

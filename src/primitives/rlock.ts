@@ -48,15 +48,7 @@ export class RLock extends Lock {
     return true;
   }
 
-  /**
-   * Releases one level; the lock is free when the depth reaches 0. `LockReleaseError` if this thread
-   * does not hold it.
-   *
-   * @example
-   * ```ts
-   * rlock.release();
-   * ```
-   */
+  /** Releases one level; the lock is free when the depth reaches 0. `LockReleaseError` if this thread does not hold it. */
   override release(): void {
     if (!this.isOwnedByMe()) {
       throw new LockReleaseError(

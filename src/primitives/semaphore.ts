@@ -76,11 +76,6 @@ export class Semaphore extends BaseLock {
 
   /**
    * Gives back `n` permits (default 1) and wakes up to `n` waiting threads. Any thread may release.
-   *
-   * @example
-   * ```ts
-   * sem.release();
-   * ```
    * Warning: bounded semaphores throw `LockReleaseError` when the count would exceed the initial value.
    */
   release(n = 1): void {
@@ -103,26 +98,12 @@ export class Semaphore extends BaseLock {
     wake(this.view, COUNT, n);
   }
 
-  /**
-   * Whether no permit is left right now (a snapshot), like asyncio's `Semaphore.locked()`.
-   *
-   * @example
-   * ```ts
-   * console.log(sem.locked());
-   * ```
-   */
+  /** Whether no permit is left right now (a snapshot), like asyncio's `Semaphore.locked()`. */
   locked(): boolean {
     return this.value === 0;
   }
 
-  /**
-   * The number of permits left right now (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(sem.value);
-   * ```
-   */
+  /** The number of permits left right now (a snapshot). */
   get value(): number {
     return Atomics.load(this.view, COUNT); // one whole, current read of the count
   }

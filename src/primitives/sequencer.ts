@@ -49,14 +49,7 @@ export class Sequencer {
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /**
-   * The current turn (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(seq.turn);
-   * ```
-   */
+  /** The current turn (a snapshot). */
   get turn(): number {
     return Atomics.load(this.view, TURN); // atomic read: whole and current
   }
