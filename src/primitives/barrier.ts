@@ -37,8 +37,9 @@ export interface BarrierOptions {
  * await runThreads((start) => { const i = start.wait(); if (i === 0) console.log("all here"); }, [[start], [start], [start]]);
  * ```
  * Warning: if a party times out, or `abort()` is called, the barrier is broken: every waiting and
- * future `wait()` throws `BrokenBarrierError` until `reset()`. `wait` blocks: worker threads only
- * (`waitAsync` anywhere).
+ * future `wait()` throws `BrokenBarrierError` until `reset()`. `wait`, `abort` and `reset` block
+ * (the last two briefly, for the barrier's internal lock): worker threads only; their `…Async`
+ * forms work anywhere.
  */
 export class Barrier {
   /** @internal */
@@ -63,12 +64,6 @@ export class Barrier {
    * Waits until all `parties` threads have called `wait()`, then returns this thread's index
    * (0 … parties − 1). Throws `BrokenBarrierError` if the barrier is or becomes broken, including
    * when `timeoutMs` (or the barrier's default) passes first — which breaks it for everyone.
-   *
-   * @example
-   * ```ts
-   * const index = barrier.wait(5000);
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): number {
     return blocking(this.waitSteps(timeoutMs));
@@ -109,7 +104,6 @@ export class Barrier {
    * ```ts
    * try { step(); } catch (e) { barrier.abort(); throw e; }
    * ```
-   * Warning: takes the barrier's internal lock briefly (blocking): worker threads only, or `abortAsync`.
    */
   abort(): void {
     forbidMainThreadBlock("barrier.abort()", "barrier.abortAsync()");
@@ -121,16 +115,7 @@ export class Barrier {
     await this.cond.withLockAsync(() => this.breakNow());
   }
 
-  /**
-   * Returns the barrier to its empty, unbroken state. Threads waiting on it right now get
-   * `BrokenBarrierError`.
-   *
-   * @example
-   * ```ts
-   * barrier.reset();
-   * ```
-   * Warning: takes the internal lock briefly (blocking): worker threads only, or `resetAsync`.
-   */
+  /** Returns the barrier to its empty, unbroken state. Threads waiting on it right now get `BrokenBarrierError`. */
   reset(): void {
     forbidMainThreadBlock("barrier.reset()", "barrier.resetAsync()");
     this.cond.withLock(() => this.resetNow());

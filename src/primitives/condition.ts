@@ -29,7 +29,8 @@ const MAX_NOTIFY = 2 ** 31 - 1;
  * ```
  * Warning: a woken `wait()` must re-check its condition (another thread may have been first, and a
  * notify can wake more than asked): always loop, or use `waitFor`. `wait`, `notify` and `notifyAll`
- * need the lock held (`LockReleaseError` otherwise).
+ * need the lock held (`LockReleaseError` otherwise). `acquire`, `wait` and `waitFor` block: worker
+ * threads only; their `…Async` forms work anywhere.
  */
 export class Condition extends BaseLock {
   /** @internal The lock every user of the condition holds. */
@@ -47,15 +48,7 @@ export class Condition extends BaseLock {
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /**
-   * Takes the condition's lock (see `Lock.acquire`).
-   *
-   * @example
-   * ```ts
-   * cond.acquire(); try { cond.wait(1000); } finally { cond.release(); }
-   * ```
-   * Warning: blocking form, worker threads only.
-   */
+  /** Takes the condition's lock (see `Lock.acquire`). */
   acquire(timeoutMs?: number): boolean {
     return this.lock.acquire(timeoutMs);
   }
@@ -88,7 +81,7 @@ export class Condition extends BaseLock {
    * ```ts
    * cond.withLock(() => { while (!ready()) if (!cond.wait(1000)) break; });
    * ```
-   * Warning: blocking form, worker threads only. Wake-ups can be spurious: re-check in a loop.
+   * Warning: wake-ups can be spurious: re-check in a loop.
    */
   wait(timeoutMs?: number): boolean {
     return blocking(this.waitSteps(timeoutMs, "wait"));
@@ -124,7 +117,6 @@ export class Condition extends BaseLock {
    * ```ts
    * cond.withLock(() => cond.waitFor(() => queue.length > 0, 5000));
    * ```
-   * Warning: blocking form, worker threads only.
    */
   waitFor<T>(predicate: () => T, timeoutMs?: number): T {
     return blocking(this.waitForSteps(predicate, timeoutMs));

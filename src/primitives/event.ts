@@ -46,12 +46,6 @@ export class Event {
   /**
    * Blocks this worker until the flag is set or `timeoutMs` passes; returns the flag (false on
    * timeout), like Python. `wait(0)` only looks (works anywhere).
-   *
-   * @example
-   * ```ts
-   * if (!event.wait(1000)) console.log("gave up waiting");
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): boolean {
     return blocking(this.waitSteps(timeoutMs));

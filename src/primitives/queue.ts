@@ -76,12 +76,6 @@ export class Queue<T = unknown> {
   /**
    * Puts `item` at the end, blocking this worker while the queue is full, at most `timeoutMs`.
    * Returns false on timeout (the item was not added). `put(item, 0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * q.put({ job: 1 });
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   put(item: T, timeoutMs?: number): boolean {
     return blocking(this.putSteps(item, timeoutMs));
@@ -109,13 +103,6 @@ export class Queue<T = unknown> {
   /**
    * Takes the oldest item, blocking this worker while the queue is empty, at most `timeoutMs`.
    * Returns `undefined` on timeout. `get(0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * const job = q.get(5000);
-   * if (job === undefined) console.log("no job within 5 s");
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   get(timeoutMs?: number): T | undefined {
     return blocking(this.getSteps(timeoutMs));

@@ -33,6 +33,7 @@ export interface SemaphoreOptions {
  * ```
  * Warning: a semaphore has no owner — any thread may release it (that is how it signals). With
  * `bounded: true`, releasing more than was acquired throws `LockReleaseError` (Python's ValueError).
+ * `acquire` and `withLock` block: worker threads only; use `acquireAsync` / `withLockAsync` in a cell.
  */
 export class Semaphore extends BaseLock {
   /** @internal [count, initial, bounded]. */
@@ -56,7 +57,6 @@ export class Semaphore extends BaseLock {
    * ```ts
    * if (sem.acquire(500)) { try { work(); } finally { sem.release(); } }
    * ```
-   * Warning: blocking form, worker threads only.
    */
   acquire(timeoutMs?: number): boolean {
     return blocking(this.acquireSteps(timeoutMs));

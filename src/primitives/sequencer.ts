@@ -57,12 +57,6 @@ export class Sequencer {
   /**
    * Blocks this worker until the turn is `n`, runs `fn`, then advances the turn to `n + 1` and wakes
    * the others. Returns what `fn` returns.
-   *
-   * @example
-   * ```ts
-   * seq.step(0, () => { v = counter.value; });
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   step<T>(n: number, fn: () => T): T {
     this.checkStep(n, fn);

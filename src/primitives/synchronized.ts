@@ -139,13 +139,12 @@ export abstract class BaseLock implements Lockable {
 
   /**
    * Python's `with lock:` — runs `fn` holding the lock and releases it in `finally`, even if `fn`
-   * throws. Blocks while waiting, so worker threads only.
+   * throws.
    *
    * @example
    * ```ts
    * lock.withLock(() => { const v = counter.value; counter.value = v + 1; });
    * ```
-   * Warning: on the main thread this throws `MainThreadBlockError`: use `withLockAsync`.
    */
   withLock<T>(fn: () => T): T {
     checkFunction("fn", fn);
