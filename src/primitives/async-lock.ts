@@ -65,14 +65,7 @@ export class AsyncLock {
     return winner;
   }
 
-  /**
-   * Runs `fn` holding the lock (Python's `async with lock:`), releasing it when `fn` settles.
-   *
-   * @example
-   * ```ts
-   * await lock.withLock(async () => { balance = balance - 10; });
-   * ```
-   */
+  /** Runs `fn` holding the lock (Python's `async with lock:`), releasing it when `fn` settles. */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
     checkFunction("fn", fn);
     return this.mutex.runExclusive(fn as MutexInterface.Worker<T>);
@@ -88,7 +81,7 @@ export class AsyncLock {
    *
    * @example
    * ```ts
-   * class Account { balance = 100; @lock.synchronized async withdraw(n: number) { const b = this.balance; await sleep(1); this.balance = b - n; } }
+   * class Account { balance = 100; @lock.synchronized async withdraw(n: number) { this.balance -= n; } }
    * ```
    * Warning: one lock for all instances; a synchronized method awaiting another one on the same lock deadlocks.
    */

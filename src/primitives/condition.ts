@@ -148,11 +148,6 @@ export class Condition extends BaseLock {
 
   /**
    * Wakes up to `n` threads waiting on this condition (default 1). The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => { items.push(x); cond.notify(); });
-   * ```
    * Warning: a waiter that was just about to sleep is woken too, so more than `n` may wake.
    */
   notify(n = 1): void {
@@ -164,14 +159,7 @@ export class Condition extends BaseLock {
     wake(this.view, SEQ, n);
   }
 
-  /**
-   * Wakes every thread waiting on this condition. The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => { done = true; cond.notifyAll(); });
-   * ```
-   */
+  /** Wakes every thread waiting on this condition. The lock must be held. */
   notifyAll(): void {
     this.checkOwned("notifyAll");
     Atomics.add(this.view, SEQ, 1); // same ordering as notify: bump, then wake

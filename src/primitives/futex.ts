@@ -86,9 +86,7 @@ async function sleepWhileAsync(view: Int32Array, index: number, seen: number, de
   }
 }
 
-/**
- * Wakes up to `count` sleepers on `view[index]` (all by default).
- */
+/** Wakes up to `count` sleepers on `view[index]` (all by default). */
 export function wake(view: Int32Array, index: number, count = Infinity): void {
   // Pairs with sleepWhile: whoever changed the slot must notify, or a sleeper stays asleep until
   // its timeout although the condition it waits for is already true.

@@ -52,11 +52,6 @@ export class Semaphore extends BaseLock {
   /**
    * Takes a permit, blocking this worker while there is none, at most `timeoutMs`. False on timeout.
    * `acquire(0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * if (sem.acquire(500)) { try { work(); } finally { sem.release(); } }
-   * ```
    */
   acquire(timeoutMs?: number): boolean {
     return blocking(this.acquireSteps(timeoutMs));

@@ -137,15 +137,7 @@ export abstract class BaseLock implements Lockable {
   abstract acquireAsync(timeoutMs?: number): Promise<boolean>;
   abstract release(): void;
 
-  /**
-   * Python's `with lock:` — runs `fn` holding the lock and releases it in `finally`, even if `fn`
-   * throws.
-   *
-   * @example
-   * ```ts
-   * lock.withLock(() => { const v = counter.value; counter.value = v + 1; });
-   * ```
-   */
+  /** Python's `with lock:` — runs `fn` holding the lock and releases it in `finally`, even if `fn` throws. */
   withLock<T>(fn: () => T): T {
     checkFunction("fn", fn);
     return runLocked(this, fn);
@@ -160,15 +152,7 @@ export abstract class BaseLock implements Lockable {
     return runLockedAsync(this, fn);
   }
 
-  /**
-   * The legacy method decorator `@lock.synchronized`: every call of the method holds this lock.
-   *
-   * @example
-   * ```ts
-   * class Counter { n = 0; @lock.synchronized inc() { this.n += 1; } }
-   * ```
-   * Warning: see {@link synchronized}.
-   */
+  /** The legacy method decorator `@lock.synchronized`: every call of the method holds this lock (see {@link synchronized}). */
   get synchronized(): LegacyMethodDecorator {
     return synchronized(this);
   }
