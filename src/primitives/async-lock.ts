@@ -4,9 +4,9 @@
 // No shared memory or Atomics here: within one thread, tasks only switch at `await`.
 
 import type { Mutex, MutexInterface } from "async-mutex";
-import { NotSharableError, RaceLabArgumentError } from "../core/errors";
+import { NotSharableError } from "../core/errors";
 import { defineSharable } from "../core/shared-object";
-import type { LegacyMethodDecorator } from "./synchronized";
+import { type LegacyMethodDecorator, methodDecorator } from "./synchronized";
 import { checkNoArguments } from "./futex";
 import { checkFunction, checkTimeout } from "../core/validate";
 
@@ -86,17 +86,13 @@ export class AsyncLock {
    * Warning: one lock for all instances; a synchronized method awaiting another one on the same lock deadlocks.
    */
   get synchronized(): LegacyMethodDecorator {
-    return (target, key, descriptor) => {
-      const original = descriptor?.value;
-      if (typeof original !== "function") throw new RaceLabArgumentError("the decorated member", "a method", original);
-      const withLock = (fn: () => unknown) => this.withLock(fn);
-      return {
-        ...descriptor,
-        value(this: unknown, ...args: unknown[]) {
-          return withLock(() => original.apply(this, args));
+    const withLock = (fn: () => unknown) => this.withLock(fn);
+    return methodDecorator(
+      (method) =>
+        function (this: unknown, ...args: unknown[]) {
+          return withLock(() => method.apply(this, args));
         },
-      };
-    };
+    );
   }
 }
 

@@ -1,9 +1,8 @@
 // ContextDecorator: Python's contextlib.ContextDecorator — an enter/exit pair used around a block,
 // as a function wrapper, or as a method decorator.
 
-import { RaceLabArgumentError } from "../core/errors";
 import { checkFunction } from "../core/validate";
-import type { LegacyMethodDecorator } from "./synchronized";
+import { type LegacyMethodDecorator, methodDecorator } from "./synchronized";
 
 /**
  * Python's `contextlib.ContextDecorator`: subclass it with `enter()` and `exit()`, then use an
@@ -70,12 +69,6 @@ export abstract class ContextDecorator {
    * ```
    */
   get decorator(): LegacyMethodDecorator {
-    return (target, key, descriptor) => {
-      const original = descriptor?.value;
-      if (typeof original !== "function") {
-        throw new RaceLabArgumentError("the decorated member", "a method", original);
-      }
-      return { ...descriptor, value: this.wrap(original) };
-    };
+    return methodDecorator((method) => this.wrap(method));
   }
 }

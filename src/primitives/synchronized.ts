@@ -16,20 +16,22 @@ export interface Lockable {
 /** A legacy (experimentalDecorators) method decorator, as tslab compiles `@decorator` on a method. */
 export type LegacyMethodDecorator = (target: object, key: string | symbol, descriptor: PropertyDescriptor) => PropertyDescriptor;
 
-function isLockable(value: unknown): value is Lockable {
-  const v = value as Lockable | null;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof v.acquire === "function" &&
-    typeof v.release === "function" &&
-    typeof v.acquireAsync === "function"
-  );
+function checkLock(name: string, value: unknown): void {
+  const v = value as Partial<Lockable> | null | undefined;
+  if (typeof v?.acquire !== "function" || typeof v.release !== "function" || typeof v.acquireAsync !== "function") {
+    throw new RaceLabArgumentError(name, "a Lock, RLock, Semaphore or Condition", value);
+  }
 }
 
-function checkLock(name: string, value: unknown): Lockable {
-  if (!isLockable(value)) throw new RaceLabArgumentError(name, "a Lock, RLock, Semaphore or Condition", value);
-  return value;
+/** @internal A legacy method decorator that replaces the decorated method with `wrap(method)`. */
+export function methodDecorator(wrap: (method: (...args: any[]) => any) => unknown): LegacyMethodDecorator {
+  return (target, key, descriptor) => {
+    const original: unknown = descriptor?.value;
+    if (typeof original !== "function") {
+      throw new RaceLabArgumentError("the decorated member", "a method (not a field or an accessor)", original);
+    }
+    return { ...descriptor, value: wrap(original as (...args: any[]) => any) };
+  };
 }
 
 function isAsyncFunction(fn: Function): boolean {
@@ -107,17 +109,7 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
  */
 export function synchronized(lock: Lockable): LegacyMethodDecorator {
   checkLock("lock", lock);
-  return (target, key, descriptor) => {
-    const original = descriptor?.value;
-    if (typeof original !== "function") {
-      throw new RaceLabArgumentError(
-        "the decorated member",
-        "a method (synchronized decorates methods, not fields or accessors)",
-        original,
-      );
-    }
-    return { ...descriptor, value: locked(lock, original) };
-  };
+  return methodDecorator((method) => locked(lock, method));
 }
 
 /**
