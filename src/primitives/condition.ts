@@ -81,7 +81,6 @@ export class Condition extends BaseLock {
    * ```ts
    * cond.withLock(() => { while (!ready()) if (!cond.wait(1000)) break; });
    * ```
-   * Warning: wake-ups can be spurious: re-check in a loop.
    */
   wait(timeoutMs?: number): boolean {
     return blocking(this.waitSteps(timeoutMs, "wait"));
@@ -112,11 +111,6 @@ export class Condition extends BaseLock {
   /**
    * Waits until `predicate()` is truthy (checking it first, then after each wake-up), at most
    * `timeoutMs` in all. Returns the predicate's last result. The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => cond.waitFor(() => queue.length > 0, 5000));
-   * ```
    */
   waitFor<T>(predicate: () => T, timeoutMs?: number): T {
     return blocking(this.waitForSteps(predicate, timeoutMs));

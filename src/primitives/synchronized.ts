@@ -59,9 +59,8 @@ async function runLockedAsync<T>(lock: Lockable, fn: () => T | Promise<T>): Prom
 }
 
 /**
- * Wraps a function so every call holds `lock`: Python's `@synchronized`-style decorator applied to a
- * plain function. A plain function takes the lock by blocking (worker threads); an `async` function
- * awaits it (works anywhere, including a notebook cell).
+ * Wraps a function so every call holds `lock` (Python's `@synchronized` applied to a plain function).
+ * A plain function takes the lock by blocking; an `async` function awaits it.
  *
  * @example
  * ```ts
