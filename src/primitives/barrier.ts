@@ -82,9 +82,9 @@ export class Barrier {
       // Wait out a previous round that is still draining or resetting (Python's _enter).
       if (!(yield* this.cond.waitForSteps(() => !this.isPassing(), msLeft(deadline)))) this.breakAndThrow();
       this.throwIfBroken();
-      const index = this.arrive();
+      const index = Atomics.add(this.view, COUNT, 1); // under the lock; atomic for the nWaiting snapshot
       try {
-        if (index + 1 === this.parties) this.trip();
+        if (index + 1 === this.parties) this.become(DRAINING);
         else if (!(yield* this.cond.waitForSteps(() => this.state !== FILLING, msLeft(deadline)))) this.breakAndThrow();
         this.throwIfBroken();
         return index;
@@ -107,12 +107,12 @@ export class Barrier {
    */
   abort(): void {
     forbidMainThreadBlock("barrier.abort()", "barrier.abortAsync()");
-    this.cond.withLock(() => this.breakNow());
+    this.cond.withLock(() => this.become(BROKEN));
   }
 
   /** The Atomics.waitAsync form of {@link abort}: usable anywhere. */
   async abortAsync(): Promise<void> {
-    await this.cond.withLockAsync(() => this.breakNow());
+    await this.cond.withLockAsync(() => this.become(BROKEN));
   }
 
   /** Returns the barrier to its empty, unbroken state. Threads waiting on it right now get `BrokenBarrierError`. */
@@ -151,26 +151,15 @@ export class Barrier {
     return this.state === DRAINING || this.state === RESETTING;
   }
 
-  private arrive(): number {
-    return Atomics.add(this.view, COUNT, 1); // under the lock; atomic for the nWaiting snapshot
-  }
-
-  private trip(): void {
-    this.setState(DRAINING);
+  /** Moves to `state` and wakes every waiter to look at it. */
+  private become(state: number): void {
+    this.setState(state);
     this.cond.notifyAll();
   }
 
   private leave(): void {
     // The last one out of a draining or resetting round opens the barrier for the next round.
-    if (Atomics.sub(this.view, COUNT, 1) === 1 && this.isPassing()) {
-      this.setState(FILLING);
-      this.cond.notifyAll();
-    }
-  }
-
-  private breakNow(): void {
-    this.setState(BROKEN);
-    this.cond.notifyAll();
+    if (Atomics.sub(this.view, COUNT, 1) === 1 && this.isPassing()) this.become(FILLING);
   }
 
   private resetNow(): void {
@@ -185,7 +174,7 @@ export class Barrier {
   }
 
   private breakAndThrow(): never {
-    this.breakNow();
+    this.become(BROKEN);
     // (An atomic read of COUNT for the message only; we hold the lock, so it is exact.)
     throw new BrokenBarrierError(
       `barrier.wait(): timed out with ${Atomics.load(this.view, COUNT)} of ${this.parties} parties arrived; ` +

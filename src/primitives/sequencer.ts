@@ -84,8 +84,13 @@ export class Sequencer {
     yield mayBlock("sequencer.step()", "sequencer.stepAsync()");
     const deadline = deadlineOf("timeoutMs", this.timeoutMs);
     for (;;) {
-      const turn = this.readTurn(n);
+      const turn = this.turn;
       if (turn === n) return;
+      if (turn > n) {
+        throw new RaceLabError(
+          `sequencer.step(${n}): turn ${n} has already passed (the turn is ${turn}); each step number may be used once`,
+        );
+      }
       // Sleep only while the turn is still the one we read: an advance in between is not missed.
       if ((yield sleep(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
     }
@@ -94,14 +99,6 @@ export class Sequencer {
   private checkStep(n: number, fn: unknown): void {
     checkInteger("n", n, 0, MAX_STEP);
     checkFunction("fn", fn);
-  }
-
-  private readTurn(n: number): number {
-    const turn = this.turn;
-    if (turn > n) {
-      throw new RaceLabError(`sequencer.step(${n}): turn ${n} has already passed (the turn is ${turn}); each step number may be used once`);
-    }
-    return turn;
   }
 
   private advance(n: number): void {

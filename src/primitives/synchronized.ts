@@ -34,10 +34,6 @@ export function methodDecorator(wrap: (method: (...args: any[]) => any) => unkno
   };
 }
 
-function isAsyncFunction(fn: Function): boolean {
-  return fn.constructor?.name === "AsyncFunction";
-}
-
 /** Runs `fn` holding `lock` (blocking acquire), releasing in `finally`. */
 function runLocked<T>(lock: Lockable, fn: () => T): T {
   lock.acquire();
@@ -73,7 +69,8 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
   checkLock("lock", lock);
   checkFunction("fn", fn);
   const name = fn.name || "function";
-  const wrapper = isAsyncFunction(fn)
+  const isAsync = fn.constructor?.name === "AsyncFunction";
+  const wrapper = isAsync
     ? async function (this: unknown, ...args: unknown[]) {
         return runLockedAsync(lock, () => fn.apply(this, args));
       }
