@@ -4,9 +4,9 @@
 // No shared memory or Atomics here: within one thread, tasks only switch at `await`.
 
 import type { Mutex, MutexInterface } from "async-mutex";
-import { NotSharableError, RaceLabArgumentError } from "../core/errors";
+import { NotSharableError } from "../core/errors";
 import { defineSharable } from "../core/shared-object";
-import type { LegacyMethodDecorator } from "./synchronized";
+import { type LegacyMethodDecorator, methodDecorator } from "./synchronized";
 import { checkNoArguments } from "./futex";
 import { checkFunction, checkTimeout } from "../core/validate";
 
@@ -65,27 +65,13 @@ export class AsyncLock {
     return winner;
   }
 
-  /**
-   * Runs `fn` holding the lock (Python's `async with lock:`), releasing it when `fn` settles.
-   *
-   * @example
-   * ```ts
-   * await lock.withLock(async () => { balance = balance - 10; });
-   * ```
-   */
+  /** Runs `fn` holding the lock (Python's `async with lock:`), releasing it when `fn` settles. */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
     checkFunction("fn", fn);
     return this.mutex.runExclusive(fn as MutexInterface.Worker<T>);
   }
 
-  /**
-   * Whether some task holds the lock right now.
-   *
-   * @example
-   * ```ts
-   * console.log(lock.isLocked());
-   * ```
-   */
+  /** Whether some task holds the lock right now. */
   isLocked(): boolean {
     return this.mutex.isLocked();
   }
@@ -95,22 +81,18 @@ export class AsyncLock {
    *
    * @example
    * ```ts
-   * class Account { balance = 100; @lock.synchronized async withdraw(n: number) { const b = this.balance; await sleep(1); this.balance = b - n; } }
+   * class Account { balance = 100; @lock.synchronized async withdraw(n: number) { this.balance -= n; } }
    * ```
    * Warning: one lock for all instances; a synchronized method awaiting another one on the same lock deadlocks.
    */
   get synchronized(): LegacyMethodDecorator {
-    return (target, key, descriptor) => {
-      const original = descriptor?.value;
-      if (typeof original !== "function") throw new RaceLabArgumentError("the decorated member", "a method", original);
-      const withLock = (fn: () => unknown) => this.withLock(fn);
-      return {
-        ...descriptor,
-        value(this: unknown, ...args: unknown[]) {
-          return withLock(() => original.apply(this, args));
+    const withLock = (fn: () => unknown) => this.withLock(fn);
+    return methodDecorator(
+      (method) =>
+        function (this: unknown, ...args: unknown[]) {
+          return withLock(() => method.apply(this, args));
         },
-      };
-    };
+    );
   }
 }
 

@@ -37,8 +37,9 @@ export interface BarrierOptions {
  * await runThreads((start) => { const i = start.wait(); if (i === 0) console.log("all here"); }, [[start], [start], [start]]);
  * ```
  * Warning: if a party times out, or `abort()` is called, the barrier is broken: every waiting and
- * future `wait()` throws `BrokenBarrierError` until `reset()`. `wait` blocks: worker threads only
- * (`waitAsync` anywhere).
+ * future `wait()` throws `BrokenBarrierError` until `reset()`. `wait`, `abort` and `reset` block
+ * (the last two briefly, for the barrier's internal lock): worker threads only; their `…Async`
+ * forms work anywhere.
  */
 export class Barrier {
   /** @internal */
@@ -63,26 +64,12 @@ export class Barrier {
    * Waits until all `parties` threads have called `wait()`, then returns this thread's index
    * (0 … parties − 1). Throws `BrokenBarrierError` if the barrier is or becomes broken, including
    * when `timeoutMs` (or the barrier's default) passes first — which breaks it for everyone.
-   *
-   * @example
-   * ```ts
-   * const index = barrier.wait(5000);
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): number {
     return blocking(this.waitSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere, e.g. the notebook joining a barrier
-   * with its worker threads.
-   *
-   * @example
-   * ```ts
-   * const index = await barrier.waitAsync(5000);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link wait}: usable anywhere, e.g. the notebook joining its worker threads at the barrier. */
   waitAsync(timeoutMs?: number): Promise<number> {
     return waiting(this.waitSteps(timeoutMs));
   }
@@ -95,9 +82,9 @@ export class Barrier {
       // Wait out a previous round that is still draining or resetting (Python's _enter).
       if (!(yield* this.cond.waitForSteps(() => !this.isPassing(), msLeft(deadline)))) this.breakAndThrow();
       this.throwIfBroken();
-      const index = this.arrive();
+      const index = Atomics.add(this.view, COUNT, 1); // under the lock; atomic for the nWaiting snapshot
       try {
-        if (index + 1 === this.parties) this.trip();
+        if (index + 1 === this.parties) this.become(DRAINING);
         else if (!(yield* this.cond.waitForSteps(() => this.state !== FILLING, msLeft(deadline)))) this.breakAndThrow();
         this.throwIfBroken();
         return index;
@@ -117,72 +104,34 @@ export class Barrier {
    * ```ts
    * try { step(); } catch (e) { barrier.abort(); throw e; }
    * ```
-   * Warning: takes the barrier's internal lock briefly (blocking): worker threads only, or `abortAsync`.
    */
   abort(): void {
     forbidMainThreadBlock("barrier.abort()", "barrier.abortAsync()");
-    this.cond.withLock(() => this.breakNow());
+    this.cond.withLock(() => this.become(BROKEN));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link abort}.
-   *
-   * @example
-   * ```ts
-   * await barrier.abortAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link abort}: usable anywhere. */
   async abortAsync(): Promise<void> {
-    await this.cond.withLockAsync(() => this.breakNow());
+    await this.cond.withLockAsync(() => this.become(BROKEN));
   }
 
-  /**
-   * Returns the barrier to its empty, unbroken state. Threads waiting on it right now get
-   * `BrokenBarrierError`.
-   *
-   * @example
-   * ```ts
-   * barrier.reset();
-   * ```
-   * Warning: takes the internal lock briefly (blocking): worker threads only, or `resetAsync`.
-   */
+  /** Returns the barrier to its empty, unbroken state. Threads waiting on it right now get `BrokenBarrierError`. */
   reset(): void {
     forbidMainThreadBlock("barrier.reset()", "barrier.resetAsync()");
     this.cond.withLock(() => this.resetNow());
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link reset}.
-   *
-   * @example
-   * ```ts
-   * await barrier.resetAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link reset}: usable anywhere. */
   async resetAsync(): Promise<void> {
     await this.cond.withLockAsync(() => this.resetNow());
   }
 
-  /**
-   * Whether the barrier is broken (a snapshot).
-   *
-   * @example
-   * ```ts
-   * if (barrier.broken) barrier.reset();
-   * ```
-   */
+  /** Whether the barrier is broken (a snapshot). */
   get broken(): boolean {
     return this.state === BROKEN;
   }
 
-  /**
-   * How many threads are waiting at the barrier right now (a snapshot; Python's `n_waiting`).
-   *
-   * @example
-   * ```ts
-   * console.log(barrier.nWaiting);
-   * ```
-   */
+  /** How many threads are waiting at the barrier right now (a snapshot; Python's `n_waiting`). */
   get nWaiting(): number {
     // A lock-free snapshot: Atomics.load so it is a whole, current count (it may change at once).
     return this.state === FILLING ? Atomics.load(this.view, COUNT) : 0;
@@ -202,26 +151,15 @@ export class Barrier {
     return this.state === DRAINING || this.state === RESETTING;
   }
 
-  private arrive(): number {
-    return Atomics.add(this.view, COUNT, 1); // under the lock; atomic for the nWaiting snapshot
-  }
-
-  private trip(): void {
-    this.setState(DRAINING);
+  /** Moves to `state` and wakes every waiter to look at it. */
+  private become(state: number): void {
+    this.setState(state);
     this.cond.notifyAll();
   }
 
   private leave(): void {
     // The last one out of a draining or resetting round opens the barrier for the next round.
-    if (Atomics.sub(this.view, COUNT, 1) === 1 && this.isPassing()) {
-      this.setState(FILLING);
-      this.cond.notifyAll();
-    }
-  }
-
-  private breakNow(): void {
-    this.setState(BROKEN);
-    this.cond.notifyAll();
+    if (Atomics.sub(this.view, COUNT, 1) === 1 && this.isPassing()) this.become(FILLING);
   }
 
   private resetNow(): void {
@@ -236,7 +174,7 @@ export class Barrier {
   }
 
   private breakAndThrow(): never {
-    this.breakNow();
+    this.become(BROKEN);
     // (An atomic read of COUNT for the message only; we hold the lock, so it is exact.)
     throw new BrokenBarrierError(
       `barrier.wait(): timed out with ${Atomics.load(this.view, COUNT)} of ${this.parties} parties arrived; ` +

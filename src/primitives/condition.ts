@@ -29,7 +29,8 @@ const MAX_NOTIFY = 2 ** 31 - 1;
  * ```
  * Warning: a woken `wait()` must re-check its condition (another thread may have been first, and a
  * notify can wake more than asked): always loop, or use `waitFor`. `wait`, `notify` and `notifyAll`
- * need the lock held (`LockReleaseError` otherwise).
+ * need the lock held (`LockReleaseError` otherwise). `acquire`, `wait` and `waitFor` block: worker
+ * threads only; their `…Async` forms work anywhere.
  */
 export class Condition extends BaseLock {
   /** @internal The lock every user of the condition holds. */
@@ -47,27 +48,12 @@ export class Condition extends BaseLock {
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /**
-   * Takes the condition's lock (see `Lock.acquire`).
-   *
-   * @example
-   * ```ts
-   * cond.acquire(); try { cond.wait(1000); } finally { cond.release(); }
-   * ```
-   * Warning: blocking form, worker threads only.
-   */
+  /** Takes the condition's lock (see `Lock.acquire`). */
   acquire(timeoutMs?: number): boolean {
     return this.lock.acquire(timeoutMs);
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link acquire}.
-   *
-   * @example
-   * ```ts
-   * await cond.acquireAsync();
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link acquire}: usable anywhere. */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return this.lock.acquireAsync(timeoutMs);
   }
@@ -77,26 +63,12 @@ export class Condition extends BaseLock {
     return this.lock.acquireSteps(timeoutMs);
   }
 
-  /**
-   * Releases the condition's lock.
-   *
-   * @example
-   * ```ts
-   * cond.release();
-   * ```
-   */
+  /** Releases the condition's lock. */
   release(): void {
     this.lock.release();
   }
 
-  /**
-   * Whether the condition's lock is held by some thread (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(cond.locked());
-   * ```
-   */
+  /** Whether the condition's lock is held by some thread (a snapshot). */
   locked(): boolean {
     return this.lock.locked();
   }
@@ -109,20 +81,12 @@ export class Condition extends BaseLock {
    * ```ts
    * cond.withLock(() => { while (!ready()) if (!cond.wait(1000)) break; });
    * ```
-   * Warning: blocking form, worker threads only. Wake-ups can be spurious: re-check in a loop.
    */
   wait(timeoutMs?: number): boolean {
     return blocking(this.waitSteps(timeoutMs, "wait"));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere (hold the lock via `acquireAsync`).
-   *
-   * @example
-   * ```ts
-   * await cond.withLockAsync(async () => { await cond.waitAsync(1000); });
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link wait}: usable anywhere (hold the lock via `acquireAsync` or `withLockAsync`). */
   waitAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.waitSteps(timeoutMs, "waitAsync"));
   }
@@ -147,25 +111,12 @@ export class Condition extends BaseLock {
   /**
    * Waits until `predicate()` is truthy (checking it first, then after each wake-up), at most
    * `timeoutMs` in all. Returns the predicate's last result. The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => cond.waitFor(() => queue.length > 0, 5000));
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   waitFor<T>(predicate: () => T, timeoutMs?: number): T {
     return blocking(this.waitForSteps(predicate, timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link waitFor}.
-   *
-   * @example
-   * ```ts
-   * await cond.withLockAsync(() => cond.waitForAsync(() => done.value === 3, 5000));
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link waitFor}: usable anywhere. */
   waitForAsync<T>(predicate: () => T, timeoutMs?: number): Promise<T> {
     return waiting(this.waitForSteps(predicate, timeoutMs, "waitAsync"));
   }
@@ -191,11 +142,6 @@ export class Condition extends BaseLock {
 
   /**
    * Wakes up to `n` threads waiting on this condition (default 1). The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => { items.push(x); cond.notify(); });
-   * ```
    * Warning: a waiter that was just about to sleep is woken too, so more than `n` may wake.
    */
   notify(n = 1): void {
@@ -207,14 +153,7 @@ export class Condition extends BaseLock {
     wake(this.view, SEQ, n);
   }
 
-  /**
-   * Wakes every thread waiting on this condition. The lock must be held.
-   *
-   * @example
-   * ```ts
-   * cond.withLock(() => { done = true; cond.notifyAll(); });
-   * ```
-   */
+  /** Wakes every thread waiting on this condition. The lock must be held. */
   notifyAll(): void {
     this.checkOwned("notifyAll");
     Atomics.add(this.view, SEQ, 1); // same ordering as notify: bump, then wake

@@ -1,9 +1,8 @@
 // ContextDecorator: Python's contextlib.ContextDecorator — an enter/exit pair used around a block,
 // as a function wrapper, or as a method decorator.
 
-import { RaceLabArgumentError } from "../core/errors";
 import { checkFunction } from "../core/validate";
-import type { LegacyMethodDecorator } from "./synchronized";
+import { type LegacyMethodDecorator, methodDecorator } from "./synchronized";
 
 /**
  * Python's `contextlib.ContextDecorator`: subclass it with `enter()` and `exit()`, then use an
@@ -28,14 +27,7 @@ export abstract class ContextDecorator {
   /** Python's `__exit__`: runs after the block, also when it threw (the error is passed in). */
   abstract exit(error?: unknown): void;
 
-  /**
-   * Runs `fn` between `enter()` and `exit()` (Python's `with cm: ...`).
-   *
-   * @example
-   * ```ts
-   * guard.run(() => work());
-   * ```
-   */
+  /** Runs `fn` between `enter()` and `exit()` (Python's `with cm: ...`). */
   run<T>(fn: () => T): T {
     checkFunction("fn", fn);
     this.enter();
@@ -59,14 +51,7 @@ export abstract class ContextDecorator {
     return result;
   }
 
-  /**
-   * Returns `fn` wrapped so that every call runs inside this context (Python's `@cm` on a function).
-   *
-   * @example
-   * ```ts
-   * const safeIncrement = guard.wrap(() => { counter.value += 1; });
-   * ```
-   */
+  /** Returns `fn` wrapped so that every call runs inside this context (Python's `@cm` on a function). */
   wrap<F extends (...args: any[]) => any>(fn: F): F {
     checkFunction("fn", fn);
     const run = <T>(body: () => T) => this.run(body);
@@ -84,12 +69,6 @@ export abstract class ContextDecorator {
    * ```
    */
   get decorator(): LegacyMethodDecorator {
-    return (target, key, descriptor) => {
-      const original = descriptor?.value;
-      if (typeof original !== "function") {
-        throw new RaceLabArgumentError("the decorated member", "a method", original);
-      }
-      return { ...descriptor, value: this.wrap(original) };
-    };
+    return methodDecorator((method) => this.wrap(method));
   }
 }

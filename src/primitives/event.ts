@@ -26,40 +26,19 @@ export class Event {
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /**
-   * Sets the flag and wakes every waiting thread.
-   *
-   * @example
-   * ```ts
-   * event.set();
-   * ```
-   */
+  /** Sets the flag and wakes every waiting thread. */
   set(): void {
     // Store before notify: a woken waiter re-reads the flag and must find it set.
     Atomics.store(this.view, FLAG, 1);
     wake(this.view, FLAG);
   }
 
-  /**
-   * Clears the flag: later waits block again until the next `set()`.
-   *
-   * @example
-   * ```ts
-   * event.clear();
-   * ```
-   */
+  /** Clears the flag: later waits block again until the next `set()`. */
   clear(): void {
     Atomics.store(this.view, FLAG, 0); // an atomic store: waiters in other threads see it whole and current
   }
 
-  /**
-   * Whether the flag is set (a snapshot).
-   *
-   * @example
-   * ```ts
-   * if (event.isSet()) console.log("already set");
-   * ```
-   */
+  /** Whether the flag is set (a snapshot). */
   isSet(): boolean {
     return Atomics.load(this.view, FLAG) === 1; // atomic read: never a stale cached copy
   }
@@ -67,25 +46,14 @@ export class Event {
   /**
    * Blocks this worker until the flag is set or `timeoutMs` passes; returns the flag (false on
    * timeout), like Python. `wait(0)` only looks (works anywhere).
-   *
-   * @example
-   * ```ts
-   * if (!event.wait(1000)) console.log("gave up waiting");
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   wait(timeoutMs?: number): boolean {
     return blocking(this.waitSteps(timeoutMs));
   }
 
   /**
-   * The Atomics.waitAsync form of {@link wait}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await event.waitAsync(1000);
-   * ```
-   * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
+   * The Atomics.waitAsync form of {@link wait}: usable anywhere. Without a timeout it alone does not keep Node running (a cell
+   * or a run does).
    */
   waitAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.waitSteps(timeoutMs));

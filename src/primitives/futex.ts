@@ -86,9 +86,7 @@ async function sleepWhileAsync(view: Int32Array, index: number, seen: number, de
   }
 }
 
-/**
- * Wakes up to `count` sleepers on `view[index]` (all by default).
- */
+/** Wakes up to `count` sleepers on `view[index]` (all by default). */
 export function wake(view: Int32Array, index: number, count = Infinity): void {
   // Pairs with sleepWhile: whoever changed the slot must notify, or a sleeper stays asleep until
   // its timeout although the condition it waits for is already true.
@@ -161,10 +159,7 @@ export async function waiting<T>(steps: Steps<T>): Promise<T> {
   return next.value;
 }
 
-/**
- * Tries `take` until it succeeds, sleeping while `view[index]` still reads `seen` after each failed
- * try; on time-out, one last try. The futex loop of a counter or a flag.
- */
+/** The futex loop of a counter or a flag: tries `take` until it succeeds, at most until `deadline`. */
 export function* tryUntil(take: () => boolean, view: Int32Array, index: number, seen: number, deadline: number): Steps<boolean> {
   for (;;) {
     if (take()) return true;

@@ -80,13 +80,8 @@ export class Lock extends BaseLock {
   }
 
   /**
-   * Takes the lock without blocking the thread (Atomics.waitAsync): usable in a notebook cell.
-   *
-   * @example
-   * ```ts
-   * if (await lock.acquireAsync(1000)) { try { counter.value += 1; } finally { lock.release(); } }
-   * ```
-   * Warning: a pending waitAsync does not keep Node alive by itself; fine inside a cell or a run.
+   * The Atomics.waitAsync form of {@link acquire}: usable anywhere, including a notebook cell. Without a timeout it alone does
+   * not keep Node running (a cell or a run does).
    */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.acquireSteps(timeoutMs));
@@ -112,29 +107,14 @@ export class Lock extends BaseLock {
     return true;
   }
 
-  /**
-   * Releases the lock. Throws `LockReleaseError` if this thread does not hold it (including a second
-   * release).
-   *
-   * @example
-   * ```ts
-   * lock.acquire(); try { work(); } finally { lock.release(); }
-   * ```
-   */
+  /** Releases the lock. Throws `LockReleaseError` if this thread does not hold it (including a second release). */
   release(): void {
     // wordUnlock frees the lock only if its word holds our id: a release by another thread, or a
     // second one, changes nothing and is reported.
     if (!wordUnlock(this.view, WORD)) throw notHeld();
   }
 
-  /**
-   * Whether some thread holds the lock right now (a snapshot: it may change immediately).
-   *
-   * @example
-   * ```ts
-   * console.log(lock.locked());
-   * ```
-   */
+  /** Whether some thread holds the lock right now (a snapshot: it may change immediately). */
   locked(): boolean {
     // One atomic read: a whole, current word, though the answer can be outdated at once.
     return Atomics.load(this.view, WORD) !== 0;

@@ -14,54 +14,22 @@ import { myThreadId, sleep, type Steps, wake } from "./futex";
 const FREE = 0;
 const SLEEPERS = 1;
 
-/**
- * This thread's id in a lock word.
- *
- * @internal
- * @example
- * ```ts
- * Atomics.load(view, 0) & ~1; // === MY_WORD_ID when this thread holds it
- * ```
- */
+/** @internal This thread's id in a lock word. */
 export const MY_WORD_ID = (myThreadId + 1) * 2;
 // The same, as a module-local constant: the compiled CommonJS reads an exported one through `exports`.
 const ME = MY_WORD_ID;
 
-/**
- * One attempt to take the lock for this thread; never blocks.
- *
- * @internal
- * @example
- * ```ts
- * if (wordTryLock(view, 0)) { try { work(); } finally { wordUnlock(view, 0); } }
- * ```
- */
+/** @internal One attempt to take the lock for this thread; never blocks. */
 export function wordTryLock(view: Int32Array, index: number): boolean {
   // compareExchange is one indivisible step: two threads that both see the lock free cannot both take
   // it (the check-then-act race of `if (word === 0) word = id`), and the owner is written with it.
   return Atomics.compareExchange(view, index, FREE, ME) === FREE;
 }
 
-/**
- * How many times an acquire re-checks a held lock before it goes to sleep.
- *
- * @internal
- * @example
- * ```ts
- * for (let spin = 0; spin < SPIN_ROUNDS; spin++) if (Atomics.load(view, i) === 0 && wordTryLock(view, i)) return true;
- * ```
- */
+/** @internal How many times an acquire re-checks a held lock before it goes to sleep. */
 export const SPIN_ROUNDS = 100;
 
-/**
- * Re-checks the lock {@link SPIN_ROUNDS} times, taking it if it is freed meanwhile; never sleeps.
- *
- * @internal
- * @example
- * ```ts
- * wordSpin(view, 0) || blocking(wordSleepSteps(view, 0, Infinity));
- * ```
- */
+/** @internal Re-checks the lock {@link SPIN_ROUNDS} times, taking it if it is freed meanwhile; never sleeps. */
 export function wordSpin(view: Int32Array, index: number): boolean {
   // Spin briefly before sleeping: the lessons guard sections of a few nanoseconds, while a futex sleep
   // and wake-up costs microseconds. The load reads without writing, so a spinning thread does not take
@@ -74,14 +42,8 @@ export function wordSpin(view: Int32Array, index: number): boolean {
 }
 
 /**
- * Takes the lock, sleeping until it is free or `deadline` (Date.now() time; Infinity for none)
+ * @internal Takes the lock, sleeping until it is free or `deadline` (Date.now() time; Infinity for none)
  * passes; false on timeout. Run it with futex.ts's `blocking` or `waiting`.
- *
- * @internal
- * @example
- * ```ts
- * if (!wordSpin(view, 0)) await waiting(wordSleepSteps(view, 0, Date.now() + 1000));
- * ```
  */
 export function* wordSleepSteps(view: Int32Array, index: number, deadline: number): Steps<boolean> {
   for (;;) {
@@ -92,15 +54,7 @@ export function* wordSleepSteps(view: Int32Array, index: number, deadline: numbe
   }
 }
 
-/**
- * Whether this thread holds the lock.
- *
- * @internal
- * @example
- * ```ts
- * if (!wordHeldByMe(view, 0)) throw new LockReleaseError("hold it first");
- * ```
- */
+/** @internal Whether this thread holds the lock. */
 export function wordHeldByMe(view: Int32Array, index: number): boolean {
   // Only this thread writes its own id into the word, so equality is a reliable answer.
   return (Atomics.load(view, index) & ~SLEEPERS) === ME;
@@ -134,14 +88,8 @@ function takeMarked(view: Int32Array, index: number): boolean {
 }
 
 /**
- * Gives the lock back if this thread holds it (true), and wakes one sleeper if there may be any;
+ * @internal Gives the lock back if this thread holds it (true), and wakes one sleeper if there may be any;
  * false, changing nothing, when this thread does not hold it.
- *
- * @internal
- * @example
- * ```ts
- * if (!wordUnlock(view, 0)) throw new LockReleaseError("not held here");
- * ```
  */
 export function wordUnlock(view: Int32Array, index: number): boolean {
   // The owner check is a plain read, not Atomics.load (which costs as much as the rest of a pair here,
@@ -154,15 +102,7 @@ export function wordUnlock(view: Int32Array, index: number): boolean {
   return true;
 }
 
-/**
- * The threadId of the lock's holder, or undefined when it is free (a snapshot).
- *
- * @internal
- * @example
- * ```ts
- * wordOwner(view, 0); // 3: worker thread 3 holds it
- * ```
- */
+/** @internal The threadId of the lock's holder, or undefined when it is free (a snapshot). */
 export function wordOwner(view: Int32Array, index: number): number | undefined {
   const word = Atomics.load(view, index);
   return word === FREE ? undefined : (word >>> 1) - 1;

@@ -76,25 +76,12 @@ export class Queue<T = unknown> {
   /**
    * Puts `item` at the end, blocking this worker while the queue is full, at most `timeoutMs`.
    * Returns false on timeout (the item was not added). `put(item, 0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * q.put({ job: 1 });
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   put(item: T, timeoutMs?: number): boolean {
     return blocking(this.putSteps(item, timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link put}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await q.putAsync(42);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link put}: usable anywhere. */
   putAsync(item: T, timeoutMs?: number): Promise<boolean> {
     return waiting(this.putSteps(item, timeoutMs));
   }
@@ -116,26 +103,12 @@ export class Queue<T = unknown> {
   /**
    * Takes the oldest item, blocking this worker while the queue is empty, at most `timeoutMs`.
    * Returns `undefined` on timeout. `get(0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * const job = q.get(5000);
-   * if (job === undefined) console.log("no job within 5 s");
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   get(timeoutMs?: number): T | undefined {
     return blocking(this.getSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link get}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * const item = await q.getAsync(5000);
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link get}: usable anywhere. */
   getAsync(timeoutMs?: number): Promise<T | undefined> {
     return waiting(this.getSteps(timeoutMs));
   }
@@ -174,38 +147,17 @@ export class Queue<T = unknown> {
     }
   }
 
-  /**
-   * The number of items in the queue (a snapshot: it may change right away).
-   *
-   * @example
-   * ```ts
-   * console.log(q.qsize());
-   * ```
-   */
+  /** The number of items in the queue (a snapshot: it may change right away). */
   qsize(): number {
     return Atomics.load(this.header, COUNT); // lock-free snapshot: atomic so it is whole and current
   }
 
-  /**
-   * Whether the queue is empty (a snapshot).
-   *
-   * @example
-   * ```ts
-   * if (q.empty()) console.log("nothing yet");
-   * ```
-   */
+  /** Whether the queue is empty (a snapshot). */
   empty(): boolean {
     return this.qsize() === 0;
   }
 
-  /**
-   * Whether the queue holds `maxsize` items (a snapshot; always false without a maxsize).
-   *
-   * @example
-   * ```ts
-   * console.log(q.full());
-   * ```
-   */
+  /** Whether the queue holds `maxsize` items (a snapshot; always false without a maxsize). */
   full(): boolean {
     const maxsize = this.header[MAXSIZE]; // written once before sharing
     return maxsize > 0 && this.qsize() >= maxsize;

@@ -11,9 +11,9 @@ const WORD = 0; // Lock's word (owner-word.ts): free, or the holder's id
 const DEPTH = 1; // how many times the holder has acquired it
 
 /**
- * A re-entrant lock shared between worker threads (Python's `threading.RLock`): the thread holding
- * it may acquire it again (a synchronized method calling another one), and must release it as many
- * times. It is a {@link Lock} whose holder may take it again.
+ * A re-entrant lock shared between worker threads (Python's `threading.RLock`): a {@link Lock} whose
+ * holder may acquire it again (a synchronized method calling another one), and must release it as
+ * many times.
  *
  * @example
  * ```ts
@@ -48,15 +48,7 @@ export class RLock extends Lock {
     return true;
   }
 
-  /**
-   * Releases one level; the lock is free when the depth reaches 0. `LockReleaseError` if this thread
-   * does not hold it.
-   *
-   * @example
-   * ```ts
-   * rlock.release();
-   * ```
-   */
+  /** Releases one level; the lock is free when the depth reaches 0. `LockReleaseError` if this thread does not hold it. */
   override release(): void {
     if (!this.isOwnedByMe()) {
       throw new LockReleaseError(

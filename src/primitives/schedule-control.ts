@@ -1,16 +1,9 @@
-// The one hook the primitives know about (for scheduler/: explore and replay). Inside a worker thread of `explore`/`replay`, `control.current`
-// is the worker's controller; everywhere else it is undefined, and a blocking call pays one property
-// read for it. Kept free of imports so that futex.ts can import it without a cycle.
+// The one hook the primitives know about (for scheduler/: explore and replay). Inside a worker thread
+// of `explore`/`replay`, `control.current` is the worker's controller; everywhere else it is
+// undefined, and a blocking call pays one property read for it. Kept free of imports so that
+// futex.ts can import it without a cycle.
 
-/**
- * What a controlled worker does at a scheduling point and when a primitive would sleep.
- *
- * @internal
- * @example
- * ```ts
- * control.current?.point("lock.acquire()");
- * ```
- */
+/** @internal What a controlled worker does at a scheduling point and when a primitive would sleep. */
 export interface Controller {
   /** Ends the current step: the worker waits until the scheduler chooses it again. */
   point(label: string): void;
@@ -27,13 +20,5 @@ export interface Controller {
   valueAccess(access: "read" | "write", what?: string): void;
 }
 
-/**
- * The controller of the current thread, if it runs under `explore` or `replay`.
- *
- * @internal
- * @example
- * ```ts
- * if (control.current) return control.current.block(view, index, seen, deadline);
- * ```
- */
+/** @internal The controller of the current thread, if it runs under `explore` or `replay`. */
 export const control: { current: Controller | undefined } = { current: undefined };

@@ -33,6 +33,7 @@ export interface SemaphoreOptions {
  * ```
  * Warning: a semaphore has no owner — any thread may release it (that is how it signals). With
  * `bounded: true`, releasing more than was acquired throws `LockReleaseError` (Python's ValueError).
+ * `acquire` and `withLock` block: worker threads only; use `acquireAsync` / `withLockAsync` in a cell.
  */
 export class Semaphore extends BaseLock {
   /** @internal [count, initial, bounded]. */
@@ -51,25 +52,12 @@ export class Semaphore extends BaseLock {
   /**
    * Takes a permit, blocking this worker while there is none, at most `timeoutMs`. False on timeout.
    * `acquire(0)` only tries (works anywhere).
-   *
-   * @example
-   * ```ts
-   * if (sem.acquire(500)) { try { work(); } finally { sem.release(); } }
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   acquire(timeoutMs?: number): boolean {
     return blocking(this.acquireSteps(timeoutMs));
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link acquire}: usable anywhere.
-   *
-   * @example
-   * ```ts
-   * await sem.acquireAsync(); try { await work(); } finally { sem.release(); }
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link acquire}: usable anywhere. */
   acquireAsync(timeoutMs?: number): Promise<boolean> {
     return waiting(this.acquireSteps(timeoutMs));
   }
@@ -83,11 +71,6 @@ export class Semaphore extends BaseLock {
 
   /**
    * Gives back `n` permits (default 1) and wakes up to `n` waiting threads. Any thread may release.
-   *
-   * @example
-   * ```ts
-   * sem.release();
-   * ```
    * Warning: bounded semaphores throw `LockReleaseError` when the count would exceed the initial value.
    */
   release(n = 1): void {
@@ -110,26 +93,12 @@ export class Semaphore extends BaseLock {
     wake(this.view, COUNT, n);
   }
 
-  /**
-   * Whether no permit is left right now (a snapshot), like asyncio's `Semaphore.locked()`.
-   *
-   * @example
-   * ```ts
-   * console.log(sem.locked());
-   * ```
-   */
+  /** Whether no permit is left right now (a snapshot), like asyncio's `Semaphore.locked()`. */
   locked(): boolean {
     return this.value === 0;
   }
 
-  /**
-   * The number of permits left right now (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(sem.value);
-   * ```
-   */
+  /** The number of permits left right now (a snapshot). */
   get value(): number {
     return Atomics.load(this.view, COUNT); // one whole, current read of the count
   }

@@ -49,14 +49,7 @@ export class Sequencer {
     this.view = new Int32Array(new SharedArrayBuffer(4));
   }
 
-  /**
-   * The current turn (a snapshot).
-   *
-   * @example
-   * ```ts
-   * console.log(seq.turn);
-   * ```
-   */
+  /** The current turn (a snapshot). */
   get turn(): number {
     return Atomics.load(this.view, TURN); // atomic read: whole and current
   }
@@ -64,12 +57,6 @@ export class Sequencer {
   /**
    * Blocks this worker until the turn is `n`, runs `fn`, then advances the turn to `n + 1` and wakes
    * the others. Returns what `fn` returns.
-   *
-   * @example
-   * ```ts
-   * seq.step(0, () => { v = counter.value; });
-   * ```
-   * Warning: blocking form, worker threads only.
    */
   step<T>(n: number, fn: () => T): T {
     this.checkStep(n, fn);
@@ -81,14 +68,7 @@ export class Sequencer {
     }
   }
 
-  /**
-   * The Atomics.waitAsync form of {@link step}; `fn` may be async (the turn advances when it settles).
-   *
-   * @example
-   * ```ts
-   * await seq.stepAsync(1, async () => { await q.putAsync(1); });
-   * ```
-   */
+  /** The Atomics.waitAsync form of {@link step}, usable anywhere; `fn` may be async (the turn advances when it settles). */
   async stepAsync<T>(n: number, fn: () => T | Promise<T>): Promise<T> {
     this.checkStep(n, fn);
     await waiting(this.turnSteps(n));
@@ -104,8 +84,13 @@ export class Sequencer {
     yield mayBlock("sequencer.step()", "sequencer.stepAsync()");
     const deadline = deadlineOf("timeoutMs", this.timeoutMs);
     for (;;) {
-      const turn = this.readTurn(n);
+      const turn = this.turn;
       if (turn === n) return;
+      if (turn > n) {
+        throw new RaceLabError(
+          `sequencer.step(${n}): turn ${n} has already passed (the turn is ${turn}); each step number may be used once`,
+        );
+      }
       // Sleep only while the turn is still the one we read: an advance in between is not missed.
       if ((yield sleep(this.view, TURN, turn, deadline)) === "timed-out" && this.turn !== n) throw this.timedOut(n);
     }
@@ -114,14 +99,6 @@ export class Sequencer {
   private checkStep(n: number, fn: unknown): void {
     checkInteger("n", n, 0, MAX_STEP);
     checkFunction("fn", fn);
-  }
-
-  private readTurn(n: number): number {
-    const turn = this.turn;
-    if (turn > n) {
-      throw new RaceLabError(`sequencer.step(${n}): turn ${n} has already passed (the turn is ${turn}); each step number may be used once`);
-    }
-    return turn;
   }
 
   private advance(n: number): void {

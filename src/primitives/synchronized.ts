@@ -16,24 +16,22 @@ export interface Lockable {
 /** A legacy (experimentalDecorators) method decorator, as tslab compiles `@decorator` on a method. */
 export type LegacyMethodDecorator = (target: object, key: string | symbol, descriptor: PropertyDescriptor) => PropertyDescriptor;
 
-function isLockable(value: unknown): value is Lockable {
-  const v = value as Lockable | null;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof v.acquire === "function" &&
-    typeof v.release === "function" &&
-    typeof v.acquireAsync === "function"
-  );
+function checkLock(name: string, value: unknown): void {
+  const v = value as Partial<Lockable> | null | undefined;
+  if (typeof v?.acquire !== "function" || typeof v.release !== "function" || typeof v.acquireAsync !== "function") {
+    throw new RaceLabArgumentError(name, "a Lock, RLock, Semaphore or Condition", value);
+  }
 }
 
-function checkLock(name: string, value: unknown): Lockable {
-  if (!isLockable(value)) throw new RaceLabArgumentError(name, "a Lock, RLock, Semaphore or Condition", value);
-  return value;
-}
-
-function isAsyncFunction(fn: Function): boolean {
-  return fn.constructor?.name === "AsyncFunction";
+/** @internal A legacy method decorator that replaces the decorated method with `wrap(method)`. */
+export function methodDecorator(wrap: (method: (...args: any[]) => any) => unknown): LegacyMethodDecorator {
+  return (target, key, descriptor) => {
+    const original: unknown = descriptor?.value;
+    if (typeof original !== "function") {
+      throw new RaceLabArgumentError("the decorated member", "a method (not a field or an accessor)", original);
+    }
+    return { ...descriptor, value: wrap(original as (...args: any[]) => any) };
+  };
 }
 
 /** Runs `fn` holding `lock` (blocking acquire), releasing in `finally`. */
@@ -57,9 +55,8 @@ async function runLockedAsync<T>(lock: Lockable, fn: () => T | Promise<T>): Prom
 }
 
 /**
- * Wraps a function so every call holds `lock`: Python's `@synchronized`-style decorator applied to a
- * plain function. A plain function takes the lock by blocking (worker threads); an `async` function
- * awaits it (works anywhere, including a notebook cell).
+ * Wraps a function so every call holds `lock` (Python's `@synchronized` applied to a plain function).
+ * A plain function takes the lock by blocking; an `async` function awaits it.
  *
  * @example
  * ```ts
@@ -72,7 +69,8 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
   checkLock("lock", lock);
   checkFunction("fn", fn);
   const name = fn.name || "function";
-  const wrapper = isAsyncFunction(fn)
+  const isAsync = fn.constructor?.name === "AsyncFunction";
+  const wrapper = isAsync
     ? async function (this: unknown, ...args: unknown[]) {
         return runLockedAsync(lock, () => fn.apply(this, args));
       }
@@ -107,17 +105,7 @@ export function locked<F extends (...args: any[]) => any>(lock: Lockable, fn: F)
  */
 export function synchronized(lock: Lockable): LegacyMethodDecorator {
   checkLock("lock", lock);
-  return (target, key, descriptor) => {
-    const original = descriptor?.value;
-    if (typeof original !== "function") {
-      throw new RaceLabArgumentError(
-        "the decorated member",
-        "a method (synchronized decorates methods, not fields or accessors)",
-        original,
-      );
-    }
-    return { ...descriptor, value: locked(lock, original) };
-  };
+  return methodDecorator((method) => locked(lock, method));
 }
 
 /**
@@ -137,29 +125,14 @@ export abstract class BaseLock implements Lockable {
   abstract acquireAsync(timeoutMs?: number): Promise<boolean>;
   abstract release(): void;
 
-  /**
-   * Python's `with lock:` — runs `fn` holding the lock and releases it in `finally`, even if `fn`
-   * throws. Blocks while waiting, so worker threads only.
-   *
-   * @example
-   * ```ts
-   * lock.withLock(() => { const v = counter.value; counter.value = v + 1; });
-   * ```
-   * Warning: on the main thread this throws `MainThreadBlockError`: use `withLockAsync`.
-   */
+  /** Python's `with lock:` — runs `fn` holding the lock and releases it in `finally`, even if `fn` throws. */
   withLock<T>(fn: () => T): T {
     checkFunction("fn", fn);
     return runLocked(this, fn);
   }
 
   /**
-   * Like {@link withLock} but waits with `Atomics.waitAsync`, so it works anywhere; `fn` may be async
-   * and the lock is held until its promise settles.
-   *
-   * @example
-   * ```ts
-   * await lock.withLockAsync(async () => { counter.value += 1; });
-   * ```
+   * The Atomics.waitAsync form of {@link withLock}, usable anywhere; `fn` may be async and the lock is held until it settles.
    * Warning: on the main thread, every async task counts as the same thread (id 0).
    */
   withLockAsync<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -167,15 +140,7 @@ export abstract class BaseLock implements Lockable {
     return runLockedAsync(this, fn);
   }
 
-  /**
-   * The legacy method decorator `@lock.synchronized`: every call of the method holds this lock.
-   *
-   * @example
-   * ```ts
-   * class Counter { n = 0; @lock.synchronized inc() { this.n += 1; } }
-   * ```
-   * Warning: see {@link synchronized}.
-   */
+  /** The legacy method decorator `@lock.synchronized`: every call of the method holds this lock (see {@link synchronized}). */
   get synchronized(): LegacyMethodDecorator {
     return synchronized(this);
   }
