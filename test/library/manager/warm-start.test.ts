@@ -7,7 +7,7 @@ import { fork } from "node:child_process";
 import path from "node:path";
 import { endAllRuns, Manager } from "race-lab";
 import { keepProcessesReady, spareProcessIds } from "race-lab/internal";
-import { isAlive, NOTHING_LEFT, settledLeftovers } from "../helpers/run";
+import { isAlive, leftovers, NOTHING_LEFT, settledLeftovers } from "../helpers/run";
 
 const PARENT = path.join(__dirname, "..", "helpers", "manager-parent.cjs");
 
@@ -68,5 +68,9 @@ for (const signal of ["SIGINT", "SIGKILL"] as const) {
 
 test("nothing is left behind", async () => {
   await endAllRuns();
+  // A server's output pipes close once their last bytes are read, just after its exit: wait for that
+  // (bounded), then report whatever is still there.
+  const deadline = Date.now() + 5_000;
+  while (leftovers().handles.length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.deepEqual(await settledLeftovers(), NOTHING_LEFT);
 });
