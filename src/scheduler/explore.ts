@@ -18,9 +18,9 @@ import { Team } from "./team";
  * console.log(`${report.anomalies} of ${report.schedules.length} schedules go wrong`);
  * ```
  */
-export interface ExploreReport {
-  /** One entry per distinct interleaving, in the order they were found. */
-  schedules: Schedule[];
+export interface ExploreReport<O = unknown> {
+  /** One entry per distinct interleaving, in the order they were found; `observed` is what `setup`'s `observe` returns. */
+  schedules: Schedule<O>[];
   /** How many schedules are anomalies (wrong outcome, deadlock or error). */
   anomalies: number;
   /** How many end in a deadlock. */
@@ -53,7 +53,7 @@ export interface ExploreReport {
  * const again: Replayed = await replay({ ...options, order: [0, 1, 0, 1] }); // again.observed === 1
  * ```
  */
-export type Replayed = Schedule;
+export type Replayed<O = unknown> = Schedule<O>;
 
 async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promise<T> {
   const packed = packForRun(o.fn, "thread");
@@ -98,6 +98,7 @@ async function withTeam<T>(o: Checked, body: (team: Team) => Promise<T>): Promis
  * can go on; sleeps and clocks are not modelled; a schedule is judged by its end (safety), so a worker
  * that could wait forever while others go on (starvation) is not reported.
  */
+export function explore<O = unknown>(options: ExploreOptions<O>): Promise<ExploreReport<O>>;
 export async function explore(options: ExploreOptions): Promise<ExploreReport> {
   const o = checkExploreOptions(options, false);
   const source = Function.prototype.toString.call(o.fn);
@@ -206,6 +207,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreReport> {
  * Warning: the order must fit the program exactly: an error names the first step where it does not
  * (a worker that has finished or is waiting, or too few or too many steps).
  */
+export function replay<O = unknown>(options: ReplayOptions<O>): Promise<Replayed<O>>;
 export async function replay(options: ReplayOptions): Promise<Replayed> {
   const o = checkExploreOptions(options, true);
   const order = o.order!;

@@ -6,37 +6,41 @@ import { checkFunction, checkInteger, checkOneOf, checkTimeout } from "../core/v
 
 /**
  * What `setup` returns for each schedule: fresh shared state, one argument list per worker, and how to
- * read the outcome.
+ * read the outcome. `O` is the outcome's type: what `observe` returns, and each schedule's `observed`.
  *
  * @example
  * ```ts
- * const setup = (): Setup => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value, names: { x } }; };
+ * const setup = (): Setup<number> => { const x = new Value("i", 0); return { args: [[x], [x]], observe: () => x.value, names: { x } }; };
  * ```
  */
-export interface Setup {
+export interface Setup<O = unknown> {
   /** One argument list per worker; the scheduler handle is appended to each. */
   args: unknown[][];
   /** Reads the outcome on the main thread (called after every step too, to show the state): read only, never change. */
-  observe: () => unknown;
+  observe: () => O;
   /** Names for the shared objects in reports and deadlocks ("lockA" instead of "Lock 1"). */
   names?: Record<string, unknown>;
 }
 
 /**
- * Options of {@link explore} (and, with `order`, of {@link replay}).
+ * Options of {@link explore} (and, with `order`, of {@link replay}). `O` is the outcome's type, taken
+ * from what `setup`'s `observe` returns, so that a report's `observed` needs no cast.
  *
  * @example
  * ```ts
- * const options: ExploreOptions = { fn: increment, workers: 2, setup, expected: 2 };
+ * const options = { fn: increment, workers: 2, setup, expected: 2 }; // an ExploreOptions<number>
+ * (await explore(options)).schedules[0].observed; // a number
  * ```
+ * Warning: `O` is what `observe` says it returns, not checked at run time: a worker's error or a
+ * deadlock still reports what `observe` read then.
  */
-export interface ExploreOptions {
+export interface ExploreOptions<O = unknown> {
   /** The function every worker runs; it gets its argument list, then the {@link Scheduler} handle. */
   fn: (...args: any[]) => unknown;
   /** How many worker threads (1 to 8). */
   workers: number;
   /** Makes fresh shared state for each schedule (runs on the main thread). */
-  setup: () => Setup;
+  setup: () => Setup<O>;
   /** The outcome a correct run has, or a test of the outcome; any other outcome is an anomaly. */
   expected?: unknown;
   /** "exhaustive" (default): every schedule, up to `maxSchedules`; "random": `schedules` random ones from `seed`. */
@@ -71,7 +75,7 @@ export interface ExploreOptions {
  * await replay({ ...options, order: [0, 1, 0, 1] });
  * ```
  */
-export interface ReplayOptions extends ExploreOptions {
+export interface ReplayOptions<O = unknown> extends ExploreOptions<O> {
   /** The worker that runs each step, as in a report's `order`. */
   order: number[];
 }

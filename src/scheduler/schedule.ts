@@ -34,11 +34,11 @@ export interface ScheduleStep {
  * const bad = report.schedules.find((s) => s.anomaly); // { order: [0, 1, 0, 1], observed: 1, anomaly: true, deadlock: false, … }
  * ```
  */
-export interface Schedule {
+export interface Schedule<O = unknown> {
   /** The worker that ran each step (replay it with `replay({ …, order })`). */
   order: number[];
   /** What `observe` read at the end (at the deadlock, for a deadlock). */
-  observed: unknown;
+  observed: O;
   /** Not what was expected: a different outcome, a deadlock, or an error in a worker. */
   anomaly: boolean;
   /** No worker could go on, and some had not finished. */

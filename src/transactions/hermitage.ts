@@ -6,7 +6,7 @@
 import { RaceLabArgumentError } from "../core/errors";
 import { exploreTransactions, type LevelSummary, type TransactionsReport } from "./explore-transactions";
 import type { CheckInput, IsolationLevel, TransactionsOptions } from "./options";
-import type { Row } from "./statements";
+import type { Row, Statement } from "./statements";
 
 /**
  * One of Hermitage's tests: its anomaly's name, what it shows, and the options to explore it.
@@ -23,7 +23,11 @@ export interface HermitageTest {
   title: string;
   /** What the check looks for, in words. */
   anomaly: string;
-  options: Omit<TransactionsOptions, "levels">;
+  /**
+   * The options to explore it. Each transaction is a plain list of statements, so that a lesson can
+   * take one apart: `p4.options.transactions[0][1]` is the first transaction's write.
+   */
+  options: Omit<TransactionsOptions, "levels" | "transactions"> & { transactions: Statement[][] };
 }
 
 const SETUP = ["CREATE TABLE test (id int PRIMARY KEY, value int)", "INSERT INTO test (id, value) VALUES (1, 10), (2, 20)"];

@@ -16,8 +16,10 @@ const cells: string[] = (JSON.parse(readFileSync(LESSON, "utf8")) as { cells: { 
   .filter((c) => c.cell_type === "code")
   .map((c) => [c.source].flat().join(""));
 
-/** The lesson's import of race-lab's names (its first code cell). */
-const imports = /^import \{[^}]*\} from "race-lab";$/m.exec(cells[0])![0];
+/** The race-lab names the lesson imports, from every cell (each imports the names it first uses). */
+const raceLabNames = cells.flatMap((c) => [...c.matchAll(/^import \{([^}]*)\} from "race-lab";$/gm)].flatMap((m) => m[1].split(",")));
+/** Those names as one import, for a function taken out of its cell. */
+const imports = `import { ${[...new Set(raceLabNames.map((n) => n.trim()).filter((n) => n && !n.startsWith("type ")))].join(", ")} } from "race-lab";`;
 
 /**
  * The lesson's function `name`, as a cell defines it: its declaration up to the first line that is

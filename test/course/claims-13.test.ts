@@ -146,7 +146,10 @@ const text = (c: Cell) => [c.source].flat().join("");
 function lessonModel(): (...args: unknown[]) => void {
   const cell = cells.find((c) => c.metadata.nbgrader?.grade_id === "13-code-model");
   assert.ok(cell, "the lesson has its model cell");
-  const js = ts.transpileModule(text(cell), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None } }).outputText;
+  // Its imports aside: the model uses only its arguments.
+  const js = ts.transpileModule(text(cell).replace(/^import .*\n/gm, ""), {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None },
+  }).outputText;
   return new Function(`${js}\nreturn modelHolder;`)() as (...args: unknown[]) => void;
 }
 
