@@ -4,6 +4,9 @@
 // Exit hooks run once, on "exit" (process.exit, the event loop emptying), on SIGTERM (Jupyter's way
 // of ending a kernel that does not leave) and on a SIGINT that nobody else handles (a plain script's
 // Ctrl-C). Interrupt hooks run on every SIGINT while any is registered (the kernel's interrupt button).
+// And what keeps this process alive meanwhile: an await held open (whileHeld), a child held or let go.
+
+import type { ChildProcess } from "child_process";
 
 /** When an exit hook runs: first everything that ends workers, then everything that removes files. */
 export type ExitPhase = "workers" | "files";
@@ -147,5 +150,24 @@ export async function whileHeld<T>(work: Promise<T>): Promise<T> {
     return await work;
   } finally {
     clearInterval(hold);
+  }
+}
+
+/**
+ * Holds a child process (its own handle, its IPC channel and its output pipes) so that it keeps this
+ * process alive, or lets go of it (`hold` false) so that a child that only waits, a spare or a
+ * server, never keeps a finished script alive.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * holdChild(child, false); // the exit hooks end it when this process ends
+ * ```
+ */
+export function holdChild(child: ChildProcess, hold: boolean): void {
+  const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
+  for (const handle of handles) {
+    if (hold) handle?.ref();
+    else handle?.unref();
   }
 }

@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from "child_process";
 import * as path from "path";
 import { libraryFolder } from "../core/environment";
+import { holdChild } from "../core/lifecycle";
 import { forwardLines, toStderr, toStdout } from "../core/output";
 import type { ChildMessage } from "../run/messages";
 import { takeSpareProcess } from "../run/spare-processes";
@@ -38,9 +39,7 @@ export async function startServerProcess(socketPath: string, timeoutMs: number):
     throw error;
   }
   // Started: the server must not keep a finished script alive (the exit hook ends it then).
-  for (const handle of [child, child.channel, child.stdout, child.stderr] as ({ unref(): void } | null | undefined)[]) {
-    handle?.unref();
-  }
+  holdChild(child, false);
   return child;
 }
 

@@ -16,7 +16,7 @@
 import { type ChildProcess, fork } from "child_process";
 import * as path from "path";
 import { libraryFolder } from "../core/environment";
-import { whileHeld } from "../core/lifecycle";
+import { holdChild, whileHeld } from "../core/lifecycle";
 import { checkInteger } from "../core/validate";
 import { busyShare } from "../core/machine-load";
 import type { WorkerMessage } from "./messages";
@@ -89,18 +89,9 @@ export function forkRunChild(): ChildProcess {
   return child;
 }
 
-/** Holds or lets go of the process: an idle spare must not keep a finished script alive. */
-function holdProcess(child: ChildProcess, hold: boolean): void {
-  const handles = [child, child.channel, child.stdout, child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
-  for (const handle of handles) {
-    if (hold) handle?.ref();
-    else handle?.unref();
-  }
-}
-
 function startSpare(): Spare {
   const child = forkRunChild();
-  holdProcess(child, false);
+  holdChild(child, false);
   const ready = new Promise<void>((resolve) => {
     const loaded = (message: WorkerMessage) => {
       if (message.type !== "loaded") return;
@@ -130,7 +121,7 @@ function endSpare(spare: Spare): Promise<void> {
   const child = spare.child;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   // Held until it has exited, so that whoever awaits its end is not left with an empty event loop.
-  holdProcess(child, true);
+  holdChild(child, true);
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGKILL"); // an idle spare holds nothing of anyone's: no grace needed
@@ -155,7 +146,7 @@ export function takeSpareProcess(): ChildProcess | undefined {
     clearTimeout(spare.idleTimer);
     const child = spare.child;
     if (spare.context === context && child.connected && child.exitCode === null && child.signalCode === null) {
-      holdProcess(child, true);
+      holdChild(child, true);
       return child;
     }
     void endSpare(spare); // forked before the environment or the folder changed: not what a cold start sees
