@@ -67,4 +67,9 @@ async function main() {
   if (check && dirty) process.exit(1);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error) => {
+    console.error(`format-cells: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
+}
