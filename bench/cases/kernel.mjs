@@ -93,6 +93,7 @@ async function runLesson(notebook) {
           slowestCell: t[4],
           slowestTagged: Boolean(t[5]),
           overLimit: (output.match(/over the [\d.]+ s limit for a cell/g) ?? []).length,
+          total: Number(/; all cells ([\d.]+) s/.exec(output)?.[1] ?? NaN),
         }
       : null;
     // The kernel's memory just before it shut down (the harness reads /proc): what one open lesson holds.

@@ -369,7 +369,7 @@ def cell_times_report(nb, cell_seconds):
     slowest = max(cell_seconds, key=cell_seconds.get)
     line = (f"cell times: median {percentile(xs, 50):.2f} s, 90th percentile {percentile(xs, 90):.2f} s, "
             f"slowest {xs[-1]:.2f} s (cell {slowest} [{preview(nb.cells[slowest].source)}]"
-            f"{', ' + SLOW_TAG if slowest in tagged else ''}); limit {limit:g} s")
+            f"{', ' + SLOW_TAG if slowest in tagged else ''}); limit {limit:g} s; all cells {sum(xs):.2f} s")
     for w in warnings:
         line += f"\n  warning: {w}"
     return line, failures
