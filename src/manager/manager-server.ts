@@ -16,8 +16,8 @@ import { encodeFrame, FrameReader, type ManagerRequest, type ManagerResponse } f
 import { Builtin, makeBuiltin, named, type Connection } from "./server-objects";
 import { reviveManagerProxy } from "./proxies";
 import { decodeShared, registerSharable, type SharedState } from "../core/shared-object";
-import { errorReport } from "../run/travel";
-import { provideLibrary, rebuildFunction } from "../run/worker-scope";
+import { errorReport, unpackFunction } from "../run/travel";
+import { provideLibrary } from "../run/worker-scope";
 
 // Classes sent with create() see race-lab's names; the library loads when one uses them.
 provideLibrary(() => require("../index"));
@@ -38,7 +38,7 @@ interface Entry {
 
 const objects = new Map<number, Entry>();
 let nextObjectId = 1;
-const classes = new Map<string, new (...args: any[]) => any>(); // by source: each class is built once
+const classes = new Map<string, new (...args: any[]) => any>(); // by source and definitions: each class is built once
 
 // A proxy of one of our own objects, passed back to us as an argument, is the object itself.
 registerSharable("ManagerProxy", (state: SharedState) =>
@@ -47,11 +47,13 @@ registerSharable("ManagerProxy", (state: SharedState) =>
     : reviveManagerProxy(state),
 );
 
-function classFrom(source: string, name: string): new (...args: any[]) => any {
-  let Class = classes.get(source);
+function classFrom(request: Extract<ManagerRequest, { op: "create" }>): new (...args: any[]) => any {
+  const { source, name, definitions = [] } = request;
+  const key = JSON.stringify([source, definitions]);
+  let Class = classes.get(key);
   if (!Class) {
-    Class = rebuildFunction(source, name) as unknown as new (...args: any[]) => any;
-    classes.set(source, Class);
+    Class = unpackFunction({ source, name, bound: [], definitions }) as unknown as new (...args: any[]) => any;
+    classes.set(key, Class);
   }
   return Class;
 }
@@ -62,7 +64,7 @@ function handle(conn: Connection, request: ManagerRequest): unknown {
     case "ping":
       return null;
     case "create": {
-      const Class = classFrom(request.source, request.name);
+      const Class = classFrom(request);
       const object = new Class(...(decodeShared(request.args) as unknown[]));
       const id = nextObjectId++;
       objects.set(id, { object, className: request.name });

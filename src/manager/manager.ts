@@ -21,6 +21,7 @@ import { ManagedLock, ManagedQueue, ManagedSemaphore } from "./managed";
 import type { RequestBody } from "./protocol";
 import { objectProxy, type Remote } from "./proxies";
 import { startServerProcess } from "./server-process";
+import { cellDefinitions } from "../run/cell-definitions";
 
 /** How long `Manager.start` and each call may take unless told otherwise: 60 s, like a run. */
 export const DEFAULT_MANAGER_TIMEOUT_MS = 60_000;
@@ -56,8 +57,9 @@ export interface ManagerOptions {
  * console.log(await pool.get());           // "c3": a remote procedure call
  * await manager.shutdown();
  * ```
- * Warning: the class travels as its source code (like a function sent to a process): it may use
- * `require(…)` and race-lab imports, not other variables of the notebook. A method that `await`s
+ * Warning: the class travels as its source code (like a function sent to a process), with the
+ * classes, functions and constants it uses from earlier cells; not with live objects (a handle, a
+ * connection, an instance): those raise a `TravelError` that names them. A method that `await`s
  * lets other clients' calls run in the middle of it. The server ends on `shutdown()`, when the
  * kernel is interrupted, and when this process ends.
  */
@@ -129,8 +131,8 @@ export class Manager {
    * const counter = await manager.create(Counter);
    * await counter.increment(); // 1
    * ```
-   * Warning: the class travels as source, so it cannot use notebook variables or extend another
-   * notebook class. Arguments and results are copied (structured clone).
+   * Warning: the class travels as source, with what it uses from earlier cells (a base class too),
+   * never with a live object. Arguments and results are copied (structured clone).
    */
   async create<C extends new (...args: any[]) => any>(Class: C, ...args: ConstructorParameters<C>): Promise<Remote<InstanceType<C>>> {
     checkFunction("Class", Class);
@@ -139,8 +141,11 @@ export class Manager {
       throw new RaceLabArgumentError("Class", "a class written in the notebook (built-in classes have no source to send)", Class);
     }
     const name = Class.name || "AnonymousClass";
+    // The class travels as a function sent to a process does: with the classes, functions and
+    // constants it uses from the notebook's cells (a base class included).
+    const definitions = cellDefinitions(source, name, "process");
     const objectId = (await this.request(
-      { op: "create", source, name, args: encodeForProcess(args) },
+      { op: "create", source, name, definitions, args: encodeForProcess(args) },
       `manager.create(${name})`,
     )) as number;
     return objectProxy<InstanceType<C>>(this.address(objectId, "object", name));

@@ -9,6 +9,7 @@
 //   response { id, ok: true, value } | { id, ok: false, error: { name, message, stack } }
 import * as v8 from "v8";
 import { ManagerError } from "./errors";
+import type { CellDefinition } from "../run/cell-definitions";
 
 /** The largest message either side accepts. */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -121,7 +122,7 @@ export class FrameReader {
 export type ManagerRequest =
   | { id: number; op: "ping" }
   | { id: number; op: "shutdown" }
-  | { id: number; op: "create"; source: string; name: string; args: unknown[] }
+  | { id: number; op: "create"; source: string; name: string; definitions?: CellDefinition[]; args: unknown[] }
   | { id: number; op: "builtin"; kind: BuiltinKind; args: unknown[] }
   | { id: number; op: "call"; objectId: number; method: string; args: unknown[] };
 

@@ -133,3 +133,33 @@ const explored = await explore({ fn: bump, workers: 1, setup: () => { const v = 
     [1],
   );
 });
+
+test("a class hosted by a manager travels with its base class and helpers from earlier cells", async () => {
+  await cells.run(`const START = 3;
+function ids(size: number) { return Array.from({ length: size }, (_, i) => i + START); }
+class Pool {
+  ready: number[];
+  constructor(size: number) { this.ready = ids(size); }
+  get() { return this.ready.pop(); }
+}`);
+  await cells.run(
+    `class CountingPool extends Pool { taken = 0; get() { this.taken += 1; return super.get(); } count() { return this.taken; } }`,
+  );
+  await cells.run(`import { Manager } from "race-lab";
+const hostManager = await Manager.start();
+const hosted = await hostManager.create(CountingPool, 2);
+const hostedLeases = [await hosted.get(), await hosted.get(), await hosted.count()];
+await hostManager.shutdown();`);
+  assert.deepEqual(cells.names.hostedLeases, [4, 3, 2]);
+});
+
+test("a managed class that uses a live object of the notebook is refused, naming it", async () => {
+  await cells.run(`import { Manager } from "race-lab";
+const liveHandle = new (class Handle { fd = 3; })();
+class UsesHandle { fd() { return liveHandle.fd; } }
+const refusingManager = await Manager.start();
+let refusal = "";
+try { await refusingManager.create(UsesHandle); } catch (error) { refusal = \`\${error.name}: \${error.message}\`; }
+await refusingManager.shutdown();`);
+  assert.match(cells.names.refusal, /^TravelError: `UsesHandle` uses `liveHandle` from the notebook, which cannot travel with it/);
+});
