@@ -5,7 +5,8 @@
 export { setLesson } from "./course/lesson-start";
 export { runTrials, compareReports, type TrialOptions, type TrialResult } from "./course/trials";
 export { compareTrials, type CompareOptions } from "./course/compare-trials";
-export { showFirstBad } from "./course/first-bad-schedule";
+export { showFirstBad } from "./scheduler/first-bad-schedule";
+export { exploredOutcomes, type ExploredSchedules } from "./course/explored-outcomes";
 export { type TrialReport } from "./course/trial-report";
 export { predict, Prediction, type Guess } from "./course/prediction";
 export { check, expectEqual, expectTrue, expectBetween, expectChoice, type CheckOptions } from "./course/exercises";

@@ -4,8 +4,8 @@
  */
 import { RaceLabArgumentError } from "../core/errors";
 import { checkText } from "../core/validate";
-import { showSchedule } from "../scheduler/schedule-view";
-import type { ExploreReport } from "../scheduler/explore";
+import { showSchedule } from "./schedule-view";
+import type { ExploreReport } from "./explore";
 
 /**
  * Shows the first anomalous schedule of `report` (if any) under `title`, or under "a schedule that
