@@ -2,23 +2,17 @@ import type { LessonAnswers } from "./answers";
 
 /** Exercise 2's solution cell, with `get()`'s body replaced by `body`. */
 function slowPool(body: string): string {
-  return `import { AsyncLock, notImplemented } from "race-lab";
+  return `import { AsyncLock, notImplemented, sleep } from "race-lab";
 import { solutionCell } from "race-lab/course";
 solutionCell("07-ex2");
-class SlowPool {
-  ready: number[];
-  leased: number[] = [];
+class SlowPool extends Pool {
   lock = new AsyncLock();
-  constructor(size: number) {
-    this.ready = Array.from({ length: size }, (_, i) => i);
-  }
   async setUp(conn: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
+    await sleep(Math.random() * 10);
   }
   async get(): Promise<number> {
 ${body}
   }
-  readyCount(): number { return this.ready.length; }
 }`;
 }
 
