@@ -125,6 +125,9 @@ function describe(e) {
   }
 }
 
+/** What a test may import the library as (grader/backend.py gives the judge all three in one object). */
+const LIBRARY_ENTRIES = ["race-lab", "race-lab/course", "race-lab/instructor"];
+
 /** The library's exports a test may call to compare (expectEqual, expectChoice, …): every `expect*` one. */
 const EXPECT = /^expect[A-Z]/;
 
@@ -174,7 +177,13 @@ function scopeFor(run) {
   if (!state) throw new ErrorCtor("grading guard: not installed");
   const { library, intrinsics, tslabExports } = state;
   const helpers = judgeHelpers(library, run);
-  helpers.require = (/** @type {string} */ id) => (id === "race-lab" ? library : require(id));
+  // A test that imports its checks (`import { check, expectEqual } from "race-lab/course"`) gets the
+  // judge's, as a test that names them without an import does: each entry is the library with them.
+  const entry = create(null);
+  for (const key of Object.keys(library)) entry[key] = library[key];
+  for (const key of Object.keys(helpers)) entry[key] = helpers[key];
+  freeze(entry);
+  helpers.require = (/** @type {string} */ id) => (LIBRARY_ENTRIES.includes(id) ? entry : require(id));
   helpers.exports = create(null);
   helpers.module = create(null);
   return new Proxy(create(null), {
