@@ -80,7 +80,7 @@ test("every solution code cell registers itself with solutionCell(<its exercise>
       const id = nbgraderOf(cell)!.grade_id.replace(/-solution$/, "");
       if (!new RegExp(`^solutionCell\\("${id}"\\);`, "m").test(cellText(cell)))
         problems.push(`${name} cell ${i}: no line solutionCell("${id}"); (first, after the imports)`);
-      const later = cells.slice(i + 1).some((c) => roleOf(c) === "test" && cellText(c).includes(`check("${id}"`));
+      const later = cells.slice(i + 1).some((c) => roleOf(c) === "test" && new RegExp(`check\\(\\s*"${id}"`).test(cellText(c)));
       if (!later) problems.push(`${name} cell ${i}: no test cell after it calls check("${id}", …)`);
     });
   }
