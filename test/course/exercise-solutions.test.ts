@@ -2,11 +2,13 @@
 // would (grader/cli.mjs, the lesson sources' hidden tests), a student notebook whose solution
 //   - runs 02-ex2's two counts one after the other (3000, no read errors, but no race) earns nothing
 //     for that exercise: the check requires the two processes to run at the same time;
-//   - fixes 04-ex1 with `Atomics.add` instead of the Value's lock earns full marks, as does the lock.
+//   - fixes 04-ex1 with `Atomics.add` instead of the Value's lock earns full marks, as does the lock;
+// and every lesson's own solutions (the instructor's notebook, graded as a submission) earn full marks:
+// a check that cannot run under the grader's locks would fail every student.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Notebook, readNotebook, sourceLines } from "../../grader/notebook.mjs";
 
@@ -34,6 +36,11 @@ function safeTransact(balance: Value, amount: number, times: number): void {
   for (let i = 0; i < times; i++) lock.withLock(() => { balance.value += amount; });
 }`;
 
+/** The lessons with exercises (00 has none). */
+const LESSONS = readdirSync(path.join(ROOT, "instructor"))
+  .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.startsWith("00-"))
+  .sort();
+
 interface Graded {
   submission: string;
   exercises: { exercise: string; points: number; maxPoints: number; status: string; detail: string }[];
@@ -59,6 +66,7 @@ before(async () => {
     submission("sequential", "02-file-write-conflicts.ipynb", "02-ex2", SEQUENTIAL_COUNTS),
     submission("atomics", "04-shared-value.ipynb", "04-ex1", ATOMICS_ADD),
     submission("with-lock", "04-shared-value.ipynb", "04-ex1", WITH_LOCK),
+    ...LESSONS.map((lesson) => path.join(ROOT, "instructor", lesson)),
   ];
   const out = path.join(WORK, "out");
   const code = await new Promise<number | null>((resolve) => {
@@ -67,7 +75,7 @@ before(async () => {
     });
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGTERM"), 600_000);
+    const timer = setTimeout(() => child.kill("SIGTERM"), 1_200_000);
     child.on("close", (c) => {
       clearTimeout(timer);
       resolve(c);
@@ -98,4 +106,15 @@ test("04-ex1: a fix with Atomics.add earns full marks, as does one with the Valu
     const e = exercise(who, "04-ex1");
     assert.equal(e.points, e.maxPoints, `${who}: ${JSON.stringify(e)}`);
   }
+});
+
+test("every lesson's own solutions earn full marks from the grader", () => {
+  const short = LESSONS.flatMap((lesson) => {
+    const s = graded.find((g) => g.submission.endsWith(`${path.sep}instructor${path.sep}${lesson}`));
+    if (!s) return [`${lesson}: not graded`];
+    return s.exercises
+      .filter((e) => e.points !== e.maxPoints)
+      .map((e) => `${lesson} ${e.exercise}: ${e.points}/${e.maxPoints} ${e.detail}`);
+  });
+  assert.deepEqual(short, [], output);
 });
