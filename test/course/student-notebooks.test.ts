@@ -80,7 +80,8 @@ test("every solution code cell registers itself with solutionCell(<its exercise>
       const id = nbgraderOf(cell)!.grade_id.replace(/-solution$/, "");
       if (!new RegExp(`^solutionCell\\("${id}"\\);`, "m").test(cellText(cell)))
         problems.push(`${name} cell ${i}: no line solutionCell("${id}"); (first, after the imports)`);
-      const later = cells.slice(i + 1).some((c) => roleOf(c) === "test" && new RegExp(`check\\(\\s*"${id}"`).test(cellText(c)));
+      const calls = new RegExp(`check\\(\\s*"${id}"`); // Prettier may put the id on the next line
+      const later = cells.slice(i + 1).some((c) => roleOf(c) === "test" && calls.test(cellText(c)));
       if (!later) problems.push(`${name} cell ${i}: no test cell after it calls check("${id}", …)`);
     });
   }
