@@ -1,6 +1,8 @@
 // A student's cell reads like the Python it mirrors: short, with the plumbing in the library.
-// Counted over both versions of every lesson: no code cell over 25 lines, and the course's median
-// code cell under 12 lines. A cell that grows past the limit fails here, naming the lesson and cell.
+// Counted over both versions of every lesson, on the cells as the formatter writes them (Prettier,
+// scripts/format-cells.mjs): no code cell over MAX_LINES non-blank lines, a median of at most
+// MAX_MEDIAN, few lines wider than a notebook's column, one statement per line. A cell that breaks a
+// limit fails here, naming the lesson and cell (KNOWN_LONG: the cells still over, and why).
 // Casts too: at most 2 in all of a folder's lessons (a type that does not fit is fixed in the library,
 // not cast in the lesson), and a lesson's first code cell imports at most 8 names (a name is imported
 // in the cell that first uses it, as the Python imports a tool where it is needed).
@@ -9,24 +11,41 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import ts from "typescript";
+import { formatCell } from "../../scripts/format-cells.mjs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const MAX_LINES = 25;
-const MEDIAN_BELOW = 12;
+const MAX_LINES = 20;
+// The aim is 6, the Python originals' size; the course is at 7.
+const MAX_MEDIAN = 7;
+// Cells still over MAX_LINES, and why. A test reads each as one function (claims-09, claims-11), so
+// it cannot call a helper from another cell. Once one fits, the test says so: take it off the list.
+const KNOWN_LONG: Record<string, string> = {
+  "09-code19": "transferLocked: five parameters, two locks in try/finally, and the forced meeting",
+  "11-code40b": "readerOrWriter: both roles in one function, as claims-11 explores them",
+};
+const WIDE = 100;
+const MAX_WIDE_LINES = 15;
 const MAX_CASTS = 2;
 const MAX_FIRST_CELL_IMPORTS = 8;
 
 interface Cell {
   cell_type: string;
   source: string | string[];
+  metadata?: { nbgrader?: { grade_id?: string } };
 }
+
+const gradeIdOf = (cell: Cell): string => cell.metadata?.nbgrader?.grade_id ?? "";
 
 const textOf = (cell: Cell): string => (Array.isArray(cell.source) ? cell.source.join("") : cell.source);
 
-/** Lines of a cell's source, without the trailing newline's empty line. */
-function linesOf(cell: Cell): number {
-  return textOf(cell).replace(/\n+$/, "").split("\n").length;
-}
+/** The lines of a cell's source that hold something. */
+const filledLines = (cell: Cell): string[] =>
+  textOf(cell)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+
+/** Lines of a cell that hold something (blank lines between ideas are free). */
+const linesOf = (cell: Cell): number => filledLines(cell).length;
 
 const parse = (cell: Cell): ts.SourceFile => ts.createSourceFile("cell.ts", textOf(cell), ts.ScriptTarget.Latest, true);
 
@@ -60,6 +79,23 @@ function importedNames(cell: Cell): string[] {
   });
 }
 
+/** Where two statements share a line (`a(); b();`, `const a = 1, b = 2;`), as "line N". */
+function crowdedLines(cell: Cell): string[] {
+  const file = parse(cell);
+  const lineOf = (node: ts.Node) => file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
+  const found = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isSourceFile(node) || ts.isBlock(node) || ts.isModuleBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) {
+      const lines = node.statements.map(lineOf);
+      lines.forEach((line, i) => lines.indexOf(line) !== i && found.add(`line ${line}`));
+    }
+    if (ts.isVariableStatement(node) && node.declarationList.declarations.length > 1) found.add(`line ${lineOf(node)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return [...found].sort();
+}
+
 function lessons(folder: string): Array<{ file: string; cells: Cell[] }> {
   const dir = path.join(ROOT, folder);
   return readdirSync(dir)
@@ -68,10 +104,20 @@ function lessons(folder: string): Array<{ file: string; cells: Cell[] }> {
     .map((file) => ({ file, cells: (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { cells: Cell[] }).cells }));
 }
 
-function codeCells(folder: string): Array<{ where: string; lines: number; casts: string[] }> {
+interface CodeCell {
+  where: string;
+  gradeId: string;
+  cell: Cell;
+  lines: number;
+  casts: string[];
+}
+
+function codeCells(folder: string): CodeCell[] {
   return lessons(folder).flatMap(({ file, cells }) =>
     cells.flatMap((cell, i) =>
-      cell.cell_type === "code" ? [{ where: `${folder}/${file} cell ${i}`, lines: linesOf(cell), casts: castsOf(cell) }] : [],
+      cell.cell_type === "code"
+        ? [{ where: `${folder}/${file} cell ${i}`, gradeId: gradeIdOf(cell), cell, lines: linesOf(cell), casts: castsOf(cell) }]
+        : [],
     ),
   );
 }
@@ -83,14 +129,32 @@ function median(values: number[]): number {
 }
 
 for (const folder of ["instructor", "notebooks"]) {
-  test(`${folder}/: no code cell over ${MAX_LINES} lines, median under ${MEDIAN_BELOW}`, () => {
+  test(`${folder}/: code cells formatted, none over ${MAX_LINES} lines, median at most ${MAX_MEDIAN}, one statement per line`, async () => {
     const cells = codeCells(folder);
     assert.ok(cells.length > 100, `${folder}/ holds the lessons' code cells`);
+    const kept = cells.filter((c) => c.gradeId in KNOWN_LONG);
     assert.deepEqual(
-      cells.filter((c) => c.lines > MAX_LINES).map((c) => `${c.where}: ${c.lines} lines`),
+      kept.filter((c) => c.lines <= MAX_LINES).map((c) => `${c.where} (${c.gradeId}): fits now, take it off KNOWN_LONG`),
       [],
     );
-    assert.ok(median(cells.map((c) => c.lines)) < MEDIAN_BELOW, `median ${median(cells.map((c) => c.lines))} lines`);
+    const unformatted: string[] = [];
+    for (const c of cells) if (textOf(c.cell).trim() && (await formatCell(textOf(c.cell))) !== textOf(c.cell)) unformatted.push(c.where);
+    assert.deepEqual(unformatted, [], "formatted by scripts/format-cells.mjs (npm run format)");
+    assert.deepEqual(
+      cells.filter((c) => c.lines > MAX_LINES && !(c.gradeId in KNOWN_LONG)).map((c) => `${c.where}: ${c.lines} lines`),
+      [],
+    );
+    assert.ok(median(cells.map((c) => c.lines)) <= MAX_MEDIAN, `median ${median(cells.map((c) => c.lines))} lines`);
+    const wide = cells.flatMap((c) =>
+      filledLines(c.cell)
+        .filter((line) => line.length > WIDE)
+        .map((line) => `${c.where}: ${line}`),
+    );
+    assert.ok(wide.length <= MAX_WIDE_LINES, `${wide.length} lines wider than ${WIDE}:\n${wide.join("\n")}`);
+    assert.deepEqual(
+      cells.flatMap((c) => crowdedLines(c.cell).map((line) => `${c.where}, ${line}: two statements`)),
+      [],
+    );
   });
 }
 
@@ -122,7 +186,12 @@ test("the counts catch a cast and a crowded first cell", () => {
   assert.ok(importedNames(crowded).length > MAX_FIRST_CELL_IMPORTS);
 });
 
-test("the count catches a long cell (a 26-line cell is over the limit)", () => {
-  assert.equal(linesOf({ cell_type: "code", source: Array.from({ length: 26 }, (_, i) => `line ${i}\n`) }) > MAX_LINES, true);
-  assert.equal(linesOf({ cell_type: "code", source: "a\nb\n" }), 2);
+test("the counts catch a long cell, two statements on a line and an unformatted cell", async () => {
+  const cell = (source: string): Cell => ({ cell_type: "code", source });
+  assert.ok(linesOf({ cell_type: "code", source: Array.from({ length: 21 }, (_, i) => `line ${i}\n`) }) > MAX_LINES);
+  assert.equal(linesOf(cell("a\n\nb\n")), 2);
+  assert.deepEqual(crowdedLines(cell("const a = 1, b = 2;\nf(); g();\nconst h = () => {\n  x();\n};")), ["line 1", "line 2"]);
+  assert.deepEqual(crowdedLines(cell("if (a) { x(); y(); }\nfor (let i = 0, j = 1; i < j; i++) z();")), ["line 1"]);
+  assert.notEqual(await formatCell("f( 1 );"), "f( 1 );");
+  assert.equal(await formatCell("f(1);"), "f(1);");
 });
