@@ -365,7 +365,7 @@ function goals(rows, lessons) {
   const warmClients = clients.filter((r) => r.variant.endsWith("spare processes ready"));
   const coldClients = clients.filter((r) => r.variant.endsWith(", cold"));
   add(
-    "lesson 07's 11-client trials with spare processes ready ≤ 1.5× Python's",
+    "lesson 08's 11-client trials with spare processes ready ≤ 1.5× Python's",
     warmClients.length
       ? `${warmClients.map((r) => `${fmt(ratioOf(r))}×`).join(", ")}; cold ${coldClients.map((r) => `${fmt(ratioOf(r))}×`).join(", ")}`
       : "",

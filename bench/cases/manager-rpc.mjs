@@ -1,4 +1,4 @@
-// manager-rpc: lesson 07. A connection pool hosted in a Manager's server process: one proxy call's
+// manager-rpc: lesson 08. A connection pool hosted in a Manager's server process: one proxy call's
 // round trip, and 11 client processes leasing from 10 connections without a delay (duplicates are
 // rare), with the read-pop window widened by a random 0-20 ms delay (duplicates), and with a lock and
 // a bounded semaphore in the server (none). Python: the port's BaseManager. Beside the round trip, the
@@ -8,7 +8,7 @@ import { openSocketEcho } from "./socket-echo.mjs";
 
 const { keepProcessesReady, Manager, runProcesses } = raceLab;
 
-// Lesson 07's ConnectionPool (no lock anywhere), plus ping() for the round trip.
+// Lesson 08's ConnectionPool (no lock anywhere), plus ping() for the round trip.
 class ConnectionPool {
   constructor(size, maxDelayMs) {
     this.ready = Array.from({ length: size }, (_, i) => i);
@@ -31,7 +31,7 @@ class ConnectionPool {
   }
 }
 
-// Lesson 07's fixed pool: an AsyncLock around read-pop, a bounded Semaphore for the leases.
+// Lesson 08's fixed pool: an AsyncLock around read-pop, a bounded Semaphore for the leases.
 class LockedPool {
   constructor(size, maxDelayMs) {
     const { AsyncLock, Semaphore } = require("race-lab");

@@ -149,25 +149,25 @@ def no_gil(reps, quick):
     return out
 
 
-# --- manager-rpc (lesson 07) ---------------------------------------------------------------------
+# --- manager-rpc (lesson 08) ---------------------------------------------------------------------
 
 def manager_rpc(reps, quick):
-    p07 = port("07_managers_and_proxies")
-    ctx = p07.context()
+    p08 = port("08_managers_and_proxies")
+    ctx = p08.context()
     out = {"manager start": [], "round trip": []}
     for name in ("no delay", "widened window", "lock in the server"):
         out[name] = []
     calls = 200 if quick else 1000
     for _ in range(reps):
         started = time.perf_counter()
-        manager = p07.PoolManager(ctx=ctx)
+        manager = p08.PoolManager(ctx=ctx)
         manager.start()
         out["manager start"].append({"ms": (time.perf_counter() - started) * 1000})
         try:
-            out["round trip"].append({"value": p07.round_trip_us(manager, calls)})
+            out["round trip"].append({"value": p08.round_trip_us(manager, calls)})
             for name, delay_s, locked in [("no delay", 0.0, False), ("widened window", 0.020, False),
                                           ("lock in the server", 0.020, True)]:
-                ms, r = timed(lambda: p07.one_trial(manager, ctx, delay_s, locked))
+                ms, r = timed(lambda: p08.one_trial(manager, ctx, delay_s, locked))
                 bad = r["duplicates"] + (r["lost"] if locked else 0)
                 out[name].append({"ms": ms, "observed": r["duplicates"], "anomaly": bad > 0})
         finally:

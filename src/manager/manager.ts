@@ -3,7 +3,7 @@
 // domain socket (protocol.ts, client.ts, proxies.ts). This file tracks and ends the server;
 // server-process.ts starts it, and the server itself is manager-server.ts.
 //
-// Lesson 07's point: the server is ONE Node thread. A method without `await` runs start to end
+// Lesson 08's point: the server is ONE Node thread. A method without `await` runs start to end
 // before any other call (atomic there); a method that awaits (a delay between reading a list and
 // popping it) lets other clients' calls run in between, so it races — as in Python, whose manager
 // serves each connection in its own thread.

@@ -1,19 +1,18 @@
-// Lesson 09's safety claims, over every interleaving: each protocol the lesson calls safe is explored
+// Lesson 09's safety claims, over every interleaving: each fix the lesson calls safe is explored
 // exhaustively with the explorer of lesson 11 and goes wrong in no schedule, and each unsafe variant
-// the lesson shows goes wrong in at least one — a deadlock with its cycle of waits. The workers run
-// the lesson's own functions, taken out of instructor/09-process-safety.ipynb (lesson-code.ts). Where
-// the lesson's code has no synchronization between a read and a write (the bank's accounts), every
-// get and set of the SharedArray is made a scheduling point, so the explorer can interleave there.
+// the lesson shows goes wrong in at least one, the way the lesson says. The workers run the lesson's
+// own functions, taken out of instructor/09-timing-races.ipynb (lesson-code.ts): what is proved here
+// is what the student reads.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Condition, Event, Lock, Queue, RLock, Semaphore, SharedArray, Value } from "race-lab";
-import { exploreRoles, type LessonFunction, lessonFunction } from "./lesson-code";
+import { Barrier, Condition, Event, Value } from "race-lab";
+import { exploreRoles, lessonFunction } from "./lesson-code";
 
-const LESSON = "09-process-safety";
+const LESSON = "09-timing-races";
 const fn = (name: string) => lessonFunction(LESSON, name);
 
 type Report = Awaited<ReturnType<typeof exploreRoles>>;
-type Transfer = [number, number, number];
+const outcomes = (report: Report) => [...new Set(report.schedules.map((s) => JSON.stringify(s.observed)))].sort();
 
 /** Every schedule ran, none went wrong. */
 function allSafe(report: Report): void {
@@ -21,261 +20,188 @@ function allSafe(report: Report): void {
   assert.equal(report.anomalies, 0, `${report.summary} ${report.schedules.find((s) => s.anomaly)?.description ?? ""}`);
 }
 
-/** The lesson's function with its lock timeouts left out, so that a deadlock is reported with its cycle instead of timing out. */
-function withoutTimeouts(f: LessonFunction): LessonFunction {
-  const source = f.source.replace(/\.acquire\(\d+\)/g, ".acquire()");
-  assert.notEqual(source, f.source, "the lesson's function takes its locks with timeouts");
-  return { ...f, source };
-}
-
-test("RLock (cell 09-code06): a plain Lock taken again by its holder times out; without the timeout, the thread waits for itself", async () => {
-  const depositAndLog = fn("depositAndLog");
-  const timed = await exploreRoles(() => ({ roles: [[depositAndLog, [new Lock(), new Value("i", 0)]]] }), {
-    outcomes: ["balance 10", "timed out"],
-    expected: ["balance 10"],
-  });
-  assert.equal(timed.complete, true);
-  assert.deepEqual(
-    timed.schedules.map((s) => s.observed),
-    [["timed out"]],
-  );
-  const hang = await exploreRoles(
-    () => {
-      const lock = new Lock();
-      return { roles: [[withoutTimeouts(depositAndLog), [lock, new Value("i", 0)]]], names: { lock } };
-    },
-    { outcomes: ["balance 10"] },
-  );
-  assert.equal(hang.deadlocks, hang.schedules.length, hang.summary);
-  for (const s of hang.schedules) assert.deepEqual(s.cycle, [0], `${s.description}: a cycle of one thread`);
-});
-
-test("RLock (cell 09-code06): two threads depositing through an RLock never time out, in every interleaving", async () => {
-  const depositAndLog = fn("depositAndLog");
+test("1 · lost wake-up (cell 09-code05): a bare notify() before the wait is lost, and the waiter times out", async () => {
+  const lostWakeup = fn("lostWakeup");
+  assert.equal(lostWakeup.cell, "09-code05");
   const report = await exploreRoles(
     () => {
-      const lock = new RLock(),
-        balance = new Value("i", 0);
+      const cond = new Condition();
       return {
         roles: [
-          [depositAndLog, [lock, balance]],
-          [depositAndLog, [lock, balance]],
+          [lostWakeup, ["waiter", cond, null]],
+          [lostWakeup, ["notifier", cond, null]],
         ],
-        observe: (got) => ({ timedOut: got.includes("timed out"), balance: balance.value }),
       };
     },
-    { outcomes: ["balance 10", "balance 20", "timed out"], expected: { timedOut: false, balance: 20 } },
+    { outcomes: ["woke", "timed out", "notified"], expected: ["woke", "notified"] },
   );
-  allSafe(report);
-});
-
-/** Three workers using slots (cell 09-code08), with the semaphore or without; the explorer does the forcing. */
-async function slots(useSemaphore: boolean): Promise<Report> {
-  const useSlot = fn("useSlot");
-  return exploreRoles(
-    () => {
-      const inside = new Value("i", 0),
-        most = new Value("i", 0),
-        sem = useSemaphore ? new Semaphore(2, { bounded: true }) : null;
-      return { roles: [0, 1, 2].map(() => [useSlot, [[inside, most, null], sem]]), observe: () => most.value };
-    },
-    { outcomes: ["undefined"], expected: (most: unknown) => (most as number) <= 2, start: false },
-  );
-}
-
-test("Semaphore(2) (cell 09-code08): at most two inside in every interleaving of three workers, and two together in some", async () => {
-  const report = await slots(true);
-  allSafe(report);
-  assert.ok(
-    report.schedules.some((s) => s.observed === 2),
-    "two can be inside together",
-  );
-});
-
-test("without the semaphore (cell 09-code08): some interleaving has all three inside at once", async () => {
-  const report = await slots(false);
   assert.equal(report.complete, true);
-  assert.ok(
-    report.schedules.some((s) => s.observed === 3),
-    report.summary,
-  );
+  const lost = report.schedules.filter((s) => s.anomaly);
+  assert.ok(lost.length >= 1, report.summary);
+  for (const s of lost) assert.deepEqual(s.observed, ["timed out", "notified"]);
+  // In every lost schedule the notifier had finished before the waiter was chosen to wait.
+  for (const s of lost) {
+    const waits = s.steps.findIndex((step) => step.worker === 0 && step.label === "condition.wait()");
+    assert.ok(waits >= 0 && s.steps.slice(waits).every((step) => step.worker === 0), `schedule ${s.order}`);
+  }
 });
 
-/** The producer and the consumer of cell 09-code10, handing over 1..n through a one-item box. */
-async function handOver(consume: LessonFunction, n: number): Promise<Report> {
-  const produce = fn("produce");
+test("3 · the predicate (cell 09-code10c): waitFor over a shared flag wakes the waiter in every interleaving", async () => {
+  const flagWakeup = fn("flagWakeup");
+  const report = await exploreRoles(
+    () => {
+      const cond = new Condition(),
+        ready = new Value("i", 0);
+      return {
+        roles: [
+          [flagWakeup, ["waiter", cond, ready, null]],
+          [flagWakeup, ["notifier", cond, ready, null]],
+        ],
+      };
+    },
+    { outcomes: ["ready", "timed out", "notified"], expected: ["ready", "notified"] },
+  );
+  allSafe(report);
+});
+
+test("3 · an Event (cell 09-code07) keeps its state: the waiter wakes in every interleaving", async () => {
+  const eventWakeup = fn("eventWakeup");
+  const report = await exploreRoles(
+    () => {
+      const event = new Event();
+      return {
+        roles: [
+          [eventWakeup, ["waiter", event, null]],
+          [eventWakeup, ["notifier", event, null]],
+        ],
+      };
+    },
+    { outcomes: ["woke", "timed out", "set"], expected: ["woke", "set"] },
+  );
+  allSafe(report);
+});
+
+/** Section 2's two consumers and the producer of two items (cells 09-code09, 09-code09b), left to the explorer. */
+async function consumers(loop: boolean): Promise<Report> {
+  const consumer = fn("consumer");
+  const producer = fn("producer");
+  // The producer's 5 ms pause between its items gives real threads time to wake up; under the
+  // explorer, time changes nothing (every order of the steps is tried), so the pause is left out.
+  const pauseless = { ...producer, source: producer.source.replace(/sleepSync\)\(5\)/, "sleepSync)(0)") };
+  assert.notEqual(pauseless.source, producer.source, "the producer still pauses 5 ms between its items");
   return exploreRoles(
     () => {
       const cond = new Condition(),
-        box = new Value("i", 0),
-        done = new Event(),
-        total = new Value("i", 0);
+        items = new Value("i", 0),
+        waiting = new Value("i", 0),
+        finished = new Value("i", 0);
+      const shared = [cond, items, waiting, finished];
       return {
         roles: [
-          [produce, [cond, box, done, n]],
-          [consume, [cond, box, done, total]],
+          [consumer, [...shared, loop]],
+          [consumer, [...shared, loop]],
+          [pauseless, [...shared, false]],
         ],
-        observe: () => total.value,
+        observe: (got) => ({ got: got.slice(0, 2).sort().join(","), left: items.value }),
       };
     },
-    { outcomes: ["undefined"], expected: (n * (n + 1)) / 2, start: false, maxSchedules: 20_000 },
+    { outcomes: ["item", "no item", "timed out", "produced"], expected: { got: "item,item", left: 0 }, start: false },
   );
 }
 
-test("Condition and Event (cell 09-code10): the consumer gets every item and stops, in every interleaving", async () => {
-  allSafe(await handOver(fn("consume"), 2));
-});
-
-test("the consumer that ignores `done` in its predicate (a broken variant) waits for an item that never comes", async () => {
-  const consume = fn("consume");
-  const broken = { ...consume, source: consume.source.replace("box.value !== 0 || done.isSet()", "box.value !== 0") };
-  assert.notEqual(broken.source, consume.source, "the lesson's consumer looks at `done` in its predicate");
-  const report = await handOver(broken, 2);
+test("2 · if instead of while (cell 09-code09): some interleaving wakes both consumers for one item, and one finds none", async () => {
+  const report = await consumers(false);
   assert.equal(report.complete, true);
   assert.ok(
-    report.schedules.some((s) => (s.errors ?? []).some((e) => e.includes("producer stuck"))),
-    report.summary,
+    report.schedules.some((s) => (s.observed as { got: string }).got === "item,no item"),
+    outcomes(report).join(" "),
   );
 });
 
-// One sender of two messages: a second sender puts tens of thousands of interleavings inside the
-// queue's own lock and conditions. That the queue itself is safe for several senders is the
-// library's claim (test/library/primitives/primitives.test.ts, "Queue"); the lesson's claim is about the owner: only it
-// touches the count, so nothing it receives is lost, whatever the interleaving.
-test("the owner and its queue (cell 09-code14): the owner counts every message, in every interleaving", async () => {
-  const ownerOrSender = fn("ownerOrSender");
+test("3 · the predicate loop (cell 09-code09, loop = true): both consumers get an item in every interleaving", async () => {
+  allSafe(await consumers(true));
+});
+
+// A barrier of three healthy parties has tens of thousands of interleavings inside its own lock and
+// condition; that it releases all parties once the last arrives is the library's claim
+// (test/library/primitives/primitives.test.ts). The lesson's claims are about the protocol around it
+// — a timeout sized for failure never fires while someone can still arrive; a crashed party is
+// caught only by the timeout; abort() releases the others — and they are explored here, with three
+// parties where the interleavings stay few and with two where three would be too many.
+test("4 · a barrier (cell 09-code13) with a timeout sized for failure: healthy parties meet in every interleaving", async () => {
+  const party = fn("party");
   const report = await exploreRoles(
     () => {
-      const queue = new Queue();
-      return {
-        roles: [
-          [ownerOrSender, ["owner", queue, 2]],
-          [ownerOrSender, ["sender", queue, 2]],
-        ],
-        observe: (got) => got[0],
-      };
+      const barrier = new Barrier(2, { timeoutMs: 1000 });
+      return { roles: [0, 1].map(() => [party, [barrier, 0]]) };
     },
-    { outcomes: ["0", "1", "2"], expected: "2", start: false, maxSchedules: 20_000 },
+    { outcomes: ["met", "broken"], expected: ["met", "met"], start: false },
   );
   allSafe(report);
 });
 
-/** A broken variant kept as the thing the owner pattern avoids: every sender adds to one shared counter itself. */
-function sharedCounter(counter: SharedArray, n: number): number {
-  for (let i = 0; i < n; i++) counter.set(0, counter.get(0) + 1);
-  return 0;
-}
-
-test("without an owner (the broken variant): senders that add to a shared counter themselves lose messages", async () => {
-  const broken: LessonFunction = { source: sharedCounter.toString(), cell: "test" };
-  const report = await exploreRoles(
-    () => {
-      const counter = new SharedArray("i", 1);
-      return {
-        roles: [
-          [broken, [counter, 2]],
-          [broken, [counter, 2]],
-        ],
-        observe: () => counter.get(0),
-      };
-    },
-    { outcomes: ["0"], expected: 4, watchArrays: true },
-  );
-  assert.ok(
-    report.schedules.some((s) => (s.observed as number) < 4),
-    report.summary,
-  );
-});
-
-const total = (balances: number[]) => balances.reduce((a, b) => a + b, 0);
-
-/** The bank with no lock (cell 09-code17b), every read and write of an account a point. */
-async function unlocked(plans: Transfer[][]): Promise<Report> {
-  const transferUnlocked = fn("transferUnlocked");
+/** Healthy parties and one whose fate is "crashes" or "aborts" (cell 09-code15). */
+async function fates(parties: number, fate: string, timeoutMs?: number): Promise<Report> {
+  const fallibleParty = fn("fallibleParty");
+  const healthy = Array.from({ length: parties - 1 }, () => "ok");
   return exploreRoles(
     () => {
-      const accounts = new SharedArray("i", new Array(10).fill(100));
-      return { roles: plans.map((plan) => [transferUnlocked, [accounts, plan, 1, null]]), observe: () => total(accounts.toArray()) };
-    },
-    { outcomes: ["done"], expected: 1000, watchArrays: true },
-  );
-}
-
-test("the bank without locks (cell 09-code17b): money appears and money vanishes, in some interleavings", async () => {
-  const opposite = await unlocked([[[0, 1, 3]], [[1, 0, 2]]]);
-  assert.equal(opposite.complete, true);
-  const totals = new Set(opposite.schedules.map((s) => s.observed as number));
-  assert.ok([...totals].some((t) => t > 1000) && [...totals].some((t) => t < 1000), [...totals].join(" "));
-  const forced = await unlocked([[[0, 1, 10]], [[0, 2, 10]]]);
-  assert.ok(
-    forced.schedules.some((s) => s.observed === 1010),
-    "both read account 0 before either writes: 1010, as in the forced run",
-  );
-});
-
-/** Balances after running the plans one after another. */
-function serial(plans: Transfer[][]): number[] {
-  const balances = new Array(10).fill(100);
-  for (const plan of plans)
-    for (const [from, to, amount] of plan) {
-      balances[from] -= amount;
-      balances[to] += amount;
-    }
-  return balances;
-}
-
-/** The bank with a lock per account (cell 09-code19); `watch`: every read and write of an account a point too. */
-async function locked(transferLocked: LessonFunction, plans: Transfer[][], ordered: boolean, watch = true): Promise<Report> {
-  return exploreRoles(
-    () => {
-      const accounts = new SharedArray("i", new Array(10).fill(100));
-      const locks = Array.from({ length: 10 }, () => new Lock());
-      return {
-        roles: plans.map((plan) => [transferLocked, [accounts, locks, plan, ordered, null]]),
-        observe: (got) => ({ got, balances: accounts.toArray() }),
-        names: { lock0: locks[0], lock1: locks[1], lock2: locks[2] },
-      };
+      const barrier = new Barrier(parties, timeoutMs === undefined ? {} : { timeoutMs });
+      return { roles: [...healthy, fate].map((f) => [fallibleParty, [barrier, f]]), names: { barrier } };
     },
     {
-      outcomes: ["done", "timed out"],
-      expected: { got: plans.map(() => "done"), balances: serial(plans) },
-      watchArrays: watch,
-      maxSchedules: 20_000,
+      outcomes: ["met", "broken", "crashed", "aborted", "error"],
+      expected: [...healthy.map(() => "broken"), fate === "crashes" ? "crashed" : "aborted"],
+      start: false,
     },
   );
 }
 
-test("one global lock order (cell 09-code19, ordered): opposite transfers end as if run one after another, in every interleaving", async () => {
-  allSafe(await locked(fn("transferLocked"), [[[0, 1, 3]], [[1, 0, 2]]], true));
+test("4 · a crashed party calls nothing: with no timeout the others hang in every interleaving (a hang, no cycle of waits)", async () => {
+  const report = await fates(3, "crashes");
+  assert.equal(report.complete, true);
+  assert.equal(report.deadlocks, report.schedules.length, report.summary);
+  for (const s of report.schedules) {
+    assert.equal(s.cycle, undefined, "nobody waits for the waiting parties: no cycle");
+    assert.match(s.description ?? "", /nobody left can wake them/);
+  }
 });
 
-// Three threads in a cycle 0->1->2->0, the case a global order exists for. Whether they can deadlock
-// depends only on the order of the lock acquisitions, so here only those are points (with every
-// account access a point too, three threads have too many interleavings to run them all); the
-// accesses under the locks are explored above, with two threads.
-test("one global lock order (cell 09-code19, ordered): three transfers in a cycle 0->1->2->0 never deadlock", async () => {
-  allSafe(await locked(fn("transferLocked"), [[[0, 1, 1]], [[1, 2, 1]], [[2, 0, 1]]], true, false));
+test("4 · a crashed party: the barrier's timeout releases the others in every interleaving", async () => {
+  allSafe(await fates(3, "crashes", 300));
 });
 
-test("locks in inconsistent order, three threads in a cycle (cell 09-code19): a deadlock whose cycle has all three", async () => {
-  const hang = await locked(withoutTimeouts(fn("transferLocked")), [[[0, 1, 1]], [[1, 2, 1]], [[2, 0, 1]]], false, false);
-  assert.equal(hang.complete, true);
-  const dead = hang.schedules.filter((s) => s.deadlock);
-  assert.ok(dead.length >= 1, hang.summary);
-  for (const s of dead) assert.deepEqual([...(s.cycle ?? [])].sort(), [0, 1, 2], `${s.description}`);
+test("4 · a party that knows it will not arrive calls abort(): the other is released in every interleaving, no timeout needed", async () => {
+  allSafe(await fates(2, "aborts"));
 });
 
-test("locks in inconsistent order (cell 09-code19): some interleaving times out; without the timeouts, a deadlock with a cycle of two", async () => {
-  const transferLocked = fn("transferLocked");
-  const timed = await locked(transferLocked, [[[0, 1, 3]], [[1, 0, 2]]], false);
-  assert.equal(timed.complete, true);
-  assert.ok(
-    timed.schedules.some((s) => (s.observed as { got: string[] }).got.includes("timed out")),
-    timed.summary,
+/** Section 5's A and B (cell 09-code17), left to the explorer. */
+async function orderings(useEvent: boolean): Promise<Report> {
+  const ordering = fn("ordering");
+  return exploreRoles(
+    () => {
+      const box = new Value("i", 0),
+        written = new Event();
+      return {
+        roles: [
+          [ordering, ["A", box, written, null, useEvent]],
+          [ordering, ["B", box, written, null, useEvent]],
+        ],
+        observe: (got) => got[1],
+      };
+    },
+    { outcomes: ["-1", "-2", "0", "42"], expected: "42" },
   );
-  const hang = await locked(withoutTimeouts(transferLocked), [[[0, 1, 3]], [[1, 0, 2]]], false);
-  assert.equal(hang.complete, true);
-  const dead = hang.schedules.filter((s) => s.deadlock);
-  assert.ok(dead.length >= 1, hang.summary);
-  for (const s of dead) assert.deepEqual([...(s.cycle ?? [])].sort(), [0, 1], `${s.description}`);
+}
+
+test("5 · an ordering assumption (cell 09-code17): when B leaves the start line first, it reads 0", async () => {
+  const report = await orderings(false);
+  assert.equal(report.complete, true);
+  const early = report.schedules.filter((s) => s.observed === "0");
+  assert.ok(early.length >= 1, report.summary);
+  for (const s of early) assert.equal(s.steps[0].worker, 1, `schedule ${s.order}: B went first`);
+});
+
+test("5 · the Event orders them (cell 09-code17, useEvent): B reads 42 in every interleaving", async () => {
+  allSafe(await orderings(true));
 });

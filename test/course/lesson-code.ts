@@ -27,7 +27,7 @@ const library = Object.keys(require("race-lab") as Record<string, unknown>);
  *
  * @example
  * ```ts
- * const { source, cell } = lessonFunction("08-timing-races", "lostWakeup"); // cell "08-code05"
+ * const { source, cell } = lessonFunction("09-timing-races", "lostWakeup"); // cell "09-code05"
  * ```
  * Warning: the function must use nothing from the notebook but race-lab's exports and globals:
  * like any function sent to a thread, it travels as its source.

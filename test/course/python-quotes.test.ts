@@ -20,10 +20,10 @@ const LESSONS = [
   "04-shared-value",
   "05-decorators",
   "06-no-gil",
-  "07-managers-and-proxies",
-  "08-timing-races",
-  "09-process-safety",
-  "10-what-workers-share",
+  "08-managers-and-proxies",
+  "09-timing-races",
+  "10-process-safety",
+  "07-what-workers-share",
 ];
 
 /** The quoted passages of a notebook's Markdown cells. */

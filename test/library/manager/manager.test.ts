@@ -71,7 +71,7 @@ class ConnectionPool {
 }
 
 /**
- * The lesson 07 race, made deterministic: `take` reads the last free connection, then awaits (a gate
+ * The lesson 08 race, made deterministic: `take` reads the last free connection, then awaits (a gate
  * the test opens, standing in for a random delay) before popping. Another client's `take` can run in
  * that gap and read the same connection.
  */

@@ -4,7 +4,7 @@ import type { LessonAnswers } from "./answers";
 function casCount(body: string): string {
   return `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("10-ex1");
+solutionCell("07-ex1");
 function casCount(cells: Int32Array, times: number): void {
 ${body}
 }`;
@@ -14,14 +14,14 @@ ${body}
 function publish(body: string): string {
   return `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("10-ex2");
+solutionCell("07-ex2");
 function publish(shared: Int32Array, n: number): void {
 ${body}
 }`;
 }
 
 export default {
-  "10-ex1": {
+  "07-ex1": {
     wrong: [
       {
         name: "load then store",
@@ -80,7 +80,7 @@ export default {
       },
     ],
   },
-  "10-ex2": {
+  "07-ex2": {
     wrong: [
       {
         name: "the flag first, then the results",

@@ -1,6 +1,6 @@
-"""Lesson 10 in Python: what a thread and a process started by fork, spawn or forkserver share.
+"""Lesson 07 in Python: what a thread and a process started by fork, spawn or forkserver share.
 
-The Python side of notebooks/10-what-workers-share.ipynb. Three questions, asked of two workers of
+The Python side of notebooks/07-what-workers-share.ipynb. Three questions, asked of two workers of
 each kind: ``threading.Thread``s, and ``multiprocessing`` processes started with ``fork`` (the child
 is a copy of the parent), ``spawn`` (a fresh interpreter) and ``forkserver`` (forked from a server
 process that was itself started fresh, the first time one is needed). The default start method is
@@ -24,7 +24,7 @@ and Windows:
   object (the parent's list grows to 3); a process got a copy (the forked memory for ``fork``,
   pickled for ``spawn`` and ``forkserver``), and the parent's list is unchanged.
 
-Run: ``python3 python/10_what_workers_share.py [--json]``. Standard library only; every file it
+Run: ``python3 python/07_what_workers_share.py [--json]``. Standard library only; every file it
 writes lives in a fresh temporary folder that is removed at the end. ``fork`` and ``forkserver``
 are skipped where the OS has none (Windows).
 """

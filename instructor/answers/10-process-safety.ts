@@ -2,20 +2,20 @@ import type { LessonAnswers } from "./answers";
 
 const ex1 = (body: string) => `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("09-ex1");
+solutionCell("10-ex1");
 function useConnection(slots: Semaphore, inside: Value, most: Value, enterAndLeave: (inside: Value, most: Value) => void): void {
 ${body}
 }`;
 
 const ex2 = (body: string) => `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("09-ex2");
+solutionCell("10-ex2");
 function safeTransfers(accounts: SharedArray, locks: Lock[], transfers: [number, number, number][]): string {
 ${body}
 }`;
 
 export default {
-  "09-ex1": {
+  "10-ex1": {
     wrong: [
       {
         name: "no semaphore",
@@ -64,7 +64,7 @@ export default {
       },
     ],
   },
-  "09-ex2": {
+  "10-ex2": {
     wrong: [
       {
         name: "no locks",

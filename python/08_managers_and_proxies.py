@@ -1,4 +1,4 @@
-"""Lesson 07, Python port: a connection pool hosted in a manager's server process.
+"""Lesson 08, Python port: a connection pool hosted in a manager's server process.
 
 A puzzle from a Q&A site ("Unexpected multiprocessing behavior with omitted lock", Stack Overflow):
 ten connections live in a `ConnectionPool` inside a `BaseManager` server; eleven client processes
@@ -23,7 +23,7 @@ Three windows between the read and the pop:
   (at most 5 s): every client reads the same last connection, every trial.
 and the fix, ``locked``: a lock around read-pop-append and a bounded semaphore (the random delay).
 
-Run:  python3 python/07_managers_and_proxies.py [--json] [--max-delay-ms 20] [--trials 10]
+Run:  python3 python/08_managers_and_proxies.py [--json] [--max-delay-ms 20] [--trials 10]
 Standard library only.
 """
 
@@ -166,7 +166,7 @@ def main():
                 "ms": round((time.perf_counter() - started) * 1000),
             })
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-    report = {"lesson": "07-managers-and-proxies", "python": platform.python_version(), "gil": gil,
+    report = {"lesson": "08-managers-and-proxies", "python": platform.python_version(), "gil": gil,
               "roundTripUs": round(rtt, 1), "demos": demos}
     if args.json:
         print(json.dumps(report))

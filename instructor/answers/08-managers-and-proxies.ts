@@ -4,7 +4,7 @@ import type { LessonAnswers } from "./answers";
 function slowPool(body: string): string {
   return `import { AsyncLock, notImplemented, sleep } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("07-ex2");
+solutionCell("08-ex2");
 class SlowPool extends Pool {
   lock = new AsyncLock();
   async setUp(conn: number): Promise<void> {
@@ -19,14 +19,14 @@ ${body}
 /** Exercise 1's solution cell, with `countDuplicates`'s body replaced by `body`. */
 function counter(body: string): string {
   return `import { solutionCell } from "race-lab/course";
-solutionCell("07-ex1");
+solutionCell("08-ex1");
 function countDuplicates(results: string[]): number {
 ${body}
 }`;
 }
 
 export default {
-  "07-ex1": {
+  "08-ex1": {
     wrong: [
       {
         name: "errors counted as connections",
@@ -69,7 +69,7 @@ export default {
       },
     ],
   },
-  "07-ex2": {
+  "08-ex2": {
     wrong: [
       {
         name: "read, await setUp, pop (no lock)",

@@ -2,18 +2,18 @@ import type { LessonAnswers } from "./answers";
 
 const ex1 = (body: string) => `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("08-ex1");
+solutionCell("09-ex1");
 ${body}`;
 
 const ex2 = (body: string) => `import { notImplemented } from "race-lab";
 import { solutionCell } from "race-lab/course";
-solutionCell("08-ex2");
+solutionCell("09-ex2");
 function takeOne(cond: Condition, items: Value): string {
 ${body}
 }`;
 
 export default {
-  "08-ex1": {
+  "09-ex1": {
     wrong: [
       {
         name: "reads at once",
@@ -66,7 +66,7 @@ export default {
       },
     ],
   },
-  "08-ex2": {
+  "09-ex2": {
     wrong: [
       {
         name: "if instead of while",

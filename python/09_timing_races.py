@@ -1,4 +1,4 @@
-"""Lesson 08, Python port: races of timing with primitives that wait.
+"""Lesson 09, Python port: races of timing with primitives that wait.
 
 Four races, each (1) forced to happen, (2) left to chance over trials, (3) fixed:
   lost-wakeup   a bare Condition.notify() sent before anyone waits is lost; fixed by waiting for a
@@ -13,7 +13,7 @@ hang, not a deadlock: nobody here waits in a cycle).
 Threads are enough here: timing races are about *when*, and Python's threads interleave at the
 same points the lesson's TypeScript threads do.
 
-Run:  python3 python/08_timing_races.py [--json] [--trials 20]
+Run:  python3 python/09_timing_races.py [--json] [--trials 20]
 Standard library only.
 """
 
@@ -221,7 +221,7 @@ def main():
         row["naturalAnomalies"] = sum(anomaly(fn("natural")) for _ in range(args.trials))
         row["fixes"] = {FIX_NAMES[f]: sum(anomaly(fn(f)) for _ in range(args.trials)) for f in fixes}
         demos.append(row)
-    report = {"lesson": "08-timing-races", "demos": demos, "barrierFates": [barrier_fate("crashes"), barrier_fate("aborts")]}
+    report = {"lesson": "09-timing-races", "demos": demos, "barrierFates": [barrier_fate("crashes"), barrier_fate("aborts")]}
     if args.json:
         print(json.dumps(report))
         return

@@ -1,4 +1,4 @@
-"""Lesson 09, Python port: the process-safety toolkit, and a bank that must conserve its money.
+"""Lesson 10, Python port: the process-safety toolkit, and a bank that must conserve its money.
 
 Each demo runs real processes (multiprocessing) and checks one property:
   lock         4 processes add 1 to a shared Value 10000 times each: 40000 with a Lock, less without
@@ -15,7 +15,7 @@ Each demo runs real processes (multiprocessing) and checks one property:
                processes both read account 0 before either writes it (1010 at the end); by
                chance: random transfers without locks. Per-account locks taken in inconsistent
                order deadlock (a timeout reports it); taking them in account order fixes it
-Run:  python3 python/09_process_safety.py [--json]
+Run:  python3 python/10_process_safety.py [--json]
 Standard library only.
 """
 
@@ -257,7 +257,7 @@ def main():
     args = parser.parse_args()
     started = time.perf_counter()
     report = {
-        "lesson": "09-process-safety",
+        "lesson": "10-process-safety",
         "counterNoLock": demo_lock(False), "counterLock": demo_lock(True), "counterExpected": 40000,
         "releasedByOtherThread": release_in_another_thread(), "releasedByOtherProcess": release_in_another_process(),
         "reentryLock": demo_rlock("lock"), "reentryRLock": demo_rlock("rlock"),
