@@ -18,16 +18,17 @@ import { removeHiddenTests } from "./solutions.mjs";
  * @param {Notebook} submission
  * @param {Source[]} sources
  * @param {string} file the submission's path
+ * @param {string} [name] the file name that counts (the lesson's name now, for a notebook from before the renumbering)
  * @returns {Source}
  */
-export function matchSource(submission, sources, file) {
+export function matchSource(submission, sources, file, name = path.basename(file)) {
   const ids = new Set(submission.cells.map((c) => nbgraderOf(c)?.grade_id).filter(Boolean));
   /** @type {Source | null} */
   let best = null;
   let bestScore = 0;
   for (const s of sources) {
     const shared = s.nb.cells.filter((c) => ids.has(nbgraderOf(c)?.grade_id)).length;
-    const score = shared + (path.basename(file) === s.name ? 0.5 : 0);
+    const score = shared + (name === s.name ? 0.5 : 0);
     if (shared > 0 && score > bestScore) {
       best = s;
       bestScore = score;

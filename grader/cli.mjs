@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run grade -- SUBMISSION.ipynb …`: the autograder's command line. For each submission:
-//   1. match it to a source notebook of the course by nbgrader grade_id (assemble.mjs);
+//   1. match it to a source notebook of the course by nbgrader grade_id (assemble.mjs), a notebook
+//      handed out before the lessons were renumbered read under the new numbers (renumbered.mjs);
 //   2. assemble what runs: its locked cells taken from the source (edited ones restored, deleted ones
 //      re-inserted), its solution cells and own cells kept; every test cell becomes a call into the
 //      judge (judge.cjs), which compiled the source's test — hidden tests in — in the first cell,
@@ -16,6 +17,7 @@ import path from "node:path";
 import { findHarnessPython } from "../scripts/jupyter.mjs";
 import { assemble, gradingNotebook, matchSource } from "./assemble.mjs";
 import { printResult, writeGradebook } from "./gradebook.mjs";
+import { renumberedSubmission } from "./renumbered.mjs";
 import { COURSE_SOURCE, NotebookError, loadSources, readNotebook } from "./notebook.mjs";
 import { closeBackend, openBackend, runJob, stopBackend } from "./runner.mjs";
 import { score } from "./score.mjs";
@@ -79,8 +81,10 @@ async function gradeOne(settings, backend, file, sources) {
     seconds: 0,
   };
   try {
-    const submission = readNotebook(path.resolve(settings.here, file));
-    const source = matchSource(submission, sources, file);
+    const renumbered = renumberedSubmission(readNotebook(path.resolve(settings.here, file)), file);
+    if (renumbered.note) result.notes.push(renumbered.note);
+    const submission = renumbered.submission;
+    const source = matchSource(submission, sources, file, renumbered.name);
     result.notebook = source.name;
     const assembled = assemble(source, submission);
     result.notes.push(...assembled.notes);

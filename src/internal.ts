@@ -20,6 +20,7 @@ export * from "./course/class-summary";
 export * from "./course/class-view";
 export * from "./course/student-id";
 export { setLesson, currentLesson } from "./course/lesson-start";
+export * from "./course/lesson-aliases";
 export * from "./trace/analysis";
 export * from "./trace/trace";
 export * from "./trace/timeline";

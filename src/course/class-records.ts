@@ -8,6 +8,7 @@
 import { machineInfo } from "../core/environment";
 import { pg } from "../database/connect";
 import type { OutcomeRecord } from "./outcomes";
+import { currentLessonName, lessonNames } from "./lesson-aliases";
 import { studentId } from "./student-id";
 
 /** The variable that turns the class statistics off ("off"). */
@@ -183,12 +184,13 @@ export async function readClassRecords(filter: { lesson?: string } = {}): Promis
   if (url === null) return null;
   await flushClassRecords(); // this kernel's latest trials belong in what is read
   await tableReady(url);
-  const where = filter.lesson === undefined ? "" : "WHERE lesson = $1";
+  // Records sent under a lesson's old name (before the lessons were renumbered) count under its name now.
+  const where = filter.lesson === undefined ? "" : "WHERE lesson = ANY($1)";
   const { rows } = await poolFor(url).query(
     `SELECT student, lesson, demo, variant, trials, anomalies, cores, cpu, node FROM ${TABLE} ${where}`,
-    filter.lesson === undefined ? [] : [filter.lesson],
+    filter.lesson === undefined ? [] : [lessonNames(currentLessonName(filter.lesson))],
   );
-  return rows as ClassRecord[];
+  return (rows as ClassRecord[]).map((r) => ({ ...r, lesson: currentLessonName(r.lesson) }));
 }
 
 function poolFor(url: string): Pool {

@@ -4,6 +4,7 @@
 // answer). Neither blocks the cell that asks.
 import { checkText } from "../core/validate";
 import { preloadCharts } from "../display/chart-preload";
+import { currentLessonName } from "./lesson-aliases";
 import { preloadPython } from "./python-interpreter";
 
 let lesson: string | null = null;
@@ -15,11 +16,12 @@ let lesson: string | null = null;
  * ```ts
  * setLesson("02-file-write-conflicts");
  * ```
- * Warning: the name holds for the kernel until the next call (a restarted kernel forgets it); an empty name, or one
+ * Warning: an old lesson name (from before the lessons were renumbered) is recorded as the lesson's name now. The name
+ * holds for the kernel until the next call (a restarted kernel forgets it); an empty name, or one
  * over 200 characters, throws.
  */
 export function setLesson(name: string): void {
-  lesson = checkText("name", name);
+  lesson = currentLessonName(checkText("name", name)); // a notebook from before the renumbering counts as its lesson now
   preloadLessonTools(); // load the charts and find Python while the lesson's first cells run
 }
 

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { RaceLabArgumentError } from "../core/errors";
+import { currentLessonName } from "./lesson-aliases";
 
 /** One line of the outcomes file. */
 export interface OutcomeRecord {
@@ -100,7 +101,8 @@ export function readOutcomes(file: string): OutcomeRecord[] {
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     try {
-      out.push(JSON.parse(line) as OutcomeRecord);
+      const record = JSON.parse(line) as OutcomeRecord;
+      out.push({ ...record, notebook: currentLessonName(record.notebook ?? null) }); // old lesson names read as the new
     } catch (e) {
       throw new Error(`${file}:${i + 1} is not a JSON outcome line: ${(e as Error).message}`);
     }
