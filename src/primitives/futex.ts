@@ -34,15 +34,21 @@ export function forbidMainThreadBlock(call: string, asyncForm: string, timeoutMs
   control.current?.point(call);
 }
 
-/** Checks an optional timeout and turns it into an absolute deadline (Infinity when absent). */
+/** Checks an optional timeout and turns it into an absolute deadline (Infinity when absent, -Infinity for 0: a try). */
 export function deadlineOf(name: string, timeoutMs: unknown): number {
   const ms = checkTimeout(name, timeoutMs);
-  return ms === undefined ? Infinity : Date.now() + ms;
+  if (ms === undefined) return Infinity;
+  return ms === 0 ? -Infinity : Date.now() + ms;
 }
 
-/** Milliseconds left until `deadline` (never negative; Infinity for no deadline). */
+/** Milliseconds left until `deadline` (never negative; Infinity for no deadline, 0 for a try). */
 export function remaining(deadline: number): number {
-  return deadline === Infinity ? Infinity : Math.max(0, deadline - Date.now());
+  if (deadline === Infinity || deadline === -Infinity) return deadline === Infinity ? Infinity : 0;
+  // Under explore()/replay() the time is the explorer's: a timed wait ends when it grants the time-out
+  // (nobody else can go on), never because the schedule took the timeout's real time meanwhile (a
+  // loaded machine, or this worker parked while others ran). So some time is always left.
+  if (control.current) return Math.max(1, deadline - Date.now());
+  return Math.max(0, deadline - Date.now());
 }
 
 /** What is left until `deadline` as a timeout argument: milliseconds, or undefined for no deadline. */

@@ -130,3 +130,44 @@ test(
     assert.equal(never, "timed out");
   },
 );
+
+/** Both parties meet at a barrier with a short timeout; the slow one first spends real time, without a
+ * point, while the other may already be inside the barrier's wait. */
+function slowParty(role: string, barrier: Barrier, met: Value, s: Scheduler): void {
+  if (role === "slow") {
+    s.point("about to work");
+    const end = Date.now() + 150;
+    while (Date.now() < end) {
+      // real time passes, at no scheduling point: as on a loaded machine
+    }
+  }
+  barrier.wait();
+  met.getLock().withLock(() => {
+    met.value += 1;
+  });
+}
+
+test(
+  "under explore a timed wait ends only when the explorer grants the time-out, not when a slow schedule used its real time",
+  { timeout: 60_000 },
+  async () => {
+    const report = await explore({
+      fn: slowParty,
+      workers: 2,
+      expected: 2,
+      setup: () => {
+        const barrier = new Barrier(2, { timeoutMs: 50 }),
+          met = new Value("i", 0);
+        return {
+          args: [
+            ["slow", barrier, met],
+            ["quick", barrier, met],
+          ],
+          observe: () => met.value,
+        };
+      },
+    });
+    assert.equal(report.complete, true);
+    assert.equal(report.anomalies, 0, report.summary);
+  },
+);
