@@ -18,7 +18,6 @@ import { NotebookError, readNotebook, roleOf, testCells } from "../grader/notebo
 import { leaks, releaseNotebook } from "../grader/release-notebook.mjs";
 import { ROLE } from "../grader/schema.mjs";
 import { cleanNotebookText } from "./notebook-format.mjs";
-import { formatNotebookCells } from "./format-cells.mjs";
 import { StudentRepoError, writeStudentRepo } from "./student-repo.mjs";
 
 const program = new Command()
@@ -41,15 +40,13 @@ try {
     .sort();
   if (names.length === 0) throw new NotebookError(`${source}: no notebooks to release`);
   // Build everything first: a broken source notebook must not leave a half-written release behind.
-  // The student's cells are formatted as the instructor's are (a stub replaces a solution).
-  const built = [];
-  for (const name of names) {
+  const built = names.map((name) => {
     const nb = readNotebook(path.join(source, name));
-    const student = await formatNotebookCells(releaseNotebook(nb, name), name);
+    const student = releaseNotebook(nb, name);
     const leaked = leaks(student);
     if (leaked.length) throw new NotebookError(`${name}: the release would leak ${leaked.join(", ")}`);
-    built.push({ name, nb, text: cleanNotebookText(student, name) });
-  }
+    return { name, nb, text: cleanNotebookText(student, name) };
+  });
   if (studentRepo) {
     const written = writeStudentRepo(path.resolve(studentRepo), built);
     console.log(`wrote the student repository into ${shown(path.resolve(studentRepo))}: ${built.length} notebook(s), ${written} file(s)`);
