@@ -154,13 +154,16 @@ export async function waitUntilDone(page: Page, app: App, course: Course, notebo
 }
 
 /** The reference solution of one exercise: its solution cell in the instructor's version of the lesson. */
-export function referenceSolution(lesson: string, exercise: string): { index: number; text: string } {
+export function referenceSolution(lesson: string, exercise: string): { index: number; check: number; text: string } {
   const nb = JSON.parse(readFileSync(path.join(ROOT, lesson.replace(/^notebooks\//, "instructor/")), "utf8")) as {
     cells: { metadata: any; source: string[] }[];
   };
   const index = nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === `${exercise}-solution`);
   assert.ok(index >= 0, `${lesson}: no solution cell for ${exercise}`);
-  return { index, text: nb.cells[index].source.join("").replace(/^[ \t]*\/\/ (BEGIN|END) SOLUTION\n/gm, "") };
+  // The check may come a few locked cells later (its hints, its helpers).
+  const check = nb.cells.findIndex((c) => c.metadata?.nbgrader?.grade_id === `${exercise}-test`);
+  assert.ok(check > index, `${lesson}: no check cell for ${exercise} after its solution`);
+  return { index, check, text: nb.cells[index].source.join("").replace(/^[ \t]*\/\/ (BEGIN|END) SOLUTION\n/gm, "") };
 }
 
 /** Replaces the text of cell `index` (all cells counted) by typing, as a student would. */

@@ -124,18 +124,19 @@ async function studentSolvesAndInterrupts(
   const { page, app } = await openNotebook(context, course, url, notebook);
   try {
     // The kernel is the one "run all" used (same session): the lesson's definitions are there.
-    const { index, text } = referenceSolution(notebook, exercise);
+    const { index, check: checkIndex, text } = referenceSolution(notebook, exercise);
     await typeInto(page, app, index, text);
     await page.keyboard.press("Shift+Enter"); // the solution cell; the cursor moves to its check
     await waitForOutput(page, app, index, /^$|./, 5_000).catch(() => "");
     await sleep(1_000);
-    await page.keyboard.press("Shift+Enter"); // the check
-    const check = await waitForOutput(page, app, index + 1, /✔|✘/, 240_000);
+    // The locked cells between the solution and its check (hints, helpers), then the check.
+    for (let i = index + 1; i <= checkIndex; i++) await page.keyboard.press("Shift+Enter");
+    const check = await waitForOutput(page, app, checkIndex, /✔|✘/, 240_000);
     await page.locator(inNotebook(app, DOM[app].cell)).nth(index).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, "e2e-solved.png") });
 
     // A new cell right after the check, typed and run; interrupted from the Kernel menu.
-    const cells = await addCellBelow(page, app, index + 1, LONG_RUN);
+    const cells = await addCellBelow(page, app, checkIndex, LONG_RUN);
     await page.keyboard.press("Control+Enter");
     await waitForOutput(page, app, cells, /trials done/, 240_000);
     await interruptKernel(page, app, "menu");
